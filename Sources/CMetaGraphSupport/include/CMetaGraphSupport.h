@@ -1,0 +1,11 @@
+#ifndef CMETAGRAPHSUPPORT_H
+#define CMETAGRAPHSUPPORT_H
+#include <stddef.h>
+#include <stdint.h>
+/// Extends a finalized CRC-32C (Castagnoli) with `n` bytes; `crc` 0 starts a new stream.
+uint32_t mgk_crc32c_extend(uint32_t crc, const void *data, size_t n);
+/// 1 when the hardware instruction is used, 0 for the portable table.
+int mgk_crc32c_is_hardware(void);
+/// The portable table path, whatever the processor (for tests).
+uint32_t mgk_crc32c_extend_portable(uint32_t crc, const void *data, size_t n);
+#endif

@@ -1,0 +1,1 @@
+// MetaGraphKit: TensorFlow's saver files without TensorFlow.

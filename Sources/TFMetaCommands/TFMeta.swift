@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The root of the `tfmeta` command tree.
+public struct TFMeta: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "tfmeta",
+        abstract: "Read, write, inspect and convert TensorFlow's saver files without TensorFlow."
+    )
+    public init() {}
+}

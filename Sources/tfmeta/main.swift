@@ -1,0 +1,2 @@
+import TFMetaCommands
+TFMeta.main()
