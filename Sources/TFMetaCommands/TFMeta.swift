@@ -1,10 +1,11 @@
-import ArgumentParser
+public import ArgumentParser
 
 /// The root of the `tfmeta` command tree.
 public struct TFMeta: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "tfmeta",
-        abstract: "Read, write, inspect and convert TensorFlow's saver files without TensorFlow."
+        abstract: "Read, write, inspect and convert TensorFlow's saver files without TensorFlow.",
+        subcommands: [MetaCommand.self, StateCommand.self, CkptCommand.self]
     )
     public init() {}
 }

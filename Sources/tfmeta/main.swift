@@ -1,2 +1,4 @@
+// The tfmeta executable: everything lives in TFMetaCommands and MetaGraphKit.
 import TFMetaCommands
-TFMeta.main()
+
+TFMetaEntry.run()

@@ -29,4 +29,5 @@
 #include "tensorflow/types.pb-c.h"
 #include "tensorflow/variable.pb-c.h"
 #include "tensorflow/versions.pb-c.h"
+#include "CTFProtosRegistry.h"
 #endif

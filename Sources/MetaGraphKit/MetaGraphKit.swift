@@ -1,1 +1,0 @@
-// MetaGraphKit: TensorFlow's saver files without TensorFlow.

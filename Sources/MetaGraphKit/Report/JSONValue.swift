@@ -1,0 +1,100 @@
+// A small JSON value with ordered object keys, for the stable `--json` reports.
+import Foundation
+
+/// A JSON value whose objects keep their keys in the order given, so reports have a
+/// stable, documented shape.
+public indirect enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    /// An integer, printed exactly.
+    case int(Int64)
+    /// An unsigned integer, printed exactly.
+    case uint(UInt64)
+    /// A floating-point number: printed in the shortest form that round-trips, and
+    /// as the strings `"NaN"`, `"Infinity"`, `"-Infinity"` where JSON has no number.
+    case double(Double)
+    /// A 32-bit float, printed in the shortest form that round-trips as a float.
+    case float(Float)
+    case string(String)
+    case array([JSONValue])
+    /// An object; keys in this order.
+    case object([(String, JSONValue)])
+
+    public static func == (a: JSONValue, b: JSONValue) -> Bool { a.serialized() == b.serialized() }
+
+    /// The JSON text.
+    ///
+    /// - Parameter pretty: Indent with two spaces (reports) or print on one line.
+    /// - Returns: The JSON text, without a trailing newline.
+    public func serialized(pretty: Bool = false) -> String {
+        var out = ""
+        write(into: &out, pretty: pretty, indent: 0)
+        return out
+    }
+
+    private func write(into out: inout String, pretty: Bool, indent: Int) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .uint(let u): out += String(u)
+        case .double(let d):
+            if d.isNaN { out += "\"NaN\"" } else if d.isInfinite { out += d < 0 ? "\"-Infinity\"" : "\"Infinity\"" } else { out += JSONValue.shortest(d) }
+        case .float(let f):
+            if f.isNaN { out += "\"NaN\"" } else if f.isInfinite { out += f < 0 ? "\"-Infinity\"" : "\"Infinity\"" } else { out += JSONValue.shortest(f) }
+        case .string(let s): JSONValue.quote(s, into: &out)
+        case .array(let items):
+            if items.isEmpty { out += "[]"; return }
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += pretty ? "," : "," }
+                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
+                item.write(into: &out, pretty: pretty, indent: indent + 1)
+            }
+            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
+            out += "]"
+        case .object(let fields):
+            if fields.isEmpty { out += "{}"; return }
+            out += "{"
+            for (i, (key, value)) in fields.enumerated() {
+                if i > 0 { out += "," }
+                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
+                JSONValue.quote(key, into: &out)
+                out += pretty ? ": " : ":"
+                value.write(into: &out, pretty: pretty, indent: indent + 1)
+            }
+            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
+            out += "}"
+        }
+    }
+
+    /// Swift's `description` of a finite floating-point value is the shortest form
+    /// that round-trips; JSON wants no `inf`, and integers print without `.0`.
+    static func shortest<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F) -> String {
+        var s = value.description
+        if s.hasSuffix(".0") { s.removeLast(2) }
+        if s == "-0" { return "-0.0" }
+        return s
+    }
+
+    /// Appends `s` as a JSON string literal.
+    static func quote(_ s: String, into out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7f {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+import MetaGraphKit
+
+/// `tfmeta meta`: the group; its subcommands live beside it in this file.
+struct MetaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "meta",
+        abstract: "Inspect and convert MetaGraphDef (.meta) and SavedModel files.",
+        subcommands: []
+    )
+}
