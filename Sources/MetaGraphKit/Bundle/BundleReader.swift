@@ -91,7 +91,7 @@ final class BundleReader {
 
     /// Decodes a string payload (§2.7 of FORMATS.md): varint64 lengths, masked
     /// length CRC, bytes; checks both CRCs.
-    func strings(_ entry: BundleEntry, key: String, payload: UnsafeRawBufferPointer, path: String) throws -> [[UInt8]] {
+    func strings(_ entry: BundleEntry, key: String, payload: UnsafeRawBufferPointer, path: String, collect: Bool = true) throws -> [[UInt8]] {
         let n = try Tensor.elementCount(entry.shape, file: indexName, key: key)
         guard n <= payload.count else {
             throw MetaGraphKitError(.corrupt, "\(path): \(key) has \(n) strings in \(payload.count) bytes")
@@ -116,7 +116,7 @@ final class BundleReader {
         for length in lengths {
             let bytes = try cursor.readBytes(length, "string of \(key)")
             crc = CRC32C.extend(crc, bytes)
-            out.append(bytes.array)
+            if collect { out.append(bytes.array) }
         }
         guard CRC32C.mask(crc) == entry.crc32c else { throw checksumError(path, key, entry) }
         return out

@@ -1,0 +1,22 @@
+// One variable as tf.train.list_variables shows it.
+
+/// Which on-disk format a checkpoint uses.
+public enum CheckpointFormat: String, Sendable {
+    /// `tensorflow.SaverDef.V1`: tables of SavedTensorSlices (TensorSliceWriter).
+    case v1 = "V1"
+    /// `tensorflow.SaverDef.V2`: a tensor bundle, `.index` plus data files (BundleWriter).
+    case v2 = "V2"
+}
+
+/// One tensor of a checkpoint: key, type, full shape, and the slices it is stored in.
+public struct CheckpointEntry: Sendable, Equatable {
+    /// The tensor's name (checkpoint key).
+    public let key: String
+    /// The element type.
+    public let dtype: DType
+    /// The full shape.
+    public let shape: [Int]
+    /// The stored slices; empty for a tensor stored whole (V2), or its single full
+    /// slice (V1 stores every tensor as slices).
+    public let slices: [TensorSlice]
+}

@@ -1,0 +1,96 @@
+// Whole-checkpoint verification: every block CRC, every tensor CRC and every
+// structural rule, collecting all problems rather than stopping at the first.
+
+extension CheckpointReader {
+    /// Checks everything that can be checked without TensorFlow: every table block
+    /// (CRC, restart array, entries, key order), every data file's presence, every
+    /// tensor's bounds, size and CRC (numeric, string and variant rules), every
+    /// slice of every partitioned tensor, and the object graph if there is one.
+    ///
+    /// - Returns: Every problem found; empty when the checkpoint is sound.
+    public func verify() -> [MetaGraphKitError] {
+        var problems: [MetaGraphKitError] = []
+        func record(_ body: () throws -> Void) {
+            do { try body() } catch let e as MetaGraphKitError { problems.append(e) } catch {
+                problems.append(MetaGraphKitError(.io, "\(prefix): \(error)"))
+            }
+        }
+        if let bundle {
+            problems += bundle.table.verify()
+            var shardOK = [Bool](repeating: false, count: bundle.header.numShards)
+            for id in 0..<bundle.header.numShards {
+                record {
+                    let file = try bundle.shard(id)
+                    file.adviseSequential()
+                    shardOK[id] = true
+                }
+            }
+            for key in bundle.keys {
+                let entry = bundle.entries[key]!
+                let name = BundleReader.display(key)
+                if !entry.slices.isEmpty {
+                    record { try verifySlices(bundle, entry, name) }
+                    continue
+                }
+                if entry.dtype == .resource { continue }
+                guard entry.shardID >= 0, entry.shardID < shardOK.count else {
+                    problems.append(MetaGraphKitError(.corrupt,
+                        "\(bundle.indexName): \(name) is in data file \(entry.shardID) but the bundle has \(shardOK.count)"))
+                    continue
+                }
+                guard shardOK[entry.shardID] else { continue }
+                if entry.dtype.elementSize == nil, entry.dtype != .string, entry.dtype != .variant {
+                    problems.append(MetaGraphKitError(.unsupported, "\(bundle.indexName): \(name) has unknown dtype \(entry.dtype.rawValue)"))
+                    continue
+                }
+                record {
+                    try bundle.withPayload(entry, key: name) { payload in
+                        let path = bundle.dataFileName(entry.shardID)
+                        if entry.dtype == .string {
+                            _ = try bundle.strings(entry, key: name, payload: payload, path: path, collect: false)
+                        } else if entry.dtype == .variant {
+                            try bundle.checkVariant(entry, key: name, payload: payload, path: path)
+                        }
+                    }
+                }
+            }
+        } else if let slices {
+            for table in slices.tables { problems += table.verify() }
+            for item in slices.items.values.sorted(by: { $0.name < $1.name }) {
+                record {
+                    for (slice, index) in item.slices { _ = try slices.sliceValues(item, slice, file: index) }
+                    try checkCoverage(item.slices.map(\.slice), shape: item.shape, key: item.name, file: slices.pattern)
+                }
+            }
+        }
+        if contains(ObjectGraph.checkpointKey) {
+            record { _ = try objectGraph() }
+        }
+        return problems
+    }
+
+    private func verifySlices(_ bundle: BundleReader, _ container: BundleEntry, _ name: String) throws {
+        for slice in container.slices {
+            let key = OrderedCode.tensorNameSliceKey(name: name, slice: slice)
+            guard let entry = bundle.entries[key] else {
+                throw MetaGraphKitError(.notFound, "\(bundle.indexName): slice \(slice) of \(name) is listed but not stored")
+            }
+            let expected = try slice.shape(in: container.shape, file: bundle.indexName, key: name)
+            guard entry.shape == expected, entry.dtype == container.dtype else {
+                throw MetaGraphKitError(.corrupt,
+                    "\(bundle.indexName): slice \(slice) of \(name) is stored as \(entry.dtype) \(entry.shape), expected \(container.dtype) \(expected)")
+            }
+        }
+        try checkCoverage(container.slices, shape: container.shape, key: name, file: bundle.indexName)
+    }
+
+    /// The slices' element counts must add up to the tensor's (TF rejects gaps).
+    private func checkCoverage(_ slices: [TensorSlice], shape: [Int], key: String, file: String) throws {
+        let total = try Tensor.elementCount(shape, file: file, key: key)
+        var sum = 0
+        for s in slices { sum += try Tensor.elementCount(s.shape(in: shape, file: file, key: key), file: file, key: key) }
+        guard sum == total else {
+            throw MetaGraphKitError(.corrupt, "\(file): the slices of \(key) hold \(sum) of its \(total) elements")
+        }
+    }
+}
