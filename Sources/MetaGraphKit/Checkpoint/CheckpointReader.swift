@@ -99,7 +99,8 @@ public final class CheckpointReader {
         guard exists(stateFile) else {
             throw MetaGraphKitError(.notFound, "\(dir): a directory without a `checkpoint` file; name a checkpoint prefix instead")
         }
-        let text = String(decoding: try MappedFile(path: stateFile).bytes, as: UTF8.self)
+        let file = try MappedFile(path: stateFile)
+        let text = withExtendedLifetime(file) { String(decoding: file.bytes, as: UTF8.self) }
         guard let path = ModelCheckpointPathLine.parse(text), !path.isEmpty else {
             throw MetaGraphKitError(.notFound, "\(stateFile): no model_checkpoint_path")
         }
