@@ -184,11 +184,11 @@ final class BundleReader {
     func assemble(_ container: BundleEntry, key: String) throws -> Tensor {
         var assembler = try SliceAssembler(dtype: container.dtype, shape: container.shape, file: indexName, key: key)
         for slice in container.slices {
+            let expected = try slice.shape(in: container.shape, file: indexName, key: key)
             let sliceKey = OrderedCode.tensorNameSliceKey(name: key, slice: slice)
             guard let entry = entries[sliceKey] else {
                 throw MetaGraphKitError(.notFound, "\(indexName): slice \(slice) of \(key) is listed but not stored")
             }
-            let expected = try slice.shape(in: container.shape, file: indexName, key: key)
             guard entry.shape == expected, entry.dtype == container.dtype else {
                 throw MetaGraphKitError(.corrupt,
                     "\(indexName): slice \(slice) of \(key) is stored as \(entry.dtype) \(entry.shape), expected \(container.dtype) \(expected)")

@@ -71,11 +71,11 @@ extension CheckpointReader {
 
     private func verifySlices(_ bundle: BundleReader, _ container: BundleEntry, _ name: String) throws {
         for slice in container.slices {
+            let expected = try slice.shape(in: container.shape, file: bundle.indexName, key: name)
             let key = OrderedCode.tensorNameSliceKey(name: name, slice: slice)
             guard let entry = bundle.entries[key] else {
                 throw MetaGraphKitError(.notFound, "\(bundle.indexName): slice \(slice) of \(name) is listed but not stored")
             }
-            let expected = try slice.shape(in: container.shape, file: bundle.indexName, key: name)
             guard entry.shape == expected, entry.dtype == container.dtype else {
                 throw MetaGraphKitError(.corrupt,
                     "\(bundle.indexName): slice \(slice) of \(name) is stored as \(entry.dtype) \(entry.shape), expected \(container.dtype) \(expected)")
