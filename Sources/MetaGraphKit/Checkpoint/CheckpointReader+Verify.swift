@@ -1,5 +1,6 @@
 // Whole-checkpoint verification: every block CRC, every tensor CRC and every
 // structural rule, collecting all problems rather than stopping at the first.
+import Dispatch
 
 extension CheckpointReader {
     /// Checks everything that can be checked without TensorFlow: every table block
@@ -25,6 +26,7 @@ extension CheckpointReader {
                     shardOK[id] = true
                 }
             }
+            var jobs: [(BundleEntry, String)] = []
             for key in bundle.keys {
                 let entry = bundle.entries[key]!
                 let name = BundleReader.display(key)
@@ -43,17 +45,9 @@ extension CheckpointReader {
                     problems.append(MetaGraphKitError(.unsupported, "\(bundle.indexName): \(name) has unknown dtype \(entry.dtype.rawValue)"))
                     continue
                 }
-                record {
-                    try bundle.withPayload(entry, key: name) { payload in
-                        let path = bundle.dataFileName(entry.shardID)
-                        if entry.dtype == .string {
-                            _ = try bundle.strings(entry, key: name, payload: payload, path: path, collect: false)
-                        } else if entry.dtype == .variant {
-                            try bundle.checkVariant(entry, key: name, payload: payload, path: path)
-                        }
-                    }
-                }
+                jobs.append((entry, name))
             }
+            problems += Self.checkPayloads(bundle, jobs)
         } else if let slices {
             for table in slices.tables { problems += table.verify() }
             for item in slices.items.values.sorted(by: { $0.name < $1.name }) {
@@ -67,6 +61,36 @@ extension CheckpointReader {
             record { _ = try objectGraph() }
         }
         return problems
+    }
+
+    /// Checks payloads (bounds, sizes, CRCs) on all cores: tensors are independent,
+    /// the data files are already mapped, and each result goes to its own slot.
+    private static func checkPayloads(_ bundle: BundleReader, _ jobs: [(BundleEntry, String)]) -> [MetaGraphKitError] {
+        let results = UnsafeMutableBufferPointer<MetaGraphKitError?>.allocate(capacity: jobs.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        // Safe to share: the reader's shard table is not modified during the loop
+        // (every data file was mapped before), and each iteration writes only slot i.
+        nonisolated(unsafe) let reader = bundle
+        nonisolated(unsafe) let slots = results
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
+            let (entry, name) = jobs[i]
+            do {
+                try reader.withPayload(entry, key: name) { payload in
+                    let path = reader.dataFileName(entry.shardID)
+                    if entry.dtype == .string {
+                        _ = try reader.strings(entry, key: name, payload: payload, path: path, collect: false)
+                    } else if entry.dtype == .variant {
+                        try reader.checkVariant(entry, key: name, payload: payload, path: path)
+                    }
+                }
+            } catch let e as MetaGraphKitError {
+                slots[i] = e
+            } catch {
+                slots[i] = MetaGraphKitError(.io, "\(reader.prefix): \(error)")
+            }
+        }
+        return results.compactMap { $0 }
     }
 
     private func verifySlices(_ bundle: BundleReader, _ container: BundleEntry, _ name: String) throws {
