@@ -65,7 +65,7 @@ extension CheckpointReader {
 
     /// Checks payloads (bounds, sizes, CRCs) on all cores: tensors are independent,
     /// the data files are already mapped, and each result goes to its own slot.
-    private static func checkPayloads(_ bundle: BundleReader, _ jobs: [(BundleEntry, String)]) -> [MetaGraphKitError] {
+    static func checkPayloads(_ bundle: BundleReader, _ jobs: [(BundleEntry, String)]) -> [MetaGraphKitError] {
         let results = UnsafeMutableBufferPointer<MetaGraphKitError?>.allocate(capacity: jobs.count)
         results.initialize(repeating: nil)
         defer { results.deallocate() }

@@ -24,6 +24,8 @@ public final class CheckpointReader {
     public let entries: [CheckpointEntry]
 
     let bundle: BundleReader?
+    /// The key bytes of a listed key (V2 keys need not be UTF-8).
+    func keyBytes(_ key: String) -> [UInt8]? { keyBytes[key] }
     let slices: TensorSliceReader?
     private let keyBytes: [String: [UInt8]]
     private let entryIndex: [String: Int]
@@ -149,11 +151,18 @@ public final class CheckpointReader {
     /// - Returns: What `body` returns.
     /// - Throws: as ``tensor(_:)``, and `unsupported` for string tensors.
     public func withTensorBytes<R>(_ key: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        try withTensorBytes(key, checkCRC: true, body)
+    }
+
+    /// As ``withTensorBytes(_:_:)``; `checkCRC: false` skips the CRC of a V2 tensor
+    /// stored whole (bounds and size are still checked) for callers that check it
+    /// separately, as export does on another core.
+    func withTensorBytes<R>(_ key: String, checkCRC: Bool, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         guard let bytes = keyBytes[key] else {
             throw MetaGraphKitError(.notFound, "\(prefix): no tensor named \(key)")
         }
         if let bundle, let e = bundle.entries[bytes], e.slices.isEmpty, e.dtype.elementSize != nil {
-            return try bundle.withPayload(e, key: key, body)
+            return try bundle.withPayload(e, key: key, checkCRC: checkCRC, body)
         }
         let t = try tensor(key)
         guard case .bytes(let b) = t.storage else {

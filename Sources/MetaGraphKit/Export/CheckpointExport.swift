@@ -2,6 +2,7 @@
 // (https://github.com/huggingface/safetensors, header JSON + raw little-endian data)
 // and NumPy .npz (an uncompressed zip of .npy v1.0 files, numpy/lib/format.py).
 internal import CMetaGraphSupport
+import Dispatch
 
 /// A file format ``CheckpointReader/export(to:format:)`` writes.
 public enum CheckpointExportFormat: String, Sendable {
@@ -72,13 +73,46 @@ extension CheckpointReader {
             }
         }
         let out = try AtomicOutputFile(path: path)
-        switch format {
-        case .safetensors: try writeSafetensors(chosen, to: out)
-        case .npz: try writeNPZ(chosen, to: out)
+        // CRCs of tensors written straight from the data files are checked on
+        // another core while the bytes are written; the file is committed only if
+        // every check passed.
+        let checks = startChecks(chosen.map(\.key))
+        let result = Result {
+            switch format {
+            case .safetensors: try writeSafetensors(chosen, to: out)
+            case .npz: try writeNPZ(chosen, to: out)
+            }
         }
+        let problems = checks()
+        try result.get()
+        if let first = problems.first { throw first }
         try out.commit()
         report.written = chosen.map(\.key)
         return report
+    }
+
+    /// Starts checking the payload CRCs of `keys` (V2 tensors stored whole) in the
+    /// background; the returned function waits and returns the problems.
+    private func startChecks(_ keys: [String]) -> () -> [MetaGraphKitError] {
+        guard let bundle else { return { [] } }
+        let jobs: [(BundleEntry, String)] = keys.compactMap { key in
+            guard let bytes = keyBytes(key), let e = bundle.entries[bytes], e.slices.isEmpty else { return nil }
+            return (e, key)
+        }
+        // Map every data file now, so neither thread changes the reader's shard table.
+        for id in Set(jobs.map(\.0.shardID)) where id >= 0 && id < bundle.header.numShards { _ = try? bundle.shard(id) }
+        let group = DispatchGroup()
+        nonisolated(unsafe) var problems: [MetaGraphKitError] = []
+        nonisolated(unsafe) let reader = bundle
+        group.enter()
+        DispatchQueue.global().async {
+            problems = CheckpointReader.checkPayloads(reader, jobs)
+            group.leave()
+        }
+        return {
+            group.wait()
+            return problems
+        }
     }
 
     // MARK: - safetensors
@@ -101,7 +135,7 @@ extension CheckpointReader {
         var length = UInt64(text.count).littleEndian
         try withUnsafeBytes(of: &length) { try out.write($0) }
         try out.write(text)
-        for e in chosen { try withTensorBytes(e.key) { try out.write($0) } }
+        for e in chosen { try withTensorBytes(e.key, checkCRC: false) { try out.write($0) } }
     }
 
     // MARK: - npz
@@ -119,7 +153,7 @@ extension CheckpointReader {
             Self.le(&npy, UInt64(dict.count), 2)
             npy += dict
             let localOffset = out.offset
-            try withTensorBytes(e.key) { data in
+            try withTensorBytes(e.key, checkCRC: false) { data in
                 let size = npy.count + data.count
                 let crc = npy.withUnsafeBytes { h in
                     mgk_crc32_ieee_extend(mgk_crc32_ieee_extend(0, h.baseAddress!, h.count), data.baseAddress ?? h.baseAddress!, data.count)
