@@ -37,9 +37,20 @@ public final class CheckpointReader {
     ///   shard or sharded prefix, or a directory with a `checkpoint` state file.
     /// - Throws: ``MetaGraphKitError`` with code `notFound` when no checkpoint is
     ///   there, or the code of the first structural problem of the index/metadata.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        guard Self.isDirectory(path) else { try self.init(resolved: path); return }
+        let latest = try Self.latestCheckpoint(inDirectory: path)
+        do {
+            try self.init(resolved: latest)
+        } catch let e as MetaGraphKitError where e.code == .notFound {
+            let base = latest.split(separator: "/").last.map(String.init) ?? latest
+            throw MetaGraphKitError(.notFound,
+                "\(e.message) (named by \(path)/checkpoint; if the directory was moved, name the checkpoint directly, e.g. \(path)/\(base))")
+        }
+    }
+
+    private init(resolved path: String) throws {
         var path = path
-        if Self.isDirectory(path) { path = try Self.latestCheckpoint(inDirectory: path) }
         if path.hasSuffix(".index"), !Self.exists(path + ".index") { path = String(path.dropLast(6)) }
         if !Self.exists(path + ".index"), let stripped = Self.dataFilePrefix(path) { path = stripped }
         var list: [CheckpointEntry] = []
