@@ -36,7 +36,11 @@ final class AtomicOutputFile {
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
+            #if canImport(Glibc)
             let n = Glibc.write(fd, bytes.baseAddress! + done, min(bytes.count - done, 1 << 30))
+            #else
+            let n = Darwin.write(fd, bytes.baseAddress! + done, min(bytes.count - done, 1 << 30))
+            #endif
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
                 throw MetaGraphKitError(.io, "\(path): write failed: \(String(cString: strerror(errno)))")

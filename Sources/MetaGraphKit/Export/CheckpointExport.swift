@@ -1,7 +1,6 @@
 // Export of a checkpoint's tensors to formats other tools read: safetensors
 // (https://github.com/huggingface/safetensors, header JSON + raw little-endian data)
 // and NumPy .npz (an uncompressed zip of .npy v1.0 files, numpy/lib/format.py).
-internal import CMetaGraphSupport
 import Dispatch
 
 /// A file format ``CheckpointReader/export(to:format:)`` writes.
@@ -155,9 +154,7 @@ extension CheckpointReader {
             let localOffset = out.offset
             try withTensorBytes(e.key, checkCRC: false) { data in
                 let size = npy.count + data.count
-                let crc = npy.withUnsafeBytes { h in
-                    mgk_crc32_ieee_extend(mgk_crc32_ieee_extend(0, h.baseAddress!, h.count), data.baseAddress ?? h.baseAddress!, data.count)
-                }
+                let crc = CRC32.extend(npy.withUnsafeBytes { CRC32.extend(0, $0) }, data)
                 guard size <= 0xffff_fffe, localOffset <= 0xffff_fffe else {
                     throw MetaGraphKitError(.tooLarge, "\(out.path): \(e.key) is too large for a zip without ZIP64")
                 }

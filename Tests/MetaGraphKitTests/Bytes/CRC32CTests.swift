@@ -38,3 +38,22 @@ struct CRC32CTests {
         }
     }
 }
+
+@Suite("CRC32 (zip)")
+struct CRC32Tests {
+    @Test func knownAnswer() {
+        #expect(Array("123456789".utf8).withUnsafeBytes { CRC32.extend(0, $0) } == 0xCBF4_3926)
+        #expect([UInt8](repeating: 0, count: 64).withUnsafeBytes { CRC32.extend(0, $0) } == 0x758D_6336)
+    }
+
+    @Test func foldingEqualsTable() {
+        var generator = SystemRandomNumberGenerator()
+        for length in [0, 15, 16, 63, 64, 65, 79, 80, 127, 128, 129, 1000, 4096 + 5, 100_003] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            bytes.withUnsafeBytes { raw in
+                #expect(CRC32.extend(0, raw) == CRC32.extendPortable(0, raw), "length \(length)")
+                #expect(CRC32.extend(0xdead_beef, raw) == CRC32.extendPortable(0xdead_beef, raw), "length \(length)")
+            }
+        }
+    }
+}
