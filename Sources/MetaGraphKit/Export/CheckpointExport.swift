@@ -99,7 +99,8 @@ extension CheckpointReader {
             return (e, key)
         }
         // Map every data file now, so neither thread changes the reader's shard table.
-        for id in Set(jobs.map(\.0.shardID)) where id >= 0 && id < bundle.header.numShards { _ = try? bundle.shard(id) }
+        // (Slices of partitioned tensors are read on this thread, from any shard.)
+        for id in 0..<bundle.header.numShards { _ = try? bundle.shard(id) }
         let group = DispatchGroup()
         nonisolated(unsafe) var problems: [MetaGraphKitError] = []
         nonisolated(unsafe) let reader = bundle
