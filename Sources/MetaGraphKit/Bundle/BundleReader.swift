@@ -182,7 +182,11 @@ final class BundleReader {
     }
 
     func assemble(_ container: BundleEntry, key: String) throws -> Tensor {
-        var assembler = try SliceAssembler(dtype: container.dtype, shape: container.shape, file: indexName, key: key)
+        // Check every slice against the index and its data file before allocating
+        // the full tensor, so its size is backed by bytes that exist.
+        let count = try SliceAssembler.checkCoverage(container.slices, shape: container.shape, file: indexName, key: key)
+        var parts: [(TensorSlice, BundleEntry)] = []
+        var storedBytes: Int64 = 0
         for slice in container.slices {
             let expected = try slice.shape(in: container.shape, file: indexName, key: key)
             let sliceKey = OrderedCode.tensorNameSliceKey(name: key, slice: slice)
@@ -193,6 +197,23 @@ final class BundleReader {
                 throw MetaGraphKitError(.corrupt,
                     "\(indexName): slice \(slice) of \(key) is stored as \(entry.dtype) \(entry.shape), expected \(container.dtype) \(expected)")
             }
+            guard entry.shardID >= 0, entry.shardID < header.numShards, entry.offset >= 0, entry.size >= 0,
+                  entry.size <= Int64(try shard(entry.shardID).count) - entry.offset else {
+                throw MetaGraphKitError(.truncated,
+                    "\(indexName): slice \(slice) of \(key) lies outside data file \(entry.shardID)")
+            }
+            storedBytes += entry.size
+            parts.append((slice, entry))
+        }
+        if let size = container.dtype.elementSize {
+            guard Int64(try Tensor.byteCount(count, size, file: indexName, key: key)) <= storedBytes else {
+                throw MetaGraphKitError(.corrupt, "\(indexName): the slices of \(key) store \(storedBytes) bytes, too few for its shape")
+            }
+        } else if Int64(count) > storedBytes {
+            throw MetaGraphKitError(.corrupt, "\(indexName): the slices of \(key) store \(storedBytes) bytes, too few for \(count) strings")
+        }
+        var assembler = try SliceAssembler(dtype: container.dtype, shape: container.shape, file: indexName, key: key)
+        for (slice, entry) in parts {
             if container.dtype == .string {
                 let part = try plainTensor(entry, key: key + " slice " + slice.description)
                 try assembler.add(slice: slice, strings: part.strings ?? [])

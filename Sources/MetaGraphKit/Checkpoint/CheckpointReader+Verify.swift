@@ -108,13 +108,7 @@ extension CheckpointReader {
         try checkCoverage(container.slices, shape: container.shape, key: name, file: bundle.indexName)
     }
 
-    /// The slices' element counts must add up to the tensor's (TF rejects gaps).
     private func checkCoverage(_ slices: [TensorSlice], shape: [Int], key: String, file: String) throws {
-        let total = try Tensor.elementCount(shape, file: file, key: key)
-        var sum = 0
-        for s in slices { sum += try Tensor.elementCount(s.shape(in: shape, file: file, key: key), file: file, key: key) }
-        guard sum == total else {
-            throw MetaGraphKitError(.corrupt, "\(file): the slices of \(key) hold \(sum) of its \(total) elements")
-        }
+        _ = try SliceAssembler.checkCoverage(slices, shape: shape, file: file, key: key)
     }
 }

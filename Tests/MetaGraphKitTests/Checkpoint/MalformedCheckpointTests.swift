@@ -126,8 +126,35 @@ struct MalformedCheckpointTests {
         },
         Case(name: "slice listed but not stored", code: .notFound) { dir in
             let slice = TestTable.field(1, bytes: TestTable.field(2, varint: 4))
-            let container = TestTable.field(1, varint: 1) + TestTable.field(2, bytes: TestTable.shape([10])) + TestTable.field(7, bytes: slice)
+            let container = TestTable.field(1, varint: 1) + TestTable.field(2, bytes: TestTable.shape([4])) + TestTable.field(7, bytes: slice)
             _ = try bundle(dir, entry: container).tensor("t")
+        },
+        Case(name: "partitioned tensor whose slices cover a fraction of a huge shape", code: .corrupt) { dir in
+            let slice = TestTable.field(1, bytes: TestTable.field(2, varint: 2))
+            let container = TestTable.field(1, varint: 1) + TestTable.field(2, bytes: TestTable.shape([1 << 40])) + TestTable.field(7, bytes: slice)
+            _ = try bundle(dir, entry: container).tensor("t")
+        },
+        Case(name: "partitioned tensor whose slice claims more bytes than its data file", code: .truncated) { dir in
+            let s = TensorSlice(extents: [.init(start: 0, length: 1 << 30)])
+            let sliceProto = TestTable.field(1, bytes: TestTable.field(2, varint: 1 << 30))
+            let container = TestTable.field(1, varint: 1) + TestTable.field(2, bytes: TestTable.shape([1 << 30])) + TestTable.field(7, bytes: sliceProto)
+            let part = TestTable.entry(dtype: 1, shape: [1 << 30], size: 4 << 30, crc: 0)
+            let prefix = dir + "/p"
+            let entries = [([UInt8](), TestTable.header), (Array("t".utf8), container),
+                           (OrderedCode.tensorNameSliceKey(name: "t", slice: s), part)].sorted { Block.compare($0.0, $1.0) < 0 }
+            try write(TestTable.table(entries), prefix + ".index")
+            try write([0, 0, 0, 0], prefix + ".data-00000-of-00001")
+            _ = try CheckpointReader(path: prefix).tensor("t")
+        },
+        Case(name: "V1 fill rule expanding one value to a huge shape", code: .tooLarge) { dir in
+            let full = TestTable.field(1, bytes: [])  // one full extent
+            let meta = TestTable.field(1, bytes: TestTable.field(1, bytes: TestTable.field(1, bytes: Array("x".utf8))
+                + TestTable.field(2, bytes: TestTable.shape([1 << 40])) + TestTable.field(3, varint: 1) + TestTable.field(4, bytes: full)))
+            let data = TestTable.field(2, bytes: TestTable.field(1, bytes: Array("x".utf8)) + TestTable.field(2, bytes: full)
+                + TestTable.field(3, bytes: TestTable.field(5, bytes: TestTable.floats([7]))))
+            let key = OrderedCode.tensorNameSliceKey(name: "x", slice: TensorSlice(extents: [.init()]))
+            try write(TestTable.table([([], meta), (key, data)]), dir + "/v1")
+            _ = try CheckpointReader(path: dir + "/v1").tensor("x")
         },
         Case(name: "absurd Snappy length", code: .tooLarge) { dir in
             let contents = TestTable.u64varint(1 << 31) + [0x00, 0x41]
