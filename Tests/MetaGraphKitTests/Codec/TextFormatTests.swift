@@ -202,3 +202,50 @@ struct TextFormatParserTests {
         #expect(throws: MetaGraphKitError(.tooDeep, "")) { _ = try ProtoMessage(text: huge, as: type) }
     }
 }
+
+@Suite("JSON mapping")
+struct JSONMappingTests {
+    @Test func checkpointState() throws {
+        let m = try ProtoMessage(binary: try TextSample.bytes("checkpoint.pb"), as: .checkpointState)
+        #expect(m.json() == #"{"modelCheckpointPath":"/tmp/ck/model-2","allModelCheckpointPaths":["/tmp/ck/model-1","/tmp/ck/model-2"],"allModelCheckpointTimestamps":[1795555379.5780394,1795555379.5925772],"lastPreservedTimestamp":1795555378.5200078}"#)
+    }
+
+    @Test func scalarsMapsAndAny() throws {
+        let m = try ProtoMessage(text: """
+            meta_info_def { any_info { [type.googleapis.com/tensorflow.SaverDef] { max_to_keep: 2 } } }
+            graph_def { node { name: "n" attr { key: "v" value { tensor { dtype: DT_FLOAT float_val: [nan, 0.1]
+              int64_val: -5 string_val: "\\377a" } } } attr { key: "b" value { b: true } } } }
+            collection_def { key: "w" value { any_list { value { [type.googleapis.com/google.protobuf.BoolValue] { value: true } } } } }
+            """, as: .metaGraphDef)
+        #expect(m.json() == #"{"metaInfoDef":{"anyInfo":{"@type":"type.googleapis.com/tensorflow.SaverDef","maxToKeep":2}},"#
+            + #""graphDef":{"node":[{"name":"n","attr":{"b":{"b":true},"v":{"tensor":{"dtype":"DT_FLOAT","floatVal":["NaN",0.1],"#
+            + #""stringVal":["/2E="],"int64Val":["-5"]}}}}]},"#
+            + #""collectionDef":{"w":{"anyList":{"value":[{"@type":"type.googleapis.com/google.protobuf.BoolValue","value":true}]}}}}"#)
+    }
+
+    @Test func emptyIsEmptyObject() {
+        #expect(ProtoMessage(empty: .saverDef).json(pretty: true) == "{}")
+    }
+}
+
+/// Writes our text and JSON of every sample for `Tests/Interop/test_textformat.py`
+/// when `MGK_TEXTFORMAT_INTEROP_DIR` names a directory.
+@Suite("Text format interop files")
+struct TextFormatInteropFiles {
+    @Test func write() throws {
+        guard let dir = ProcessInfo.processInfo.environment["MGK_TEXTFORMAT_INTEROP_DIR"] else { return }
+        let out = URL(fileURLWithPath: dir)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        for (textName, binaryName, type) in TextSample.pairs {
+            let stem = out.appendingPathComponent(binaryName.replacingOccurrences(of: ".", with: "_")).path
+            let binary = try TextSample.bytes(binaryName)
+            let fromBinary = try ProtoMessage(binary: binary, as: type, file: binaryName)
+            let fromText = try ProtoMessage(text: try TextSample.text(textName), as: type, file: textName)
+            try Data(binary).write(to: URL(fileURLWithPath: stem + ".bin"))
+            try Data(fromText.binary()).write(to: URL(fileURLWithPath: stem + ".parsed.bin"))
+            try fromBinary.textFormat().write(toFile: stem + ".txt", atomically: true, encoding: .utf8)
+            try fromBinary.json(pretty: true).write(toFile: stem + ".json", atomically: true, encoding: .utf8)
+            try type.fullName.write(toFile: stem + ".type", atomically: true, encoding: .utf8)
+        }
+    }
+}
