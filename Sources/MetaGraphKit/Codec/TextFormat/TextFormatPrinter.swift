@@ -49,9 +49,14 @@ struct TextFormatPrinter {
                                         _ type: ProtoMessageType) {
         write(String(repeating: " ", count: indent) + name + " {\n")
         indent += 2
+        // Entries keep key and value presence (Sources/CTFProtos/map_entries.py), but
+        // Python prints an entry of a proto3 map like a proto3 message: a key or
+        // scalar value at its default is left out.
         let fields = type.fields
-        for value in MessageReflection.values(of: fields[0], in: entry) { printField(fields[0], value) }
-        let values = MessageReflection.values(of: fields[1], in: entry)
+        for value in MessageReflection.values(of: fields[0], in: entry) where !MessageReflection.isZero(value) {
+            printField(fields[0], value)
+        }
+        let values = MessageReflection.values(of: fields[1], in: entry).filter { !MessageReflection.isZero($0) }
         if values.isEmpty, let valueType = fields[1].messageType {
             let empty = ProtoMessage(empty: valueType)
             printField(fields[1], .message(UnsafePointer(empty.pointer), valueType))
