@@ -1,5 +1,6 @@
 // CheckpointState <-> protobuf-c's Tensorflow__CheckpointState. The only file of the
 // State layer that touches the C struct.
+internal import CProtobufC
 internal import CTFProtos
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
-// TEMPORARY: a text-format reader/writer for tensorflow.CheckpointState only, until
-// the generic text-format codec (branch `textformat`) is merged. Delete this file
+// TEMPORARY: a text-format reader for tensorflow.CheckpointState only, until
+// the generic text-format parser (branch `textformat`) is merged; printing already
+// uses the generic printer. Delete this file
 // when merging that branch; nothing else refers to it by name.
 
 extension ProtoMessage {
@@ -28,37 +29,6 @@ extension ProtoMessage {
             }
         }
         try self.init(binary: state.message().binary(), as: type, file: file)
-    }
-
-    /// The text format (stopgap: `tensorflow.CheckpointState` only).
-    ///
-    /// - Returns: One `field: value` line per value.
-    public func textFormat() -> String {
-        guard type == .checkpointState, let s = try? CheckpointState(message: self) else { return "" }
-        var out = ""
-        func quote(_ v: String) -> String {
-            var q = "\""
-            for b in v.utf8 {
-                switch b {
-                case UInt8(ascii: "\""): q += "\\\""
-                case UInt8(ascii: "\\"): q += "\\\\"
-                case UInt8(ascii: "\n"): q += "\\n"
-                case UInt8(ascii: "\r"): q += "\\r"
-                case UInt8(ascii: "\t"): q += "\\t"
-                case 0x20..<0x7f: q.unicodeScalars.append(Unicode.Scalar(b))
-                default:
-                    let o = String(b, radix: 8)
-                    q += "\\" + String(repeating: "0", count: 3 - o.count) + o
-                }
-            }
-            return q + "\""
-        }
-        func number(_ d: Double) -> String { d.isNaN ? "nan" : d.isInfinite ? (d < 0 ? "-inf" : "inf") : "\(d)" }
-        if !s.modelCheckpointPath.isEmpty { out += "model_checkpoint_path: \(quote(s.modelCheckpointPath))\n" }
-        for p in s.allModelCheckpointPaths { out += "all_model_checkpoint_paths: \(quote(p))\n" }
-        for t in s.allModelCheckpointTimestamps { out += "all_model_checkpoint_timestamps: \(number(t))\n" }
-        if s.lastPreservedTimestamp != 0 { out += "last_preserved_timestamp: \(number(s.lastPreservedTimestamp))\n" }
-        return out
     }
 }
 
