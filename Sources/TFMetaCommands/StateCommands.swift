@@ -19,6 +19,10 @@ struct StateDirectoryOptions: ParsableArguments {
             help: "The state file's name inside DIR (TensorFlow's latest_filename).")
     var stateFileName = "checkpoint"
 
+    func validate() throws {
+        do { _ = try open() } catch let error as MetaGraphKitError { throw ValidationError(error.message) }
+    }
+
     func open() throws -> CheckpointDirectory {
         try CheckpointDirectory(directory, stateFileName: stateFileName)
     }
