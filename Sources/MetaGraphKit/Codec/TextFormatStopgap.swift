@@ -106,7 +106,10 @@ private struct StopgapScanner {
             skip()
         }
         guard !out.contains(0) else { throw error("string holds a NUL byte") }
-        return String(decoding: out, as: UTF8.self)
+        guard let text = String(validating: out, as: UTF8.self) else {
+            throw MetaGraphKitError(.unsupported, "\(file): a path is not UTF-8 text; MetaGraphKit handles paths as UTF-8")
+        }
+        return text
     }
 
     mutating func number() throws -> Double {

@@ -47,6 +47,14 @@ struct CheckpointStateTests {
         #expect(state.modelCheckpointPath == "ü-ü-ü")
     }
 
+    @Test func nonUTF8PathIsATypedError() {
+        // Paths are Swift Strings; bytes that are not UTF-8 are refused, never replaced.
+        let error = #expect(throws: MetaGraphKitError.self) {
+            _ = try CheckpointState(textFormat: #"model_checkpoint_path: "a\377b""#)
+        }
+        #expect(error?.code == .unsupported || error?.code == .syntax)
+    }
+
     @Test func unknownFieldIsAnError() {
         #expect(throws: MetaGraphKitError(.unknownName, "")) {
             _ = try CheckpointState(textFormat: "model_checkpoint_path: \"a\"\nbogus: 1\n")
