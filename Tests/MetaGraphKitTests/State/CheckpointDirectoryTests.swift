@@ -92,21 +92,27 @@ struct CheckpointDirectoryTests {
         }
     }
 
-    // Hostile inputs: each must be a typed error, never a crash or a hang.
+    // Hostile inputs: each must be a typed error with the right code, never a crash or a hang.
     @Test(arguments: [
-        ("binary garbage", [UInt8]([0x00, 0xff, 0x10, 0x80, 0x0a])),
-        ("not UTF-8", [UInt8]([0x6d, 0xc3, 0x28])),
-        ("unterminated string", Array("model_checkpoint_path: \"abc".utf8)),
-        ("missing colon", Array("model_checkpoint_path \"abc\"".utf8)),
-        ("number for a string", Array("model_checkpoint_path: 12".utf8)),
-        ("string for a number", Array("last_preserved_timestamp: \"x\"".utf8)),
-        ("unknown field", Array("model: \"x\"".utf8)),
-        ("NUL inside a string", Array("model_checkpoint_path: \"a\\000b\"".utf8)),
+        ("binary garbage", [UInt8]([0x00, 0xff, 0x10, 0x80, 0x0a]), MetaGraphKitError.Code.syntax),
+        ("NUL bytes, valid UTF-8", [UInt8]([0x00, 0x01, 0x02]), .syntax),
+        ("not UTF-8", [UInt8]([0x6d, 0xc3, 0x28]), .syntax),
+        ("unterminated string", Array("model_checkpoint_path: \"abc".utf8), .syntax),
+        ("missing colon", Array("model_checkpoint_path \"abc\"".utf8), .syntax),
+        ("number for a string", Array("model_checkpoint_path: 12".utf8), .syntax),
+        ("string for a number", Array("last_preserved_timestamp: \"x\"".utf8), .syntax),
+        ("unknown field", Array("model: \"x\"".utf8), .unknownName),
+        ("field given twice", Array("model_checkpoint_path: \"x\" model_checkpoint_path: \"y\"".utf8), .syntax),
+        ("path not UTF-8", Array("model_checkpoint_path: \"a\\377b\"".utf8), .unsupported),
+        ("deep nesting", Array(("model_checkpoint_path: \"x\" " + String(repeating: "a {", count: 5000)).utf8), .unknownName),
     ])
-    func malformedStateIsAnErrorNotACrash(name: String, bytes: [UInt8]) throws {
+    func malformedStateIsAnErrorNotACrash(name: String, bytes: [UInt8], code: MetaGraphKitError.Code) throws {
         try withTemporaryDirectory { (dir: String) throws in
             _ = FileManager.default.createFile(atPath: dir + "/checkpoint", contents: Data(bytes))
-            #expect(throws: MetaGraphKitError.self, "\(name)") { try CheckpointDirectory(dir).latestCheckpoint() }
+            let error = #expect(throws: MetaGraphKitError.self, "\(name)") {
+                _ = try CheckpointDirectory(dir).latestCheckpoint()
+            }
+            #expect(error?.code == code, "\(name): \(error?.message ?? "")")
         }
     }
 
