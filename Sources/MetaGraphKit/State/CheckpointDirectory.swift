@@ -1,6 +1,9 @@
 // A directory of checkpoints and its state file: get_checkpoint_state and
 // latest_checkpoint of tensorflow/python/checkpoint/checkpoint_management.py.
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A checkpoint directory and the state file (`checkpoint`) that lists its checkpoints.
 ///
@@ -46,35 +49,53 @@ public struct CheckpointDirectory: Sendable {
     /// The state file exactly as stored (paths not resolved).
     ///
     /// - Returns: The parsed state.
-    /// - Throws: ``MetaGraphKitError`` `notFound` when there is no state file, `io`,
+    /// - Throws: ``MetaGraphKitError`` `notFound` when there is no state file, `io`
+    ///   when it cannot be read or is not a regular file,
     ///   `tooLarge` beyond ``maxStateFileSize``, `syntax` for content that is not
     ///   UTF-8 text-format protobuf, `unknownName` for unknown fields.
     public func readStoredState() throws -> CheckpointState {
         let file = stateFilePath
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
-            throw MetaGraphKitError(.notFound,
-                "\(file): no checkpoint state file (nothing was saved in \(path), or it was saved with another latest_filename)")
+        var info = stat()
+        guard stat(file, &info) == 0 else {
+            if errno == ENOENT {
+                throw MetaGraphKitError(.notFound,
+                    "\(file): no checkpoint state file (nothing was saved in \(path), or it was saved with another latest_filename)")
+            }
+            throw MetaGraphKitError(.io, "\(file): cannot read: \(String(cString: strerror(errno)))")
         }
-        guard !isDirectory.boolValue else {
-            throw MetaGraphKitError(.io, "\(file): is a directory, not a checkpoint state file")
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw MetaGraphKitError(.io, "\(file): not a regular file, so not a checkpoint state file")
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
-        guard size <= maxStateFileSize else {
+        guard Int(info.st_size) <= maxStateFileSize else {
             throw MetaGraphKitError(.tooLarge,
-                "\(file): \(size) bytes is larger than the \(maxStateFileSize)-byte limit for a checkpoint state file")
+                "\(file): \(info.st_size) bytes is larger than the \(maxStateFileSize)-byte limit for a checkpoint state file")
         }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
-            throw MetaGraphKitError(.io, "\(file): cannot read: \(error.localizedDescription)")
-        }
-        guard data.count <= maxStateFileSize else {
-            throw MetaGraphKitError(.tooLarge, "\(file): larger than the \(maxStateFileSize)-byte limit")
-        }
+        let data = try Self.readBounded(file, limit: maxStateFileSize)
         guard let text = String(validating: data, as: UTF8.self) else {
             throw MetaGraphKitError(.syntax, "\(file): not a checkpoint state file (not UTF-8 text)")
         }
         return try CheckpointState(textFormat: text, file: file)
+    }
+
+    /// Reads at most `limit` bytes of `file`; more is `tooLarge` (the file grew).
+    static func readBounded(_ file: String, limit: Int) throws -> [UInt8] {
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw MetaGraphKitError(.io, "\(file): cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw MetaGraphKitError(.io, "\(file): cannot read: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { return bytes }
+            bytes += chunk[..<n]
+            guard bytes.count <= limit else {
+                throw MetaGraphKitError(.tooLarge, "\(file): larger than the \(limit)-byte limit for a checkpoint state file")
+            }
+        }
     }
 
     /// The state with every relative path joined onto ``path``, as TensorFlow's

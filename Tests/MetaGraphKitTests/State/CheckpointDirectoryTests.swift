@@ -116,6 +116,20 @@ struct CheckpointDirectoryTests {
         }
     }
 
+    @Test func stateFileThatIsNotARegularFileIsRefused() throws {
+        try withTemporaryDirectory { (dir: String) throws in
+            // A directory, a FIFO (would block a plain read) and an endless device.
+            try FileManager.default.createDirectory(atPath: dir + "/asdir", withIntermediateDirectories: false)
+            #expect(mkfifo(dir + "/fifo", 0o600) == 0)
+            try FileManager.default.createSymbolicLink(atPath: dir + "/zero", withDestinationPath: "/dev/zero")
+            for name in ["asdir", "fifo", "zero"] {
+                #expect(throws: MetaGraphKitError(.io, ""), "\(name)") {
+                    _ = try CheckpointDirectory(dir, stateFileName: name).latestCheckpoint()
+                }
+            }
+        }
+    }
+
     @Test func hugeStateFileIsRefused() throws {
         try withTemporaryDirectory { (dir: String) throws in
             let line = "all_model_checkpoint_paths: \"\(String(repeating: "x", count: 1000))\"\n"
