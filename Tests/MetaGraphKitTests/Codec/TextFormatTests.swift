@@ -249,3 +249,28 @@ struct TextFormatInteropFiles {
         }
     }
 }
+
+@Suite("Text format strings")
+struct TextFormatStringTests {
+    @Test func stringFieldsKeepUTF8AndEscapeTheRest() throws {
+        let m = try ProtoMessage(text: #"filename_tensor_name: "a\377\303\251\n\355\240\200 \t\"\\""#, as: .saverDef)
+        #expect(m.textFormat() == #"filename_tensor_name: "a\377é\n\355\240\200 \t\"\\""# + "\n")
+    }
+
+    @Test func bytesFieldsEscapeEverythingNonASCII() throws {
+        let m = try ProtoMessage(text: #"string_val: "é\x7f\x0""#, as: .tensorProto)
+        #expect(m.textFormat() == #"string_val: "\303\251\177\000""# + "\n")
+    }
+
+    @Test func badUnicodeEscapes() {
+        #expect(throws: MetaGraphKitError(.syntax, "")) {
+            _ = try ProtoMessage(text: #"filename_tensor_name: "\ud800""#, as: .saverDef)
+        }
+        #expect(throws: MetaGraphKitError(.syntax, "")) {
+            _ = try ProtoMessage(text: #"filename_tensor_name: "\u12""#, as: .saverDef)
+        }
+        #expect(throws: MetaGraphKitError(.syntax, "")) {
+            _ = try ProtoMessage(text: #"filename_tensor_name: "\400""#, as: .saverDef)
+        }
+    }
+}
