@@ -20,6 +20,7 @@ enum TextSample {
         ("graph.meta.txt", "graph.meta", .metaGraphDef),
         ("zoo.txt", "zoo.pb", .metaGraphDef),
         ("checkpoint", "checkpoint.pb", .checkpointState),
+        ("spellings.printed.txt", "spellings.pb", .metaGraphDef),
     ]
 }
 
@@ -66,6 +67,12 @@ struct TextFormatParserTests {
         let message = try ProtoMessage(text: try TextSample.text(textName), as: type, file: textName)
         #expect(message.binary() == (try TextSample.bytes(binaryName)))
         #expect(message.textFormat() == (try TextSample.text(textName)))
+    }
+
+    /// spellings.txt uses every syntax variant; Python parsed it into spellings.pb.
+    @Test func parsesEverySpellingAsPythonDoes() throws {
+        let message = try ProtoMessage(text: try TextSample.text("spellings.txt"), as: .metaGraphDef, file: "spellings.txt")
+        #expect(message.binary() == (try TextSample.bytes("spellings.pb")))
     }
 
     @Test func acceptsEverySpelling() throws {
