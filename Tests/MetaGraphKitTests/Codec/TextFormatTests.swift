@@ -269,6 +269,12 @@ struct TextFormatStringTests {
         #expect(m.textFormat() == #"string_val: "\303\251\177\000""# + "\n")
     }
 
+    @Test func nulInAStringFieldIsRefusedNotCut() {
+        #expect(throws: MetaGraphKitError(.unsupported, "")) {
+            _ = try ProtoMessage(text: #"filename_tensor_name: "a\000b""#, as: .saverDef)
+        }
+    }
+
     @Test func badUnicodeEscapes() {
         #expect(throws: MetaGraphKitError(.syntax, "")) {
             _ = try ProtoMessage(text: #"filename_tensor_name: "\ud800""#, as: .saverDef)

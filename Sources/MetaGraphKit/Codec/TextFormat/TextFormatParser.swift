@@ -184,7 +184,12 @@ struct TextFormatParser {
                 }
                 try advance()
             }
-            return field.type == PROTOBUF_C_TYPE_STRING ? .string(bytes) : .bytes(bytes)
+            guard field.type == PROTOBUF_C_TYPE_STRING else { return .bytes(bytes) }
+            // protobuf-c keeps string fields as C strings: a NUL would silently cut the value.
+            guard !bytes.contains(0) else {
+                throw error(.unsupported, "string field \"\(field.name)\" cannot hold a NUL byte here (protobuf-c stores strings NUL-terminated)", at: t)
+            }
+            return .string(bytes)
         case PROTOBUF_C_TYPE_FLOAT:
             value = .float(Float(try parseFloat(field)))
         case PROTOBUF_C_TYPE_DOUBLE:
