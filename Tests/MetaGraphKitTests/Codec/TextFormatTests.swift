@@ -287,3 +287,43 @@ struct TextFormatStringTests {
         }
     }
 }
+
+@Suite("Text format robustness")
+struct TextFormatRobustnessTests {
+    /// Mutated text either parses or throws a MetaGraphKitError; whatever parses
+    /// prints and parses back to the same bytes.
+    @Test func mutatedTextNeverCrashes() throws {
+        let original = Array(try TextSample.text("spellings.txt").utf8)
+        let alphabet = Array("{}<>[]:;,\"'\\#-+.0x7e9fnu \n\u{00}\u{ff}aZ_/".utf8)
+        var state: UInt64 = 0x9e3779b97f4a7c15
+        func random(_ n: Int) -> Int {
+            state &+= 0x9e3779b97f4a7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58476d1ce4e5b9
+            z = (z ^ (z >> 27)) &* 0x94d049bb133111eb
+            return Int((z ^ (z >> 31)) % UInt64(n))
+        }
+        var parsed = 0
+        for _ in 0..<1500 {
+            var bytes = original
+            for _ in 0...random(4) {
+                let i = random(bytes.count)
+                switch random(3) {
+                case 0: bytes[i] = alphabet[random(alphabet.count)]
+                case 1: bytes.remove(at: i)
+                default: bytes.insert(alphabet[random(alphabet.count)], at: i)
+                }
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            do {
+                let m = try ProtoMessage(text: text, as: .metaGraphDef, file: "fuzz")
+                let again = try ProtoMessage(text: m.textFormat(), as: .metaGraphDef, file: "reprint")
+                #expect(again.binary() == m.binary())
+                parsed += 1
+            } catch let error as MetaGraphKitError {
+                #expect(error.message.hasPrefix("fuzz:"), "\(error.message)")
+            }
+        }
+        #expect(parsed > 0)
+    }
+}
