@@ -20,6 +20,7 @@ enum TextSample {
         ("graph.meta.txt", "graph.meta", .metaGraphDef),
         ("zoo.txt", "zoo.pb", .metaGraphDef),
         ("checkpoint", "checkpoint.pb", .checkpointState),
+        ("spellings.printed.txt", "spellings.pb", .metaGraphDef),
     ]
 }
 
@@ -66,6 +67,12 @@ struct TextFormatParserTests {
         let message = try ProtoMessage(text: try TextSample.text(textName), as: type, file: textName)
         #expect(message.binary() == (try TextSample.bytes(binaryName)))
         #expect(message.textFormat() == (try TextSample.text(textName)))
+    }
+
+    /// spellings.txt uses every syntax variant; Python parsed it into spellings.pb.
+    @Test func parsesEverySpellingAsPythonDoes() throws {
+        let message = try ProtoMessage(text: try TextSample.text("spellings.txt"), as: .metaGraphDef, file: "spellings.txt")
+        #expect(message.binary() == (try TextSample.bytes("spellings.pb")))
     }
 
     @Test func acceptsEverySpelling() throws {
@@ -247,5 +254,76 @@ struct TextFormatInteropFiles {
             try fromBinary.json(pretty: true).write(toFile: stem + ".json", atomically: true, encoding: .utf8)
             try type.fullName.write(toFile: stem + ".type", atomically: true, encoding: .utf8)
         }
+    }
+}
+
+@Suite("Text format strings")
+struct TextFormatStringTests {
+    @Test func stringFieldsKeepUTF8AndEscapeTheRest() throws {
+        let m = try ProtoMessage(text: #"filename_tensor_name: "a\377\303\251\n\355\240\200 \t\"\\""#, as: .saverDef)
+        #expect(m.textFormat() == #"filename_tensor_name: "a\377é\n\355\240\200 \t\"\\""# + "\n")
+    }
+
+    @Test func bytesFieldsEscapeEverythingNonASCII() throws {
+        let m = try ProtoMessage(text: #"string_val: "é\x7f\x0""#, as: .tensorProto)
+        #expect(m.textFormat() == #"string_val: "\303\251\177\000""# + "\n")
+    }
+
+    @Test func nulInAStringFieldIsRefusedNotCut() {
+        #expect(throws: MetaGraphKitError(.unsupported, "")) {
+            _ = try ProtoMessage(text: #"filename_tensor_name: "a\000b""#, as: .saverDef)
+        }
+    }
+
+    @Test func badUnicodeEscapes() {
+        #expect(throws: MetaGraphKitError(.syntax, "")) {
+            _ = try ProtoMessage(text: #"filename_tensor_name: "\ud800""#, as: .saverDef)
+        }
+        #expect(throws: MetaGraphKitError(.syntax, "")) {
+            _ = try ProtoMessage(text: #"filename_tensor_name: "\u12""#, as: .saverDef)
+        }
+        #expect(throws: MetaGraphKitError(.syntax, "")) {
+            _ = try ProtoMessage(text: #"filename_tensor_name: "\400""#, as: .saverDef)
+        }
+    }
+}
+
+@Suite("Text format robustness")
+struct TextFormatRobustnessTests {
+    /// Mutated text either parses or throws a MetaGraphKitError; whatever parses
+    /// prints and parses back to the same bytes.
+    @Test func mutatedTextNeverCrashes() throws {
+        let original = Array(try TextSample.text("spellings.txt").utf8)
+        let alphabet = Array("{}<>[]:;,\"'\\#-+.0x7e9fnu \n\u{00}\u{ff}aZ_/".utf8)
+        var state: UInt64 = 0x9e3779b97f4a7c15
+        func random(_ n: Int) -> Int {
+            state &+= 0x9e3779b97f4a7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58476d1ce4e5b9
+            z = (z ^ (z >> 27)) &* 0x94d049bb133111eb
+            return Int((z ^ (z >> 31)) % UInt64(n))
+        }
+        var parsed = 0
+        for _ in 0..<1500 {
+            var bytes = original
+            for _ in 0...random(4) {
+                let i = random(bytes.count)
+                switch random(3) {
+                case 0: bytes[i] = alphabet[random(alphabet.count)]
+                case 1: bytes.remove(at: i)
+                default: bytes.insert(alphabet[random(alphabet.count)], at: i)
+                }
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            do {
+                let m = try ProtoMessage(text: text, as: .metaGraphDef, file: "fuzz")
+                let again = try ProtoMessage(text: m.textFormat(), as: .metaGraphDef, file: "reprint")
+                #expect(again.binary() == m.binary())
+                parsed += 1
+            } catch let error as MetaGraphKitError {
+                #expect(error.message.hasPrefix("fuzz:"), "\(error.message)")
+            }
+        }
+        #expect(parsed > 0)
     }
 }
