@@ -39,7 +39,7 @@ let package = Package(
             name: "CTFProtos",
             dependencies: ["CProtobufC"],
             path: "Sources/CTFProtos",
-            exclude: ["regenerate.sh"],
+            exclude: ["regenerate.sh", "map_entries.py"],
             cSettings: [.unsafeFlags(["-w"])]
         ),
         // Small C helpers Swift cannot express: hardware CRC32C.
@@ -72,6 +72,7 @@ let package = Package(
             name: "MetaGraphKitTests",
             dependencies: ["MetaGraphKit"],
             path: "Tests/MetaGraphKitTests",
+            exclude: ["Codec/TextFormatSamples"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages MetaGraphKit builds with, if any is missing:
+# protobuf-c's runtime and compiler, snappy, pkg-config.
+set -euo pipefail
+needed=(libprotobuf-c-dev protobuf-c-compiler libsnappy-dev pkg-config)
+missing=()
+for p in "${needed[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "Installing system packages: ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq >&2
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2

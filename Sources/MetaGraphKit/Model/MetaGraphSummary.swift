@@ -1,0 +1,220 @@
+// A summary of a MetaGraphDef (tensorflow/core/protobuf/meta_graph.proto): what
+// `tfmeta meta inspect` reports.
+internal import CTFProtos
+
+/// What a MetaGraphDef holds, in a form to print: tags, versions, the op histogram,
+/// collections with their kinds and sizes, signatures, the saver, and whether a
+/// SavedModel object graph is present.
+public struct MetaGraphSummary: Sendable, Hashable {
+    /// The kind of a collection's list (`CollectionDef.kind`).
+    public enum CollectionKind: String, Sendable, Hashable {
+        case nodeList = "node_list", bytesList = "bytes_list", int64List = "int64_list"
+        case floatList = "float_list", anyList = "any_list", empty = "empty"
+    }
+
+    /// One collection: its name, kind, and number of items.
+    public struct Collection: Sendable, Hashable {
+        public var name: String
+        public var kind: CollectionKind
+        public var count: Int
+    }
+
+    /// A signature's input or output.
+    public struct TensorInfo: Sendable, Hashable {
+        /// The key in the signature's map (`x`, `output_0`).
+        public var key: String
+        /// The tensor name (`serving_default_x:0`), or a description for sparse and
+        /// composite tensors.
+        public var name: String
+        /// The element type, as TensorFlow names it (`float32`).
+        public var dtype: String
+        /// Dimensions (-1 unknown); nil when the rank is unknown.
+        public var shape: [Int64]?
+    }
+
+    /// One signature.
+    public struct Signature: Sendable, Hashable {
+        public var key: String
+        public var methodName: String
+        public var inputs: [TensorInfo]
+        public var outputs: [TensorInfo]
+    }
+
+    /// `meta_info_def.tags` (SavedModel tags such as `serve`).
+    public var tags: [String]
+    /// `meta_info_def.meta_graph_version`.
+    public var metaGraphVersion: String
+    /// The TensorFlow version that wrote the graph (`2.21.0`).
+    public var tensorflowVersion: String
+    /// The TensorFlow git version that wrote the graph.
+    public var tensorflowGitVersion: String
+    /// `graph_def.versions.producer`.
+    public var graphProducer: Int32
+    /// Whether default-valued attributes were stripped.
+    public var strippedDefaultAttrs: Bool
+    /// The number of nodes in the graph.
+    public var nodeCount: Int
+    /// The number of functions in the graph's library.
+    public var functionCount: Int
+    /// The number of op definitions in the stripped op list.
+    public var strippedOpCount: Int
+    /// How many nodes use each op, most used first (then by name).
+    public var opHistogram: [(op: String, count: Int)]
+    /// The collections, sorted by name.
+    public var collections: [Collection]
+    /// The signatures, sorted by key.
+    public var signatures: [Signature]
+    /// The saver, if the graph has one.
+    public var saver: SaverDef?
+    /// The number of asset files.
+    public var assetFileCount: Int
+    /// Whether a SavedModel `object_graph_def` is present.
+    public var hasObjectGraph: Bool
+
+    public static func == (a: Self, b: Self) -> Bool { a.jsonValue == b.jsonValue }
+    public func hash(into h: inout Hasher) { h.combine(jsonValue.serialized()) }
+
+    /// Summarizes a decoded `tensorflow.MetaGraphDef`.
+    ///
+    /// - Parameter message: A message of type ``ProtoMessageType/metaGraphDef``.
+    /// - Throws: ``MetaGraphKitError`` `invalidArgument` for another message type.
+    public init(_ message: ProtoMessage) throws {
+        guard message.type == .metaGraphDef else {
+            throw MetaGraphKitError(.invalidArgument, "expected a tensorflow.MetaGraphDef, got \(message.type)")
+        }
+        self = message.withStruct(as: Tensorflow__MetaGraphDef.self) { MetaGraphSummary(UnsafePointer($0)) }
+    }
+
+    init(_ m: UnsafePointer<Tensorflow__MetaGraphDef>) {
+        let info = m.pointee.meta_info_def?.pointee
+        tags = CString.strings(info?.tags, count: info?.n_tags ?? 0)
+        metaGraphVersion = CString.string(info?.meta_graph_version)
+        tensorflowVersion = CString.string(info?.tensorflow_version)
+        tensorflowGitVersion = CString.string(info?.tensorflow_git_version)
+        strippedDefaultAttrs = (info?.stripped_default_attrs ?? 0) != 0
+        strippedOpCount = info?.stripped_op_list?.pointee.n_op ?? 0
+
+        let graph = m.pointee.graph_def?.pointee
+        graphProducer = graph?.versions?.pointee.producer ?? 0
+        nodeCount = graph?.n_node ?? 0
+        functionCount = graph?.library?.pointee.n_function ?? 0
+        var ops: [String: Int] = [:]
+        if let graph, let nodes = graph.node {
+            for i in 0..<graph.n_node {
+                ops[CString.string(nodes[i]?.pointee.op), default: 0] += 1
+            }
+        }
+        opHistogram = ops.map { (op: $0.key, count: $0.value) }
+            .sorted { $0.count != $1.count ? $0.count > $1.count : $0.op < $1.op }
+
+        var collections: [Collection] = []
+        for i in 0..<m.pointee.n_collection_def {
+            guard let entry = m.pointee.collection_def[i]?.pointee else { continue }
+            let name = CString.string(entry.key)
+            guard let def = entry.value?.pointee else {
+                collections.append(Collection(name: name, kind: .empty, count: 0)); continue
+            }
+            let (kind, count): (CollectionKind, Int) = switch def.kind_case {
+            case TENSORFLOW__COLLECTION_DEF__KIND_NODE_LIST: (.nodeList, def.node_list.pointee.n_value)
+            case TENSORFLOW__COLLECTION_DEF__KIND_BYTES_LIST: (.bytesList, def.bytes_list.pointee.n_value)
+            case TENSORFLOW__COLLECTION_DEF__KIND_INT64_LIST: (.int64List, def.int64_list.pointee.n_value)
+            case TENSORFLOW__COLLECTION_DEF__KIND_FLOAT_LIST: (.floatList, def.float_list.pointee.n_value)
+            case TENSORFLOW__COLLECTION_DEF__KIND_ANY_LIST: (.anyList, def.any_list.pointee.n_value)
+            default: (.empty, 0)
+            }
+            collections.append(Collection(name: name, kind: kind, count: count))
+        }
+        self.collections = collections.sorted { $0.name < $1.name }
+
+        var signatures: [Signature] = []
+        for i in 0..<m.pointee.n_signature_def {
+            guard let entry = m.pointee.signature_def[i]?.pointee else { continue }
+            let sig = entry.value?.pointee
+            func infos(_ n: Int, _ get: (Int) -> (UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<Tensorflow__TensorInfo>?)) -> [TensorInfo] {
+                (0..<n).map { j in
+                    let (key, info) = get(j)
+                    return TensorInfo(key: CString.string(key), info: info)
+                }.sorted { $0.key < $1.key }
+            }
+            let inputs = infos(sig?.n_inputs ?? 0) { (sig!.inputs[$0]!.pointee.key, sig!.inputs[$0]!.pointee.value) }
+            let outputs = infos(sig?.n_outputs ?? 0) { (sig!.outputs[$0]!.pointee.key, sig!.outputs[$0]!.pointee.value) }
+            signatures.append(Signature(key: CString.string(entry.key), methodName: CString.string(sig?.method_name),
+                                        inputs: inputs, outputs: outputs))
+        }
+        self.signatures = signatures.sorted { $0.key < $1.key }
+        saver = m.pointee.saver_def.map { SaverDef(UnsafePointer($0)) }
+        assetFileCount = m.pointee.n_asset_file_def
+        hasObjectGraph = m.pointee.object_graph_def != nil
+    }
+}
+
+extension MetaGraphSummary.TensorInfo {
+    init(key: String, info: UnsafeMutablePointer<Tensorflow__TensorInfo>?) {
+        self.key = key
+        guard let t = info?.pointee else {
+            self.name = ""; self.dtype = DataTypeNames.name(0); self.shape = nil; return
+        }
+        switch t.encoding_case {
+        case TENSORFLOW__TENSOR_INFO__ENCODING_NAME: name = CString.string(t.name)
+        case TENSORFLOW__TENSOR_INFO__ENCODING_COO_SPARSE:
+            name = "sparse(values: \(CString.string(t.coo_sparse.pointee.values_tensor_name)))"
+        case TENSORFLOW__TENSOR_INFO__ENCODING_COMPOSITE_TENSOR: name = "composite"
+        default: name = ""
+        }
+        dtype = DataTypeNames.name(Int32(t.dtype.rawValue))
+        if let shape = t.tensor_shape?.pointee {
+            shape.unknown_rank != 0 ? (self.shape = nil)
+                : (self.shape = (0..<shape.n_dim).map { shape.dim[$0]!.pointee.size })
+        } else {
+            self.shape = nil
+        }
+    }
+}
+
+// MARK: - JSON
+
+extension MetaGraphSummary {
+    /// The report shape of `tfmeta meta inspect --json` for one meta graph; see the
+    /// README for the documented shape.
+    public var jsonValue: JSONValue {
+        func info(_ t: TensorInfo) -> JSONValue {
+            .object([("key", .string(t.key)), ("name", .string(t.name)), ("dtype", .string(t.dtype)),
+                     ("shape", t.shape.map { .array($0.map { .int($0) }) } ?? .null)])
+        }
+        return .object([
+            ("tags", .array(tags.map { .string($0) })),
+            ("meta_graph_version", .string(metaGraphVersion)),
+            ("tensorflow_version", .string(tensorflowVersion)),
+            ("tensorflow_git_version", .string(tensorflowGitVersion)),
+            ("graph_producer", .int(Int64(graphProducer))),
+            ("stripped_default_attrs", .bool(strippedDefaultAttrs)),
+            ("node_count", .int(Int64(nodeCount))),
+            ("function_count", .int(Int64(functionCount))),
+            ("stripped_op_count", .int(Int64(strippedOpCount))),
+            ("ops", .array(opHistogram.map { .object([("op", .string($0.op)), ("count", .int(Int64($0.count)))]) })),
+            ("collections", .array(collections.map {
+                .object([("name", .string($0.name)), ("kind", .string($0.kind.rawValue)), ("count", .int(Int64($0.count)))])
+            })),
+            ("signatures", .array(signatures.map {
+                .object([("key", .string($0.key)), ("method_name", .string($0.methodName)),
+                         ("inputs", .array($0.inputs.map(info))), ("outputs", .array($0.outputs.map(info)))])
+            })),
+            ("saver", saver?.jsonValue ?? .null),
+            ("asset_file_count", .int(Int64(assetFileCount))),
+            ("has_object_graph", .bool(hasObjectGraph)),
+        ])
+    }
+}
+
+// MARK: - SavedModel
+
+extension ProtoMessage {
+    /// The summaries of a SavedModel's meta graphs.
+    func savedModelMetaGraphSummaries() -> [MetaGraphSummary] {
+        withStruct(as: Tensorflow__SavedModel.self) { sm in
+            (0..<sm.pointee.n_meta_graphs).compactMap { i in
+                sm.pointee.meta_graphs[i].map { MetaGraphSummary(UnsafePointer($0)) }
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+"""Shared setup of the interop suite: TensorFlow judges what tfmeta writes.
+
+Run by Scripts/test-all with the cached virtual environment's Python. TensorFlow
+must import: if it cannot, every test fails (an interop suite that skips proves
+nothing).
+"""
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+ROOT = Path(os.environ.get("MGK_ROOT", Path(__file__).resolve().parents[2]))
+FIXTURES = ROOT / "Fixtures"
+TFMETA = os.environ.get("TFMETA", str(ROOT / ".build" / "debug" / "tfmeta"))
+
+import tensorflow as tf  # noqa: E402  (an ImportError here fails the whole suite)
+
+
+@pytest.fixture(scope="session")
+def tfm():
+    """Runs tfmeta; returns (exit status, stdout, stderr)."""
+    assert Path(TFMETA).exists(), f"tfmeta is not built at {TFMETA}"
+
+    def run(*args, check=True):
+        p = subprocess.run([TFMETA, *map(str, args)], capture_output=True, text=True)
+        if check:
+            assert p.returncode == 0, f"tfmeta {' '.join(map(str, args))} failed ({p.returncode}):\n{p.stderr}"
+        return p.returncode, p.stdout, p.stderr
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def fixtures():
+    return FIXTURES
