@@ -21,7 +21,7 @@ public final class CheckpointReader {
     /// The resolved prefix (V2) or file pattern (V1).
     public let prefix: String
     /// Every tensor, sorted by key (bytewise), slice keys and the header hidden.
-    public let entries: [CheckpointEntry]
+    public let entries: [TensorEntry]
 
     let bundle: BundleReader?
     /// The key bytes of a listed key (V2 keys need not be UTF-8).
@@ -38,22 +38,15 @@ public final class CheckpointReader {
     /// - Throws: ``MetaGraphKitError`` with code `notFound` when no checkpoint is
     ///   there, or the code of the first structural problem of the index/metadata.
     public convenience init(path: String) throws {
-        guard Self.isDirectory(path) else { try self.init(resolved: path); return }
-        let latest = try Self.latestCheckpoint(inDirectory: path)
-        do {
-            try self.init(resolved: latest)
-        } catch let e as MetaGraphKitError where e.code == .notFound {
-            let base = latest.split(separator: "/").last.map(String.init) ?? latest
-            throw MetaGraphKitError(.notFound,
-                "\(e.message) (named by \(path)/checkpoint; if the directory was moved, name the checkpoint directly, e.g. \(path)/\(base))")
-        }
+        // A directory: its newest checkpoint, as tf.train.latest_checkpoint finds it.
+        try self.init(resolved: Self.isDirectory(path) ? CheckpointDirectory(path).latestCheckpoint() : path)
     }
 
     private init(resolved path: String) throws {
         var path = path
         if path.hasSuffix(".index"), !Self.exists(path + ".index") { path = String(path.dropLast(6)) }
         if !Self.exists(path + ".index"), let stripped = Self.dataFilePrefix(path) { path = stripped }
-        var list: [CheckpointEntry] = []
+        var list: [TensorEntry] = []
         var keyBytes: [String: [UInt8]] = [:]
         if Self.exists(path + ".index") {
             let bundle = try BundleReader(prefix: path)
@@ -62,7 +55,7 @@ public final class CheckpointReader {
                 let e = bundle.entries[key]!
                 let name = BundleReader.display(key)
                 keyBytes[name] = key
-                list.append(CheckpointEntry(key: name, dtype: e.dtype, shape: e.shape, slices: e.slices))
+                list.append(TensorEntry(key: name, dtype: e.dtype, shape: e.shape, slices: e.slices))
             }
             format = .v2
             self.bundle = bundle
@@ -70,7 +63,7 @@ public final class CheckpointReader {
         } else {
             let reader = try TensorSliceReader(pattern: path)
             for item in reader.items.values {
-                list.append(CheckpointEntry(key: item.name, dtype: item.dtype, shape: item.shape, slices: item.slices.map(\.slice)))
+                list.append(TensorEntry(key: item.name, dtype: item.dtype, shape: item.shape, slices: item.slices.map(\.slice)))
                 keyBytes[item.name] = Array(item.name.utf8)
             }
             format = .v1
@@ -105,28 +98,13 @@ public final class CheckpointReader {
         return stat(path, &s) == 0 && (s.st_mode & S_IFMT) == S_IFDIR
     }
 
-    /// The checkpoint a directory's `checkpoint` file names (`model_checkpoint_path`),
-    /// relative paths resolved against the directory.
-    static func latestCheckpoint(inDirectory dir: String) throws -> String {
-        let stateFile = dir + "/checkpoint"
-        guard exists(stateFile) else {
-            throw MetaGraphKitError(.notFound, "\(dir): a directory without a `checkpoint` file; name a checkpoint prefix instead")
-        }
-        let file = try MappedFile(path: stateFile)
-        let text = withExtendedLifetime(file) { String(decoding: file.bytes, as: UTF8.self) }
-        guard let path = ModelCheckpointPathLine.parse(text), !path.isEmpty else {
-            throw MetaGraphKitError(.notFound, "\(stateFile): no model_checkpoint_path")
-        }
-        return path.hasPrefix("/") ? path : (dir.hasSuffix("/") ? dir + path : dir + "/" + path)
-    }
-
     // MARK: - Entries
 
     /// The entry of one key.
     ///
     /// - Parameter key: The tensor's name.
     /// - Returns: The entry, or nil when the checkpoint has no such (visible) key.
-    public func entry(_ key: String) -> CheckpointEntry? {
+    public func entry(_ key: String) -> TensorEntry? {
         entryIndex[key].map { entries[$0] }
     }
 
@@ -206,55 +184,5 @@ public final class CheckpointReader {
     /// TensorFlow's name for this is `saver.object_graph_key_mapping`.
     public func fullNameToCheckpointKey() throws -> [String: String] {
         try objectGraph()?.fullNameToCheckpointKey ?? [:]
-    }
-}
-
-/// Reads `model_checkpoint_path: "..."` from a `checkpoint` state file; a stand-in
-/// until the State module's full CheckpointState parser is used here.
-enum ModelCheckpointPathLine {
-    static func parse(_ text: String) -> String? {
-        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
-            let t = line.drop(while: { $0 == " " || $0 == "\t" })
-            guard t.hasPrefix("model_checkpoint_path") else { continue }
-            let rest = t.dropFirst("model_checkpoint_path".count).drop(while: { $0 == " " || $0 == ":" || $0 == "\t" })
-            guard let quote = rest.first, quote == "\"" || quote == "'" else { continue }
-            return unescape(Array(rest.dropFirst().utf8), quote: UInt8(ascii: quote == "\"" ? "\"" : "'"))
-        }
-        return nil
-    }
-
-    /// Text-format string escapes: `\n \t \r \\ \" \' \ooo \xHH`.
-    private static func unescape(_ b: [UInt8], quote: UInt8) -> String? {
-        var out: [UInt8] = []
-        var i = 0
-        func isOctal(_ c: UInt8) -> Bool { c >= 48 && c <= 55 }
-        func hex(_ c: UInt8) -> UInt8? {
-            switch c { case 48...57: c - 48; case 97...102: c - 87; case 65...70: c - 55; default: nil }
-        }
-        while i < b.count {
-            let c = b[i]
-            if c == quote { return String(decoding: out, as: UTF8.self) }
-            i += 1
-            guard c == UInt8(ascii: "\\"), i < b.count else { out.append(c); continue }
-            let e = b[i]
-            i += 1
-            switch e {
-            case UInt8(ascii: "n"): out.append(10)
-            case UInt8(ascii: "t"): out.append(9)
-            case UInt8(ascii: "r"): out.append(13)
-            case UInt8(ascii: "x"):
-                var v: UInt8 = 0
-                var n = 0
-                while n < 2, i < b.count, let h = hex(b[i]) { v = v &* 16 &+ h; i += 1; n += 1 }
-                out.append(v)
-            case _ where isOctal(e):
-                var v = Int(e - 48)
-                var n = 1
-                while n < 3, i < b.count, isOctal(b[i]) { v = v * 8 + Int(b[i] - 48); i += 1; n += 1 }
-                out.append(UInt8(truncatingIfNeeded: v))
-            default: out.append(e)
-            }
-        }
-        return nil
     }
 }

@@ -65,7 +65,7 @@ extension CheckpointReader {
             throw MetaGraphKitError(.invalidArgument, "\(path): the output must end in .safetensors or .npz")
         }
         var report = CheckpointExportReport()
-        var chosen: [CheckpointEntry] = []
+        var chosen: [TensorEntry] = []
         for e in entries {
             if format.typeName(e.dtype) != nil { chosen.append(e) } else {
                 report.skipped.append((e.key, "\(format.rawValue) cannot hold \(e.dtype)"))
@@ -117,7 +117,7 @@ extension CheckpointReader {
 
     // MARK: - safetensors
 
-    private func writeSafetensors(_ chosen: [CheckpointEntry], to out: AtomicOutputFile) throws {
+    private func writeSafetensors(_ chosen: [TensorEntry], to out: AtomicOutputFile) throws {
         var header: [(String, JSONValue)] = []
         var offset = 0
         for e in chosen {
@@ -140,7 +140,7 @@ extension CheckpointReader {
 
     // MARK: - npz
 
-    private func writeNPZ(_ chosen: [CheckpointEntry], to out: AtomicOutputFile) throws {
+    private func writeNPZ(_ chosen: [TensorEntry], to out: AtomicOutputFile) throws {
         var central: [UInt8] = []
         var count = 0
         for e in chosen {

@@ -1,15 +1,8 @@
-// One variable as tf.train.list_variables shows it.
-
-/// Which on-disk format a checkpoint uses.
-public enum CheckpointFormat: String, Sendable {
-    /// `tensorflow.SaverDef.V1`: tables of SavedTensorSlices (TensorSliceWriter).
-    case v1 = "V1"
-    /// `tensorflow.SaverDef.V2`: a tensor bundle, `.index` plus data files (BundleWriter).
-    case v2 = "V2"
-}
+// One variable as tf.train.list_variables shows it. (CheckpointFormat, V1 or V2,
+// lives in State/CheckpointFormat.swift.)
 
 /// One tensor of a checkpoint: key, type, full shape, and the slices it is stored in.
-public struct CheckpointEntry: Sendable, Equatable {
+public struct TensorEntry: Sendable, Equatable {
     /// The tensor's name (checkpoint key).
     public let key: String
     /// The element type.
