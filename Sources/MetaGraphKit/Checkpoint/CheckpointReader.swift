@@ -24,11 +24,12 @@ public final class CheckpointReader {
     public let entries: [TensorEntry]
 
     let bundle: BundleReader?
-    /// The key bytes of a listed key (V2 keys need not be UTF-8).
-    func keyBytes(_ key: String) -> [UInt8]? { keyBytes[key] }
     let slices: TensorSliceReader?
     private let keyBytes: [String: [UInt8]]
     private let entryIndex: [String: Int]
+
+    /// The key bytes of a listed key (V2 keys need not be UTF-8).
+    func keyBytes(_ key: String) -> [UInt8]? { keyBytes[key] }
 
     /// Opens a checkpoint.
     ///
