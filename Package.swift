@@ -72,6 +72,7 @@ let package = Package(
             name: "MetaGraphKitTests",
             dependencies: ["MetaGraphKit"],
             path: "Tests/MetaGraphKitTests",
+            exclude: ["Conversion/Samples", "Conversion/make_samples.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

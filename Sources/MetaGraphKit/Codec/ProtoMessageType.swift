@@ -57,6 +57,8 @@ public struct ProtoMessageType: Hashable, Sendable, CustomStringConvertible {
     public static let savedTensorSlices = named("tensorflow.SavedTensorSlices")!
     /// `tensorflow.TensorProto`.
     public static let tensorProto = named("tensorflow.TensorProto")!
+    /// `tensorflow.AttrValue`, a node attribute's value.
+    public static let attrValue = named("tensorflow.AttrValue")!
     /// `google.protobuf.Any`.
     public static let any = named("google.protobuf.Any")!
 }
