@@ -6,6 +6,6 @@ struct MetaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meta",
         abstract: "Inspect and convert MetaGraphDef (.meta) and SavedModel files.",
-        subcommands: []
+        subcommands: [Rescope.self, Variables.self, Saver.self, Extract.self, Diff.self]
     )
 }
