@@ -63,23 +63,8 @@ public enum MetaGraphVariables {
                               varOffset: ints(s.var_offset, s.n_var_offset), varShape: ints(s.var_shape, s.n_var_shape))
         }
         let node = snapshot.node(opName)
-        var dtype = ""
-        var shape: [Int64]?
-        if let bytes = node?.attrs["dtype"], let attr = try? ProtoMessage(binary: bytes, as: .attrValue) {
-            attr.withStruct(as: Tensorflow__AttrValue.self) { a in
-                if a.pointee.value_case == TENSORFLOW__ATTR_VALUE__VALUE_TYPE {
-                    dtype = DataTypeNames.name(Int32(a.pointee.type.rawValue))
-                }
-            }
-        }
-        if let bytes = node?.attrs["shape"], let attr = try? ProtoMessage(binary: bytes, as: .attrValue) {
-            attr.withStruct(as: Tensorflow__AttrValue.self) { a in
-                if a.pointee.value_case == TENSORFLOW__ATTR_VALUE__VALUE_SHAPE, let s = a.pointee.shape?.pointee,
-                   s.unknown_rank == 0 {
-                    shape = (0..<s.n_dim).map { s.dim[$0]?.pointee.size ?? -1 }
-                }
-            }
-        }
+        let dtype = node?.typeAttr("dtype").map(DataTypeNames.name) ?? ""
+        let shape = node?.shapeAttr("shape")
         return VariableInfo(
             name: name, opName: opName, op: node?.op ?? "", dtype: dtype, shape: shape,
             trainable: v.pointee.trainable != 0, isResource: v.pointee.is_resource != 0,

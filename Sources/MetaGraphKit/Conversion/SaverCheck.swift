@@ -92,7 +92,7 @@ public enum SaverCheck {
             }
         }
         if let node = graph.node(NameScope.opName(saver.filenameTensorName)),
-           let dtype = node.attrs["dtype"], dtype != [0x30, 0x07] {
+           let dtype = node.typeAttr("dtype"), dtype != 7 /* DT_STRING */ {
             problem("filename-not-string", "filename tensor '\(saver.filenameTensorName)' is not a string tensor")
         }
 

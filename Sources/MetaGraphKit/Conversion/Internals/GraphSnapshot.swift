@@ -114,3 +114,24 @@ struct GraphSnapshot: Sendable {
         }
     }
 }
+
+extension GraphSnapshot.Node {
+    /// The DataType number of a `type`-valued attr (`dtype`, `T`), if present.
+    func typeAttr(_ key: String) -> Int32? {
+        guard let bytes = attrs[key], let attr = try? ProtoMessage(binary: bytes, as: .attrValue) else { return nil }
+        return attr.withStruct(as: Tensorflow__AttrValue.self) { a in
+            a.pointee.value_case == TENSORFLOW__ATTR_VALUE__VALUE_TYPE ? Int32(a.pointee.type.rawValue) : nil
+        }
+    }
+
+    /// The dimensions of a `shape`-valued attr (-1 unknown); nil if absent, not a
+    /// shape, or of unknown rank.
+    func shapeAttr(_ key: String) -> [Int64]? {
+        guard let bytes = attrs[key], let attr = try? ProtoMessage(binary: bytes, as: .attrValue) else { return nil }
+        return attr.withStruct(as: Tensorflow__AttrValue.self) { a in
+            guard a.pointee.value_case == TENSORFLOW__ATTR_VALUE__VALUE_SHAPE, let s = a.pointee.shape?.pointee,
+                  s.unknown_rank == 0 else { return nil }
+            return (0..<s.n_dim).map { s.dim[$0]?.pointee.size ?? -1 }
+        }
+    }
+}
