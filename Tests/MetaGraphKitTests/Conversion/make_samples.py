@@ -8,7 +8,8 @@ OUTDIR defaults to the Samples folder beside this file. The graph has the scopes
 `net/` and `network/` (a prefix trap for TensorFlow's plain `startswith` test),
 devices, colocation inside and across the scope, control dependencies, a ref
 variable (VariableV2), resource variables (VarHandleOp), a partitioned variable,
-a v1 while loop (WhileContextDef, Enter frame names), two savers in `net/` and
+a v1 while loop (WhileContextDef, Enter frame names), a v1 cond
+(CondContextDef), a queue runner (QueueRunnerDef), two savers in `net/` and
 collections of every kind. Outputs (all binary MetaGraphDef unless noted):
 
   graph.meta                 the whole graph, as Saver.export_meta_graph writes it
@@ -56,6 +57,10 @@ def build_graph():
             total = tf.reduce_sum(tf1.convert_to_tensor(part), name="part_sum")
             i = tf.constant(0, name="i0")
             loop = tf1.while_loop(lambda k: k < 3, lambda k: k + 1, [i], name="loop")
+            branch = tf1.cond(total > 0, lambda: y * 2.0, lambda: tf.identity(y), name="branch")
+            queue = tf1.FIFOQueue(4, [tf.float32], shapes=[[]], name="queue")
+            enqueue = queue.enqueue([total], name="enqueue")
+            tf1.train.add_queue_runner(tf1.train.QueueRunner(queue, [enqueue]))
             saver = tf1.train.Saver([w, b] + list(part), max_to_keep=3)
             saver_1 = tf1.train.Saver([w], sharded=True)
         tf1.add_to_collection(tf1.GraphKeys.SAVERS, saver)
@@ -65,6 +70,7 @@ def build_graph():
         tf1.add_to_collection("outputs", v_copy)
         tf1.add_to_collection("outputs", total)
         tf1.add_to_collection("outputs", loop)
+        tf1.add_to_collection("outputs", branch)
         tf1.add_to_collection("notes", "hello")
         tf1.add_to_collection("notes", "net/y:0")
         tf1.add_to_collection("numbers", 3)
