@@ -186,6 +186,33 @@ struct RescopeTests {
         }
     }
 
+    @Test func aCollectionItemThatIsNotItsProtoIsAnError() throws {
+        let g = try ConversionSamples.metaGraph("graph.meta")
+        g.withStruct(as: Tensorflow__MetaGraphDef.self) { m in
+            for i in 0..<m.pointee.n_collection_def where CString.string(m.pointee.collection_def[i]!.pointee.key) == "variables" {
+                let list = m.pointee.collection_def[i]!.pointee.value!.pointee.bytes_list!
+                CMutation.setBytes(&list.pointee.value[1], [0x0a, 0x7f])   // a length past the end
+            }
+        }
+        do {
+            _ = try MetaGraphTransform.rescope(g, options: RescopeOptions(scope: .strip("net")))
+            Issue.record("expected an error")
+        } catch let error as MetaGraphKitError {
+            #expect(error.code == .notAProtobuf)
+            #expect(error.message.contains("collection 'variables' item 1"))
+        }
+    }
+
+    @Test func theSummaryHasItsDocumentedShape() throws {
+        let result = try MetaGraphTransform.rescope(ConversionSamples.metaGraph("graph.meta"),
+                                                    options: RescopeOptions(scope: .strip("net"), clearDevices: true))
+        let json = result.jsonValue.serialized()
+        #expect(json.hasPrefix(#"{"nodes":"#))
+        #expect(json.contains(#""removed_nodes":["x","network/v/Initializer/zeros""#))
+        #expect(json.contains(#""unbound_inputs":["$unbound_inputs_network/v","$unbound_inputs_x","^$unbound_inputs_x"],"dropped_collection_items":{"notes":0"#) == false)
+        #expect(json.contains(#""dropped_collection_items":{"trainable_variables":1,"variables":1},"dropped_signatures":[],"dropped_saver":false,"stripped_attrs":0,"cleared_devices":"#))
+    }
+
     @Test(arguments: [
         ("net/w", "w"), ("^net/w", "^w"), ("loc:@net/w", "loc:@w"), ("net/w:1", "w:1"),
         ("network/v", "network/v"), ("net", "net"), ("$unbound_inputs_x", "$unbound_inputs_x"),

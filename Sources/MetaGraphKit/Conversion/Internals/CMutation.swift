@@ -114,7 +114,17 @@ enum CMutation {
         var kept = 0
         for i in 0..<count {
             let old = bytes(array[i])
-            if let new = try transform(old) {
+            let result: [UInt8]?
+            do {
+                result = try transform(old)
+            } catch {
+                // Keep this element and the rest untouched so the field stays valid
+                // (no element left twice, none freed but still counted).
+                for j in i..<count { array[kept] = array[j]; kept += 1 }
+                count = kept
+                throw error
+            }
+            if let new = result {
                 if new != old { setBytes(&array[i], new) }
                 array[kept] = array[i]
                 kept += 1
@@ -150,7 +160,16 @@ enum CMutation {
         var kept = 0
         for i in 0..<count {
             guard let element = array[i] else { continue }
-            if try remove(element) {
+            let removing: Bool
+            do {
+                removing = try remove(element)
+            } catch {
+                // As in mapBytes: the field stays valid when the predicate throws.
+                for j in i..<count { array[kept] = array[j]; kept += 1 }
+                count = kept
+                throw error
+            }
+            if removing {
                 freeMessage(element)
             } else {
                 array[kept] = element
