@@ -153,3 +153,23 @@ def test_reports_on_what_we_write(tfm, samples, tmp_path):
     assert names == ["w:0", "b:0", "part/part_0:0", "part/part_1:0", "part/part_2:0"]
     _, diff, _ = tfm("meta", "diff", samples / "graph.meta", out, "--json")
     assert "network/v" in json.loads(diff)["nodes"]["removed"]
+
+
+def test_usage_errors_exit_two(tfm, samples, tmp_path):
+    out = tmp_path / "out.meta"
+    code, _, err = tfm("meta", "rescope", samples / "graph.meta", out, "--strip-scope", "a",
+                       "--add-scope", "b", check=False)
+    assert code == 2 and "not both" in err
+    code, _, _ = tfm("meta", "rescope", samples / "graph.meta", out, check=False)
+    assert code == 2
+    assert not out.exists()
+
+
+def test_rescope_json_summary(tfm, samples, tmp_path):
+    import json
+    _, text, _ = tfm("meta", "rescope", samples / "graph.meta", tmp_path / "o.meta",
+                     "--strip-scope", "net", "--clear-devices", "--json")
+    summary = json.loads(text)
+    assert list(summary) == ["nodes", "removed_nodes", "unbound_inputs", "dropped_collection_items",
+                             "dropped_signatures", "dropped_saver", "stripped_attrs", "cleared_devices"]
+    assert summary["cleared_devices"] > 0 and summary["dropped_saver"] is False
