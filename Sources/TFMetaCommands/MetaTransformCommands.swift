@@ -6,11 +6,11 @@ import MetaGraphKit
 
 /// Reads a binary MetaGraphDef file (the one place to change when text input and
 /// SavedModel detection arrive).
-func loadMetaGraph(_ path: String) throws -> ProtoMessage {
+fileprivate func loadMetaGraph(_ path: String) throws -> ProtoMessage {
     try ProtoMessage(binary: FileIO.read(path), as: .metaGraphDef, file: path)
 }
 
-func printJSON(_ value: JSONValue) { print(value.serialized(pretty: true)) }
+fileprivate func printJSON(_ value: JSONValue) { print(value.serialized(pretty: true)) }
 
 extension MetaCommand {
     /// `tfmeta meta rescope IN OUT (--strip-scope S | --add-scope S) [--clear-devices]
@@ -204,7 +204,7 @@ extension MetaCommand {
 }
 
 extension String {
-    var trimmingSpaces: String {
+    fileprivate var trimmingSpaces: String {
         var s = Substring(self)
         while s.first == " " { s = s.dropFirst() }
         while s.last == " " { s = s.dropLast() }

@@ -5,12 +5,15 @@
 public struct MetaGraphDiff: Sendable, Hashable {
     /// A before/after pair of a scalar field.
     public struct Change<Value: Sendable & Hashable>: Sendable, Hashable {
+        /// The value in graph A.
         public var a: Value
+        /// The value in graph B.
         public var b: Value
     }
 
     /// A node present in both graphs whose definition differs.
     public struct NodeChange: Sendable, Hashable {
+        /// The node's name.
         public var name: String
         /// The op, when it differs.
         public var op: Change<String>?
@@ -28,8 +31,11 @@ public struct MetaGraphDiff: Sendable, Hashable {
 
     /// A collection present in both graphs whose kind or items differ.
     public struct CollectionChange: Sendable, Hashable {
+        /// The collection's key.
         public var name: String
+        /// The kinds (`node_list`, `bytes_list`, …) in A and B.
         public var kind: Change<String>
+        /// The item counts in A and B.
         public var count: Change<Int>
     }
 

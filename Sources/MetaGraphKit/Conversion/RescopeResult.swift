@@ -2,7 +2,7 @@
 internal import CTFProtos
 
 /// The result of ``MetaGraphTransform/rescope(_:options:)``.
-public struct RescopeResult: @unchecked Sendable {
+public struct RescopeResult: Sendable {
     /// The transformed `tensorflow.MetaGraphDef` (a new message; the input is not
     /// changed).
     public var metaGraph: ProtoMessage
