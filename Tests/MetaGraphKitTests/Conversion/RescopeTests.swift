@@ -105,6 +105,10 @@ struct RescopeTests {
         #expect(ours.strings("unbound_inputs")
             == ["$unbound_inputs_network/v", "$unbound_inputs_x", "^$unbound_inputs_x"])
         #expect(result.unboundInputs == ours.strings("unbound_inputs"))
+        let keys = result.metaGraph.withStruct(as: Tensorflow__MetaGraphDef.self) { m in
+            (0..<m.pointee.n_collection_def).map { CString.string(m.pointee.collection_def[$0]!.pointee.key) }
+        }
+        #expect(keys == keys.sorted() && keys.contains("unbound_inputs"), "map entries stay sorted by key")
     }
 
     @Test func stripAloneKeepsDevicesAndAttrsAsTensorFlow() throws {

@@ -193,6 +193,19 @@ enum CMutation {
         count += 1
     }
 
+    /// Inserts a message into a repeated message field at `index` (0...count); the
+    /// field takes ownership.
+    static func insertMessage<T>(
+        _ array: inout UnsafeMutablePointer<UnsafeMutablePointer<T>?>?, count: inout Int,
+        _ element: UnsafeMutablePointer<T>, at index: Int
+    ) {
+        appendMessage(&array, count: &count, element)
+        guard let a = array else { return }
+        var i = count - 1
+        while i > index { a[i] = a[i - 1]; i -= 1 }
+        a[index] = element
+    }
+
     /// A new message struct of `type` (malloc'ed, fields at their defaults).
     static func newMessage<T>(_ type: ProtoMessageType, as: T.Type) -> UnsafeMutablePointer<T> {
         UnsafeMutableRawPointer(ProtobufC.allocate(type)).assumingMemoryBound(to: T.self)

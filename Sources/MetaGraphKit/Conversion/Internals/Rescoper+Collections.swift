@@ -142,7 +142,11 @@ extension Rescoper {
             def.pointee.kind_case = TENSORFLOW__COLLECTION_DEF__KIND_BYTES_LIST
             def.pointee.bytes_list = bytes
             entry.pointee.value = def
-            CMutation.appendMessage(&m.pointee.collection_def, count: &m.pointee.n_collection_def, entry)
+            // Where key order puts it (TensorFlow writes map entries sorted by key).
+            let at = (0..<m.pointee.n_collection_def).first {
+                CString.string(m.pointee.collection_def[$0]?.pointee.key) > Self.unboundCollection
+            } ?? m.pointee.n_collection_def
+            CMutation.insertMessage(&m.pointee.collection_def, count: &m.pointee.n_collection_def, entry, at: at)
             list = bytes
         }
         guard let list else { return }
