@@ -89,13 +89,30 @@ struct CkptVerify: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check every block and tensor checksum and every structural rule.",
-        discussion: "Exits 0 with a one-line summary when the checkpoint is sound, 1 listing every problem otherwise.")
+        discussion: """
+            Exits 0 with a one-line summary when the checkpoint is sound, 1 listing every problem otherwise. \
+            JSON: {"ok", "format", "prefix", "tensors", "problems": [{"code", "message"}]}.
+            """)
 
     @OptionGroup var checkpoint: CheckpointArgument
+    @OptionGroup var output: JSONOption
 
     func run() throws {
         let reader = try CheckpointReader(path: checkpoint.checkpoint)
         let problems = reader.verify()
+        if output.json {
+            print(JSONValue.object([
+                ("ok", .bool(problems.isEmpty)),
+                ("format", .string(reader.format.rawValue)),
+                ("prefix", .string(reader.prefix)),
+                ("tensors", .int(Int64(reader.entries.count))),
+                ("problems", .array(problems.map {
+                    .object([("code", .string($0.code.rawValue)), ("message", .string($0.message))])
+                })),
+            ]).serialized(pretty: true))
+            if !problems.isEmpty { throw ExitCode(1) }
+            return
+        }
         if problems.isEmpty {
             print("OK: \(reader.format.rawValue) checkpoint \(reader.prefix), \(reader.entries.count) tensors verified")
             return

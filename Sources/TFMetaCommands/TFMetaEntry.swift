@@ -29,6 +29,9 @@ public enum TFMetaEntry {
         } catch let error as MetaGraphKitError {
             FileHandle.standardErrorWrite("Error: \(error.message)\n")
             exit(1)
+        } catch let code as ExitCode {
+            // The command has printed its report (a `--json` one listing the problems).
+            exit(code.rawValue)
         } catch {
             let code = TFMeta.exitCode(for: error)
             let message = TFMeta.fullMessage(for: error)
