@@ -1,0 +1,56 @@
+// BundleEntryProto, the value of every tensor key of a V2 `.index`
+// (tensorflow/core/protobuf/tensor_bundle.proto).
+
+/// Where and how one tensor (or slice, or partitioned container) is stored.
+struct BundleEntry {
+    var dtype = DType.invalid
+    var shape: [Int] = []
+    var shardID = 0
+    var offset: Int64 = 0
+    var size: Int64 = 0
+    var crc32c: UInt32 = 0
+    var slices: [TensorSlice] = []
+
+    /// Decodes an entry; dimensions must be known and non-negative.
+    init(_ bytes: UnsafeRawBufferPointer, file: String, key: String) throws {
+        var reader = ProtoFieldReader(bytes, file: file, message: "tensorflow.BundleEntryProto (\(key))")
+        while let f = try reader.next() {
+            switch f.number {
+            case 1: dtype = DType(rawValue: try f.int32(reader))
+            case 2: shape = try Self.shape(f.subReader(reader, message: "tensorflow.TensorShapeProto"), key: key)
+            case 3: shardID = Int(try f.int32(reader))
+            case 4: offset = try f.int64(reader)
+            case 5: size = try f.int64(reader)
+            case 6: crc32c = try f.fixed32(reader)
+            case 7: slices.append(try TensorSlice(proto: f.subReader(reader, message: "tensorflow.TensorSliceProto")))
+            default: break
+            }
+        }
+    }
+
+    /// Decodes a `TensorShapeProto` (`dim = 2 { size = 1 }`, `unknown_rank = 3`).
+    static func shape(_ reader: ProtoFieldReader, key: String) throws -> [Int] {
+        var reader = reader
+        var dims: [Int] = []
+        while let f = try reader.next() {
+            switch f.number {
+            case 2:
+                var d = try f.subReader(reader, message: "tensorflow.TensorShapeProto.Dim")
+                var size: Int64 = 0
+                while let g = try d.next() {
+                    if g.number == 1 { size = try g.int64(d) }
+                }
+                guard size >= 0, let s = Int(exactly: size) else {
+                    throw MetaGraphKitError(.corrupt, "\(reader.file): \(key) has dimension \(size)")
+                }
+                dims.append(s)
+            case 3:
+                if try f.int64(reader) != 0 {
+                    throw MetaGraphKitError(.corrupt, "\(reader.file): \(key) has an unknown rank")
+                }
+            default: break
+            }
+        }
+        return dims
+    }
+}

@@ -1,0 +1,205 @@
+// A reader for V2 tensor bundles: `PREFIX.index` plus `PREFIX.data-SSSSS-of-NNNNN`
+// (tensorflow/core/util/tensor_bundle/tensor_bundle.cc, BundleReader).
+
+/// A V2 bundle: the index decoded at open, data files mapped on first use.
+final class BundleReader {
+    let prefix: String
+    let table: TableReader
+    let header: BundleHeader
+    /// Every entry but the header, by key bytes, and the keys in index order.
+    let entries: [[UInt8]: BundleEntry]
+    let keys: [[UInt8]]
+    private var shards: [Int: MappedFile] = [:]
+
+    var indexName: String { prefix + ".index" }
+
+    init(prefix: String) throws {
+        self.prefix = prefix
+        table = try TableReader(path: prefix + ".index")
+        let name = prefix + ".index"
+        var header: BundleHeader?
+        var entries: [[UInt8]: BundleEntry] = [:]
+        var keys: [[UInt8]] = []
+        try table.forEach { key, value in
+            if key.isEmpty {
+                header = try BundleHeader(value, file: name)
+            } else {
+                entries[key] = try BundleEntry(value, file: name, key: Self.display(key))
+                keys.append(key)
+            }
+        }
+        guard let header else {
+            throw MetaGraphKitError(.corrupt, "\(name): no bundle header (the \"\" key is missing)")
+        }
+        self.header = header
+        self.entries = entries
+        self.keys = keys
+    }
+
+    /// A key as text (invalid UTF-8 repaired) for messages and listings.
+    static func display(_ key: [UInt8]) -> String { String(decoding: key, as: UTF8.self) }
+
+    /// The name of data file `id`.
+    func dataFileName(_ id: Int) -> String {
+        func five(_ n: Int) -> String { let s = String(n); return String(repeating: "0", count: max(0, 5 - s.count)) + s }
+        return "\(prefix).data-\(five(id))-of-\(five(header.numShards))"
+    }
+
+    func shard(_ id: Int) throws -> MappedFile {
+        if let f = shards[id] { return f }
+        let f = try MappedFile(path: dataFileName(id))
+        shards[id] = f
+        return f
+    }
+
+    // MARK: - Payloads
+
+    /// Lends the payload bytes of a plain entry after checking shard, bounds, size
+    /// and (unless `checkCRC` is false) the CRC for its dtype.
+    func withPayload<R>(_ entry: BundleEntry, key: String, checkCRC: Bool = true,
+                        _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        guard entry.shardID >= 0, entry.shardID < header.numShards else {
+            throw MetaGraphKitError(.corrupt,
+                "\(indexName): \(key) is in data file \(entry.shardID) but the bundle has \(header.numShards)")
+        }
+        let file = try shard(entry.shardID)
+        guard entry.offset >= 0, entry.size >= 0, entry.offset <= Int64(file.count),
+              entry.size <= Int64(file.count) - entry.offset else {
+            throw MetaGraphKitError(.truncated,
+                "\(file.path): \(key) is at bytes \(entry.offset)..+\(entry.size) but the file has \(file.count) bytes")
+        }
+        let payload = UnsafeRawBufferPointer(rebasing: file.bytes[Int(entry.offset)..<Int(entry.offset + entry.size)])
+        if let size = entry.dtype.elementSize {
+            let n = try Tensor.elementCount(entry.shape, file: indexName, key: key)
+            let expected = try Tensor.byteCount(n, size, file: indexName, key: key)
+            guard payload.count == expected else {
+                throw MetaGraphKitError(.corrupt,
+                    "\(file.path): \(key) has \(payload.count) bytes, its shape \(entry.shape) of \(entry.dtype) needs \(expected)")
+            }
+            if checkCRC {
+                let crc = CRC32C.checksum(payload)
+                guard CRC32C.mask(crc) == entry.crc32c else { throw checksumError(file.path, key, entry) }
+            }
+        }
+        return try body(payload)
+    }
+
+    func checksumError(_ path: String, _ key: String, _ entry: BundleEntry) -> MetaGraphKitError {
+        MetaGraphKitError(.badChecksum,
+            "\(path): checksum mismatch for \(key) (bytes \(MetaGraphKitError.hex(Int(entry.offset)))..+\(entry.size))")
+    }
+
+    /// Decodes a string payload (§2.7 of FORMATS.md): varint64 lengths, masked
+    /// length CRC, bytes; checks both CRCs.
+    func strings(_ entry: BundleEntry, key: String, payload: UnsafeRawBufferPointer, path: String) throws -> [[UInt8]] {
+        let n = try Tensor.elementCount(entry.shape, file: indexName, key: key)
+        guard n <= payload.count else {
+            throw MetaGraphKitError(.corrupt, "\(path): \(key) has \(n) strings in \(payload.count) bytes")
+        }
+        var cursor = ByteCursor(payload, file: path, origin: Int(entry.offset))
+        var lengths: [Int] = []
+        lengths.reserveCapacity(n)
+        var crc: UInt32 = 0
+        for _ in 0..<n {
+            let length = try cursor.readLength("string length of \(key)")
+            lengths.append(length)
+            crc = length <= 0xffff_ffff ? CRC32C.extend(crc, u32le: UInt32(length)) : CRC32C.extend(crc, u64le: UInt64(length))
+        }
+        let lengthCRCBytes = try cursor.readBytes(4, "length checksum of \(key)")
+        let storedLengthCRC = UInt32(littleEndian: lengthCRCBytes.loadUnaligned(as: UInt32.self))
+        guard CRC32C.unmask(storedLengthCRC) == crc else {
+            throw MetaGraphKitError(.badChecksum, "\(path): string length checksum mismatch for \(key)")
+        }
+        crc = CRC32C.extend(crc, lengthCRCBytes)
+        var out: [[UInt8]] = []
+        out.reserveCapacity(n)
+        for length in lengths {
+            let bytes = try cursor.readBytes(length, "string of \(key)")
+            crc = CRC32C.extend(crc, bytes)
+            out.append(bytes.array)
+        }
+        guard CRC32C.mask(crc) == entry.crc32c else { throw checksumError(path, key, entry) }
+        return out
+    }
+
+    /// Checks a variant payload's per-element and whole checksums (§2.8).
+    func checkVariant(_ entry: BundleEntry, key: String, payload: UnsafeRawBufferPointer, path: String) throws {
+        let n = try Tensor.elementCount(entry.shape, file: indexName, key: key)
+        guard n <= payload.count else {
+            throw MetaGraphKitError(.corrupt, "\(path): \(key) has \(n) variants in \(payload.count) bytes")
+        }
+        var cursor = ByteCursor(payload, file: path, origin: Int(entry.offset))
+        var crc: UInt32 = 0
+        for i in 0..<n {
+            let length = try cursor.readLength("variant length of \(key)")
+            crc = CRC32C.extend(crc, u64le: UInt64(length))
+            crc = CRC32C.extend(crc, try cursor.readBytes(length, "variant \(i) of \(key)"))
+            let stored = try cursor.readBytes(4, "variant checksum of \(key)")
+            guard CRC32C.unmask(UInt32(littleEndian: stored.loadUnaligned(as: UInt32.self))) == crc else {
+                throw MetaGraphKitError(.badChecksum, "\(path): checksum mismatch in variant element \(i) of \(key)")
+            }
+            crc = CRC32C.extend(crc, stored)
+        }
+        guard CRC32C.mask(crc) == entry.crc32c else { throw checksumError(path, key, entry) }
+    }
+
+    // MARK: - Tensors
+
+    /// The slice keys every container lists (hidden from listings, as TF does).
+    func sliceKeys() -> Set<[UInt8]> {
+        var hidden = Set<[UInt8]>()
+        for key in keys {
+            guard let e = entries[key], !e.slices.isEmpty else { continue }
+            let name = Self.display(key)
+            for s in e.slices { hidden.insert(OrderedCode.tensorNameSliceKey(name: name, slice: s)) }
+        }
+        return hidden
+    }
+
+    /// A whole tensor: a plain entry's payload, or a container's slices assembled.
+    func tensor(_ keyBytes: [UInt8]) throws -> Tensor {
+        let key = Self.display(keyBytes)
+        guard let entry = entries[keyBytes] else {
+            throw MetaGraphKitError(.notFound, "\(indexName): no tensor named \(key)")
+        }
+        if !entry.slices.isEmpty { return try assemble(entry, key: key) }
+        return try plainTensor(entry, key: key)
+    }
+
+    func plainTensor(_ entry: BundleEntry, key: String) throws -> Tensor {
+        switch entry.dtype {
+        case .string:
+            return try withPayload(entry, key: key) { payload in
+                Tensor(dtype: .string, shape: entry.shape,
+                       storage: .strings(try strings(entry, key: key, payload: payload, path: dataFileName(entry.shardID))))
+            }
+        case let d where d.elementSize != nil:
+            return try withPayload(entry, key: key) { Tensor(dtype: d, shape: entry.shape, storage: .bytes($0.array)) }
+        default:
+            throw MetaGraphKitError(.unsupported,
+                "\(indexName): \(key) has dtype \(entry.dtype), whose values MetaGraphKit lists but does not decode")
+        }
+    }
+
+    func assemble(_ container: BundleEntry, key: String) throws -> Tensor {
+        var assembler = try SliceAssembler(dtype: container.dtype, shape: container.shape, file: indexName, key: key)
+        for slice in container.slices {
+            let sliceKey = OrderedCode.tensorNameSliceKey(name: key, slice: slice)
+            guard let entry = entries[sliceKey] else {
+                throw MetaGraphKitError(.notFound, "\(indexName): slice \(slice) of \(key) is listed but not stored")
+            }
+            let expected = try slice.shape(in: container.shape, file: indexName, key: key)
+            guard entry.shape == expected, entry.dtype == container.dtype else {
+                throw MetaGraphKitError(.corrupt,
+                    "\(indexName): slice \(slice) of \(key) is stored as \(entry.dtype) \(entry.shape), expected \(container.dtype) \(expected)")
+            }
+            if container.dtype == .string {
+                let part = try plainTensor(entry, key: key + " slice " + slice.description)
+                try assembler.add(slice: slice, strings: part.strings ?? [])
+            } else {
+                try withPayload(entry, key: key) { try assembler.add(slice: slice, bytes: $0) }
+            }
+        }
+        return assembler.tensor()
+    }
+}

@@ -1,0 +1,68 @@
+// A read-only memory map of a whole file.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file mapped read-only into memory, unmapped when the last reference goes.
+///
+/// The bytes are borrowed from the page cache: nothing is copied, and reading a
+/// range touches only its pages. An empty file has no mapping (mmap refuses length
+/// 0); ``bytes`` is then empty.
+public final class MappedFile: @unchecked Sendable {
+    /// The path the file was opened with (used in messages).
+    public let path: String
+    /// The file's bytes.
+    public let bytes: UnsafeRawBufferPointer
+    private let mapping: UnsafeMutableRawPointer?
+
+    /// Maps a file.
+    ///
+    /// - Parameter path: The file to map.
+    /// - Throws: ``MetaGraphKitError`` with code `notFound` when the file does not
+    ///   exist, `io` when it cannot be opened, examined or mapped.
+    ///
+    /// The corresponding C functions are `open`, `fstat` and `mmap`.
+    public init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            throw MetaGraphKitError(code == ENOENT ? .notFound : .io,
+                "\(path): cannot open: \(String(cString: strerror(code)))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw MetaGraphKitError(.io, "\(path): cannot stat: \(String(cString: strerror(errno)))")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw MetaGraphKitError(.io, "\(path): not a regular file")
+        }
+        let size = Int(info.st_size)
+        if size == 0 {
+            mapping = nil
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        let pointer = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let pointer, pointer != MAP_FAILED else {
+            throw MetaGraphKitError(.io, "\(path): cannot map \(size) bytes: \(String(cString: strerror(errno)))")
+        }
+        mapping = pointer
+        bytes = UnsafeRawBufferPointer(start: pointer, count: size)
+    }
+
+    deinit {
+        if let mapping { munmap(mapping, bytes.count) }
+    }
+
+    /// The file's length in bytes.
+    public var count: Int { bytes.count }
+
+    /// Tells the kernel the whole file will be read in order (verify, export).
+    func adviseSequential() {
+        if let mapping { _ = madvise(mapping, bytes.count, MADV_SEQUENTIAL | MADV_WILLNEED) }
+    }
+}
