@@ -72,6 +72,7 @@ let package = Package(
             name: "MetaGraphKitTests",
             dependencies: ["MetaGraphKit"],
             path: "Tests/MetaGraphKitTests",
+            exclude: ["Codec/TextFormatSamples"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

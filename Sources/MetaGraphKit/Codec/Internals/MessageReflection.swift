@@ -1,0 +1,175 @@
+// Reads and describes protobuf-c messages through their runtime descriptors, so the
+// text and JSON codecs work for every message type without generated Swift code.
+internal import CProtobufC
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One field of a message type, as protobuf-c's descriptor describes it.
+struct FieldInfo {
+    let descriptor: UnsafePointer<ProtobufCFieldDescriptor>
+
+    var name: String { String(cString: descriptor.pointee.name) }
+    var number: UInt32 { descriptor.pointee.id }
+    var type: ProtobufCType { descriptor.pointee.type }
+    var isRepeated: Bool { descriptor.pointee.label == PROTOBUF_C_LABEL_REPEATED }
+    var isOneofMember: Bool { descriptor.pointee.flags & PROTOBUF_C_FIELD_FLAG_ONEOF.rawValue != 0 }
+    var isMessage: Bool { type == PROTOBUF_C_TYPE_MESSAGE }
+
+    /// The type of a message field.
+    var messageType: ProtoMessageType? {
+        guard isMessage, let raw = descriptor.pointee.descriptor else { return nil }
+        return ProtoMessageType(raw.assumingMemoryBound(to: ProtobufCMessageDescriptor.self))
+    }
+
+    /// The descriptor of an enum field.
+    var enumDescriptor: UnsafePointer<ProtobufCEnumDescriptor>? {
+        guard type == PROTOBUF_C_TYPE_ENUM, let raw = descriptor.pointee.descriptor else { return nil }
+        return raw.assumingMemoryBound(to: ProtobufCEnumDescriptor.self)
+    }
+
+    /// True for a `map<K, V>` field: a repeated `…Entry` message with key = 1 and value = 2.
+    var isMap: Bool {
+        guard isRepeated, let entry = messageType else { return false }
+        let fields = entry.fields
+        return entry.shortName.hasSuffix("Entry") && fields.count == 2
+            && fields[0].name == "key" && fields[0].number == 1
+            && fields[1].name == "value" && fields[1].number == 2
+    }
+
+    /// The name of enum value `number`, nil when the enum does not have it.
+    func enumName(_ number: Int32) -> String? {
+        guard let e = enumDescriptor else { return nil }
+        for i in 0..<Int(e.pointee.n_values) where e.pointee.values[i].value == number {
+            return String(cString: e.pointee.values[i].name)
+        }
+        return nil
+    }
+
+    /// The number of enum value `name`, nil when the enum does not have it.
+    func enumNumber(_ name: String) -> Int32? {
+        guard let e = enumDescriptor else { return nil }
+        for i in 0..<Int(e.pointee.n_values) where String(cString: e.pointee.values[i].name) == name {
+            return Int32(e.pointee.values[i].value)
+        }
+        return nil
+    }
+}
+
+/// A field value read from a protobuf-c message.
+enum FieldValue {
+    case int32(Int32), int64(Int64), uint32(UInt32), uint64(UInt64)
+    case float(Float), double(Double), bool(Bool), enumNumber(Int32)
+    case string([UInt8]), bytes([UInt8])
+    case message(UnsafePointer<ProtobufCMessage>, ProtoMessageType)
+}
+
+extension ProtoMessageType {
+    /// The fields in field-number order (protoc-c sorts its descriptor arrays so).
+    var fields: [FieldInfo] {
+        (0..<Int(descriptor.pointee.n_fields)).map { FieldInfo(descriptor: descriptor.pointee.fields + $0) }
+    }
+
+    /// The field named `name`, nil when the type has none.
+    func field(named name: String) -> FieldInfo? { fields.first { $0.name == name } }
+}
+
+enum MessageReflection {
+    /// The values a field holds: empty when the field is absent (proto3 default,
+    /// unset `has_`, other oneof member, empty repeated field), one for a singular
+    /// field that is present, all elements of a repeated field.
+    static func values(of field: FieldInfo, in message: UnsafePointer<ProtobufCMessage>) -> [FieldValue] {
+        let f = field.descriptor.pointee
+        let base = UnsafeRawPointer(message)
+        let member = base + Int(f.offset)
+        switch f.label {
+        case PROTOBUF_C_LABEL_REPEATED:
+            let count = base.load(fromByteOffset: Int(f.quantifier_offset), as: Int.self)
+            guard count > 0, let array = member.load(as: UnsafeRawPointer?.self) else { return [] }
+            return (0..<count).compactMap { element(field, at: array + $0 * elementSize(f.type)) }
+        case PROTOBUF_C_LABEL_REQUIRED:
+            return element(field, at: member).map { [$0] } ?? []
+        default:
+            if field.isOneofMember {
+                let which = base.load(fromByteOffset: Int(f.quantifier_offset), as: UInt32.self)
+                guard which == f.id else { return [] }
+                return element(field, at: member).map { [$0] } ?? []
+            }
+            if f.label == PROTOBUF_C_LABEL_OPTIONAL && f.type != PROTOBUF_C_TYPE_MESSAGE
+                && f.type != PROTOBUF_C_TYPE_STRING
+            {
+                // proto2 optional / proto3 `optional`: a has_ flag.
+                guard base.load(fromByteOffset: Int(f.quantifier_offset), as: Int32.self) != 0 else { return [] }
+                return element(field, at: member).map { [$0] } ?? []
+            }
+            guard let value = element(field, at: member) else { return [] }
+            if f.label == PROTOBUF_C_LABEL_OPTIONAL {
+                // proto2 optional string: present when not the default.
+                if f.type == PROTOBUF_C_TYPE_STRING,
+                   member.load(as: UnsafeRawPointer?.self) == f.default_value { return [] }
+                return [value]
+            }
+            return isZero(value) ? [] : [value]
+        }
+    }
+
+    private static func isZero(_ value: FieldValue) -> Bool {
+        switch value {
+        case .int32(let v): return v == 0
+        case .int64(let v): return v == 0
+        case .uint32(let v): return v == 0
+        case .uint64(let v): return v == 0
+        case .float(let v): return v.bitPattern == 0
+        case .double(let v): return v.bitPattern == 0
+        case .bool(let v): return !v
+        case .enumNumber(let v): return v == 0
+        case .string(let v), .bytes(let v): return v.isEmpty
+        case .message: return false
+        }
+    }
+
+    private static func elementSize(_ type: ProtobufCType) -> Int {
+        switch type {
+        case PROTOBUF_C_TYPE_INT64, PROTOBUF_C_TYPE_SINT64, PROTOBUF_C_TYPE_SFIXED64,
+             PROTOBUF_C_TYPE_UINT64, PROTOBUF_C_TYPE_FIXED64, PROTOBUF_C_TYPE_DOUBLE:
+            return 8
+        case PROTOBUF_C_TYPE_STRING, PROTOBUF_C_TYPE_MESSAGE:
+            return MemoryLayout<UnsafeRawPointer?>.stride
+        case PROTOBUF_C_TYPE_BYTES:
+            return MemoryLayout<ProtobufCBinaryData>.stride
+        default:
+            return 4
+        }
+    }
+
+    /// Reads one value at `p`; nil for a NULL message or string pointer.
+    private static func element(_ field: FieldInfo, at p: UnsafeRawPointer) -> FieldValue? {
+        switch field.type {
+        case PROTOBUF_C_TYPE_INT32, PROTOBUF_C_TYPE_SINT32, PROTOBUF_C_TYPE_SFIXED32:
+            return .int32(p.loadUnaligned(as: Int32.self))
+        case PROTOBUF_C_TYPE_INT64, PROTOBUF_C_TYPE_SINT64, PROTOBUF_C_TYPE_SFIXED64:
+            return .int64(p.loadUnaligned(as: Int64.self))
+        case PROTOBUF_C_TYPE_UINT32, PROTOBUF_C_TYPE_FIXED32:
+            return .uint32(p.loadUnaligned(as: UInt32.self))
+        case PROTOBUF_C_TYPE_UINT64, PROTOBUF_C_TYPE_FIXED64:
+            return .uint64(p.loadUnaligned(as: UInt64.self))
+        case PROTOBUF_C_TYPE_FLOAT: return .float(p.loadUnaligned(as: Float.self))
+        case PROTOBUF_C_TYPE_DOUBLE: return .double(p.loadUnaligned(as: Double.self))
+        case PROTOBUF_C_TYPE_BOOL: return .bool(p.loadUnaligned(as: Int32.self) != 0)
+        case PROTOBUF_C_TYPE_ENUM: return .enumNumber(p.loadUnaligned(as: Int32.self))
+        case PROTOBUF_C_TYPE_STRING:
+            guard let s = p.load(as: UnsafePointer<CChar>?.self) else { return nil }
+            return .string(Array(UnsafeBufferPointer(start: s, count: strlen(s))).map { UInt8(bitPattern: $0) })
+        case PROTOBUF_C_TYPE_BYTES:
+            let b = p.load(as: ProtobufCBinaryData.self)
+            guard b.len > 0, let data = b.data else { return .bytes([]) }
+            return .bytes(Array(UnsafeBufferPointer(start: data, count: b.len)))
+        case PROTOBUF_C_TYPE_MESSAGE:
+            guard let m = p.load(as: UnsafePointer<ProtobufCMessage>?.self), let type = field.messageType
+            else { return nil }
+            return .message(m, type)
+        default:
+            return nil
+        }
+    }
+}

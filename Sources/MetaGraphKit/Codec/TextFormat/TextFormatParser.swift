@@ -1,0 +1,411 @@
+// Parses protobuf text format into protobuf binary bytes, which protobuf-c then
+// unpacks: every C allocation comes from protobuf-c, so
+// `protobuf_c_message_free_unpacked` frees exactly what was allocated.
+internal import CProtobufC
+
+/// A recursive-descent parser for what Python's `text_format.Parse` accepts.
+///
+/// Fields are encoded to the protobuf wire format as they are read. Map entries are
+/// kept aside and written sorted by key (the last of equal keys wins), as Python's
+/// deterministic serialization orders them. A singular field given twice, or two
+/// members of one oneof, are errors, as in `text_format.Parse`.
+struct TextFormatParser {
+    private var scanner: TextFormatScanner
+    private var token: TextFormatToken
+    private let file: String
+    private let maxDepth: Int
+    private var depth = 0
+
+    init(_ text: String, file: String, maxDepth: Int) throws {
+        scanner = TextFormatScanner(text, file: file)
+        self.file = file
+        self.maxDepth = maxDepth
+        token = try scanner.next()
+    }
+
+    /// Parses the whole text as one message of `type`; returns its binary encoding.
+    mutating func parse(_ type: ProtoMessageType) throws -> [UInt8] {
+        try parseFields(type, close: nil).bytes
+    }
+
+    // MARK: - Messages
+
+    private mutating func parseFields(_ type: ProtoMessageType, close: Character?) throws
+        -> (bytes: [UInt8], key: MapKey?)
+    {
+        var out: [UInt8] = []
+        var seen: Set<UInt32> = []
+        var oneofs: [UInt32: String] = [:]
+        var maps: [UInt32: [(MapKey, [UInt8])]] = [:]
+        var key: MapKey?
+        while true {
+            if token.kind == .end {
+                if let close { throw error(.syntax, "expected \"\(close)\" before the end of the text") }
+                break
+            }
+            if let close, token.isSymbol(close) { try advance(); break }
+            if token.isSymbol("[") {
+                try parseExpandedAny(type, into: &out, seen: &seen)
+            } else {
+                guard token.kind == .identifier else {
+                    throw error(.syntax, "expected a field name, found \"\(token.string)\"")
+                }
+                let nameToken = token
+                guard let field = type.field(named: token.string) else {
+                    throw error(.unknownName, "message type \"\(type.fullName)\" has no field named \"\(token.string)\"")
+                }
+                try checkOnce(field, type, seen: &seen, oneofs: &oneofs, at: nameToken)
+                try advance()
+                if field.isMessage { try skip(":") } else { try expect(":") }
+                if field.isRepeated, try skip("[") {
+                    if try !skip("]") {
+                        while true {
+                            try parseValue(field, into: &out, maps: &maps, key: &key, entry: type)
+                            if try skip("]") { break }
+                            try expect(",")
+                        }
+                    }
+                } else {
+                    try parseValue(field, into: &out, maps: &maps, key: &key, entry: type)
+                }
+            }
+            if try !skip(",") { _ = try skip(";") }
+        }
+        for number in maps.keys.sorted() {
+            var index: [MapKey: Int] = [:]
+            var entries: [(MapKey, [UInt8])] = []
+            for (k, bytes) in maps[number]! {
+                if let i = index[k] { entries[i].1 = bytes } else { index[k] = entries.count; entries.append((k, bytes)) }
+            }
+            for (_, bytes) in entries.sorted(by: { $0.0 < $1.0 }) {
+                WireFormat.appendLengthDelimited(number, bytes, to: &out)
+            }
+        }
+        return (out, key)
+    }
+
+    private func checkOnce(_ field: FieldInfo, _ type: ProtoMessageType, seen: inout Set<UInt32>,
+                           oneofs: inout [UInt32: String], at name: TextFormatToken) throws {
+        guard !field.isRepeated else { return }
+        if field.isOneofMember {
+            let group = field.descriptor.pointee.quantifier_offset
+            if let other = oneofs[group], other != field.name {
+                throw error(.syntax, "field \"\(field.name)\" is given along with \"\(other)\", another member of its oneof", at: name)
+            }
+            oneofs[group] = field.name
+        }
+        guard seen.insert(field.number).inserted else {
+            throw error(.syntax, "message type \"\(type.fullName)\" should not have multiple \"\(field.name)\" fields", at: name)
+        }
+    }
+
+    private mutating func parseValue(_ field: FieldInfo, into out: inout [UInt8],
+                                     maps: inout [UInt32: [(MapKey, [UInt8])]], key: inout MapKey?,
+                                     entry: ProtoMessageType) throws {
+        if let subtype = field.messageType {
+            let sub = try parseBlock(subtype)
+            if field.isMap {
+                let keyField = subtype.fields[0]
+                maps[field.number, default: []].append((sub.key ?? MapKey(nil, keyField), sub.bytes))
+            } else {
+                WireFormat.appendLengthDelimited(field.number, sub.bytes, to: &out)
+            }
+            return
+        }
+        let value = try parseScalar(field)
+        if field.number == 1 && field.name == "key" && entry.shortName.hasSuffix("Entry") {
+            key = MapKey(value, field)
+        }
+        WireFormat.append(value, field, to: &out)
+    }
+
+    /// `{ … }` or `< … >`, one level deeper.
+    private mutating func parseBlock(_ type: ProtoMessageType) throws -> (bytes: [UInt8], key: MapKey?) {
+        let close: Character
+        if token.isSymbol("{") { close = "}" } else if token.isSymbol("<") { close = ">" } else {
+            throw error(.syntax, "expected \"{\" or \"<\", found \"\(token.string)\"")
+        }
+        guard depth < maxDepth else {
+            throw error(.tooDeep, "messages nested deeper than \(maxDepth) levels")
+        }
+        try advance()
+        depth += 1
+        defer { depth -= 1 }
+        return try parseFields(type, close: close)
+    }
+
+    /// `[type.googleapis.com/tensorflow.SaverDef] { … }` inside a `google.protobuf.Any`.
+    private mutating func parseExpandedAny(_ type: ProtoMessageType, into out: inout [UInt8],
+                                           seen: inout Set<UInt32>) throws {
+        let open = token
+        try advance()
+        var url = ""
+        while !token.isSymbol("]") {
+            guard token.kind == .identifier || token.isSymbol(".") || token.isSymbol("/") else {
+                throw error(.syntax, "expected a type URL, found \"\(token.string)\"")
+            }
+            url += token.string
+            try advance()
+        }
+        guard type == .any else {
+            throw error(.unknownName, "extension \"[\(url)]\" is not supported in \"\(type.fullName)\"", at: open)
+        }
+        guard let slash = url.lastIndex(of: "/"),
+              let packedType = ProtoMessageType.named(String(url[url.index(after: slash)...])) else {
+            throw error(.unknownName, "unknown type in Any type URL \"\(url)\"", at: open)
+        }
+        guard seen.insert(1).inserted, seen.insert(2).inserted else {
+            throw error(.syntax, "Any message given more than once", at: open)
+        }
+        try advance()
+        _ = try skip(":")
+        let body = try parseBlock(packedType).bytes
+        // Python packs the parsed message with SerializeToString: canonical field order.
+        let canonical = try ProtoMessage(binary: body, as: packedType, file: file,
+                                         limits: DecodingLimits(maxDepth: maxDepth + 2)).binary()
+        WireFormat.appendLengthDelimited(1, Array(url.utf8), to: &out)
+        WireFormat.appendLengthDelimited(2, canonical, to: &out)
+    }
+
+    // MARK: - Scalars
+
+    private mutating func parseScalar(_ field: FieldInfo) throws -> FieldValue {
+        let t = token
+        let value: FieldValue
+        switch field.type {
+        case PROTOBUF_C_TYPE_STRING, PROTOBUF_C_TYPE_BYTES:
+            guard t.kind == .string else { throw error(.syntax, "expected a string for field \"\(field.name)\"") }
+            var bytes: [UInt8] = []
+            while token.kind == .string {
+                let stringToken = token
+                try TextFormatUnescaping.unescape(stringToken.text, into: &bytes) { what, offset in
+                    let column = stringToken.column + stringToken.text[..<offset].reduce(0) { $1 & 0xc0 == 0x80 ? $0 : $0 + 1 }
+                    return MetaGraphKitError(.syntax, "\(file):\(stringToken.line):\(column): \(what)")
+                }
+                try advance()
+            }
+            return field.type == PROTOBUF_C_TYPE_STRING ? .string(bytes) : .bytes(bytes)
+        case PROTOBUF_C_TYPE_FLOAT:
+            value = .float(Float(try parseFloat(field)))
+        case PROTOBUF_C_TYPE_DOUBLE:
+            value = .double(try parseFloat(field))
+        case PROTOBUF_C_TYPE_BOOL:
+            switch t.string {
+            case "true", "t", "True", "1": value = .bool(true)
+            case "false", "f", "False", "0": value = .bool(false)
+            default: throw error(.syntax, "expected true or false for field \"\(field.name)\", found \"\(t.string)\"")
+            }
+        case PROTOBUF_C_TYPE_ENUM:
+            if t.kind == .identifier {
+                guard let number = field.enumNumber(t.string) else {
+                    throw error(.unknownName, "enum field \"\(field.name)\" has no value named \"\(t.string)\"")
+                }
+                value = .enumNumber(number)
+            } else {
+                value = .enumNumber(Int32(try parseInteger(field, min: Int64(Int32.min), max: UInt64(Int32.max))))
+            }
+        case PROTOBUF_C_TYPE_INT32, PROTOBUF_C_TYPE_SINT32, PROTOBUF_C_TYPE_SFIXED32:
+            value = .int32(Int32(try parseInteger(field, min: Int64(Int32.min), max: UInt64(Int32.max))))
+        case PROTOBUF_C_TYPE_INT64, PROTOBUF_C_TYPE_SINT64, PROTOBUF_C_TYPE_SFIXED64:
+            value = .int64(Int64(try parseInteger(field, min: Int64.min, max: UInt64(Int64.max))))
+        case PROTOBUF_C_TYPE_UINT32, PROTOBUF_C_TYPE_FIXED32:
+            value = .uint32(UInt32(try parseInteger(field, min: 0, max: UInt64(UInt32.max))))
+        default:
+            value = .uint64(UInt64(bitPattern: Int64(truncatingIfNeeded: try parseInteger(field, min: 0, max: UInt64.max))))
+        }
+        try advance()
+        return value
+    }
+
+    /// An integer token: decimal, `0x` hex or leading-zero octal, optional sign.
+    /// Returns the value as the bits of an Int64 (UInt64 values above Int64.max wrap).
+    private func parseInteger(_ field: FieldInfo, min: Int64, max: UInt64) throws -> Int64 {
+        var text = Substring(token.string)
+        let bad = error(.syntax, "expected an integer for field \"\(field.name)\", found \"\(token.string)\"")
+        guard token.kind == .number else { throw bad }
+        var negative = false
+        if text.first == "-" { negative = true; text = text.dropFirst() } else if text.first == "+" { text = text.dropFirst() }
+        var radix = 10
+        if text.hasPrefix("0x") || text.hasPrefix("0X") { radix = 16; text = text.dropFirst(2) }
+        else if text.count > 1 && text.hasPrefix("0") { radix = 8; text = text.dropFirst() }
+        guard !text.isEmpty, text.first != "+", text.first != "-",
+              let magnitude = UInt64(text, radix: radix) else { throw bad }
+        let outOfRange = error(.syntax, "integer \(token.string) is out of range for field \"\(field.name)\"")
+        if negative {
+            guard magnitude <= UInt64(bitPattern: 0 &- min) || (min == Int64.min && magnitude == UInt64(1) << 63)
+            else { throw outOfRange }
+            if magnitude == 0 { return 0 }
+            guard min < 0 else { throw outOfRange }
+            return Int64(truncatingIfNeeded: 0 &- magnitude)
+        }
+        guard magnitude <= max else { throw outOfRange }
+        return Int64(truncatingIfNeeded: magnitude)
+    }
+
+    /// A float token as Python's `ParseFloat` reads it: a decimal number with an
+    /// optional `f` suffix, `inf`, `infinity`, `nan` (any case, optional sign).
+    private func parseFloat(_ field: FieldInfo) throws -> Double {
+        let text = token.string
+        guard token.kind == .number || token.kind == .identifier else {
+            throw error(.syntax, "expected a number for field \"\(field.name)\", found \"\(text)\"")
+        }
+        var body = Substring(text.lowercased())
+        var negative = false
+        if body.first == "-" { negative = true; body = body.dropFirst() } else if body.first == "+" { body = body.dropFirst() }
+        if body == "inf" || body == "inff" || body == "infinity" || body == "infinityf" {
+            return negative ? -.infinity : .infinity
+        }
+        if body == "nan" || body == "nanf" { return negative ? -.nan : .nan }
+        if body.hasSuffix("f") { body = body.dropLast() }
+        guard !body.isEmpty, body.allSatisfy({ "0123456789.e+-".contains($0) }),
+              body.first != "+", body.first != "-", let value = Double(String(body)) else {
+            throw error(.syntax, "expected a number for field \"\(field.name)\", found \"\(text)\"")
+        }
+        return negative ? -value : value
+    }
+
+    // MARK: - Tokens
+
+    private mutating func advance() throws { token = try scanner.next() }
+
+    /// Consumes `symbol` if it is next.
+    private mutating func skip(_ symbol: Character) throws -> Bool {
+        guard token.isSymbol(symbol) else { return false }
+        try advance()
+        return true
+    }
+
+    private mutating func expect(_ symbol: Character) throws {
+        guard try skip(symbol) else {
+            let found = token.kind == .end ? "the end of the text" : "\"\(token.string)\""
+            throw error(.syntax, "expected \"\(symbol)\", found \(found)")
+        }
+    }
+
+    private func error(_ code: MetaGraphKitError.Code, _ what: String, at t: TextFormatToken? = nil)
+        -> MetaGraphKitError {
+        let t = t ?? token
+        return MetaGraphKitError(code, "\(file):\(t.line):\(t.column): \(what)")
+    }
+}
+
+/// The protobuf wire format, for what the text parser encodes.
+enum WireFormat {
+    static func appendVarint(_ value: UInt64, to out: inout [UInt8]) {
+        var v = value
+        while v >= 0x80 { out.append(UInt8(v & 0x7f) | 0x80); v >>= 7 }
+        out.append(UInt8(v))
+    }
+
+    static func appendTag(_ number: UInt32, _ wireType: UInt64, to out: inout [UInt8]) {
+        appendVarint(UInt64(number) << 3 | wireType, to: &out)
+    }
+
+    static func appendLengthDelimited(_ number: UInt32, _ bytes: [UInt8], to out: inout [UInt8]) {
+        appendTag(number, 2, to: &out)
+        appendVarint(UInt64(bytes.count), to: &out)
+        out += bytes
+    }
+
+    static func appendFixed<T: FixedWidthInteger>(_ v: T, to out: inout [UInt8]) {
+        withUnsafeBytes(of: v.littleEndian) { out += $0 }
+    }
+
+    /// One scalar field, unpacked (protobuf-c reads packed and unpacked alike).
+    static func append(_ value: FieldValue, _ field: FieldInfo, to out: inout [UInt8]) {
+        let n = field.number
+        switch (value, field.type) {
+        case (.int32(let v), PROTOBUF_C_TYPE_SINT32):
+            appendTag(n, 0, to: &out); appendVarint(UInt64(UInt32(bitPattern: (v << 1) ^ (v >> 31))), to: &out)
+        case (.int32(let v), PROTOBUF_C_TYPE_SFIXED32):
+            appendTag(n, 5, to: &out); appendFixed(v, to: &out)
+        case (.int32(let v), _), (.enumNumber(let v), _):
+            appendTag(n, 0, to: &out); appendVarint(UInt64(bitPattern: Int64(v)), to: &out)
+        case (.int64(let v), PROTOBUF_C_TYPE_SINT64):
+            appendTag(n, 0, to: &out); appendVarint(UInt64(bitPattern: (v << 1) ^ (v >> 63)), to: &out)
+        case (.int64(let v), PROTOBUF_C_TYPE_SFIXED64):
+            appendTag(n, 1, to: &out); appendFixed(v, to: &out)
+        case (.int64(let v), _):
+            appendTag(n, 0, to: &out); appendVarint(UInt64(bitPattern: v), to: &out)
+        case (.uint32(let v), PROTOBUF_C_TYPE_FIXED32):
+            appendTag(n, 5, to: &out); appendFixed(v, to: &out)
+        case (.uint32(let v), _):
+            appendTag(n, 0, to: &out); appendVarint(UInt64(v), to: &out)
+        case (.uint64(let v), PROTOBUF_C_TYPE_FIXED64):
+            appendTag(n, 1, to: &out); appendFixed(v, to: &out)
+        case (.uint64(let v), _):
+            appendTag(n, 0, to: &out); appendVarint(v, to: &out)
+        case (.float(let v), _):
+            appendTag(n, 5, to: &out); appendFixed(v.bitPattern, to: &out)
+        case (.double(let v), _):
+            appendTag(n, 1, to: &out); appendFixed(v.bitPattern, to: &out)
+        case (.bool(let v), _):
+            appendTag(n, 0, to: &out); out.append(v ? 1 : 0)
+        case (.string(let b), _), (.bytes(let b), _):
+            appendLengthDelimited(n, b, to: &out)
+        case (.message, _):
+            break
+        }
+    }
+}
+
+/// Text-format string escapes: `\n \r \t \a \b \f \v \? \" \' \\`, `\ooo`, `\xHH`,
+/// `\uXXXX`, `\UXXXXXXXX` (as UTF-8).
+enum TextFormatUnescaping {
+    /// Appends the bytes of one quoted string token (quotes included in `token`).
+    static func unescape(_ token: [UInt8], into out: inout [UInt8],
+                         error: (String, Int) -> MetaGraphKitError) throws {
+        var i = 1
+        let end = token.count - 1
+        func hex(_ c: UInt8) -> UInt32? {
+            switch c {
+            case 0x30...0x39: return UInt32(c - 0x30)
+            case 0x61...0x66: return UInt32(c - 0x61 + 10)
+            case 0x41...0x46: return UInt32(c - 0x41 + 10)
+            default: return nil
+            }
+        }
+        while i < end {
+            let c = token[i]
+            guard c == 0x5c else { out.append(c); i += 1; continue }
+            let start = i
+            i += 1
+            guard i < end else { throw error("backslash at the end of a string", start) }
+            let e = token[i]
+            i += 1
+            switch e {
+            case 0x6e: out.append(0x0a)
+            case 0x72: out.append(0x0d)
+            case 0x74: out.append(0x09)
+            case 0x61: out.append(0x07)
+            case 0x62: out.append(0x08)
+            case 0x66: out.append(0x0c)
+            case 0x76: out.append(0x0b)
+            case 0x22, 0x27, 0x5c, 0x3f: out.append(e)
+            case 0x30...0x37:
+                var v = UInt32(e - 0x30)
+                var k = 1
+                while k < 3, i < end, token[i] >= 0x30, token[i] <= 0x37 { v = v * 8 + UInt32(token[i] - 0x30); i += 1; k += 1 }
+                guard v <= 0xff else { throw error("octal escape above \\377", start) }
+                out.append(UInt8(v))
+            case 0x78, 0x58:
+                guard i < end, var v = hex(token[i]) else { throw error("\\x with no hex digits", start) }
+                i += 1
+                if i < end, let d = hex(token[i]) { v = v * 16 + d; i += 1 }
+                out.append(UInt8(v))
+            case 0x75, 0x55:
+                let count = e == 0x75 ? 4 : 8
+                var v: UInt32 = 0
+                for _ in 0..<count {
+                    guard i < end, let d = hex(token[i]) else { throw error("\\\(e == 0x75 ? "u" : "U") needs \(count) hex digits", start) }
+                    v = v &* 16 &+ d
+                    i += 1
+                }
+                guard let scalar = Unicode.Scalar(v) else { throw error("\\u escape is not a Unicode scalar value", start) }
+                out += Array(String(Character(scalar)).utf8)
+            default:
+                throw error("unknown escape \"\\\(Character(Unicode.Scalar(e)))\"", start)
+            }
+        }
+    }
+}

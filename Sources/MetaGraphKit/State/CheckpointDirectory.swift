@@ -1,0 +1,171 @@
+// A directory of checkpoints and its state file: get_checkpoint_state and
+// latest_checkpoint of tensorflow/python/checkpoint/checkpoint_management.py.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A checkpoint directory and the state file (`checkpoint`) that lists its checkpoints.
+///
+/// Reading follows TensorFlow's `get_checkpoint_state`: the file is text-format
+/// `tensorflow.CheckpointState`, an empty `model_checkpoint_path` is an error, and
+/// relative paths are joined onto the directory. Unlike TensorFlow, which logs and
+/// returns `None`, a missing or unparsable file is a thrown error that says why.
+public struct CheckpointDirectory: Sendable {
+    /// The directory, as given.
+    public let path: String
+    /// The state file's name inside ``path`` (`checkpoint` unless overridden).
+    public let stateFileName: String
+    /// The largest state file read; a bigger file is refused as `tooLarge`.
+    public var maxStateFileSize: Int = 16 << 20
+
+    /// Opens a checkpoint directory (nothing is read yet).
+    ///
+    /// - Parameters:
+    ///   - path: The directory.
+    ///   - stateFileName: The state file's name, TensorFlow's `latest_filename`.
+    /// - Throws: ``MetaGraphKitError`` `invalidArgument` when `stateFileName` is empty,
+    ///   `.`/`..`, or contains `/`.
+    public init(_ path: String, stateFileName: String = "checkpoint") throws {
+        guard !stateFileName.isEmpty, !stateFileName.contains("/"), stateFileName != ".", stateFileName != ".." else {
+            throw MetaGraphKitError(.invalidArgument,
+                "state file name '\(stateFileName)' must be a plain file name without '/'")
+        }
+        self.path = path
+        self.stateFileName = stateFileName
+    }
+
+    /// The state file's path, `os.path.join(path, stateFileName)`.
+    public var stateFilePath: String { PathRules.join(path, stateFileName) }
+
+    /// A stored path as a reader uses it: kept when absolute, else joined onto ``path``.
+    ///
+    /// - Parameter stored: A path from the state file.
+    /// - Returns: The resolved path.
+    public func resolve(_ stored: String) -> String { PathRules.join(path, stored) }
+
+    // MARK: - Reading
+
+    /// The state file exactly as stored (paths not resolved).
+    ///
+    /// - Returns: The parsed state.
+    /// - Throws: ``MetaGraphKitError`` `notFound` when there is no state file, `io`
+    ///   when it cannot be read or is not a regular file,
+    ///   `tooLarge` beyond ``maxStateFileSize``, `syntax` for content that is not
+    ///   UTF-8 text-format protobuf, `unknownName` for unknown fields.
+    public func readStoredState() throws -> CheckpointState {
+        let file = stateFilePath
+        var info = stat()
+        guard stat(file, &info) == 0 else {
+            if errno == ENOENT {
+                throw MetaGraphKitError(.notFound,
+                    "\(file): no checkpoint state file (nothing was saved in \(path), or it was saved with another latest_filename)")
+            }
+            throw MetaGraphKitError(.io, "\(file): cannot read: \(String(cString: strerror(errno)))")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw MetaGraphKitError(.io, "\(file): not a regular file, so not a checkpoint state file")
+        }
+        guard Int(info.st_size) <= maxStateFileSize else {
+            throw MetaGraphKitError(.tooLarge,
+                "\(file): \(info.st_size) bytes is larger than the \(maxStateFileSize)-byte limit for a checkpoint state file")
+        }
+        let data = try Self.readBounded(file, limit: maxStateFileSize)
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw MetaGraphKitError(.syntax, "\(file): not a checkpoint state file (not UTF-8 text)")
+        }
+        return try CheckpointState(textFormat: text, file: file)
+    }
+
+    /// Reads at most `limit` bytes of `file`; more is `tooLarge` (the file grew).
+    static func readBounded(_ file: String, limit: Int) throws -> [UInt8] {
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw MetaGraphKitError(.io, "\(file): cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw MetaGraphKitError(.io, "\(file): cannot read: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { return bytes }
+            bytes += chunk[..<n]
+            guard bytes.count <= limit else {
+                throw MetaGraphKitError(.tooLarge, "\(file): larger than the \(limit)-byte limit for a checkpoint state file")
+            }
+        }
+    }
+
+    /// The state with every relative path joined onto ``path``, as TensorFlow's
+    /// `get_checkpoint_state` returns it.
+    ///
+    /// - Returns: The resolved state.
+    /// - Throws: As ``readStoredState()``, and `corrupt` when `model_checkpoint_path`
+    ///   is empty.
+    ///
+    /// TensorFlow's name for this is `tf.train.get_checkpoint_state`.
+    public func state() throws -> CheckpointState {
+        var state = try validatedStoredState()
+        state.modelCheckpointPath = resolve(state.modelCheckpointPath)
+        state.allModelCheckpointPaths = state.allModelCheckpointPaths.map(resolve)
+        return state
+    }
+
+    /// The stored state, refused when `model_checkpoint_path` is empty.
+    func validatedStoredState() throws -> CheckpointState {
+        let state = try readStoredState()
+        guard !state.modelCheckpointPath.isEmpty else {
+            throw MetaGraphKitError(.corrupt,
+                "\(stateFilePath): model_checkpoint_path is empty (TensorFlow: invalid checkpoint state)")
+        }
+        return state
+    }
+
+    /// Every checkpoint the state file lists (``CheckpointState/listedPaths``), oldest
+    /// first, with its resolved path, format on disk and timestamp.
+    ///
+    /// - Returns: One entry per listed path; the last is `model_checkpoint_path`.
+    /// - Throws: As ``state()``.
+    public func allCheckpoints() throws -> [CheckpointEntry] {
+        let stored = try validatedStoredState()
+        return stored.listedPaths.enumerated().map { i, p in
+            let resolved = resolve(p)
+            let timestamp = i < stored.allModelCheckpointPaths.count ? stored.timestamp(at: i) : nil
+            return CheckpointEntry(path: p, resolved: resolved,
+                                   format: CheckpointFormat.detect(prefix: resolved), timestamp: timestamp)
+        }
+    }
+
+    /// The newest checkpoint's prefix, when its files exist: `model_checkpoint_path`
+    /// resolved, accepted when `P.index` exists (V2) or `P` matches files (V1).
+    ///
+    /// - Returns: The prefix, exactly as `tf.train.latest_checkpoint` returns it.
+    /// - Throws: As ``state()``, and `notFound` naming the files looked for when the
+    ///   checkpoint does not exist (with a hint when ``rebase(dryRun:)`` could fix it).
+    ///
+    /// TensorFlow's name for this is `tf.train.latest_checkpoint`.
+    public func latestCheckpoint() throws -> String {
+        let stored = try validatedStoredState()
+        let latest = resolve(stored.modelCheckpointPath)
+        if CheckpointFormat.detect(prefix: latest) != nil { return latest }
+        var message = "\(stateFilePath) names checkpoint '\(stored.modelCheckpointPath)', but no file of it exists: "
+            + "neither \(latest).index (V2) nor a file matching \(latest) (V1)"
+        if repairedPath(for: stored.modelCheckpointPath) != nil {
+            message += "; the directory holds '\(PathRules.basename(latest))', so it was probably moved: "
+                + "`tfmeta state rebase \(path)` repairs the state file"
+        }
+        throw MetaGraphKitError(.notFound, message)
+    }
+
+    /// The stored path rewritten relative to ``path`` when its checkpoint is missing
+    /// where it points but exists under its base name in ``path``; nil otherwise.
+    func repairedPath(for stored: String) -> String? {
+        let name = PathRules.basename(stored)
+        guard !name.isEmpty, name != stored,
+              CheckpointFormat.detect(prefix: resolve(stored)) == nil,
+              CheckpointFormat.detect(prefix: resolve(name)) != nil else { return nil }
+        return name
+    }
+}

@@ -1,0 +1,97 @@
+// The report `tfmeta state show` prints: a state file, resolved and checked on disk.
+import Foundation
+
+/// A state file as a user inspects it: every listed checkpoint resolved, checked on
+/// disk, with its format and timestamp, and the newest usable checkpoint.
+public struct StateReport: Sendable {
+    /// The checkpoint directory, as given.
+    public var directory: String
+    /// The state file's path.
+    public var stateFile: String
+    /// What `tf.train.latest_checkpoint` returns: the resolved
+    /// `model_checkpoint_path` when its files exist, else nil.
+    public var latest: String?
+    /// The listed checkpoints, oldest first (see ``CheckpointState/listedPaths``).
+    public var checkpoints: [CheckpointEntry]
+    /// `last_preserved_timestamp`, or nil when the file does not set it.
+    public var lastPreservedTimestamp: Double?
+
+    /// Reads and checks a directory's state file.
+    ///
+    /// - Parameter directory: The checkpoint directory.
+    /// - Throws: As ``CheckpointDirectory/state()``.
+    public init(_ directory: CheckpointDirectory) throws {
+        let stored = try directory.validatedStoredState()
+        self.directory = directory.path
+        self.stateFile = directory.stateFilePath
+        self.checkpoints = try directory.allCheckpoints()
+        let model = directory.resolve(stored.modelCheckpointPath)
+        self.latest = CheckpointFormat.detect(prefix: model) != nil ? model : nil
+        self.lastPreservedTimestamp = stored.lastPreservedTimestamp == 0 ? nil : stored.lastPreservedTimestamp
+    }
+
+    /// A time in seconds since the epoch as ISO-8601 UTC with milliseconds
+    /// (`2026-11-25T09:14:32.578Z`).
+    ///
+    /// - Parameter seconds: Seconds since the epoch.
+    /// - Returns: The ISO-8601 text, or the number itself when not finite.
+    public static func iso8601(_ seconds: Double) -> String {
+        guard seconds.isFinite, abs(seconds) < 1e13 else { return "\(seconds)" }
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+    }
+
+    static func timestampJSON(_ seconds: Double?) -> JSONValue {
+        guard let seconds else { return .null }
+        return .object([("seconds", .double(seconds)), ("utc", .string(iso8601(seconds)))])
+    }
+
+    /// The report as JSON, in the shape documented on `tfmeta state show`:
+    /// `{"directory","state_file","latest","checkpoints":[{"path","resolved","exists",
+    /// "format","timestamp"}],"last_preserved_timestamp"}`; a timestamp is null or
+    /// `{"seconds": <raw double>, "utc": "<ISO-8601>"}`, a format is `"V1"`, `"V2"` or null.
+    ///
+    /// - Returns: The JSON value, keys in that order.
+    public func json() -> JSONValue {
+        .object([
+            ("directory", .string(directory)),
+            ("state_file", .string(stateFile)),
+            ("latest", latest.map(JSONValue.string) ?? .null),
+            ("checkpoints", .array(checkpoints.map { entry in
+                .object([
+                    ("path", .string(entry.path)),
+                    ("resolved", .string(entry.resolved)),
+                    ("exists", .bool(entry.exists)),
+                    ("format", entry.format.map { .string($0.rawValue) } ?? .null),
+                    ("timestamp", Self.timestampJSON(entry.timestamp)),
+                ])
+            })),
+            ("last_preserved_timestamp", Self.timestampJSON(lastPreservedTimestamp)),
+        ])
+    }
+
+    /// The report as lines of text for a terminal.
+    ///
+    /// - Returns: The text, ending with a newline.
+    public func text() -> String {
+        var out = "directory:  \(directory)\nstate file: \(stateFile)\n"
+        out += "latest:     \(latest ?? "(none: its files are missing)")\n"
+        out += "checkpoints (oldest first):\n"
+        for entry in checkpoints {
+            let status = entry.format.map { "\($0)" } ?? "MISSING"
+            out += "  \(status.padding(toLength: 7, withPad: " ", startingAt: 0)) \(entry.resolved)"
+            if entry.resolved != entry.path { out += "  (stored: \(entry.path))" }
+            if let t = entry.timestamp { out += "  \(Self.iso8601(t)) (\(t))" }
+            out += "\n"
+        }
+        if let t = lastPreservedTimestamp { out += "last preserved: \(Self.iso8601(t)) (\(t))\n" }
+        let missing = checkpoints.filter { !$0.exists }
+        if !missing.isEmpty {
+            out += "warning: \(missing.count) listed checkpoint(s) have no files: "
+                + missing.map(\.path).joined(separator: ", ") + "\n"
+        }
+        return out
+    }
+}

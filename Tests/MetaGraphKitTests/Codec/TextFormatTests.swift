@@ -1,0 +1,204 @@
+import Foundation
+import Testing
+@testable import MetaGraphKit
+
+/// Samples written by TensorFlow 2.21 / protobuf 7 (see TextFormatSamples/README.md).
+enum TextSample {
+    static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().appendingPathComponent("TextFormatSamples")
+
+    static func bytes(_ name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: root.appendingPathComponent(name)))
+    }
+
+    static func text(_ name: String) throws -> String {
+        String(decoding: try bytes(name), as: UTF8.self)
+    }
+
+    /// (text file, binary file, type) triples: the same message written both ways.
+    static let pairs: [(String, String, ProtoMessageType)] = [
+        ("graph.meta.txt", "graph.meta", .metaGraphDef),
+        ("zoo.txt", "zoo.pb", .metaGraphDef),
+        ("checkpoint", "checkpoint.pb", .checkpointState),
+    ]
+}
+
+@Suite("Text format printer")
+struct TextFormatPrinterTests {
+    @Test(arguments: TextSample.pairs.map { $0.0 })
+    func printsWhatPythonPrints(_ textName: String) throws {
+        let (_, binaryName, type) = TextSample.pairs.first { $0.0 == textName }!
+        let message = try ProtoMessage(binary: try TextSample.bytes(binaryName), as: type, file: binaryName)
+        let ours = message.textFormat()
+        let python = try TextSample.text(textName)
+        if ours != python {
+            let a = ours.split(separator: "\n", omittingEmptySubsequences: false)
+            let b = python.split(separator: "\n", omittingEmptySubsequences: false)
+            let i = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+            Issue.record("first difference at line \(i + 1): ours \(i < a.count ? String(a[i]) : "<end>") python \(i < b.count ? String(b[i]) : "<end>")")
+        }
+        #expect(ours == python)
+    }
+
+    @Test func floatsAsPythonPrintsThem() {
+        #expect(PythonFloatFormat.repr(Float(0.1)) == "0.1")
+        #expect(PythonFloatFormat.repr(Float(123456789)) == "123456790.0")
+        #expect(PythonFloatFormat.repr(Float(1e-45)) == "1.4013e-45")
+        #expect(PythonFloatFormat.repr(-Float.infinity) == "-inf")
+        #expect(PythonFloatFormat.repr(1e16) == "1e+16")
+        #expect(PythonFloatFormat.repr(1e15) == "1000000000000000.0")
+        #expect(PythonFloatFormat.repr(0.0001) == "0.0001")
+        #expect(PythonFloatFormat.repr(0.00001) == "1e-05")
+        #expect(PythonFloatFormat.repr(-0.0) == "-0.0")
+        #expect(PythonFloatFormat.repr(Double.nan) == "nan")
+    }
+
+    @Test func emptyMessagePrintsNothing() {
+        #expect(ProtoMessage(empty: .saverDef).textFormat() == "")
+    }
+}
+
+@Suite("Text format parser")
+struct TextFormatParserTests {
+    @Test(arguments: TextSample.pairs.map { $0.0 })
+    func parsesToPythonsBinary(_ textName: String) throws {
+        let (_, binaryName, type) = TextSample.pairs.first { $0.0 == textName }!
+        let message = try ProtoMessage(text: try TextSample.text(textName), as: type, file: textName)
+        #expect(message.binary() == (try TextSample.bytes(binaryName)))
+        #expect(message.textFormat() == (try TextSample.text(textName)))
+    }
+
+    @Test func acceptsEverySpelling() throws {
+        let text = """
+            # a comment
+            filename_tensor_name: 'a' "b" 'c\\'\\x41\\101\\u00e9' ,
+            save_tensor_name: "\\U0001F600";
+            max_to_keep: 0x10 keep_checkpoint_every_n_hours: 1.5f
+            sharded: t
+            version: 2
+            """
+        let m = try ProtoMessage(text: text, as: .saverDef)
+        #expect(m.textFormat() == """
+            filename_tensor_name: "abc\\'AAé"
+            save_tensor_name: "😀"
+            max_to_keep: 16
+            sharded: true
+            keep_checkpoint_every_n_hours: 1.5
+            version: V2
+
+            """)
+    }
+
+    @Test func listsBlocksAndPointyBrackets() throws {
+        let text = """
+            node: [ { name: "a" op: "Const" input: ["x", "y"] }, < name: "b" > ]
+            node { name: "c" attr { key: "z" value { f: -inf } } attr < key: "a" value: { i: -010 } > }
+            versions { producer: 7 }
+            """
+        let m = try ProtoMessage(text: text, as: .graphDef)
+        #expect(m.textFormat() == """
+            node {
+              name: "a"
+              op: "Const"
+              input: "x"
+              input: "y"
+            }
+            node {
+              name: "b"
+            }
+            node {
+              name: "c"
+              attr {
+                key: "a"
+                value {
+                  i: -8
+                }
+              }
+              attr {
+                key: "z"
+                value {
+                  f: -inf
+                }
+              }
+            }
+            versions {
+              producer: 7
+            }
+
+            """)
+    }
+
+    @Test func floatsSpelledEveryWay() throws {
+        let m = try ProtoMessage(text: "float_val: [inf, -Infinity, nan, 1e3, .5, 2f, -0, 1E-2] dtype: DT_FLOAT",
+                                 as: .tensorProto)
+        #expect(m.textFormat() == """
+            dtype: DT_FLOAT
+            float_val: inf
+            float_val: -inf
+            float_val: nan
+            float_val: 1000.0
+            float_val: 0.5
+            float_val: 2.0
+            float_val: -0.0
+            float_val: 0.01
+
+            """)
+    }
+
+    @Test func anyInBothForms() throws {
+        let expanded = try ProtoMessage(
+            text: "[type.googleapis.com/tensorflow.SaverDef] { max_to_keep: 3 version: V2 }", as: .any)
+        let plain = try ProtoMessage(
+            text: #"type_url: "type.googleapis.com/tensorflow.SaverDef" value: "\040\003\070\002""#, as: .any)
+        #expect(expanded.binary() == plain.binary())
+        #expect(plain.textFormat() == "[type.googleapis.com/tensorflow.SaverDef] {\n  max_to_keep: 3\n  version: V2\n}\n")
+    }
+
+    @Test func mapEntriesSortedLastWins() throws {
+        let m = try ProtoMessage(text: """
+            node { attr { key: "b" value { i: 1 } } attr { key: "a" value { i: 2 } } attr { key: "b" value { i: 3 } } }
+            """, as: .graphDef)
+        #expect(m.textFormat().filter { $0 != " " && $0 != "\n" } == #"node{attr{key:"a"value{i:2}}attr{key:"b"value{i:3}}}"#)
+    }
+
+    @Test(arguments: [
+        ("max_to_keep: 1\nversion: V9", MetaGraphKitError.Code.unknownName, "t.txt:2:10:"),
+        ("max_to_keep 1", .syntax, "t.txt:1:13:"),
+        ("  bogus: 1", .unknownName, "t.txt:1:3:"),
+        ("max_to_keep: 1\n  max_to_keep: 2", .syntax, "t.txt:2:3:"),
+        ("max_to_keep: 99999999999", .syntax, "t.txt:1:14:"),
+        ("filename_tensor_name: \"abc", .syntax, "t.txt:1:23:"),
+        ("filename_tensor_name: \"a\\qb\"", .syntax, "t.txt:1:25:"),
+        ("é: 1", .syntax, "t.txt:1:1:"),
+        ("sharded: maybe", .syntax, "t.txt:1:10:"),
+        ("max_to_keep: 1 }", .syntax, "t.txt:1:16:"),
+        ("filename_tensor_name: 1", .syntax, "t.txt:1:23:"),
+    ])
+    func errorsSayWhere(_ text: String, _ code: MetaGraphKitError.Code, _ prefix: String) {
+        do {
+            _ = try ProtoMessage(text: text, as: .saverDef, file: "t.txt")
+            Issue.record("parsed: \(text)")
+        } catch let error as MetaGraphKitError {
+            #expect(error.code == code)
+            #expect(error.message.hasPrefix(prefix), "\(error.message)")
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
+    @Test func unclosedBlock() {
+        #expect(throws: MetaGraphKitError(.syntax, "")) {
+            _ = try ProtoMessage(text: "node {\n name: \"a\"\n", as: .graphDef)
+        }
+    }
+
+    @Test func deepNestingIsTooDeep() throws {
+        let type = ProtoMessageType.named("tensorflow.FullTypeDef")!
+        let ok = String(repeating: "args { ", count: 100) + String(repeating: "} ", count: 100)
+        _ = try ProtoMessage(text: ok, as: type)
+        let deep = String(repeating: "args { ", count: 101) + String(repeating: "} ", count: 101)
+        #expect(throws: MetaGraphKitError(.tooDeep, "")) { _ = try ProtoMessage(text: deep, as: type) }
+        let huge = String(repeating: "args { ", count: 100_000)
+        #expect(throws: MetaGraphKitError(.tooDeep, "")) { _ = try ProtoMessage(text: huge, as: type) }
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+/// Runs the built `tfmeta` (next to the test bundle, or `.build/debug`), returning
+/// the exit status, stdout and stderr separately.
+func runTFMeta(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let candidates = [
+        Bundle.main.bundleURL.appendingPathComponent("tfmeta").path,
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tfmeta").path,
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/tfmeta").path,
+    ]
+    guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates.joined(separator: ", ")])
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+@Suite("tfmeta state")
+struct StateCommandTests {
+    func directory(_ files: [String: String]) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tfmeta-state-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for (name, content) in files {
+            _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(content.utf8))
+        }
+        return dir
+    }
+
+    @Test func latestPrintsThePrefix() throws {
+        let dir = try directory(["checkpoint": "model_checkpoint_path: \"ckpt-1\"\n", "ckpt-1.index": ""])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try runTFMeta(["state", "latest", dir])
+        #expect(r.status == 0)
+        #expect(r.stdout == dir + "/ckpt-1\n")
+        #expect(r.stderr.isEmpty)
+    }
+
+    @Test func missingCheckpointExitsOneNamingTheFiles() throws {
+        let dir = try directory(["checkpoint": "model_checkpoint_path: \"ckpt-1\"\n"])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try runTFMeta(["state", "latest", dir])
+        #expect(r.status == 1)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.hasPrefix("Error: ") && r.stderr.contains(dir + "/ckpt-1.index"))
+    }
+
+    @Test func badStateFileNameIsAUsageError() throws {
+        let r = try runTFMeta(["state", "latest", "/tmp", "--latest-filename", "a/b"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("a/b"))
+    }
+
+    @Test func rebaseDryRunThenWrite() throws {
+        let dir = try directory(["checkpoint": "model_checkpoint_path: \"/moved/m-2\"\n", "m-2.index": ""])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dry = try runTFMeta(["state", "rebase", dir, "--dry-run"])
+        #expect(dry.status == 0)
+        #expect(dry.stdout.contains("/moved/m-2 -> m-2"))
+        #expect(try runTFMeta(["state", "latest", dir]).status == 1)
+        #expect(try runTFMeta(["state", "rebase", dir]).status == 0)
+        #expect(try runTFMeta(["state", "latest", dir]).stdout == dir + "/m-2\n")
+        let json = try runTFMeta(["state", "show", dir, "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(object?["latest"] as? String == dir + "/m-2")
+    }
+}
