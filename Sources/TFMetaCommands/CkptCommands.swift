@@ -6,6 +6,6 @@ struct CkptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ckpt",
         abstract: "List, show, verify, export and convert checkpoints (V1 and V2).",
-        subcommands: []
+        subcommands: [Migrate.self]
     )
 }

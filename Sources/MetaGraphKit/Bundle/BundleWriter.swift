@@ -95,6 +95,9 @@ public final class BundleWriter {
         return "\(prefix).data-\(five(id))-of-\(five(options.shards))"
     }
 
+    /// Payload bytes written so far, over all data files.
+    public var bytesWritten: Int { data.reduce(0) { $0 + $1.offset } }
+
     /// The final name of the index file.
     public var indexFileName: String { prefix + ".index" }
 

@@ -38,7 +38,8 @@ public enum TemporaryFiles {
     /// Removes every registered file (and directory, when empty).
     public static func removeAll() {
         lock.lock(); defer { lock.unlock() }
-        for p in paths where unlink(p) != 0 { rmdir(p) }
+        // Longest first: files inside a registered directory go before it.
+        for p in paths.sorted(by: { $0.utf8.count > $1.utf8.count }) where unlink(p) != 0 { rmdir(p) }
         paths.removeAll()
     }
 
