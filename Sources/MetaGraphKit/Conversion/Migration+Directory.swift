@@ -86,14 +86,19 @@ extension Migration {
             var missing: [String] = []
             var newPaths: [String: String] = [:]
             for entry in listed {
-                guard entry.exists else { missing.append(entry.path); continue }
+                // A directory that was moved: the stored path is stale, the files are here.
+                var resolved = entry.resolved
+                if !entry.exists {
+                    guard let repaired = from.repairedPath(for: entry.path) else { missing.append(entry.path); continue }
+                    resolved = from.resolve(repaired)
+                }
                 let name = checkpointName(entry.path)
                 let target = PathRules.join(destination, name)
-                let summary = try migrate(source: entry.resolved, destination: target, options: options)
+                let summary = try migrate(source: resolved, destination: target, options: options)
                 for f in summary.files { created.append(f); TemporaryFiles.register(f) }
                 summaries.append(summary)
                 newPaths[entry.path] = name
-                let meta = CheckpointFiles.metaGraphFilename(for: entry.resolved)
+                let meta = CheckpointFiles.metaGraphFilename(for: resolved)
                 if FileIO.exists(meta) {
                     let out = target + ".meta"
                     let result = try migrateMetaGraph(source: meta, destination: out)
