@@ -50,6 +50,7 @@ extension Migration {
     ///   - options: As for ``migrate(source:destination:options:)``.
     /// - Returns: What was written.
     /// - Throws: ``MetaGraphKitError``; on a throw everything written is removed.
+    @discardableResult
     public static func migrateDirectory(source: String, destination: String, options: Options = Options()) throws -> DirectorySummary {
         let started = Date()
         let from = try CheckpointDirectory(source)

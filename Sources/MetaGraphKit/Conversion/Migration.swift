@@ -75,6 +75,7 @@ public enum Migration {
     /// - Throws: ``MetaGraphKitError``: `notFound` (no source), `exists` (destination
     ///   present without `overwrite`), `badChecksum`/`corrupt` (damaged source without
     ///   `skipDamaged`), `unsupported`, `io`. Nothing is left behind on a throw.
+    @discardableResult
     public static func migrate(source: String, destination: String, options: Options = Options()) throws -> Summary {
         let started = Date()
         let existing = existingFiles(of: destination)
