@@ -39,7 +39,7 @@ let package = Package(
             name: "CTFProtos",
             dependencies: ["CProtobufC"],
             path: "Sources/CTFProtos",
-            exclude: ["regenerate.sh"],
+            exclude: ["regenerate.sh", "map_entries.py"],
             cSettings: [.unsafeFlags(["-w"])]
         ),
         // Small C helpers Swift cannot express: hardware CRC32C.

@@ -20,6 +20,8 @@ mkdir -p "$out/include" "$out/src"
 (cd "$root/Protos" && find . -name '*.proto' | sed 's|^\./||' | LC_ALL=C sort) > "$out/list"
 mkdir -p "$out/gen"
 (cd "$root/Protos" && protoc-c --c_out="$out/gen" -I. $(cat "$out/list"))
+# Map entries keep key and value presence, as TensorFlow writes them (see the script).
+python3 "$here/map_entries.py" "$out/gen" >&2
 # Headers go under include/ (so "tensorflow/x.pb-c.h" resolves), sources beside them.
 (cd "$out/gen" && find . -name '*.pb-c.h' | while read -r h; do
     mkdir -p "$out/include/$(dirname "$h")"; cp "$h" "$out/include/$h"; done)

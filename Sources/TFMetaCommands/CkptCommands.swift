@@ -6,6 +6,129 @@ struct CkptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ckpt",
         abstract: "List, show, verify, export and convert checkpoints (V1 and V2).",
-        subcommands: [Migrate.self]
+        subcommands: [CkptList.self, CkptShow.self, CkptVerify.self, CkptExport.self, Migrate.self]
     )
+}
+
+/// The checkpoint argument every `ckpt` command takes.
+struct CheckpointArgument: ParsableArguments {
+    @Argument(help: "A checkpoint prefix (V2), a V1 file, shard or `PREFIX-?????-of-NNNNN` pattern, or a directory with a `checkpoint` file.")
+    var checkpoint: String
+}
+
+// MARK: - list
+
+/// `tfmeta ckpt list`: keys, dtypes and shapes, like `tf.train.list_variables`.
+struct CkptList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the tensors of a checkpoint (key, dtype, shape), sorted by key.")
+
+    @OptionGroup var checkpoint: CheckpointArgument
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        let reader = try CheckpointReader(path: checkpoint.checkpoint)
+        if output.json {
+            print(JSONValue.array(reader.entries.map { e in
+                .object([("key", .string(e.key)), ("dtype", .string(e.dtype.name)),
+                         ("shape", .array(e.shape.map { .int(Int64($0)) }))])
+            }).serialized(pretty: true))
+            return
+        }
+        let width = reader.entries.map(\.key.count).max() ?? 0
+        for e in reader.entries {
+            let pad = String(repeating: " ", count: max(0, width - e.key.count))
+            let sliced = e.slices.count > 1 ? "  (\(e.slices.count) slices)" : ""
+            print("\(e.key)\(pad)  \(e.dtype.name)  \(e.shape)\(sliced)")
+        }
+    }
+}
+
+// MARK: - show
+
+/// `tfmeta ckpt show`: the values of some tensors.
+struct CkptShow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Print the values of tensors.",
+        discussion: "Without --json the middle of big tensors is elided. With --json: one object per key with key, dtype, shape and values nested by shape (NaN and infinities as strings, complex as [re, im], non-UTF-8 strings as {\"base64\": ...}).")
+
+    @OptionGroup var checkpoint: CheckpointArgument
+    @Argument(help: "The tensor keys to show.")
+    var keys: [String]
+    @OptionGroup var output: JSONOption
+
+    func validate() throws {
+        if keys.isEmpty { throw ValidationError("Name at least one key.") }
+    }
+
+    func run() throws {
+        let reader = try CheckpointReader(path: checkpoint.checkpoint)
+        var reports: [JSONValue] = []
+        for key in keys {
+            let t = try reader.tensor(key)
+            if output.json {
+                reports.append(.object([("key", .string(key)), ("dtype", .string(t.dtype.name)),
+                                        ("shape", .array(t.shape.map { .int(Int64($0)) })), ("values", t.jsonValues())]))
+            } else {
+                print("\(key)  \(t.dtype.name)  \(t.shape)")
+                print(t.summary())
+            }
+        }
+        if output.json {
+            print((reports.count == 1 ? reports[0] : .array(reports)).serialized(pretty: true))
+        }
+    }
+}
+
+// MARK: - verify
+
+/// `tfmeta ckpt verify`: every checksum and structural rule.
+struct CkptVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check every block and tensor checksum and every structural rule.",
+        discussion: "Exits 0 with a one-line summary when the checkpoint is sound, 1 listing every problem otherwise.")
+
+    @OptionGroup var checkpoint: CheckpointArgument
+
+    func run() throws {
+        let reader = try CheckpointReader(path: checkpoint.checkpoint)
+        let problems = reader.verify()
+        if problems.isEmpty {
+            print("OK: \(reader.format.rawValue) checkpoint \(reader.prefix), \(reader.entries.count) tensors verified")
+            return
+        }
+        for p in problems { FileHandle.standardErrorWrite("\(p.message)\n") }
+        throw MetaGraphKitError(.badChecksum,
+            "\(reader.prefix): \(problems.count) problem\(problems.count == 1 ? "" : "s") found")
+    }
+}
+
+// MARK: - export
+
+/// `tfmeta ckpt export`: safetensors or npz.
+struct CkptExport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export the tensors to OUT.safetensors or OUT.npz (chosen by extension).",
+        discussion: "Keys the format cannot hold (strings; complex for safetensors; bfloat16 for npz) are named on stderr. The file is written under a temporary name and renamed when complete.")
+
+    @OptionGroup var checkpoint: CheckpointArgument
+    @Argument(help: "The output file, ending in .safetensors or .npz.")
+    var out: String
+
+    func validate() throws {
+        if CheckpointExportFormat(path: out) == nil {
+            throw ValidationError("The output must end in .safetensors or .npz.")
+        }
+    }
+
+    func run() throws {
+        let reader = try CheckpointReader(path: checkpoint.checkpoint)
+        let report = try reader.export(to: out)
+        for s in report.skipped { FileHandle.standardErrorWrite("skipped \(s.key): \(s.reason)\n") }
+        print("wrote \(report.written.count) tensors to \(out)")
+    }
 }

@@ -23,3 +23,16 @@ func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
     defer { try? FileManager.default.removeItem(at: dir) }
     return try body(dir.path)
 }
+
+/// Whether two byte arrays are equal, reporting only the first difference (the
+/// arrays themselves are too long for a test log).
+func sameBytes(_ a: [UInt8], _ b: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+    if a == b { return true }
+    var i = 0
+    while i < a.count && i < b.count && a[i] == b[i] { i += 1 }
+    let left: [String] = a[i..<min(a.count, i + 16)].map { String($0, radix: 16) }
+    let right: [String] = b[i..<min(b.count, i + 16)].map { String($0, radix: 16) }
+    let message = "bytes differ at offset \(i) (sizes \(a.count) and \(b.count)): \(left) vs \(right)"
+    Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
+    return false
+}

@@ -8,4 +8,8 @@ uint32_t mgk_crc32c_extend(uint32_t crc, const void *data, size_t n);
 int mgk_crc32c_is_hardware(void);
 /// The portable table path, whatever the processor (for tests).
 uint32_t mgk_crc32c_extend_portable(uint32_t crc, const void *data, size_t n);
+/// Extends a finalized CRC-32 (IEEE 802.3, zlib/zip polynomial 0xEDB88320) with `n` bytes.
+uint32_t mgk_crc32_ieee_extend(uint32_t crc, const void *data, size_t n);
+/// The portable table path of mgk_crc32_ieee_extend (for tests).
+uint32_t mgk_crc32_ieee_extend_portable(uint32_t crc, const void *data, size_t n);
 #endif

@@ -91,7 +91,7 @@ final class BundleReader {
 
     /// Decodes a string payload (§2.7 of FORMATS.md): varint64 lengths, masked
     /// length CRC, bytes; checks both CRCs.
-    func strings(_ entry: BundleEntry, key: String, payload: UnsafeRawBufferPointer, path: String) throws -> [[UInt8]] {
+    func strings(_ entry: BundleEntry, key: String, payload: UnsafeRawBufferPointer, path: String, collect: Bool = true) throws -> [[UInt8]] {
         let n = try Tensor.elementCount(entry.shape, file: indexName, key: key)
         guard n <= payload.count else {
             throw MetaGraphKitError(.corrupt, "\(path): \(key) has \(n) strings in \(payload.count) bytes")
@@ -116,7 +116,7 @@ final class BundleReader {
         for length in lengths {
             let bytes = try cursor.readBytes(length, "string of \(key)")
             crc = CRC32C.extend(crc, bytes)
-            out.append(bytes.array)
+            if collect { out.append(bytes.array) }
         }
         guard CRC32C.mask(crc) == entry.crc32c else { throw checksumError(path, key, entry) }
         return out
@@ -182,17 +182,38 @@ final class BundleReader {
     }
 
     func assemble(_ container: BundleEntry, key: String) throws -> Tensor {
-        var assembler = try SliceAssembler(dtype: container.dtype, shape: container.shape, file: indexName, key: key)
+        // Check every slice against the index and its data file before allocating
+        // the full tensor, so its size is backed by bytes that exist.
+        let count = try SliceAssembler.checkCoverage(container.slices, shape: container.shape, file: indexName, key: key)
+        var parts: [(TensorSlice, BundleEntry)] = []
+        var storedBytes: Int64 = 0
         for slice in container.slices {
+            let expected = try slice.shape(in: container.shape, file: indexName, key: key)
             let sliceKey = OrderedCode.tensorNameSliceKey(name: key, slice: slice)
             guard let entry = entries[sliceKey] else {
                 throw MetaGraphKitError(.notFound, "\(indexName): slice \(slice) of \(key) is listed but not stored")
             }
-            let expected = try slice.shape(in: container.shape, file: indexName, key: key)
             guard entry.shape == expected, entry.dtype == container.dtype else {
                 throw MetaGraphKitError(.corrupt,
                     "\(indexName): slice \(slice) of \(key) is stored as \(entry.dtype) \(entry.shape), expected \(container.dtype) \(expected)")
             }
+            guard entry.shardID >= 0, entry.shardID < header.numShards, entry.offset >= 0, entry.size >= 0,
+                  entry.size <= Int64(try shard(entry.shardID).count) - entry.offset else {
+                throw MetaGraphKitError(.truncated,
+                    "\(indexName): slice \(slice) of \(key) lies outside data file \(entry.shardID)")
+            }
+            storedBytes += entry.size
+            parts.append((slice, entry))
+        }
+        if let size = container.dtype.elementSize {
+            guard Int64(try Tensor.byteCount(count, size, file: indexName, key: key)) <= storedBytes else {
+                throw MetaGraphKitError(.corrupt, "\(indexName): the slices of \(key) store \(storedBytes) bytes, too few for its shape")
+            }
+        } else if Int64(count) > storedBytes {
+            throw MetaGraphKitError(.corrupt, "\(indexName): the slices of \(key) store \(storedBytes) bytes, too few for \(count) strings")
+        }
+        var assembler = try SliceAssembler(dtype: container.dtype, shape: container.shape, file: indexName, key: key)
+        for (slice, entry) in parts {
             if container.dtype == .string {
                 let part = try plainTensor(entry, key: key + " slice " + slice.description)
                 try assembler.add(slice: slice, strings: part.strings ?? [])

@@ -24,15 +24,30 @@ struct SliceAssembler {
             bytes = []
             strings = Array(repeating: [], count: count)
         } else if let size = dtype.elementSize {
-            let total = try Tensor.byteCount(count, size, file: file, key: key)
-            guard total <= Int(Int32.max) * 64 else {
-                throw MetaGraphKitError(.tooLarge, "\(file): \(key) would need \(total) bytes")
-            }
-            bytes = [UInt8](repeating: 0, count: total)
+            bytes = [UInt8](repeating: 0, count: try Tensor.byteCount(count, size, file: file, key: key))
             strings = []
         } else {
             throw MetaGraphKitError(.unsupported, "\(file): \(key) has dtype \(dtype), whose values are not decoded")
         }
+    }
+
+    /// The slices' element counts must add up to the tensor's (TF rejects gaps);
+    /// checked before anything is allocated.
+    ///
+    /// - Returns: The tensor's element count.
+    static func checkCoverage(_ slices: [TensorSlice], shape: [Int], file: String, key: String) throws -> Int {
+        let total = try Tensor.elementCount(shape, file: file, key: key)
+        var sum = 0
+        for s in slices {
+            let (next, overflow) = sum.addingReportingOverflow(
+                try Tensor.elementCount(s.shape(in: shape, file: file, key: key), file: file, key: key))
+            guard !overflow else { throw MetaGraphKitError(.tooLarge, "\(file): \(key) has too many elements") }
+            sum = next
+        }
+        guard sum == total else {
+            throw MetaGraphKitError(.corrupt, "\(file): the slices of \(key) hold \(sum) of its \(total) elements")
+        }
+        return total
     }
 
     /// Visits each contiguous run of the slice: (offset in the slice, offset in the

@@ -44,7 +44,9 @@ extension ProtoMessage {
     ///   - limits: The deepest nesting of `{ }` blocks accepted (default 100).
     /// - Throws: ``MetaGraphKitError`` with code `syntax` (message
     ///   `FILE:LINE:COLUMN: what`, 1-based), `unknownName` (a field, enum value or
-    ///   Any type the schema does not have) or `tooDeep`.
+    ///   Any type the schema does not have), `tooDeep`, or `unsupported` for a NUL
+    ///   byte in a `string` field (protobuf-c keeps strings NUL-terminated, so the
+    ///   value would be cut; `bytes` fields hold any byte).
     public convenience init(
         text: String, as type: ProtoMessageType, file: String = "<text>", limits: DecodingLimits = .default
     ) throws {

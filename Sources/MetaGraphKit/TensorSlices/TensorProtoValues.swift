@@ -14,6 +14,9 @@ struct TensorProtoValues {
 
     enum Values { case bytes([UInt8]), strings([[UInt8]]) }
 
+    /// The largest tensor the fill rule may produce from fewer values (1 GiB).
+    static let maxFilledBytes = 1 << 30
+
     func decode(_ bytes: UnsafeRawBufferPointer, origin: Int) throws -> Values {
         var reader = ProtoFieldReader(bytes, file: file, origin: origin, message: "tensorflow.TensorProto (\(key))")
         if dtype == .string {
@@ -23,6 +26,9 @@ struct TensorProtoValues {
                     guard strings.count < count else { throw tooMany() }
                     strings.append(try f.bytes(reader).0.array)
                 }
+            }
+            if strings.count < count && count > Self.maxFilledBytes / 16 {
+                throw MetaGraphKitError(.tooLarge, "\(file): \(key) stores \(strings.count) strings for \(count) elements")
             }
             if strings.isEmpty { return .strings(Array(repeating: [], count: count)) }
             while strings.count < count { strings.append(strings[strings.count - 1]) }
@@ -53,6 +59,12 @@ struct TensorProtoValues {
                     "\(file): \(key) has \(content.count) bytes of tensor_content, expected \(total)")
             }
             return .bytes(content)
+        }
+        // The fill rule may expand a few values to many elements; TensorFlow's
+        // checkpoint writers never rely on it, so the expansion is bounded.
+        if out.count < total && total > Self.maxFilledBytes {
+            throw MetaGraphKitError(.tooLarge,
+                "\(file): \(key) stores \(out.count) bytes of values for \(total) bytes of elements (fill rule limited to \(Self.maxFilledBytes))")
         }
         if out.isEmpty { return .bytes([UInt8](repeating: 0, count: total)) }
         guard out.count % size == 0 else {

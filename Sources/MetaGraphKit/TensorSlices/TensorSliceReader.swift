@@ -184,9 +184,12 @@ final class TensorSliceReader {
             throw MetaGraphKitError(.notFound, "\(pattern): no tensor named \(name)")
         }
         let file = tables.first?.name ?? pattern
+        // Decode (and so bound) every slice before allocating the full tensor.
+        _ = try SliceAssembler.checkCoverage(item.slices.map(\.slice), shape: item.shape, file: file, key: name)
+        let values = try item.slices.map { try sliceValues(item, $0.slice, file: $0.file) }
         var assembler = try SliceAssembler(dtype: item.dtype, shape: item.shape, file: file, key: name)
-        for (slice, index) in item.slices {
-            switch try sliceValues(item, slice, file: index) {
+        for ((slice, _), value) in zip(item.slices, values) {
+            switch value {
             case .bytes(let b): try b.withUnsafeBytes { try assembler.add(slice: slice, bytes: $0) }
             case .strings(let s): try assembler.add(slice: slice, strings: s)
             }

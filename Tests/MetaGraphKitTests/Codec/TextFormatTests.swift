@@ -20,6 +20,7 @@ enum TextSample {
         ("graph.meta.txt", "graph.meta", .metaGraphDef),
         ("zoo.txt", "zoo.pb", .metaGraphDef),
         ("checkpoint", "checkpoint.pb", .checkpointState),
+        ("spellings.printed.txt", "spellings.pb", .metaGraphDef),
     ]
 }
 
@@ -66,6 +67,12 @@ struct TextFormatParserTests {
         let message = try ProtoMessage(text: try TextSample.text(textName), as: type, file: textName)
         #expect(message.binary() == (try TextSample.bytes(binaryName)))
         #expect(message.textFormat() == (try TextSample.text(textName)))
+    }
+
+    /// spellings.txt uses every syntax variant; Python parsed it into spellings.pb.
+    @Test func parsesEverySpellingAsPythonDoes() throws {
+        let message = try ProtoMessage(text: try TextSample.text("spellings.txt"), as: .metaGraphDef, file: "spellings.txt")
+        #expect(message.binary() == (try TextSample.bytes("spellings.pb")))
     }
 
     @Test func acceptsEverySpelling() throws {
@@ -200,5 +207,127 @@ struct TextFormatParserTests {
         #expect(throws: MetaGraphKitError(.tooDeep, "")) { _ = try ProtoMessage(text: deep, as: type) }
         let huge = String(repeating: "args { ", count: 100_000)
         #expect(throws: MetaGraphKitError(.tooDeep, "")) { _ = try ProtoMessage(text: huge, as: type) }
+    }
+}
+
+@Suite("JSON mapping")
+struct JSONMappingTests {
+    @Test func checkpointState() throws {
+        let m = try ProtoMessage(binary: try TextSample.bytes("checkpoint.pb"), as: .checkpointState)
+        #expect(m.json() == #"{"modelCheckpointPath":"/tmp/ck/model-2","allModelCheckpointPaths":["/tmp/ck/model-1","/tmp/ck/model-2"],"allModelCheckpointTimestamps":[1795555379.5780394,1795555379.5925772],"lastPreservedTimestamp":1795555378.5200078}"#)
+    }
+
+    @Test func scalarsMapsAndAny() throws {
+        let m = try ProtoMessage(text: """
+            meta_info_def { any_info { [type.googleapis.com/tensorflow.SaverDef] { max_to_keep: 2 } } }
+            graph_def { node { name: "n" attr { key: "v" value { tensor { dtype: DT_FLOAT float_val: [nan, 0.1]
+              int64_val: -5 string_val: "\\377a" } } } attr { key: "b" value { b: true } } } }
+            collection_def { key: "w" value { any_list { value { [type.googleapis.com/google.protobuf.BoolValue] { value: true } } } } }
+            """, as: .metaGraphDef)
+        #expect(m.json() == #"{"metaInfoDef":{"anyInfo":{"@type":"type.googleapis.com/tensorflow.SaverDef","maxToKeep":2}},"#
+            + #""graphDef":{"node":[{"name":"n","attr":{"b":{"b":true},"v":{"tensor":{"dtype":"DT_FLOAT","floatVal":["NaN",0.1],"#
+            + #""stringVal":["/2E="],"int64Val":["-5"]}}}}]},"#
+            + #""collectionDef":{"w":{"anyList":{"value":[{"@type":"type.googleapis.com/google.protobuf.BoolValue","value":true}]}}}}"#)
+    }
+
+    @Test func emptyIsEmptyObject() {
+        #expect(ProtoMessage(empty: .saverDef).json(pretty: true) == "{}")
+    }
+}
+
+/// Writes our text and JSON of every sample into `.build/interop/textformat` for
+/// `Tests/Interop/test_textformat.py`, which checks them with Python's codecs.
+@Suite("Text format interop files")
+struct TextFormatInteropFiles {
+    @Test func write() throws {
+        let out = Fixture.root.deletingLastPathComponent()
+            .appendingPathComponent(".build/interop/textformat")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        for (textName, binaryName, type) in TextSample.pairs {
+            let stem = out.appendingPathComponent(binaryName.replacingOccurrences(of: ".", with: "_")).path
+            let binary = try TextSample.bytes(binaryName)
+            let fromBinary = try ProtoMessage(binary: binary, as: type, file: binaryName)
+            let fromText = try ProtoMessage(text: try TextSample.text(textName), as: type, file: textName)
+            try Data(binary).write(to: URL(fileURLWithPath: stem + ".bin"))
+            try Data(fromText.binary()).write(to: URL(fileURLWithPath: stem + ".parsed.bin"))
+            try fromBinary.textFormat().write(toFile: stem + ".txt", atomically: true, encoding: .utf8)
+            try fromBinary.json(pretty: true).write(toFile: stem + ".json", atomically: true, encoding: .utf8)
+            try type.fullName.write(toFile: stem + ".type", atomically: true, encoding: .utf8)
+        }
+        let written = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".type") }
+        #expect(written.count >= TextSample.pairs.count)
+    }
+}
+
+@Suite("Text format strings")
+struct TextFormatStringTests {
+    @Test func stringFieldsKeepUTF8AndEscapeTheRest() throws {
+        let m = try ProtoMessage(text: #"filename_tensor_name: "a\377\303\251\n\355\240\200 \t\"\\""#, as: .saverDef)
+        #expect(m.textFormat() == #"filename_tensor_name: "a\377é\n\355\240\200 \t\"\\""# + "\n")
+    }
+
+    @Test func bytesFieldsEscapeEverythingNonASCII() throws {
+        let m = try ProtoMessage(text: #"string_val: "é\x7f\x0""#, as: .tensorProto)
+        #expect(m.textFormat() == #"string_val: "\303\251\177\000""# + "\n")
+    }
+
+    @Test func nulInAStringFieldIsRefusedNotCut() {
+        #expect(throws: MetaGraphKitError(.unsupported, "")) {
+            _ = try ProtoMessage(text: #"filename_tensor_name: "a\000b""#, as: .saverDef)
+        }
+    }
+
+    @Test func badUnicodeEscapes() {
+        #expect(throws: MetaGraphKitError(.syntax, "")) {
+            _ = try ProtoMessage(text: #"filename_tensor_name: "\ud800""#, as: .saverDef)
+        }
+        #expect(throws: MetaGraphKitError(.syntax, "")) {
+            _ = try ProtoMessage(text: #"filename_tensor_name: "\u12""#, as: .saverDef)
+        }
+        #expect(throws: MetaGraphKitError(.syntax, "")) {
+            _ = try ProtoMessage(text: #"filename_tensor_name: "\400""#, as: .saverDef)
+        }
+    }
+}
+
+@Suite("Text format robustness")
+struct TextFormatRobustnessTests {
+    /// Mutated text either parses or throws a MetaGraphKitError; whatever parses
+    /// prints and parses back to the same message. (Compared as text: a map entry
+    /// whose key is given as its default keeps that key's presence in binary, while
+    /// the printed text, like Python's, leaves it out.)
+    @Test func mutatedTextNeverCrashes() throws {
+        let original = Array(try TextSample.text("spellings.txt").utf8)
+        let alphabet = Array("{}<>[]:;,\"'\\#-+.0x7e9fnu \n\u{00}\u{ff}aZ_/".utf8)
+        var state: UInt64 = 0x9e3779b97f4a7c15
+        func random(_ n: Int) -> Int {
+            state &+= 0x9e3779b97f4a7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58476d1ce4e5b9
+            z = (z ^ (z >> 27)) &* 0x94d049bb133111eb
+            return Int((z ^ (z >> 31)) % UInt64(n))
+        }
+        var parsed = 0
+        for _ in 0..<1500 {
+            var bytes = original
+            for _ in 0...random(4) {
+                let i = random(bytes.count)
+                switch random(3) {
+                case 0: bytes[i] = alphabet[random(alphabet.count)]
+                case 1: bytes.remove(at: i)
+                default: bytes.insert(alphabet[random(alphabet.count)], at: i)
+                }
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            do {
+                let m = try ProtoMessage(text: text, as: .metaGraphDef, file: "fuzz")
+                let again = try ProtoMessage(text: m.textFormat(), as: .metaGraphDef, file: "reprint")
+                #expect(again.textFormat() == m.textFormat())
+                parsed += 1
+            } catch let error as MetaGraphKitError {
+                #expect(error.message.hasPrefix("fuzz:"), "\(error.message)")
+            }
+        }
+        #expect(parsed > 0)
     }
 }

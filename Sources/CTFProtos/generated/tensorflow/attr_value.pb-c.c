@@ -398,7 +398,7 @@ static const ProtobufCFieldDescriptor tensorflow__name_attr_list__attr_entry__fi
   {
     "key",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__NameAttrList__AttrEntry, key),
@@ -410,7 +410,7 @@ static const ProtobufCFieldDescriptor tensorflow__name_attr_list__attr_entry__fi
   {
     "value",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__NameAttrList__AttrEntry, value),

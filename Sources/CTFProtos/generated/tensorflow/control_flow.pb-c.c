@@ -198,7 +198,7 @@ static const ProtobufCFieldDescriptor tensorflow__values_def__external_values_en
   {
     "key",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__ValuesDef__ExternalValuesEntry, key),
@@ -210,7 +210,7 @@ static const ProtobufCFieldDescriptor tensorflow__values_def__external_values_en
   {
     "value",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__ValuesDef__ExternalValuesEntry, value),

@@ -298,7 +298,7 @@ static const ProtobufCFieldDescriptor tensorflow__function_def__arg_attrs__attr_
   {
     "key",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__FunctionDef__ArgAttrs__AttrEntry, key),
@@ -310,7 +310,7 @@ static const ProtobufCFieldDescriptor tensorflow__function_def__arg_attrs__attr_
   {
     "value",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__FunctionDef__ArgAttrs__AttrEntry, value),
@@ -387,7 +387,7 @@ static const ProtobufCFieldDescriptor tensorflow__function_def__attr_entry__fiel
   {
     "key",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__FunctionDef__AttrEntry, key),
@@ -399,7 +399,7 @@ static const ProtobufCFieldDescriptor tensorflow__function_def__attr_entry__fiel
   {
     "value",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__FunctionDef__AttrEntry, value),
@@ -438,9 +438,9 @@ static const ProtobufCFieldDescriptor tensorflow__function_def__arg_attr_entry__
   {
     "key",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_UINT32,
-    0,   /* quantifier_offset */
+    offsetof(Tensorflow__FunctionDef__ArgAttrEntry, has_key),   /* quantifier_offset */
     offsetof(Tensorflow__FunctionDef__ArgAttrEntry, key),
     NULL,
     NULL,
@@ -450,7 +450,7 @@ static const ProtobufCFieldDescriptor tensorflow__function_def__arg_attr_entry__
   {
     "value",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__FunctionDef__ArgAttrEntry, value),
@@ -489,9 +489,9 @@ static const ProtobufCFieldDescriptor tensorflow__function_def__resource_arg_uni
   {
     "key",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_UINT32,
-    0,   /* quantifier_offset */
+    offsetof(Tensorflow__FunctionDef__ResourceArgUniqueIdEntry, has_key),   /* quantifier_offset */
     offsetof(Tensorflow__FunctionDef__ResourceArgUniqueIdEntry, key),
     NULL,
     NULL,
@@ -501,9 +501,9 @@ static const ProtobufCFieldDescriptor tensorflow__function_def__resource_arg_uni
   {
     "value",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_UINT32,
-    0,   /* quantifier_offset */
+    offsetof(Tensorflow__FunctionDef__ResourceArgUniqueIdEntry, has_value),   /* quantifier_offset */
     offsetof(Tensorflow__FunctionDef__ResourceArgUniqueIdEntry, value),
     NULL,
     NULL,
@@ -540,7 +540,7 @@ static const ProtobufCFieldDescriptor tensorflow__function_def__ret_entry__field
   {
     "key",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__FunctionDef__RetEntry, key),
@@ -552,7 +552,7 @@ static const ProtobufCFieldDescriptor tensorflow__function_def__ret_entry__field
   {
     "value",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__FunctionDef__RetEntry, value),
@@ -591,7 +591,7 @@ static const ProtobufCFieldDescriptor tensorflow__function_def__control_ret_entr
   {
     "key",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__FunctionDef__ControlRetEntry, key),
@@ -603,7 +603,7 @@ static const ProtobufCFieldDescriptor tensorflow__function_def__control_ret_entr
   {
     "value",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__FunctionDef__ControlRetEntry, value),

@@ -321,7 +321,7 @@ static const ProtobufCFieldDescriptor tensorflow__meta_graph_def__meta_info_def_
   {
     "key",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__MetaGraphDef__MetaInfoDef__FunctionAliasesEntry, key),
@@ -333,7 +333,7 @@ static const ProtobufCFieldDescriptor tensorflow__meta_graph_def__meta_info_def_
   {
     "value",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__MetaGraphDef__MetaInfoDef__FunctionAliasesEntry, value),
@@ -501,7 +501,7 @@ static const ProtobufCFieldDescriptor tensorflow__meta_graph_def__collection_def
   {
     "key",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__MetaGraphDef__CollectionDefEntry, key),
@@ -513,7 +513,7 @@ static const ProtobufCFieldDescriptor tensorflow__meta_graph_def__collection_def
   {
     "value",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__MetaGraphDef__CollectionDefEntry, value),
@@ -552,7 +552,7 @@ static const ProtobufCFieldDescriptor tensorflow__meta_graph_def__signature_def_
   {
     "key",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__MetaGraphDef__SignatureDefEntry, key),
@@ -564,7 +564,7 @@ static const ProtobufCFieldDescriptor tensorflow__meta_graph_def__signature_def_
   {
     "value",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__MetaGraphDef__SignatureDefEntry, value),
@@ -1204,7 +1204,7 @@ static const ProtobufCFieldDescriptor tensorflow__signature_def__inputs_entry__f
   {
     "key",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__SignatureDef__InputsEntry, key),
@@ -1216,7 +1216,7 @@ static const ProtobufCFieldDescriptor tensorflow__signature_def__inputs_entry__f
   {
     "value",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__SignatureDef__InputsEntry, value),
@@ -1255,7 +1255,7 @@ static const ProtobufCFieldDescriptor tensorflow__signature_def__outputs_entry__
   {
     "key",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__SignatureDef__OutputsEntry, key),
@@ -1267,7 +1267,7 @@ static const ProtobufCFieldDescriptor tensorflow__signature_def__outputs_entry__
   {
     "value",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__SignatureDef__OutputsEntry, value),
@@ -1306,7 +1306,7 @@ static const ProtobufCFieldDescriptor tensorflow__signature_def__defaults_entry_
   {
     "key",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__SignatureDef__DefaultsEntry, key),
@@ -1318,7 +1318,7 @@ static const ProtobufCFieldDescriptor tensorflow__signature_def__defaults_entry_
   {
     "value",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__SignatureDef__DefaultsEntry, value),

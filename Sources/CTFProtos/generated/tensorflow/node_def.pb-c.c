@@ -120,7 +120,7 @@ static const ProtobufCFieldDescriptor tensorflow__node_def__attr_entry__field_de
   {
     "key",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__NodeDef__AttrEntry, key),
@@ -132,7 +132,7 @@ static const ProtobufCFieldDescriptor tensorflow__node_def__attr_entry__field_de
   {
     "value",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__NodeDef__AttrEntry, value),

@@ -609,7 +609,7 @@ static const ProtobufCFieldDescriptor tensorflow__saved_object_graph__concrete_f
   {
     "key",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__SavedObjectGraph__ConcreteFunctionsEntry, key),
@@ -621,7 +621,7 @@ static const ProtobufCFieldDescriptor tensorflow__saved_object_graph__concrete_f
   {
     "value",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__SavedObjectGraph__ConcreteFunctionsEntry, value),
@@ -711,7 +711,7 @@ static const ProtobufCFieldDescriptor tensorflow__saved_object__saveable_objects
   {
     "key",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__SavedObject__SaveableObjectsEntry, key),
@@ -723,7 +723,7 @@ static const ProtobufCFieldDescriptor tensorflow__saved_object__saveable_objects
   {
     "value",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__SavedObject__SaveableObjectsEntry, value),

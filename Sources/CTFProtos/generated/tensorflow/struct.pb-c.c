@@ -798,7 +798,7 @@ static const ProtobufCFieldDescriptor tensorflow__dict_value__fields_entry__fiel
   {
     "key",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__DictValue__FieldsEntry, key),
@@ -810,7 +810,7 @@ static const ProtobufCFieldDescriptor tensorflow__dict_value__fields_entry__fiel
   {
     "value",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_OPTIONAL,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Tensorflow__DictValue__FieldsEntry, value),

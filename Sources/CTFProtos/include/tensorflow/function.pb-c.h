@@ -87,23 +87,26 @@ struct  Tensorflow__FunctionDef__AttrEntry
 struct  Tensorflow__FunctionDef__ArgAttrEntry
 {
   ProtobufCMessage base;
+  protobuf_c_boolean has_key;
   uint32_t key;
   Tensorflow__FunctionDef__ArgAttrs *value;
 };
 #define TENSORFLOW__FUNCTION_DEF__ARG_ATTR_ENTRY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&tensorflow__function_def__arg_attr_entry__descriptor) \
-    , 0, NULL }
+    , 0, 0, NULL }
 
 
 struct  Tensorflow__FunctionDef__ResourceArgUniqueIdEntry
 {
   ProtobufCMessage base;
+  protobuf_c_boolean has_key;
   uint32_t key;
+  protobuf_c_boolean has_value;
   uint32_t value;
 };
 #define TENSORFLOW__FUNCTION_DEF__RESOURCE_ARG_UNIQUE_ID_ENTRY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&tensorflow__function_def__resource_arg_unique_id_entry__descriptor) \
-    , 0, 0 }
+    , 0, 0, 0, 0 }
 
 
 struct  Tensorflow__FunctionDef__RetEntry

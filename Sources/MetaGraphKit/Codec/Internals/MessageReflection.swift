@@ -113,7 +113,8 @@ enum MessageReflection {
         }
     }
 
-    private static func isZero(_ value: FieldValue) -> Bool {
+    /// Whether a value is its type's default (proto3's implicit presence).
+    static func isZero(_ value: FieldValue) -> Bool {
         switch value {
         case .int32(let v): return v == 0
         case .int64(let v): return v == 0

@@ -2,6 +2,9 @@
 // inside its message, varints end, and nesting stays under the limit. protobuf-c
 // recurses once per nested message and has no limit of its own.
 internal import CProtobufC
+#if canImport(Glibc)
+import Glibc
+#endif
 
 enum WireCheck {
     static func check(
@@ -71,6 +74,15 @@ enum WireCheck {
                     end = fieldEnd
                     descriptor = field.pointee.descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self)
                 } else {
+                    if let current = descriptor,
+                       let field = protobuf_c_message_descriptor_get_field(current, UInt32(number)),
+                       field.pointee.type == PROTOBUF_C_TYPE_STRING,
+                       memchr(base + pos, 0, fieldEnd - pos) != nil
+                    {
+                        // protobuf-c keeps strings NUL-terminated: the rest would be lost.
+                        throw MetaGraphKitError(.unsupported,
+                            "\(file): string field '\(String(cString: field.pointee.name))' holds a NUL byte at byte \(MetaGraphKitError.hex(pos)); it cannot be represented without loss")
+                    }
                     pos = fieldEnd
                 }
             default:

@@ -184,7 +184,12 @@ struct TextFormatParser {
                 }
                 try advance()
             }
-            return field.type == PROTOBUF_C_TYPE_STRING ? .string(bytes) : .bytes(bytes)
+            guard field.type == PROTOBUF_C_TYPE_STRING else { return .bytes(bytes) }
+            // protobuf-c keeps string fields as C strings: a NUL would silently cut the value.
+            guard !bytes.contains(0) else {
+                throw error(.unsupported, "string field \"\(field.name)\" cannot hold a NUL byte here (protobuf-c stores strings NUL-terminated)", at: t)
+            }
+            return .string(bytes)
         case PROTOBUF_C_TYPE_FLOAT:
             value = .float(Float(try parseFloat(field)))
         case PROTOBUF_C_TYPE_DOUBLE:
@@ -286,126 +291,5 @@ struct TextFormatParser {
         -> MetaGraphKitError {
         let t = t ?? token
         return MetaGraphKitError(code, "\(file):\(t.line):\(t.column): \(what)")
-    }
-}
-
-/// The protobuf wire format, for what the text parser encodes.
-enum WireFormat {
-    static func appendVarint(_ value: UInt64, to out: inout [UInt8]) {
-        var v = value
-        while v >= 0x80 { out.append(UInt8(v & 0x7f) | 0x80); v >>= 7 }
-        out.append(UInt8(v))
-    }
-
-    static func appendTag(_ number: UInt32, _ wireType: UInt64, to out: inout [UInt8]) {
-        appendVarint(UInt64(number) << 3 | wireType, to: &out)
-    }
-
-    static func appendLengthDelimited(_ number: UInt32, _ bytes: [UInt8], to out: inout [UInt8]) {
-        appendTag(number, 2, to: &out)
-        appendVarint(UInt64(bytes.count), to: &out)
-        out += bytes
-    }
-
-    static func appendFixed<T: FixedWidthInteger>(_ v: T, to out: inout [UInt8]) {
-        withUnsafeBytes(of: v.littleEndian) { out += $0 }
-    }
-
-    /// One scalar field, unpacked (protobuf-c reads packed and unpacked alike).
-    static func append(_ value: FieldValue, _ field: FieldInfo, to out: inout [UInt8]) {
-        let n = field.number
-        switch (value, field.type) {
-        case (.int32(let v), PROTOBUF_C_TYPE_SINT32):
-            appendTag(n, 0, to: &out); appendVarint(UInt64(UInt32(bitPattern: (v << 1) ^ (v >> 31))), to: &out)
-        case (.int32(let v), PROTOBUF_C_TYPE_SFIXED32):
-            appendTag(n, 5, to: &out); appendFixed(v, to: &out)
-        case (.int32(let v), _), (.enumNumber(let v), _):
-            appendTag(n, 0, to: &out); appendVarint(UInt64(bitPattern: Int64(v)), to: &out)
-        case (.int64(let v), PROTOBUF_C_TYPE_SINT64):
-            appendTag(n, 0, to: &out); appendVarint(UInt64(bitPattern: (v << 1) ^ (v >> 63)), to: &out)
-        case (.int64(let v), PROTOBUF_C_TYPE_SFIXED64):
-            appendTag(n, 1, to: &out); appendFixed(v, to: &out)
-        case (.int64(let v), _):
-            appendTag(n, 0, to: &out); appendVarint(UInt64(bitPattern: v), to: &out)
-        case (.uint32(let v), PROTOBUF_C_TYPE_FIXED32):
-            appendTag(n, 5, to: &out); appendFixed(v, to: &out)
-        case (.uint32(let v), _):
-            appendTag(n, 0, to: &out); appendVarint(UInt64(v), to: &out)
-        case (.uint64(let v), PROTOBUF_C_TYPE_FIXED64):
-            appendTag(n, 1, to: &out); appendFixed(v, to: &out)
-        case (.uint64(let v), _):
-            appendTag(n, 0, to: &out); appendVarint(v, to: &out)
-        case (.float(let v), _):
-            appendTag(n, 5, to: &out); appendFixed(v.bitPattern, to: &out)
-        case (.double(let v), _):
-            appendTag(n, 1, to: &out); appendFixed(v.bitPattern, to: &out)
-        case (.bool(let v), _):
-            appendTag(n, 0, to: &out); out.append(v ? 1 : 0)
-        case (.string(let b), _), (.bytes(let b), _):
-            appendLengthDelimited(n, b, to: &out)
-        case (.message, _):
-            break
-        }
-    }
-}
-
-/// Text-format string escapes: `\n \r \t \a \b \f \v \? \" \' \\`, `\ooo`, `\xHH`,
-/// `\uXXXX`, `\UXXXXXXXX` (as UTF-8).
-enum TextFormatUnescaping {
-    /// Appends the bytes of one quoted string token (quotes included in `token`).
-    static func unescape(_ token: [UInt8], into out: inout [UInt8],
-                         error: (String, Int) -> MetaGraphKitError) throws {
-        var i = 1
-        let end = token.count - 1
-        func hex(_ c: UInt8) -> UInt32? {
-            switch c {
-            case 0x30...0x39: return UInt32(c - 0x30)
-            case 0x61...0x66: return UInt32(c - 0x61 + 10)
-            case 0x41...0x46: return UInt32(c - 0x41 + 10)
-            default: return nil
-            }
-        }
-        while i < end {
-            let c = token[i]
-            guard c == 0x5c else { out.append(c); i += 1; continue }
-            let start = i
-            i += 1
-            guard i < end else { throw error("backslash at the end of a string", start) }
-            let e = token[i]
-            i += 1
-            switch e {
-            case 0x6e: out.append(0x0a)
-            case 0x72: out.append(0x0d)
-            case 0x74: out.append(0x09)
-            case 0x61: out.append(0x07)
-            case 0x62: out.append(0x08)
-            case 0x66: out.append(0x0c)
-            case 0x76: out.append(0x0b)
-            case 0x22, 0x27, 0x5c, 0x3f: out.append(e)
-            case 0x30...0x37:
-                var v = UInt32(e - 0x30)
-                var k = 1
-                while k < 3, i < end, token[i] >= 0x30, token[i] <= 0x37 { v = v * 8 + UInt32(token[i] - 0x30); i += 1; k += 1 }
-                guard v <= 0xff else { throw error("octal escape above \\377", start) }
-                out.append(UInt8(v))
-            case 0x78, 0x58:
-                guard i < end, var v = hex(token[i]) else { throw error("\\x with no hex digits", start) }
-                i += 1
-                if i < end, let d = hex(token[i]) { v = v * 16 + d; i += 1 }
-                out.append(UInt8(v))
-            case 0x75, 0x55:
-                let count = e == 0x75 ? 4 : 8
-                var v: UInt32 = 0
-                for _ in 0..<count {
-                    guard i < end, let d = hex(token[i]) else { throw error("\\\(e == 0x75 ? "u" : "U") needs \(count) hex digits", start) }
-                    v = v &* 16 &+ d
-                    i += 1
-                }
-                guard let scalar = Unicode.Scalar(v) else { throw error("\\u escape is not a Unicode scalar value", start) }
-                out += Array(String(Character(scalar)).utf8)
-            default:
-                throw error("unknown escape \"\\\(Character(Unicode.Scalar(e)))\"", start)
-            }
-        }
     }
 }

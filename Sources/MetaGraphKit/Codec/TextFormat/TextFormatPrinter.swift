@@ -49,9 +49,14 @@ struct TextFormatPrinter {
                                         _ type: ProtoMessageType) {
         write(String(repeating: " ", count: indent) + name + " {\n")
         indent += 2
+        // Entries keep key and value presence (Sources/CTFProtos/map_entries.py), but
+        // Python prints an entry of a proto3 map like a proto3 message: a key or
+        // scalar value at its default is left out.
         let fields = type.fields
-        for value in MessageReflection.values(of: fields[0], in: entry) { printField(fields[0], value) }
-        let values = MessageReflection.values(of: fields[1], in: entry)
+        for value in MessageReflection.values(of: fields[0], in: entry) where !MessageReflection.isZero(value) {
+            printField(fields[0], value)
+        }
+        let values = MessageReflection.values(of: fields[1], in: entry).filter { !MessageReflection.isZero($0) }
         if values.isEmpty, let valueType = fields[1].messageType {
             let empty = ProtoMessage(empty: valueType)
             printField(fields[1], .message(UnsafePointer(empty.pointer), valueType))
@@ -149,65 +154,6 @@ enum MapKey: Hashable, Comparable {
         case (.unsigned(let x), .unsigned(let y)): return x < y
         case (.bytes(let x), .bytes(let y)): return x.lexicographicallyPrecedes(y)
         default: return false
-        }
-    }
-}
-
-/// C-style escaping as Python's `text_encoding.CEscape` does it.
-enum TextFormatEscaping {
-    /// One byte the way `CEscape(…, as_utf8=False)` writes it.
-    static func escapeByte(_ byte: UInt8, into out: inout [UInt8]) {
-        switch byte {
-        case 0x0a: out += [0x5c, 0x6e]  // \n
-        case 0x0d: out += [0x5c, 0x72]  // \r
-        case 0x09: out += [0x5c, 0x74]  // \t
-        case 0x22: out += [0x5c, 0x22]  // \"
-        case 0x27: out += [0x5c, 0x27]  // \'
-        case 0x5c: out += [0x5c, 0x5c]  // \\
-        case 0x20...0x7e: out.append(byte)
-        default:
-            out += [0x5c, 0x30 + (byte >> 6), 0x30 + ((byte >> 3) & 7), 0x30 + (byte & 7)]
-        }
-    }
-
-    /// A bytes field: every byte outside printable ASCII as `\ooo`.
-    static func escapeBytes(_ bytes: [UInt8], into out: inout [UInt8]) {
-        for b in bytes { escapeByte(b, into: &out) }
-    }
-
-    /// A string field with `as_utf8=True`: valid UTF-8 sequences stay as they are,
-    /// ASCII is escaped as for bytes, each byte of invalid UTF-8 becomes `\ooo`.
-    static func escapeUTF8(_ bytes: [UInt8], into out: inout [UInt8]) {
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            if b < 0x80 { escapeByte(b, into: &out); i += 1; continue }
-            if let n = validSequenceLength(bytes, at: i) {
-                out += bytes[i..<(i + n)]
-                i += n
-            } else {
-                escapeByte(b, into: &out)
-                i += 1
-            }
-        }
-    }
-
-    /// The length of the well-formed UTF-8 sequence (Unicode table 3-7) starting at
-    /// `i` with a lead byte >= 0x80, or nil.
-    static func validSequenceLength(_ s: [UInt8], at i: Int) -> Int? {
-        let b0 = s[i]
-        func cont(_ k: Int, _ lo: UInt8 = 0x80, _ hi: UInt8 = 0xbf) -> Bool {
-            i + k < s.count && s[i + k] >= lo && s[i + k] <= hi
-        }
-        switch b0 {
-        case 0xc2...0xdf: return cont(1) ? 2 : nil
-        case 0xe0: return cont(1, 0xa0) && cont(2) ? 3 : nil
-        case 0xe1...0xec, 0xee, 0xef: return cont(1) && cont(2) ? 3 : nil
-        case 0xed: return cont(1, 0x80, 0x9f) && cont(2) ? 3 : nil
-        case 0xf0: return cont(1, 0x90) && cont(2) && cont(3) ? 4 : nil
-        case 0xf1...0xf3: return cont(1) && cont(2) && cont(3) ? 4 : nil
-        case 0xf4: return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : nil
-        default: return nil
         }
     }
 }

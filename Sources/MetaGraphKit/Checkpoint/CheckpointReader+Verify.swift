@@ -1,0 +1,114 @@
+// Whole-checkpoint verification: every block CRC, every tensor CRC and every
+// structural rule, collecting all problems rather than stopping at the first.
+import Dispatch
+
+extension CheckpointReader {
+    /// Checks everything that can be checked without TensorFlow: every table block
+    /// (CRC, restart array, entries, key order), every data file's presence, every
+    /// tensor's bounds, size and CRC (numeric, string and variant rules), every
+    /// slice of every partitioned tensor, and the object graph if there is one.
+    ///
+    /// - Returns: Every problem found; empty when the checkpoint is sound.
+    public func verify() -> [MetaGraphKitError] {
+        var problems: [MetaGraphKitError] = []
+        func record(_ body: () throws -> Void) {
+            do { try body() } catch let e as MetaGraphKitError { problems.append(e) } catch {
+                problems.append(MetaGraphKitError(.io, "\(prefix): \(error)"))
+            }
+        }
+        if let bundle {
+            problems += bundle.table.verify()
+            var shardOK = [Bool](repeating: false, count: bundle.header.numShards)
+            for id in 0..<bundle.header.numShards {
+                record {
+                    let file = try bundle.shard(id)
+                    file.adviseSequential()
+                    shardOK[id] = true
+                }
+            }
+            var jobs: [(BundleEntry, String)] = []
+            for key in bundle.keys {
+                let entry = bundle.entries[key]!
+                let name = BundleReader.display(key)
+                if !entry.slices.isEmpty {
+                    record { try verifySlices(bundle, entry, name) }
+                    continue
+                }
+                if entry.dtype == .resource { continue }
+                guard entry.shardID >= 0, entry.shardID < shardOK.count else {
+                    problems.append(MetaGraphKitError(.corrupt,
+                        "\(bundle.indexName): \(name) is in data file \(entry.shardID) but the bundle has \(shardOK.count)"))
+                    continue
+                }
+                guard shardOK[entry.shardID] else { continue }
+                if entry.dtype.elementSize == nil, entry.dtype != .string, entry.dtype != .variant {
+                    problems.append(MetaGraphKitError(.unsupported, "\(bundle.indexName): \(name) has unknown dtype \(entry.dtype.rawValue)"))
+                    continue
+                }
+                jobs.append((entry, name))
+            }
+            problems += Self.checkPayloads(bundle, jobs)
+        } else if let slices {
+            for table in slices.tables { problems += table.verify() }
+            for item in slices.items.values.sorted(by: { $0.name < $1.name }) {
+                record {
+                    for (slice, index) in item.slices { _ = try slices.sliceValues(item, slice, file: index) }
+                    try checkCoverage(item.slices.map(\.slice), shape: item.shape, key: item.name, file: slices.pattern)
+                }
+            }
+        }
+        if contains(ObjectGraph.checkpointKey) {
+            record { _ = try objectGraph() }
+        }
+        return problems
+    }
+
+    /// Checks payloads (bounds, sizes, CRCs) on all cores: tensors are independent,
+    /// the data files are already mapped, and each result goes to its own slot.
+    static func checkPayloads(_ bundle: BundleReader, _ jobs: [(BundleEntry, String)]) -> [MetaGraphKitError] {
+        let results = UnsafeMutableBufferPointer<MetaGraphKitError?>.allocate(capacity: jobs.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        // Safe to share: the reader's shard table is not modified during the loop
+        // (every data file was mapped before), and each iteration writes only slot i.
+        nonisolated(unsafe) let reader = bundle
+        nonisolated(unsafe) let slots = results
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
+            let (entry, name) = jobs[i]
+            do {
+                try reader.withPayload(entry, key: name) { payload in
+                    let path = reader.dataFileName(entry.shardID)
+                    if entry.dtype == .string {
+                        _ = try reader.strings(entry, key: name, payload: payload, path: path, collect: false)
+                    } else if entry.dtype == .variant {
+                        try reader.checkVariant(entry, key: name, payload: payload, path: path)
+                    }
+                }
+            } catch let e as MetaGraphKitError {
+                slots[i] = e
+            } catch {
+                slots[i] = MetaGraphKitError(.io, "\(reader.prefix): \(error)")
+            }
+        }
+        return results.compactMap { $0 }
+    }
+
+    private func verifySlices(_ bundle: BundleReader, _ container: BundleEntry, _ name: String) throws {
+        for slice in container.slices {
+            let expected = try slice.shape(in: container.shape, file: bundle.indexName, key: name)
+            let key = OrderedCode.tensorNameSliceKey(name: name, slice: slice)
+            guard let entry = bundle.entries[key] else {
+                throw MetaGraphKitError(.notFound, "\(bundle.indexName): slice \(slice) of \(name) is listed but not stored")
+            }
+            guard entry.shape == expected, entry.dtype == container.dtype else {
+                throw MetaGraphKitError(.corrupt,
+                    "\(bundle.indexName): slice \(slice) of \(name) is stored as \(entry.dtype) \(entry.shape), expected \(container.dtype) \(expected)")
+            }
+        }
+        try checkCoverage(container.slices, shape: container.shape, key: name, file: bundle.indexName)
+    }
+
+    private func checkCoverage(_ slices: [TensorSlice], shape: [Int], key: String, file: String) throws {
+        _ = try SliceAssembler.checkCoverage(slices, shape: shape, file: file, key: key)
+    }
+}

@@ -1,0 +1,188 @@
+// The one entry point for reading checkpoints: V2 bundles and V1 slice tables,
+// named by prefix, V1 pattern or shard, or directory (its latest checkpoint).
+// Follows tensorflow/python/training/py_checkpoint_reader.py and
+// checkpoint_utils.py (load_checkpoint, list_variables).
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a TensorFlow checkpoint of either format.
+///
+/// Opening reads only the index (V2) or the metadata entries (V1); data files are
+/// memory-mapped on first use. Every value read is checked: block CRCs, tensor
+/// CRCs, sizes against shapes, offsets against file lengths.
+///
+/// TensorFlow's closest equivalent is `tf.train.load_checkpoint`.
+public final class CheckpointReader {
+    /// The format of the checkpoint.
+    public let format: CheckpointFormat
+    /// The resolved prefix (V2) or file pattern (V1).
+    public let prefix: String
+    /// Every tensor, sorted by key (bytewise), slice keys and the header hidden.
+    public let entries: [TensorEntry]
+
+    let bundle: BundleReader?
+    /// The key bytes of a listed key (V2 keys need not be UTF-8).
+    func keyBytes(_ key: String) -> [UInt8]? { keyBytes[key] }
+    let slices: TensorSliceReader?
+    private let keyBytes: [String: [UInt8]]
+    private let entryIndex: [String: Int]
+
+    /// Opens a checkpoint.
+    ///
+    /// - Parameter path: A V2 prefix (`dir/ckpt-3`; a path ending in `.index` or
+    ///   `.data-…` is accepted too), a V1 file, pattern (`PREFIX-?????-of-00003`),
+    ///   shard or sharded prefix, or a directory with a `checkpoint` state file.
+    /// - Throws: ``MetaGraphKitError`` with code `notFound` when no checkpoint is
+    ///   there, or the code of the first structural problem of the index/metadata.
+    public convenience init(path: String) throws {
+        // A directory: its newest checkpoint, as tf.train.latest_checkpoint finds it.
+        try self.init(resolved: Self.isDirectory(path) ? CheckpointDirectory(path).latestCheckpoint() : path)
+    }
+
+    private init(resolved path: String) throws {
+        var path = path
+        if path.hasSuffix(".index"), !Self.exists(path + ".index") { path = String(path.dropLast(6)) }
+        if !Self.exists(path + ".index"), let stripped = Self.dataFilePrefix(path) { path = stripped }
+        var list: [TensorEntry] = []
+        var keyBytes: [String: [UInt8]] = [:]
+        if Self.exists(path + ".index") {
+            let bundle = try BundleReader(prefix: path)
+            let hidden = bundle.sliceKeys()
+            for key in bundle.keys where !hidden.contains(key) {
+                let e = bundle.entries[key]!
+                let name = BundleReader.display(key)
+                keyBytes[name] = key
+                list.append(TensorEntry(key: name, dtype: e.dtype, shape: e.shape, slices: e.slices))
+            }
+            format = .v2
+            self.bundle = bundle
+            slices = nil
+        } else {
+            let reader = try TensorSliceReader(pattern: path)
+            for item in reader.items.values {
+                list.append(TensorEntry(key: item.name, dtype: item.dtype, shape: item.shape, slices: item.slices.map(\.slice)))
+                keyBytes[item.name] = Array(item.name.utf8)
+            }
+            format = .v1
+            bundle = nil
+            slices = reader
+        }
+        list.sort { Block.compare(keyBytes[$0.key]!, keyBytes[$1.key]!) < 0 }
+        prefix = path
+        entries = list
+        self.keyBytes = keyBytes
+        entryIndex = Dictionary(list.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    // MARK: - Paths
+
+    static func exists(_ path: String) -> Bool { var s = stat(); return stat(path, &s) == 0 }
+
+    /// `P` for a data file name `P.data-NNNNN-of-MMMMM`.
+    static func dataFilePrefix(_ path: String) -> String? {
+        let u = Array(path.utf8)
+        guard u.count > 20 else { return nil }
+        let tail = Array(u[(u.count - 20)...])
+        let digits = Array(tail[6..<11]) + Array(tail[15...])
+        guard String(decoding: tail[0..<6], as: UTF8.self) == ".data-",
+              String(decoding: tail[11..<15], as: UTF8.self) == "-of-",
+              digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        return String(decoding: u[..<(u.count - 20)], as: UTF8.self)
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var s = stat()
+        return stat(path, &s) == 0 && (s.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    // MARK: - Entries
+
+    /// The entry of one key.
+    ///
+    /// - Parameter key: The tensor's name.
+    /// - Returns: The entry, or nil when the checkpoint has no such (visible) key.
+    public func entry(_ key: String) -> TensorEntry? {
+        entryIndex[key].map { entries[$0] }
+    }
+
+    /// Whether the checkpoint has a tensor of that name.
+    ///
+    /// - Parameter key: The tensor's name.
+    /// - Returns: True when ``entries`` lists it.
+    public func contains(_ key: String) -> Bool { entryIndex[key] != nil }
+
+    // MARK: - Values
+
+    /// Reads a whole tensor, slices assembled.
+    ///
+    /// - Parameter key: The tensor's name.
+    /// - Returns: The tensor (raw little-endian bytes, or strings).
+    /// - Throws: ``MetaGraphKitError``: `notFound` for an unknown key, `unsupported`
+    ///   for variant and resource tensors, `badChecksum`, `truncated`, `corrupt`.
+    public func tensor(_ key: String) throws -> Tensor {
+        guard let bytes = keyBytes[key] else {
+            throw MetaGraphKitError(.notFound, "\(prefix): no tensor named \(key)")
+        }
+        if let bundle { return try bundle.tensor(bytes) }
+        return try slices!.tensor(key)
+    }
+
+    /// Lends the raw element bytes of a fixed-size tensor. For a V2 tensor stored
+    /// whole these are the mapped data file's bytes (no copy) after the CRC check;
+    /// otherwise the assembled tensor's bytes.
+    ///
+    /// - Parameters:
+    ///   - key: The tensor's name.
+    ///   - body: Receives the bytes; they must not escape it.
+    /// - Returns: What `body` returns.
+    /// - Throws: as ``tensor(_:)``, and `unsupported` for string tensors.
+    public func withTensorBytes<R>(_ key: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        try withTensorBytes(key, checkCRC: true, body)
+    }
+
+    /// As ``withTensorBytes(_:_:)``; `checkCRC: false` skips the CRC of a V2 tensor
+    /// stored whole (bounds and size are still checked) for callers that check it
+    /// separately, as export does on another core.
+    func withTensorBytes<R>(_ key: String, checkCRC: Bool, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        guard let bytes = keyBytes[key] else {
+            throw MetaGraphKitError(.notFound, "\(prefix): no tensor named \(key)")
+        }
+        if let bundle, let e = bundle.entries[bytes], e.slices.isEmpty, e.dtype.elementSize != nil {
+            return try bundle.withPayload(e, key: key, checkCRC: checkCRC, body)
+        }
+        let t = try tensor(key)
+        guard case .bytes(let b) = t.storage else {
+            throw MetaGraphKitError(.unsupported, "\(prefix): \(key) is a string tensor; use tensor(_:)")
+        }
+        return try b.withUnsafeBytes(body)
+    }
+
+    // MARK: - Object graph
+
+    /// The object graph of an object-based checkpoint.
+    ///
+    /// - Returns: The decoded graph, or nil for a name-based checkpoint.
+    /// - Throws: ``MetaGraphKitError`` when the entry cannot be read or decoded.
+    public func objectGraph() throws -> ObjectGraph? {
+        guard contains(ObjectGraph.checkpointKey) else { return nil }
+        let t = try tensor(ObjectGraph.checkpointKey)
+        guard let s = t.strings, s.count == 1 else {
+            throw MetaGraphKitError(.corrupt, "\(prefix): \(ObjectGraph.checkpointKey) is not a string scalar")
+        }
+        return try ObjectGraph(serialized: s[0], file: prefix)
+    }
+
+    /// `full_name → checkpoint_key` of the object graph (empty for a name-based
+    /// checkpoint); later duplicates overwrite earlier ones.
+    ///
+    /// - Returns: The mapping.
+    /// - Throws: as ``objectGraph()``.
+    ///
+    /// TensorFlow's name for this is `saver.object_graph_key_mapping`.
+    public func fullNameToCheckpointKey() throws -> [String: String] {
+        try objectGraph()?.fullNameToCheckpointKey ?? [:]
+    }
+}

@@ -1,0 +1,195 @@
+// Export of a checkpoint's tensors to formats other tools read: safetensors
+// (https://github.com/huggingface/safetensors, header JSON + raw little-endian data)
+// and NumPy .npz (an uncompressed zip of .npy v1.0 files, numpy/lib/format.py).
+import Dispatch
+
+/// A file format ``CheckpointReader/export(to:format:)`` writes.
+public enum CheckpointExportFormat: String, Sendable {
+    /// safetensors: 8-byte little-endian header length, JSON header, data.
+    case safetensors
+    /// NumPy `.npz`: a stored (uncompressed) zip of `KEY.npy` files.
+    case npz
+
+    /// The format a file name's extension names.
+    ///
+    /// - Parameter path: A path ending in `.safetensors` or `.npz`.
+    /// - Returns: The format, or nil for another extension.
+    public init?(path: String) {
+        if path.hasSuffix(".safetensors") { self = .safetensors } else if path.hasSuffix(".npz") { self = .npz } else { return nil }
+    }
+
+    /// The format's type name for a dtype, or nil when it cannot hold it.
+    func typeName(_ dtype: DType) -> String? {
+        switch self {
+        case .safetensors:
+            let names: [DType: String] = [
+                .float32: "F32", .float64: "F64", .float16: "F16", .bfloat16: "BF16", .int8: "I8", .int16: "I16",
+                .int32: "I32", .int64: "I64", .uint8: "U8", .uint16: "U16", .uint32: "U32", .uint64: "U64",
+                .bool: "BOOL", .float8E5M2: "F8_E5M2", .float8E4M3FN: "F8_E4M3",
+            ]
+            return names[dtype.base]
+        case .npz:
+            let names: [DType: String] = [
+                .float32: "<f4", .float64: "<f8", .float16: "<f2", .int8: "|i1", .int16: "<i2", .int32: "<i4",
+                .int64: "<i8", .uint8: "|u1", .uint16: "<u2", .uint32: "<u4", .uint64: "<u8", .bool: "|b1",
+                .complex64: "<c8", .complex128: "<c16",
+            ]
+            return names[dtype.base]
+        }
+    }
+}
+
+/// What an export wrote and what it had to leave out.
+public struct CheckpointExportReport: Sendable {
+    /// Keys written, in order.
+    public var written: [String] = []
+    /// Keys the format cannot hold, with the reason (for example `string`).
+    public var skipped: [(key: String, reason: String)] = []
+}
+
+extension CheckpointReader {
+    /// Writes every tensor the format can hold to one file, sorted by key. The file
+    /// is written under a temporary name in the destination directory and renamed
+    /// when complete (removed on failure). V2 tensors stored whole are written
+    /// straight from the mapped data file after their CRC check.
+    ///
+    /// - Parameters:
+    ///   - path: The output file.
+    ///   - format: The format; nil chooses by the extension of `path`.
+    /// - Returns: The keys written and the keys skipped (strings, complex for
+    ///   safetensors, bfloat16 for npz, variant, resource …).
+    /// - Throws: ``MetaGraphKitError``: `invalidArgument` for an unknown extension,
+    ///   `io` for write failures, or any read error of a tensor.
+    public func export(to path: String, format: CheckpointExportFormat? = nil) throws -> CheckpointExportReport {
+        guard let format = format ?? CheckpointExportFormat(path: path) else {
+            throw MetaGraphKitError(.invalidArgument, "\(path): the output must end in .safetensors or .npz")
+        }
+        var report = CheckpointExportReport()
+        var chosen: [TensorEntry] = []
+        for e in entries {
+            if format.typeName(e.dtype) != nil { chosen.append(e) } else {
+                report.skipped.append((e.key, "\(format.rawValue) cannot hold \(e.dtype)"))
+            }
+        }
+        let out = try AtomicOutputFile(path: path)
+        // CRCs of tensors written straight from the data files are checked on
+        // another core while the bytes are written; the file is committed only if
+        // every check passed.
+        let checks = startChecks(chosen.map(\.key))
+        let result = Result {
+            switch format {
+            case .safetensors: try writeSafetensors(chosen, to: out)
+            case .npz: try writeNPZ(chosen, to: out)
+            }
+        }
+        let problems = checks()
+        try result.get()
+        if let first = problems.first { throw first }
+        try out.commit()
+        report.written = chosen.map(\.key)
+        return report
+    }
+
+    /// Starts checking the payload CRCs of `keys` (V2 tensors stored whole) in the
+    /// background; the returned function waits and returns the problems.
+    private func startChecks(_ keys: [String]) -> () -> [MetaGraphKitError] {
+        guard let bundle else { return { [] } }
+        let jobs: [(BundleEntry, String)] = keys.compactMap { key in
+            guard let bytes = keyBytes(key), let e = bundle.entries[bytes], e.slices.isEmpty else { return nil }
+            return (e, key)
+        }
+        // Map every data file now, so neither thread changes the reader's shard table.
+        // (Slices of partitioned tensors are read on this thread, from any shard.)
+        for id in 0..<bundle.header.numShards { _ = try? bundle.shard(id) }
+        let group = DispatchGroup()
+        nonisolated(unsafe) var problems: [MetaGraphKitError] = []
+        nonisolated(unsafe) let reader = bundle
+        group.enter()
+        DispatchQueue.global().async {
+            problems = CheckpointReader.checkPayloads(reader, jobs)
+            group.leave()
+        }
+        return {
+            group.wait()
+            return problems
+        }
+    }
+
+    // MARK: - safetensors
+
+    private func writeSafetensors(_ chosen: [TensorEntry], to out: AtomicOutputFile) throws {
+        var header: [(String, JSONValue)] = []
+        var offset = 0
+        for e in chosen {
+            let n = try Tensor.elementCount(e.shape, file: prefix, key: e.key)
+            let size = try Tensor.byteCount(n, e.dtype.elementSize!, file: prefix, key: e.key)
+            header.append((e.key, .object([
+                ("dtype", .string(CheckpointExportFormat.safetensors.typeName(e.dtype)!)),
+                ("shape", .array(e.shape.map { .int(Int64($0)) })),
+                ("data_offsets", .array([.int(Int64(offset)), .int(Int64(offset + size))])),
+            ])))
+            offset += size
+        }
+        var text = Array(JSONValue.object(header).serialized().utf8)
+        while text.count % 8 != 0 { text.append(0x20) }
+        var length = UInt64(text.count).littleEndian
+        try withUnsafeBytes(of: &length) { try out.write($0) }
+        try out.write(text)
+        for e in chosen { try withTensorBytes(e.key, checkCRC: false) { try out.write($0) } }
+    }
+
+    // MARK: - npz
+
+    private func writeNPZ(_ chosen: [TensorEntry], to out: AtomicOutputFile) throws {
+        var central: [UInt8] = []
+        var count = 0
+        for e in chosen {
+            let name = Array((e.key + ".npy").utf8)
+            let shape = e.shape.count == 1 ? "(\(e.shape[0]),)" : "(" + e.shape.map(String.init).joined(separator: ", ") + ")"
+            var dict = Array("{'descr': '\(CheckpointExportFormat.npz.typeName(e.dtype)!)', 'fortran_order': False, 'shape': \(shape), }".utf8)
+            while (10 + dict.count + 1) % 64 != 0 { dict.append(0x20) }
+            dict.append(0x0a)
+            var npy: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
+            Self.le(&npy, UInt64(dict.count), 2)
+            npy += dict
+            let localOffset = out.offset
+            try withTensorBytes(e.key, checkCRC: false) { data in
+                let size = npy.count + data.count
+                let crc = CRC32.extend(npy.withUnsafeBytes { CRC32.extend(0, $0) }, data)
+                guard size <= 0xffff_fffe, localOffset <= 0xffff_fffe else {
+                    throw MetaGraphKitError(.tooLarge, "\(out.path): \(e.key) is too large for a zip without ZIP64")
+                }
+                var local: [UInt8] = []
+                Self.le(&local, 0x0403_4b50, 4)
+                Self.le(&local, 20, 2); Self.le(&local, 0x0800, 2); Self.le(&local, 0, 2)  // version, flags (UTF-8), stored
+                Self.le(&local, 0, 2); Self.le(&local, 0x21, 2)  // time, date (1980-01-01)
+                Self.le(&local, UInt64(crc), 4); Self.le(&local, UInt64(size), 4); Self.le(&local, UInt64(size), 4)
+                Self.le(&local, UInt64(name.count), 2); Self.le(&local, 0, 2)
+                try out.write(local + name + npy)
+                try out.write(data)
+                Self.le(&central, 0x0201_4b50, 4)
+                Self.le(&central, 20, 2); Self.le(&central, 20, 2); Self.le(&central, 0x0800, 2); Self.le(&central, 0, 2)
+                Self.le(&central, 0, 2); Self.le(&central, 0x21, 2)
+                Self.le(&central, UInt64(crc), 4); Self.le(&central, UInt64(size), 4); Self.le(&central, UInt64(size), 4)
+                Self.le(&central, UInt64(name.count), 2); Self.le(&central, 0, 2); Self.le(&central, 0, 2)
+                Self.le(&central, 0, 2); Self.le(&central, 0, 2); Self.le(&central, 0, 4)
+                Self.le(&central, UInt64(localOffset), 4)
+                central += name
+            }
+            count += 1
+        }
+        let centralOffset = out.offset
+        guard count < 0xffff, centralOffset <= 0xffff_fffe else {
+            throw MetaGraphKitError(.tooLarge, "\(out.path): too large for a zip without ZIP64")
+        }
+        var end: [UInt8] = []
+        Self.le(&end, 0x0605_4b50, 4); Self.le(&end, 0, 2); Self.le(&end, 0, 2)
+        Self.le(&end, UInt64(count), 2); Self.le(&end, UInt64(count), 2)
+        Self.le(&end, UInt64(central.count), 4); Self.le(&end, UInt64(centralOffset), 4); Self.le(&end, 0, 2)
+        try out.write(central + end)
+    }
+
+    private static func le(_ out: inout [UInt8], _ value: UInt64, _ width: Int) {
+        for i in 0..<width { out.append(UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))) }
+    }
+}

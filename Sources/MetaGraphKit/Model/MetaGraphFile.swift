@@ -1,0 +1,130 @@
+// Reading and writing `.meta` files (binary or text MetaGraphDef) and SavedModel
+// `saved_model.pb` files, as TensorFlow's meta_graph.read_meta_graph_file and
+// loader do, with the encoding detected from the content.
+import Foundation
+
+/// The encodings a MetaGraphDef or SavedModel file can be written in.
+public enum ProtoFileEncoding: String, Sendable, CaseIterable {
+    /// Protobuf binary (`.meta`, `.pb`).
+    case binary
+    /// Protobuf text format, as TensorFlow's `as_text=True` writes (`.pbtxt`, `.txt`).
+    case text
+    /// The proto3 JSON mapping (`.json`), for inspection; not read back.
+    case json
+
+    /// The encoding a file name's extension implies: `.pbtxt`/`.txt` text,
+    /// `.json` JSON, anything else binary.
+    ///
+    /// - Parameter path: A file name.
+    /// - Returns: The encoding.
+    public static func implied(by path: String) -> ProtoFileEncoding {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "pbtxt", "txt", "prototxt": .text
+        case "json": .json
+        default: .binary
+        }
+    }
+}
+
+/// A `.meta` file or a SavedModel's `saved_model.pb`, decoded.
+public struct MetaGraphFile: Sendable {
+    /// What the file holds.
+    public enum Kind: String, Sendable {
+        /// One `tensorflow.MetaGraphDef` (a `.meta` file).
+        case metaGraph = "meta_graph"
+        /// A `tensorflow.SavedModel` with one or more meta graphs.
+        case savedModel = "saved_model"
+    }
+
+    /// The path the file was read from.
+    public let path: String
+    /// Whether it is a MetaGraphDef or a SavedModel.
+    public let kind: Kind
+    /// The encoding it was read in (binary or text).
+    public let encoding: ProtoFileEncoding
+    /// The decoded message: a MetaGraphDef or a SavedModel.
+    public let message: ProtoMessage
+
+    /// Reads a `.meta` (binary or text, told apart by the content), a
+    /// `saved_model.pb`/`saved_model.pbtxt`, or a SavedModel directory.
+    ///
+    /// - Parameter path: A file, or a directory holding `saved_model.pb`.
+    /// - Returns: The decoded file.
+    /// - Throws: ``MetaGraphKitError`` naming the file: `notFound`, `notAProtobuf`,
+    ///   `syntax`, `unknownName`, `tooDeep`.
+    public static func read(_ path: String) throws -> MetaGraphFile {
+        var path = path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            let pb = (path as NSString).appendingPathComponent("saved_model.pb")
+            let pbtxt = (path as NSString).appendingPathComponent("saved_model.pbtxt")
+            if FileIO.exists(pb) { path = pb } else if FileIO.exists(pbtxt) { path = pbtxt } else {
+                throw MetaGraphKitError(.notFound, "\(path): a directory without saved_model.pb or saved_model.pbtxt")
+            }
+        }
+        let bytes = try FileIO.read(path)
+        let name = (path as NSString).lastPathComponent
+        let kind: Kind = name.hasPrefix("saved_model.") ? .savedModel : .metaGraph
+        let type: ProtoMessageType = kind == .savedModel ? .savedModel : .metaGraphDef
+        if looksLikeText(bytes) {
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw MetaGraphKitError(.syntax, "\(path): text format that is not valid UTF-8")
+            }
+            return MetaGraphFile(path: path, kind: kind, encoding: .text,
+                                 message: try ProtoMessage(text: text, as: type, file: path))
+        }
+        return MetaGraphFile(path: path, kind: kind, encoding: .binary,
+                             message: try ProtoMessage(binary: bytes, as: type, file: path))
+    }
+
+    /// Whether bytes are protobuf text rather than binary: UTF-8 without control
+    /// characters whose first token starts a field name, an extension, or a comment.
+    /// A binary MetaGraphDef or SavedModel starts with a field tag (`0x08`, `0x0a`,
+    /// `0x12`), never with a letter.
+    static func looksLikeText(_ bytes: [UInt8]) -> Bool {
+        guard let first = bytes.first(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0a || $0 == 0x0d) }) else {
+            return !bytes.isEmpty
+        }
+        let startsLikeText = (first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a)
+            || first == 0x5f || first == 0x23 || first == 0x5b
+        guard startsLikeText else { return false }
+        return !bytes.prefix(1 << 16).contains { $0 < 0x20 && $0 != 0x09 && $0 != 0x0a && $0 != 0x0d }
+    }
+
+    /// Summaries of the meta graphs: one for a `.meta`, one per meta graph of a SavedModel.
+    ///
+    /// - Returns: The summaries, in file order.
+    public func summaries() throws -> [MetaGraphSummary] {
+        switch kind {
+        case .metaGraph: return [try MetaGraphSummary(message)]
+        case .savedModel: return message.savedModelMetaGraphSummaries()
+        }
+    }
+
+    /// The file's content in an encoding.
+    ///
+    /// - Parameter encoding: binary, text or JSON.
+    /// - Returns: The encoded bytes; binary is byte-identical to a binary input.
+    public func encoded(as encoding: ProtoFileEncoding) -> [UInt8] {
+        switch encoding {
+        case .binary: message.binary()
+        case .text: Array(message.textFormat().utf8)
+        case .json: Array((message.jsonValue().serialized(pretty: true) + "\n").utf8)
+        }
+    }
+
+    /// Writes the file in an encoding, atomically.
+    ///
+    /// - Parameters:
+    ///   - path: The output file; must not be the input.
+    ///   - encoding: binary, text or JSON.
+    /// - Throws: ``MetaGraphKitError`` `invalidArgument` when `path` is the input, `io`.
+    public func write(to path: String, as encoding: ProtoFileEncoding) throws {
+        let a = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        let b = URL(fileURLWithPath: self.path).standardizedFileURL.resolvingSymlinksInPath().path
+        guard a != b else {
+            throw MetaGraphKitError(.invalidArgument, "\(path): is the input file; inputs are never modified")
+        }
+        try FileIO.writeAtomically(encoded(as: encoding), to: path)
+    }
+}
