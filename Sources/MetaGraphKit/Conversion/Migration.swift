@@ -83,6 +83,11 @@ public enum Migration {
             throw MetaGraphKitError(.exists,
                 "\(destination): the destination exists (\(existing[0])); use --overwrite to replace it")
         }
+        let parent = PathRules.dirname(destination)
+        var info = stat()
+        guard stat(parent.isEmpty ? "." : parent, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw MetaGraphKitError(.notFound, "\(destination): the directory \(parent) does not exist")
+        }
         let isV2 = FileIO.exists(source + ".index")
         if isV2, PathRules.absolute(source) == PathRules.absolute(destination) {
             throw MetaGraphKitError(.invalidArgument, "\(destination): the destination is the source")
