@@ -453,10 +453,35 @@ public struct PayloadStream {
     /// - Parameter bytes: The next chunk.
     /// - Throws: ``MetaGraphKitError`` `io`.
     public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
-        try file.write(bytes)
-        crc = CRC32C.extend(crc, bytes)
+        // Checksum and write 1 MiB at a time: the write then copies from the cache
+        // the checksum just filled, so large payloads are read from memory once.
+        var start = 0
+        while start < bytes.count {
+            let end = min(start + Self.chunk, bytes.count)
+            let piece = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+            crc = CRC32C.extend(crc, piece)
+            try file.write(piece)
+            start = end
+        }
         count += bytes.count
     }
+
+    /// Appends `count` bytes of the open file `source` starting at `offset`, read
+    /// with `pread` (cheaper than copying out of a memory map for large payloads).
+    ///
+    /// - Parameters:
+    ///   - source: A file descriptor open for reading.
+    ///   - offset: Where the bytes start in that file.
+    ///   - count: How many bytes.
+    /// - Throws: ``MetaGraphKitError`` `io`.
+    public mutating func copy(from source: Int32, offset: Int, count: Int) throws {
+        var crc = self.crc
+        try file.copy(from: source, offset: offset, count: count) { crc = CRC32C.extend(crc, $0) }
+        self.crc = crc
+        self.count += count
+    }
+
+    private static let chunk = 1 << 20
 
     /// Appends bytes to the payload.
     public mutating func write(_ bytes: [UInt8]) throws {

@@ -180,6 +180,21 @@ final class Copier {
         }
     }
 
+    /// Open descriptors of source files, for copying large payloads with pread.
+    private var descriptors: [String: Int32] = [:]
+
+    deinit { for fd in descriptors.values { close(fd) } }
+
+    func sourceDescriptor(_ file: MappedFile) throws -> Int32 {
+        if let fd = descriptors[file.path] { return fd }
+        let fd = open(file.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw MetaGraphKitError(.io, "\(file.path): cannot open: \(String(cString: strerror(errno)))")
+        }
+        descriptors[file.path] = fd
+        return fd
+    }
+
     /// Copies one stored V1 slice. Packed float/double/complex values and
     /// `tensor_content` already are the bundle's bytes and are streamed from the
     /// mapped file; other types go through the TensorProto decoder.
@@ -194,8 +209,12 @@ final class Copier {
             }
             guard let size = item.dtype.elementSize, let payload = try Self.rawValues(value, dtype: item.dtype, count: count, size: size, file: table.name, key: item.name)
             else { return false }
+            // Large payloads are copied with pread/write from the file (the bytes the
+            // block check just read are in the page cache); small ones from the map.
+            let offset = payload.baseAddress! - table.file.bytes.baseAddress!
+            let fd = payload.count >= 1 << 20 ? try sourceDescriptor(table.file) : -1
             try writer.addSliceStreaming(name: item.name, dtype: item.dtype, fullShape: item.shape, slice: slice) {
-                try $0.write(payload)
+                if fd >= 0 { try $0.copy(from: fd, offset: offset, count: payload.count) } else { try $0.write(payload) }
             }
             return true
         }

@@ -92,6 +92,29 @@ final class OutputFile: ByteSink {
         }
     }
 
+    /// Appends `count` bytes read from another file at `sourceOffset`, through the
+    /// buffer (`pread` then `write`, 1 MiB at a time); `body` sees each piece (for a
+    /// checksum) before it is written.
+    func copy(from source: Int32, offset sourceOffset: Int, count: Int,
+              _ body: (UnsafeRawBufferPointer) -> Void) throws {
+        try flush()
+        var at = off_t(sourceOffset)
+        var left = count
+        while left > 0 {
+            let n = pread(source, buffer.baseAddress, min(left, buffer.count), at)
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else {
+                throw MetaGraphKitError(.io, "\(path): cannot read the source of a copy: \(n == 0 ? "end of file" : String(cString: strerror(errno)))")
+            }
+            let piece = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+            body(piece)
+            try writeAll(piece)
+            at += off_t(n)
+            left -= n
+        }
+        offset += count
+    }
+
     /// Flushes, optionally syncs, and closes.
     func close(sync: Bool = false) throws {
         guard fd >= 0 else { return }
