@@ -44,10 +44,6 @@ static uint32_t extend_portable(uint32_t crc, const uint8_t *p, size_t n) {
     return ~c;
 }
 
-#if defined(__x86_64__)
-#include <cpuid.h>
-#include <nmmintrin.h>
-
 // Three independent CRC streams over adjacent chunks keep the CRC32 unit busy
 // (one instruction per cycle instead of one per 3-cycle latency); the partial CRCs
 // are joined by multiplying with x^(8·chunk) mod P, done with 4×256 tables
@@ -67,7 +63,8 @@ static void gf2_square(uint32_t *square, const uint32_t *mat) {
     for (int n = 0; n < 32; n++) square[n] = gf2_times(mat, mat[n]);
 }
 
-// The operator that appends `len` zero bytes to a (non-inverted) CRC.
+// The operator that appends `len` zero bytes to a (non-inverted) CRC; `len` must
+// be a power of two (the chunk sizes below).
 static void zeros_op(uint32_t *even, size_t len) {
     uint32_t odd[32];
     odd[0] = 0x82F63B78u;
@@ -97,7 +94,7 @@ static void zeros_table(uint32_t zeros[4][256], size_t len) {
     }
 }
 
-static void build_zeros(void) {
+__attribute__((unused)) static void build_zeros(void) {
     zeros_table(zeros_long, MGK_LONG);
     zeros_table(zeros_short, MGK_SHORT);
     __atomic_store_n(&zeros_ready, 1, __ATOMIC_RELEASE);
@@ -106,6 +103,10 @@ static void build_zeros(void) {
 static inline uint32_t shift(uint32_t zeros[4][256], uint32_t crc) {
     return zeros[0][crc & 0xff] ^ zeros[1][(crc >> 8) & 0xff] ^ zeros[2][(crc >> 16) & 0xff] ^ zeros[3][crc >> 24];
 }
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <nmmintrin.h>
 
 __attribute__((target("sse4.2")))
 static uint32_t extend_hw(uint32_t crc, const uint8_t *p, size_t n) {
@@ -188,4 +189,25 @@ uint32_t mgk_crc32c_extend(uint32_t crc, const void *data, size_t n) {
 
 uint32_t mgk_crc32c_extend_portable(uint32_t crc, const void *data, size_t n) {
     return extend_portable(crc, (const uint8_t *)data, n);
+}
+
+uint32_t mgk_crc32c_combine(uint32_t crc1, uint32_t crc2, size_t length2) {
+    // Apply length2 zero bytes to crc1, one squared operator per bit of length2.
+    if (length2 == 0) return crc1;
+    uint32_t even[32], odd[32];
+    odd[0] = 0x82F63B78u;  // one zero bit
+    uint32_t row = 1;
+    for (int n = 1; n < 32; n++) { odd[n] = row; row <<= 1; }
+    gf2_square(even, odd);  // two zero bits
+    gf2_square(odd, even);  // four zero bits
+    do {
+        gf2_square(even, odd);  // first pass: one zero byte
+        if (length2 & 1) crc1 = gf2_times(even, crc1);
+        length2 >>= 1;
+        if (length2 == 0) break;
+        gf2_square(odd, even);
+        if (length2 & 1) crc1 = gf2_times(odd, crc1);
+        length2 >>= 1;
+    } while (length2 != 0);
+    return crc1 ^ crc2;
 }

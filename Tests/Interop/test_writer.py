@@ -229,7 +229,7 @@ def test_damaged_v1_stops_or_is_skipped(inputs, tmp_path):
 def test_skip_damaged_leaves_out_only_the_bad_tensor(tmp_path):
     # Big tensors get blocks of their own, so one can be damaged alone.
     path = tmp_path / "two_blocks_v1"
-    big = np.arange(200_000, dtype=np.float32)
+    big = np.arange(2_000_000, dtype=np.float32)  # 8 MB: the fused copy-and-check path
     tf.compat.v1.enable_eager_execution() if not tf.executing_eagerly() else None
     with tf.Graph().as_default(), tf1.Session() as sess:
         sess.run(tf.raw_ops.SaveSlices(filename=str(path), tensor_names=["a_big", "b_small"], shapes_and_slices=["", ""],

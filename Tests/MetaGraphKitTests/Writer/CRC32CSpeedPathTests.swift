@@ -23,3 +23,15 @@ struct CRC32CSpeedPathTests {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
     }
 }
+
+@Suite("CRC32C combine")
+struct CRC32CCombineTests {
+    @Test func combineEqualsTheWholeChecksum() {
+        let bytes = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 5) }
+        for cut in [0, 1, 5, 4096, 50_000, 99_999, 100_000] {
+            let a = CRC32C.checksum(Array(bytes[..<cut]))
+            let b = CRC32C.checksum(Array(bytes[cut...]))
+            #expect(CRC32C.combine(a, b, secondLength: bytes.count - cut) == CRC32C.checksum(bytes), "cut \(cut)")
+        }
+    }
+}
