@@ -244,6 +244,7 @@ def test_skip_damaged_leaves_out_only_the_bad_tensor(tmp_path):
     reader = tf.train.load_checkpoint(str(tmp_path / "out"))
     assert list(reader.get_variable_to_shape_map()) == ["b_small"]
     assert_same(reader.get_tensor("b_small"), np.array([1.0, 2.0], np.float32), "b_small")
+    assert summary["bytes"] == 8 and os.path.getsize(f"{tmp_path}/out.data-00000-of-00001") == 8
 
 
 def test_existing_destination_needs_overwrite(inputs, tmp_path):

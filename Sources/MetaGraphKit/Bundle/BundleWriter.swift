@@ -252,20 +252,22 @@ public final class BundleWriter {
 
     // MARK: - Groups
 
-    /// Runs `body`; if it throws, every entry it added is taken back (its payload
-    /// bytes stay in the data file, unreferenced) and the error is rethrown.
+    /// Runs `body`; if it throws, every entry it added is taken back, the data files
+    /// are cut back to where they were, and the error is rethrown.
     ///
     /// - Parameter body: Adds one or more tensors.
     /// - Throws: What `body` throws.
     public func transaction(_ body: () throws -> Void) throws {
         let outer = undo
         undo = []
+        let marks = data.map(\.offset)
         do {
             try body()
             if let outer, let inner = undo { undo = outer + inner } else { undo = outer }
         } catch {
             for (key, old) in (undo ?? []).reversed() { entries[key] = old }
             undo = outer
+            for (file, mark) in zip(data, marks) { try file.rewind(to: mark) }
             throw error
         }
     }

@@ -354,9 +354,15 @@ final class Copier {
                 try writer.addRaw(name: name, dtype: entry.dtype, shape: entry.shape, payload: payload, maskedCRC: entry.crc32c)
             }
         case let d where d.elementSize != nil:
+            // Large payloads: pread/write from the data file, never mapped.
+            let fd = entry.size >= 1 << 20 ? try sourceDescriptor(reader.shard(entry.shardID)) : -1
             try reader.withPayload(entry, key: label, checkCRC: false) { payload in
                 let produce: (inout PayloadStream) throws -> Void = { stream in
-                    try stream.write(payload)
+                    if fd >= 0 {
+                        try stream.copy(from: fd, offset: Int(entry.offset), count: payload.count)
+                    } else {
+                        try stream.write(payload)
+                    }
                     guard CRC32C.mask(stream.crc) == entry.crc32c else {
                         throw reader.checksumError(reader.dataFileName(entry.shardID), label, entry)
                     }

@@ -115,6 +115,22 @@ final class OutputFile: ByteSink {
         offset += count
     }
 
+    /// Drops everything written after `mark` (an earlier ``offset``): the buffer is
+    /// cut back, or the file truncated and the write position moved back.
+    func rewind(to mark: Int) throws {
+        guard mark < offset else { return }
+        let flushedEnd = offset - buffered
+        if mark >= flushedEnd {
+            buffered = mark - flushedEnd
+        } else {
+            buffered = 0
+            guard ftruncate(fd, off_t(mark)) == 0, lseek(fd, off_t(mark), SEEK_SET) == off_t(mark) else {
+                throw MetaGraphKitError(.io, "\(path): cannot truncate: \(String(cString: strerror(errno)))")
+            }
+        }
+        offset = mark
+    }
+
     /// Flushes, optionally syncs, and closes.
     func close(sync: Bool = false) throws {
         guard fd >= 0 else { return }

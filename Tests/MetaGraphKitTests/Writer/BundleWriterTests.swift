@@ -134,6 +134,10 @@ struct BundleWriterTests {
             #expect(throws: Boom.self) {
                 try w.transaction {
                     try [Float(1)].withUnsafeBytes { try w.add(name: "gone", dtype: .float32, shape: [1], bytes: $0) }
+                    // A big one that bypasses the buffer: rewinding truncates the file.
+                    try [UInt8](repeating: 1, count: 3 << 20).withUnsafeBytes {
+                        try w.add(name: "big", dtype: .uint8, shape: [3 << 20], bytes: $0)
+                    }
                     throw Boom()
                 }
             }
@@ -141,6 +145,8 @@ struct BundleWriterTests {
             try w.finish()
             let r = try BundleReader(prefix: dir + "/t")
             #expect(r.keys == [Array("kept".utf8)])
+            // The taken-back payload's bytes are gone too.
+            #expect(try FileIO.read(dir + "/t.data-00000-of-00001") == [0, 0, 0, 0x40])
         }
     }
 }
