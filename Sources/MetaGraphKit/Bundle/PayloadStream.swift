@@ -1,8 +1,4 @@
 // One tensor's payload on its way into a data file, with its running CRC32C.
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The open payload of one tensor: bytes go straight to the data file and into a
 /// running CRC32C.
 public struct PayloadStream {
