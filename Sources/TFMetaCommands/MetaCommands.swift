@@ -32,17 +32,16 @@ extension MetaCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let meta = try MetaGraphFile.read(file)
-            let summaries = try meta.summaries()
+            let meta = try MetaGraphFile.inspect(file)
             if output.json {
                 print(JSONValue.object([
                     ("file", .string(meta.path)),
                     ("kind", .string(meta.kind.rawValue)),
                     ("encoding", .string(meta.encoding.rawValue)),
-                    ("meta_graphs", .array(summaries.map(\.jsonValue))),
+                    ("meta_graphs", .array(meta.summaries.map(\.jsonValue))),
                 ]).serialized(pretty: true))
             } else {
-                print(MetaReport.text(meta, summaries))
+                print(MetaReport.text(path: meta.path, kind: meta.kind, encoding: meta.encoding, meta.summaries))
             }
         }
     }
@@ -85,11 +84,12 @@ extension MetaCommand {
 
 /// The human-readable form of `meta inspect`.
 enum MetaReport {
-    static func text(_ file: MetaGraphFile, _ summaries: [MetaGraphSummary]) -> String {
+    static func text(path: String, kind: MetaGraphFile.Kind, encoding: ProtoFileEncoding,
+                     _ summaries: [MetaGraphSummary]) -> String {
         var lines: [String] = []
-        lines.append("File: \(file.path) (\(file.kind.rawValue), \(file.encoding.rawValue))")
+        lines.append("File: \(path) (\(kind.rawValue), \(encoding.rawValue))")
         for (i, s) in summaries.enumerated() {
-            if summaries.count > 1 || file.kind == .savedModel {
+            if summaries.count > 1 || kind == .savedModel {
                 lines.append("")
                 lines.append("Meta graph \(i + 1) of \(summaries.count), tags: \(s.tags.isEmpty ? "(none)" : s.tags.joined(separator: ", "))")
             } else {

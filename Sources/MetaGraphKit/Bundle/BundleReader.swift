@@ -7,7 +7,7 @@ final class BundleReader {
     let table: TableReader
     let header: BundleHeader
     /// Every entry but the header, by key bytes, and the keys in index order.
-    let entries: [[UInt8]: BundleEntry]
+    let entries: TableKeyDictionary<BundleEntry>
     let keys: [[UInt8]]
     private var shards: [Int: MappedFile] = [:]
 
@@ -18,7 +18,7 @@ final class BundleReader {
         table = try TableReader(path: prefix + ".index")
         let name = prefix + ".index"
         var header: BundleHeader?
-        var entries: [[UInt8]: BundleEntry] = [:]
+        var entries = TableKeyDictionary<BundleEntry>()
         var keys: [[UInt8]] = []
         try table.forEach { key, value in
             if key.isEmpty {
@@ -146,12 +146,12 @@ final class BundleReader {
     // MARK: - Tensors
 
     /// The slice keys every container lists (hidden from listings, as TF does).
-    func sliceKeys() -> Set<[UInt8]> {
-        var hidden = Set<[UInt8]>()
+    func sliceKeys() -> Set<TableKey> {
+        var hidden = Set<TableKey>()
         for key in keys {
             guard let e = entries[key], !e.slices.isEmpty else { continue }
             let name = Self.display(key)
-            for s in e.slices { hidden.insert(OrderedCode.tensorNameSliceKey(name: name, slice: s)) }
+            for s in e.slices { hidden.insert(TableKey(OrderedCode.tensorNameSliceKey(name: name, slice: s))) }
         }
         return hidden
     }

@@ -68,7 +68,10 @@ extension CheckpointReader {
     static func checkPayloads(_ bundle: BundleReader, _ jobs: [(BundleEntry, String)]) -> [MetaGraphKitError] {
         let results = UnsafeMutableBufferPointer<MetaGraphKitError?>.allocate(capacity: jobs.count)
         results.initialize(repeating: nil)
-        defer { results.deallocate() }
+        defer {
+            results.deinitialize()
+            results.deallocate()
+        }
         // Safe to share: the reader's shard table is not modified during the loop
         // (every data file was mapped before), and each iteration writes only slot i.
         nonisolated(unsafe) let reader = bundle

@@ -24,11 +24,12 @@ public final class CheckpointReader {
     public let entries: [TensorEntry]
 
     let bundle: BundleReader?
-    /// The key bytes of a listed key (V2 keys need not be UTF-8).
-    func keyBytes(_ key: String) -> [UInt8]? { keyBytes[key] }
     let slices: TensorSliceReader?
     private let keyBytes: [String: [UInt8]]
     private let entryIndex: [String: Int]
+
+    /// The key bytes of a listed key (V2 keys need not be UTF-8).
+    func keyBytes(_ key: String) -> [UInt8]? { keyBytes[key] }
 
     /// Opens a checkpoint.
     ///
@@ -51,7 +52,7 @@ public final class CheckpointReader {
         if Self.exists(path + ".index") {
             let bundle = try BundleReader(prefix: path)
             let hidden = bundle.sliceKeys()
-            for key in bundle.keys where !hidden.contains(key) {
+            for key in bundle.keys where !hidden.contains(TableKey(key)) {
                 let e = bundle.entries[key]!
                 let name = BundleReader.display(key)
                 keyBytes[name] = key
@@ -70,7 +71,8 @@ public final class CheckpointReader {
             bundle = nil
             slices = reader
         }
-        list.sort { Block.compare(keyBytes[$0.key]!, keyBytes[$1.key]!) < 0 }
+        // V2 keys come from the index in bytewise order; V1 names are merged from files.
+        if format == .v1 { list.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } }
         prefix = path
         entries = list
         self.keyBytes = keyBytes

@@ -62,6 +62,12 @@ public final class ProtoMessage: @unchecked Sendable {
         self.init(owning: try Self.unpack(bytes, as: type, file: file, limits: limits), type: type)
     }
 
+    /// Checks bytes as ``init(binary:as:file:limits:)`` does, without decoding them.
+    static func checkWire(_ raw: UnsafeRawBufferPointer, as type: ProtoMessageType, file: String,
+                          limits: DecodingLimits = .default) throws {
+        try WireCheck.check(raw, as: type, file: file, limits: limits)
+    }
+
     private static func unpack(
         _ raw: UnsafeRawBufferPointer, as type: ProtoMessageType, file: String, limits: DecodingLimits
     ) throws -> UnsafeMutablePointer<ProtobufCMessage> {

@@ -57,6 +57,12 @@ public struct ProtoMessageType: Hashable, Sendable, CustomStringConvertible {
     public static let savedTensorSlices = named("tensorflow.SavedTensorSlices")!
     /// `tensorflow.TensorProto`.
     public static let tensorProto = named("tensorflow.TensorProto")!
+    /// `tensorflow.MetaGraphDef.MetaInfoDef`.
+    public static let metaInfoDef = named("tensorflow.MetaGraphDef.MetaInfoDef")!
+    /// An entry of `MetaGraphDef.collection_def`.
+    static let collectionDefEntry = named("tensorflow.MetaGraphDef.CollectionDefEntry")!
+    /// An entry of `MetaGraphDef.signature_def`.
+    static let signatureDefEntry = named("tensorflow.MetaGraphDef.SignatureDefEntry")!
     /// `google.protobuf.Any`.
     public static let any = named("google.protobuf.Any")!
 }

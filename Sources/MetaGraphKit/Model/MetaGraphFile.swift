@@ -53,6 +53,46 @@ public struct MetaGraphFile: Sendable {
     /// - Throws: ``MetaGraphKitError`` naming the file: `notFound`, `notAProtobuf`,
     ///   `syntax`, `unknownName`, `tooDeep`.
     public static func read(_ path: String) throws -> MetaGraphFile {
+        let (path, kind, bytes) = try load(path)
+        let type: ProtoMessageType = kind == .savedModel ? .savedModel : .metaGraphDef
+        if looksLikeText(bytes) {
+            return MetaGraphFile(path: path, kind: kind, encoding: .text,
+                                 message: try ProtoMessage(text: try text(bytes, path), as: type, file: path))
+        }
+        return MetaGraphFile(path: path, kind: kind, encoding: .binary,
+                             message: try ProtoMessage(binary: bytes, as: type, file: path))
+    }
+
+    /// Summarizes a `.meta`, `saved_model.pb` or SavedModel directory without
+    /// decoding every node: what `tfmeta meta inspect` prints.
+    ///
+    /// A binary file is checked whole (every length, nesting, UTF-8-safe strings)
+    /// and then walked once; a text file is parsed first.
+    ///
+    /// - Parameter path: As for ``read(_:)``.
+    /// - Returns: The file's path, kind and encoding, and one summary per meta graph.
+    /// - Throws: ``MetaGraphKitError`` as ``read(_:)`` does.
+    public static func inspect(_ path: String) throws -> (path: String, kind: Kind, encoding: ProtoFileEncoding, summaries: [MetaGraphSummary]) {
+        let (path, kind, loaded) = try load(path)
+        let type: ProtoMessageType = kind == .savedModel ? .savedModel : .metaGraphDef
+        var bytes = loaded
+        var encoding = ProtoFileEncoding.binary
+        if looksLikeText(loaded) {
+            bytes = try ProtoMessage(text: try text(loaded, path), as: type, file: path).binary()
+            encoding = .text
+        }
+        let summaries = try bytes.withUnsafeBytes { raw in
+            try ProtoMessage.checkWire(raw, as: type, file: path)
+            return kind == .savedModel
+                ? try MetaGraphSummary.scanningSavedModel(raw, file: path)
+                : [try MetaGraphSummary(scanning: raw, file: path)]
+        }
+        return (path, kind, encoding, summaries)
+    }
+
+    /// Finds the file (a SavedModel directory means its saved_model.pb or .pbtxt),
+    /// tells a SavedModel from a MetaGraphDef by name, and reads it.
+    private static func load(_ path: String) throws -> (String, Kind, [UInt8]) {
         var path = path
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -64,17 +104,14 @@ public struct MetaGraphFile: Sendable {
         }
         let bytes = try FileIO.read(path)
         let name = (path as NSString).lastPathComponent
-        let kind: Kind = name.hasPrefix("saved_model.") ? .savedModel : .metaGraph
-        let type: ProtoMessageType = kind == .savedModel ? .savedModel : .metaGraphDef
-        if looksLikeText(bytes) {
-            guard let text = String(validating: bytes, as: UTF8.self) else {
-                throw MetaGraphKitError(.syntax, "\(path): text format that is not valid UTF-8")
-            }
-            return MetaGraphFile(path: path, kind: kind, encoding: .text,
-                                 message: try ProtoMessage(text: text, as: type, file: path))
+        return (path, name.hasPrefix("saved_model.") ? .savedModel : .metaGraph, bytes)
+    }
+
+    private static func text(_ bytes: [UInt8], _ path: String) throws -> String {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw MetaGraphKitError(.syntax, "\(path): text format that is not valid UTF-8")
         }
-        return MetaGraphFile(path: path, kind: kind, encoding: .binary,
-                             message: try ProtoMessage(binary: bytes, as: type, file: path))
+        return text
     }
 
     /// Whether bytes are protobuf text rather than binary: UTF-8 without control
@@ -95,9 +132,11 @@ public struct MetaGraphFile: Sendable {
     ///
     /// - Returns: The summaries, in file order.
     public func summaries() throws -> [MetaGraphSummary] {
-        switch kind {
-        case .metaGraph: return [try MetaGraphSummary(message)]
-        case .savedModel: return message.savedModelMetaGraphSummaries()
+        let bytes = message.binary()
+        return try bytes.withUnsafeBytes { raw in
+            kind == .savedModel
+                ? try MetaGraphSummary.scanningSavedModel(raw, file: path)
+                : [try MetaGraphSummary(scanning: raw, file: path)]
         }
     }
 

@@ -82,69 +82,56 @@ public struct MetaGraphSummary: Sendable, Hashable {
         guard message.type == .metaGraphDef else {
             throw MetaGraphKitError(.invalidArgument, "expected a tensorflow.MetaGraphDef, got \(message.type)")
         }
-        self = message.withStruct(as: Tensorflow__MetaGraphDef.self) { MetaGraphSummary(UnsafePointer($0)) }
+        let bytes = message.binary()
+        self = try bytes.withUnsafeBytes { try MetaGraphSummary(scanning: $0, file: "<message>") }
     }
 
-    init(_ m: UnsafePointer<Tensorflow__MetaGraphDef>) {
-        let info = m.pointee.meta_info_def?.pointee
-        tags = CString.strings(info?.tags, count: info?.n_tags ?? 0)
-        metaGraphVersion = CString.string(info?.meta_graph_version)
-        tensorflowVersion = CString.string(info?.tensorflow_version)
-        tensorflowGitVersion = CString.string(info?.tensorflow_git_version)
-        strippedDefaultAttrs = (info?.stripped_default_attrs ?? 0) != 0
-        strippedOpCount = info?.stripped_op_list?.pointee.n_op ?? 0
+    /// An empty summary that ``init(scanning:file:)`` fills in.
+    init() {
+        tags = []; metaGraphVersion = ""; tensorflowVersion = ""; tensorflowGitVersion = ""
+        graphProducer = 0; strippedDefaultAttrs = false; nodeCount = 0; functionCount = 0
+        strippedOpCount = 0; opHistogram = []; collections = []; signatures = []; saver = nil
+        assetFileCount = 0; hasObjectGraph = false
+    }
 
-        let graph = m.pointee.graph_def?.pointee
-        graphProducer = graph?.versions?.pointee.producer ?? 0
-        nodeCount = graph?.n_node ?? 0
-        functionCount = graph?.library?.pointee.n_function ?? 0
-        var ops: [String: Int] = [:]
-        if let graph, let nodes = graph.node {
-            for i in 0..<graph.n_node {
-                ops[CString.string(nodes[i]?.pointee.op), default: 0] += 1
-            }
-        }
-        opHistogram = ops.map { (op: $0.key, count: $0.value) }
-            .sorted { $0.count != $1.count ? $0.count > $1.count : $0.op < $1.op }
+    mutating func apply(metaInfo m: UnsafePointer<Tensorflow__MetaGraphDef__MetaInfoDef>) {
+        let info = m.pointee
+        tags = CString.strings(info.tags, count: info.n_tags)
+        metaGraphVersion = CString.string(info.meta_graph_version)
+        tensorflowVersion = CString.string(info.tensorflow_version)
+        tensorflowGitVersion = CString.string(info.tensorflow_git_version)
+        strippedDefaultAttrs = info.stripped_default_attrs != 0
+        strippedOpCount = info.stripped_op_list?.pointee.n_op ?? 0
+    }
 
-        var collections: [Collection] = []
-        for i in 0..<m.pointee.n_collection_def {
-            guard let entry = m.pointee.collection_def[i]?.pointee else { continue }
-            let name = CString.string(entry.key)
-            guard let def = entry.value?.pointee else {
-                collections.append(Collection(name: name, kind: .empty, count: 0)); continue
-            }
-            let (kind, count): (CollectionKind, Int) = switch def.kind_case {
-            case TENSORFLOW__COLLECTION_DEF__KIND_NODE_LIST: (.nodeList, def.node_list.pointee.n_value)
-            case TENSORFLOW__COLLECTION_DEF__KIND_BYTES_LIST: (.bytesList, def.bytes_list.pointee.n_value)
-            case TENSORFLOW__COLLECTION_DEF__KIND_INT64_LIST: (.int64List, def.int64_list.pointee.n_value)
-            case TENSORFLOW__COLLECTION_DEF__KIND_FLOAT_LIST: (.floatList, def.float_list.pointee.n_value)
-            case TENSORFLOW__COLLECTION_DEF__KIND_ANY_LIST: (.anyList, def.any_list.pointee.n_value)
-            default: (.empty, 0)
-            }
-            collections.append(Collection(name: name, kind: kind, count: count))
+    mutating func apply(collection entry: UnsafePointer<Tensorflow__MetaGraphDef__CollectionDefEntry>) {
+        let name = CString.string(entry.pointee.key)
+        guard let def = entry.pointee.value?.pointee else {
+            collections.append(Collection(name: name, kind: .empty, count: 0)); return
         }
-        self.collections = collections.sorted { $0.name < $1.name }
+        let (kind, count): (CollectionKind, Int) = switch def.kind_case {
+        case TENSORFLOW__COLLECTION_DEF__KIND_NODE_LIST: (.nodeList, def.node_list.pointee.n_value)
+        case TENSORFLOW__COLLECTION_DEF__KIND_BYTES_LIST: (.bytesList, def.bytes_list.pointee.n_value)
+        case TENSORFLOW__COLLECTION_DEF__KIND_INT64_LIST: (.int64List, def.int64_list.pointee.n_value)
+        case TENSORFLOW__COLLECTION_DEF__KIND_FLOAT_LIST: (.floatList, def.float_list.pointee.n_value)
+        case TENSORFLOW__COLLECTION_DEF__KIND_ANY_LIST: (.anyList, def.any_list.pointee.n_value)
+        default: (.empty, 0)
+        }
+        collections.append(Collection(name: name, kind: kind, count: count))
+    }
 
-        var signatures: [Signature] = []
-        for i in 0..<m.pointee.n_signature_def {
-            guard let entry = m.pointee.signature_def[i]?.pointee else { continue }
-            let sig = entry.value?.pointee
-            func infos(_ n: Int, _ get: (Int) -> (UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<Tensorflow__TensorInfo>?)) -> [TensorInfo] {
-                (0..<n).map { j in
-                    let (key, info) = get(j)
-                    return TensorInfo(key: CString.string(key), info: info)
-                }.sorted { $0.key < $1.key }
-            }
-            let inputs = infos(sig?.n_inputs ?? 0) { (sig!.inputs[$0]!.pointee.key, sig!.inputs[$0]!.pointee.value) }
-            let outputs = infos(sig?.n_outputs ?? 0) { (sig!.outputs[$0]!.pointee.key, sig!.outputs[$0]!.pointee.value) }
-            signatures.append(Signature(key: CString.string(entry.key), methodName: CString.string(sig?.method_name),
-                                        inputs: inputs, outputs: outputs))
+    mutating func apply(signature entry: UnsafePointer<Tensorflow__MetaGraphDef__SignatureDefEntry>) {
+        let sig = entry.pointee.value?.pointee
+        func infos(_ n: Int, _ get: (Int) -> (UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<Tensorflow__TensorInfo>?)) -> [TensorInfo] {
+            (0..<n).map { j in
+                let (key, info) = get(j)
+                return TensorInfo(key: CString.string(key), info: info)
+            }.sorted { $0.key < $1.key }
         }
-        self.signatures = signatures.sorted { $0.key < $1.key }
-        saver = m.pointee.saver_def.map { SaverDef(UnsafePointer($0)) }
-        assetFileCount = m.pointee.n_asset_file_def
-        hasObjectGraph = m.pointee.object_graph_def != nil
+        let inputs = infos(sig?.n_inputs ?? 0) { (sig!.inputs[$0]!.pointee.key, sig!.inputs[$0]!.pointee.value) }
+        let outputs = infos(sig?.n_outputs ?? 0) { (sig!.outputs[$0]!.pointee.key, sig!.outputs[$0]!.pointee.value) }
+        signatures.append(Signature(key: CString.string(entry.pointee.key), methodName: CString.string(sig?.method_name),
+                                    inputs: inputs, outputs: outputs))
     }
 }
 
@@ -206,15 +193,3 @@ extension MetaGraphSummary {
     }
 }
 
-// MARK: - SavedModel
-
-extension ProtoMessage {
-    /// The summaries of a SavedModel's meta graphs.
-    func savedModelMetaGraphSummaries() -> [MetaGraphSummary] {
-        withStruct(as: Tensorflow__SavedModel.self) { sm in
-            (0..<sm.pointee.n_meta_graphs).compactMap { i in
-                sm.pointee.meta_graphs[i].map { MetaGraphSummary(UnsafePointer($0)) }
-            }
-        }
-    }
-}

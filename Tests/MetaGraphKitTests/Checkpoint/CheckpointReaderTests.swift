@@ -45,6 +45,42 @@ struct CheckpointReaderTests {
         }
     }
 
+    @Test func v1ShardedByPrefixShardOrPattern() throws {
+        let names = ["v1_sharded", "v1_sharded-00001-of-00003", "v1_sharded-?????-of-00003"]
+        let readers = try names.map { try CheckpointReader(path: Fixture.path("ckpt/" + $0)) }
+        #expect(readers.allSatisfy { $0.format == .v1 })
+        #expect(readers[0].entries.count > 1)
+        #expect(readers[1].entries == readers[0].entries && readers[2].entries == readers[0].entries)
+        #expect(try readers[1].tensor(readers[0].entries[0].key) == readers[0].tensor(readers[0].entries[0].key))
+    }
+
+    /// FORMATS §2.8: per element varint64 length, bytes, masked running CRC (over
+    /// the length as u64le, the bytes, then the 4 checksum bytes).
+    @Test func variantChecksumsAreVerified() throws {
+        var payload: [UInt8] = []
+        var crc: UInt32 = 0
+        for element in [Array("first".utf8), [], Array("third element".utf8)] {
+            payload += TestTable.u64varint(UInt64(element.count)) + element
+            crc = CRC32C.extend(crc, withUnsafeBytes(of: UInt64(element.count).littleEndian) { Array($0) })
+            crc = CRC32C.extend(crc, element)
+            let stored = TestTable.u32(CRC32C.mask(crc))
+            payload += stored
+            crc = CRC32C.extend(crc, stored)
+        }
+        for flip in [false, true] {
+            try withTemporaryDirectory { dir in
+                var data = payload
+                if flip { data[3] ^= 1 }
+                let prefix = try TestTable.writeBundle(dir, "v", entries: [
+                    ("it", TestTable.entry(dtype: 21, shape: [3], size: data.count, crc: CRC32C.mask(crc))),
+                ], data: data)
+                let reader = try CheckpointReader(path: prefix)
+                #expect(reader.entries.map(\.dtype) == [.variant])
+                #expect(reader.verify().map(\.code) == (flip ? [.badChecksum] : []))
+            }
+        }
+    }
+
     @Test func slicedV2IsAssembled() throws {
         // A [4, 3] float tensor stored as rows 0..<1 and 1..<4 (the second in the data file first).
         let full = (0..<12).map { Float($0) }
