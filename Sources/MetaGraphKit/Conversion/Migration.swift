@@ -311,7 +311,7 @@ final class Copier {
 
     func copyV2(_ reader: BundleReader) throws {
         let hidden = reader.sliceKeys()
-        let keys = reader.keys.filter { !hidden.contains($0) && $0.first != 0 }
+        let keys = reader.keys.filter { !hidden.contains(TableKey($0)) && $0.first != 0 }
         for keyBytes in keys {
             let entry = reader.entries[keyBytes]!
             let name = BundleReader.display(keyBytes)
