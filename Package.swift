@@ -72,7 +72,7 @@ let package = Package(
             name: "MetaGraphKitTests",
             dependencies: ["MetaGraphKit"],
             path: "Tests/MetaGraphKitTests",
-            exclude: ["Codec/TextFormatSamples"],
+            exclude: ["Codec/TextFormatSamples", "Conversion/Samples", "Conversion/make_samples.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

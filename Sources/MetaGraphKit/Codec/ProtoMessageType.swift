@@ -63,6 +63,8 @@ public struct ProtoMessageType: Hashable, Sendable, CustomStringConvertible {
     static let collectionDefEntry = named("tensorflow.MetaGraphDef.CollectionDefEntry")!
     /// An entry of `MetaGraphDef.signature_def`.
     static let signatureDefEntry = named("tensorflow.MetaGraphDef.SignatureDefEntry")!
+    /// `tensorflow.AttrValue`, a node attribute's value.
+    public static let attrValue = named("tensorflow.AttrValue")!
     /// `google.protobuf.Any`.
     public static let any = named("google.protobuf.Any")!
 }

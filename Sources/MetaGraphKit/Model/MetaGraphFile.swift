@@ -45,6 +45,20 @@ public struct MetaGraphFile: Sendable {
     /// The decoded message: a MetaGraphDef or a SavedModel.
     public let message: ProtoMessage
 
+    /// Wraps a message to write it.
+    ///
+    /// - Parameters:
+    ///   - path: Where it came from ("" for a new message).
+    ///   - kind: MetaGraphDef or SavedModel; must match `message`'s type.
+    ///   - encoding: The encoding it was read in.
+    ///   - message: A `tensorflow.MetaGraphDef` or `tensorflow.SavedModel`.
+    public init(path: String, kind: Kind, encoding: ProtoFileEncoding, message: ProtoMessage) {
+        self.path = path
+        self.kind = kind
+        self.encoding = encoding
+        self.message = message
+    }
+
     /// Reads a `.meta` (binary or text, told apart by the content), a
     /// `saved_model.pb`/`saved_model.pbtxt`, or a SavedModel directory.
     ///

@@ -47,6 +47,26 @@ enum ProtobufC {
         return message
     }
 
+    /// protobuf-c's shared empty string, the default of every proto3 `string` field:
+    /// it must never be freed (`protobuf_c_message_free_unpacked` skips it by
+    /// comparing with the field's `default_value`, which points here).
+    nonisolated(unsafe) static let emptyString: UnsafeMutablePointer<CChar> = {
+        let field = protobuf_c_message_descriptor_get_field_by_name(
+            ProtoMessageType.saverDef.descriptor, "filename_tensor_name")!
+        return UnsafeMutableRawPointer(mutating: field.pointee.default_value!)
+            .assumingMemoryBound(to: CChar.self)
+    }()
+
+    /// Packs `message` (any protobuf-c message struct) into bytes.
+    static func pack(raw message: UnsafeRawPointer) -> [UInt8] {
+        pack(message.assumingMemoryBound(to: ProtobufCMessage.self))
+    }
+
+    /// Frees a message struct that protobuf-c allocated (or `allocate` made).
+    static func free(raw message: UnsafeMutableRawPointer) {
+        protobuf_c_message_free_unpacked(message.assumingMemoryBound(to: ProtobufCMessage.self), nil)
+    }
+
     static func check(_ message: UnsafePointer<ProtobufCMessage>) -> Bool {
         protobuf_c_message_check(message) != 0
     }
