@@ -96,6 +96,7 @@ def write_saver_dir(directory, sharded=False, steps=(1,)):
             step = tf1.get_variable("step", [], dtype=tf.int64, initializer=tf1.zeros_initializer())
         inc = step.assign_add(1)
         saver = tf1.train.Saver(write_version=tf1.train.SaverDef.V1, sharded=sharded)
+        tf1.add_to_collection(tf1.GraphKeys.SAVERS, saver)
         with tf1.Session(config=config) as sess:
             sess.run(tf1.global_variables_initializer())
             for s in steps:
@@ -270,6 +271,7 @@ def test_directory_restores_and_saves_v2(inputs, tmp_path):
     with tf.Graph().as_default() as g, tf1.Session(config=tf1.ConfigProto(device_count={"CPU": 3})) as sess:
         saver = tf1.train.import_meta_graph(str(dst / "model.ckpt-2.meta"))
         assert saver.saver_def.version == tf1.train.SaverDef.V2
+        assert [s.saver_def.version for s in tf1.get_collection(tf1.GraphKeys.SAVERS)] == [tf1.train.SaverDef.V2]
         saver.restore(sess, tf.train.latest_checkpoint(str(dst)))
         v = {x.op.name: x for x in tf1.global_variables()}
         np.testing.assert_array_equal(sess.run(v["w"]), values["w"])
