@@ -108,13 +108,10 @@ def write_saver_dir(directory, sharded=False, steps=(1,)):
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
-    with tf.Graph().as_default():
-        pass
     d = tmp_path_factory.mktemp("inputs")
     out = {}
     out["raw"] = (d / "raw_v1", write_raw_v1(d / "raw_v1"))
     out["raw_sliced"] = (d / "raw_sliced_v1", write_raw_v1_sliced(d / "raw_sliced_v1"))
-    tf1.disable_eager_execution()
     plain = d / "saver"
     plain.mkdir()
     out["saver"] = (plain, write_saver_dir(str(plain), steps=(1, 2)))
@@ -231,7 +228,6 @@ def test_skip_damaged_leaves_out_only_the_bad_tensor(tmp_path):
     # Big tensors get blocks of their own, so one can be damaged alone.
     path = tmp_path / "two_blocks_v1"
     big = np.arange(2_000_000, dtype=np.float32)  # 8 MB: the fused copy-and-check path
-    tf.compat.v1.enable_eager_execution() if not tf.executing_eagerly() else None
     with tf.Graph().as_default(), tf1.Session() as sess:
         sess.run(tf.raw_ops.SaveSlices(filename=str(path), tensor_names=["a_big", "b_small"], shapes_and_slices=["", ""],
                                        data=[tf.constant(big), tf.constant([1.0, 2.0])]))
