@@ -63,7 +63,7 @@ public enum MetaGraphVariables {
                               varOffset: ints(s.var_offset, s.n_var_offset), varShape: ints(s.var_shape, s.n_var_shape))
         }
         let node = snapshot.node(opName)
-        let dtype = node?.typeAttr("dtype").map(DataTypeNames.name) ?? ""
+        let dtype = node?.typeAttr("dtype").map { DType(rawValue: $0).name } ?? ""
         let shape = node?.shapeAttr("shape")
         return VariableInfo(
             name: name, opName: opName, op: node?.op ?? "", dtype: dtype, shape: shape,

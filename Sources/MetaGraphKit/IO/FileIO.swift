@@ -49,51 +49,16 @@ public enum FileIO {
     }
 
     /// Writes `bytes` to `path` atomically: to a temporary name in the same
-    /// directory, flushed, then renamed over `path`. On failure nothing is left.
+    /// directory, synced, then renamed over `path`. On failure nothing is left.
     ///
     /// - Parameters:
     ///   - bytes: The complete content.
     ///   - path: The destination.
     /// - Throws: ``MetaGraphKitError`` `io`, naming the file.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        try writeAtomically(to: path) { handle in
-            try bytes.withUnsafeBytes { raw in
-                if raw.count > 0, fwrite(raw.baseAddress, 1, raw.count, handle) != raw.count {
-                    throw MetaGraphKitError(.io, "\(path): write failed: \(String(cString: strerror(errno)))")
-                }
-            }
-        }
-    }
-
-    /// Writes a file atomically with a producer that writes to a C stream.
-    ///
-    /// - Parameters:
-    ///   - path: The destination.
-    ///   - produce: Writes the content; throwing removes the temporary file.
-    /// - Throws: What `produce` throws, or ``MetaGraphKitError`` `io`.
-    static func writeAtomically(to path: String, _ produce: (UnsafeMutablePointer<FILE>) throws -> Void) throws {
-        let temporary = temporaryName(for: path)
-        guard let handle = fopen(temporary, "wb") else {
-            throw MetaGraphKitError(.io, "\(path): cannot create \(temporary): \(String(cString: strerror(errno)))")
-        }
-        var done = false
-        defer {
-            if !done { fclose(handle); unlink(temporary) }
-        }
-        try produce(handle)
-        guard fflush(handle) == 0, fsync(fileno(handle)) == 0 else {
-            throw MetaGraphKitError(.io, "\(path): write failed: \(String(cString: strerror(errno)))")
-        }
-        done = true
-        guard fclose(handle) == 0 else {
-            unlink(temporary)
-            throw MetaGraphKitError(.io, "\(path): write failed: \(String(cString: strerror(errno)))")
-        }
-        guard rename(temporary, path) == 0 else {
-            let message = String(cString: strerror(errno))
-            unlink(temporary)
-            throw MetaGraphKitError(.io, "\(path): cannot rename the finished file into place: \(message)")
-        }
+        let out = try AtomicOutputFile(path: path)
+        try out.write(bytes)
+        try out.commit(sync: true)
     }
 
     /// A temporary name beside `path`, as TensorFlow names its own

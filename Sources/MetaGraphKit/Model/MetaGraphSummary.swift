@@ -139,7 +139,7 @@ extension MetaGraphSummary.TensorInfo {
     init(key: String, info: UnsafeMutablePointer<Tensorflow__TensorInfo>?) {
         self.key = key
         guard let t = info?.pointee else {
-            self.name = ""; self.dtype = DataTypeNames.name(0); self.shape = nil; return
+            self.name = ""; self.dtype = DType.invalid.name; self.shape = nil; return
         }
         switch t.encoding_case {
         case TENSORFLOW__TENSOR_INFO__ENCODING_NAME: name = CString.string(t.name)
@@ -148,7 +148,7 @@ extension MetaGraphSummary.TensorInfo {
         case TENSORFLOW__TENSOR_INFO__ENCODING_COMPOSITE_TENSOR: name = "composite"
         default: name = ""
         }
-        dtype = DataTypeNames.name(Int32(t.dtype.rawValue))
+        dtype = DType(rawValue: Int32(t.dtype.rawValue)).name
         if let shape = t.tensor_shape?.pointee {
             shape.unknown_rank != 0 ? (self.shape = nil)
                 : (self.shape = (0..<shape.n_dim).map { shape.dim[$0]!.pointee.size })

@@ -18,34 +18,10 @@ extension CheckpointDirectory {
     ///
     /// TensorFlow's name for this is `file_io.atomic_write_string_to_file`.
     public func write(_ state: CheckpointState) throws {
-        let target = stateFilePath
         let hex = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let temp = target + ".tmp" + hex
-        let bytes = Array(state.textFormat().utf8)
-        func fail(_ what: String, _ err: Int32) -> MetaGraphKitError {
-            MetaGraphKitError(.io, "\(what): \(String(cString: strerror(err)))")
-        }
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-        guard fd >= 0 else { throw fail("\(temp): cannot create", errno) }
-        var ok = false
-        defer { if !ok { unlink(temp) } }
-        do {
-            defer { close(fd) }
-            var offset = 0
-            while offset < bytes.count {
-                let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw fail("\(temp): cannot write", errno)
-                }
-                offset += n
-            }
-            guard fsync(fd) == 0 else { throw fail("\(temp): cannot sync", errno) }
-        }
-        guard rename(temp, target) == 0 else { throw fail("\(target): cannot rename \(temp) over it", errno) }
-        ok = true
-        let dirfd = open(path.isEmpty ? "." : path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirfd >= 0 { _ = fsync(dirfd); close(dirfd) }
+        let out = try AtomicOutputFile(path: stateFilePath, temporaryPath: stateFilePath + ".tmp" + hex)
+        try out.write(Array(state.textFormat().utf8))
+        try out.commit(sync: true)
     }
 
     /// Records a save the way TensorFlow's savers do: builds the state with

@@ -1,0 +1,73 @@
+// An output file written under a temporary name in its destination directory and
+// renamed over the destination only when complete (TensorFlow writes `.tempstate`
+// names the same way, tensor_bundle.cc). The one way MetaGraphKit replaces a file.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file written to a temporary name and renamed into place by ``commit(sync:)``;
+/// removed if it is never committed, and on Ctrl-C while it is open (it is
+/// registered with ``TemporaryFiles``).
+final class AtomicOutputFile {
+    /// The destination.
+    let path: String
+    /// Where the bytes go until ``commit(sync:)``.
+    let temporaryPath: String
+    private let file: OutputFile
+    private var committed = false
+
+    /// Bytes written so far.
+    var offset: Int { file.offset }
+
+    /// Creates the temporary file.
+    ///
+    /// - Parameters:
+    ///   - path: The destination.
+    ///   - temporaryPath: The temporary name (default `<path>.tempstate<random>`,
+    ///     as TensorFlow names its own); must be in the destination's directory.
+    init(path: String, temporaryPath: String? = nil) throws {
+        self.path = path
+        self.temporaryPath = temporaryPath ?? FileIO.temporaryName(for: path)
+        TemporaryFiles.register(self.temporaryPath)
+        do {
+            file = try OutputFile(creating: self.temporaryPath)
+        } catch {
+            TemporaryFiles.unregister(self.temporaryPath)
+            throw error
+        }
+    }
+
+    deinit {
+        if !committed {
+            file.discard()
+            unlink(temporaryPath)
+            TemporaryFiles.unregister(temporaryPath)
+        }
+    }
+
+    /// Appends bytes.
+    func write(_ bytes: UnsafeRawBufferPointer) throws { try file.write(bytes) }
+
+    /// Appends bytes.
+    func write(_ bytes: [UInt8]) throws { try file.write(bytes) }
+
+    /// Flushes, optionally syncs, closes, and renames the file over ``path``.
+    ///
+    /// - Parameter sync: `fsync` the file first, and the directory after the rename.
+    func commit(sync: Bool = false) throws {
+        try file.close(sync: sync)
+        guard rename(temporaryPath, path) == 0 else {
+            throw MetaGraphKitError(.io, "\(path): cannot rename \(temporaryPath) into place: \(String(cString: strerror(errno)))")
+        }
+        committed = true
+        TemporaryFiles.unregister(temporaryPath)
+        if sync {
+            let slash = path.lastIndex(of: "/")
+            let dir = slash.map { String(path[..<$0]) } ?? "."
+            let fd = open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if fd >= 0 { _ = fsync(fd); close(fd) }
+        }
+    }
+}
