@@ -81,6 +81,9 @@ final class BundleReader {
                 guard CRC32C.mask(crc) == entry.crc32c else { throw checksumError(file.path, key, entry) }
             }
         }
+        // A streaming pass (verify, export, show) touches each payload once: give its
+        // pages back afterwards so memory stays flat whatever the checkpoint's size.
+        defer { if payload.count >= MappedFile.releaseThreshold { file.releaseResidentPages(payload) } }
         return try body(payload)
     }
 

@@ -61,6 +61,26 @@ public final class MappedFile: @unchecked Sendable {
     /// The file's length in bytes.
     public var count: Int { bytes.count }
 
+    /// Payloads at least this large have their pages released after use.
+    static let releaseThreshold = 1 << 20
+
+    /// Drops this mapping's resident pages (the page cache keeps the file); later
+    /// reads fault them in again. Keeps a streaming pass's memory flat.
+    func releaseResidentPages() {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base), bytes.count, MADV_DONTNEED)
+    }
+
+    /// Drops the resident pages wholly inside `range` (a part of ``bytes``).
+    func releaseResidentPages(_ range: UnsafeRawBufferPointer) {
+        guard let start = range.baseAddress, range.count > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (Int(bitPattern: start) + page - 1) / page * page
+        let last = (Int(bitPattern: start) + range.count) / page * page
+        guard last > first, let p = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(p, last - first, MADV_DONTNEED)
+    }
+
     /// Tells the kernel the whole file will be read in order (verify, export).
     func adviseSequential() {
         if let mapping { _ = madvise(mapping, bytes.count, MADV_SEQUENTIAL | MADV_WILLNEED) }

@@ -378,12 +378,3 @@ final class Copier {
         }
     }
 }
-
-extension MappedFile {
-    /// Drops this mapping's resident pages (the page cache keeps the file); later
-    /// reads fault them in again. Keeps a streaming pass's memory flat.
-    func releaseResidentPages() {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        _ = madvise(UnsafeMutableRawPointer(mutating: base), bytes.count, MADV_DONTNEED)
-    }
-}

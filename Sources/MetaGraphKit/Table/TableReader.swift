@@ -150,6 +150,7 @@ public final class TableReader: @unchecked Sendable {
         try index.forEach(from: index.lowerRestart(key)) { indexKey, handle in
             if Block.compare(indexKey, key) < 0 { return true }
             let block = try dataBlock(handle)
+            defer { releasePages(handle) }
             if let hit = try block.seek(key) {
                 result = try body(Block.compare(hit.key, key) == 0 ? hit.value : nil)
                 return false
@@ -158,6 +159,16 @@ public final class TableReader: @unchecked Sendable {
         }
         if let result { return result }
         return try body(nil)
+    }
+
+    /// Gives back the resident pages of a large block once it has been used (a V1
+    /// checkpoint keeps a whole tensor in one block), so reading a checkpoint
+    /// block by block keeps memory flat; the page cache still holds the file.
+    private func releasePages(_ handleBytes: UnsafeRawBufferPointer) {
+        var cursor = ByteCursor(handleBytes, file: name)
+        guard let handle = try? BlockHandle(from: &cursor),
+              handle.size >= MappedFile.releaseThreshold, handle.offset + handle.size <= file.bytes.count else { return }
+        file.releaseResidentPages(UnsafeRawBufferPointer(rebasing: file.bytes[handle.offset..<handle.offset + handle.size]))
     }
 
     // MARK: - Verification
@@ -175,6 +186,7 @@ public final class TableReader: @unchecked Sendable {
             try index.forEach { _, handle in
                 do {
                     let block = try dataBlock(handle)
+                    defer { releasePages(handle) }
                     try block.forEach { key, _ in
                         if let p = previous, Block.compare(p, key) >= 0 {
                             problems.append(MetaGraphKitError(.corrupt,

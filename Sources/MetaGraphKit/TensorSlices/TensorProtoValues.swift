@@ -95,6 +95,15 @@ struct TensorProtoValues {
         case .varint(let v): try put(v, width: width)
         case .fixed32(let v): try put(UInt64(v), width: 4)
         case .fixed64(let v): try put(v, width: 8)
+        case .bytes(let b, let origin) where kind != 0:
+            // Packed fixed-width values are already little-endian element bytes
+            // (TensorFlow only writes on little-endian hosts): one copy, no loop.
+            guard b.count % kind == 0 else {
+                throw MetaGraphKitError(.corrupt,
+                    "\(file): \(key): packed field \(f.number) has \(b.count) bytes, not a multiple of \(kind), at byte \(MetaGraphKitError.hex(origin))")
+            }
+            guard out.count + b.count <= limit else { throw tooMany() }
+            out.append(contentsOf: b)
         case .bytes(let b, let origin):
             var c = ByteCursor(b, file: file, origin: origin)
             while !c.isAtEnd {
