@@ -12,4 +12,6 @@ uint32_t mgk_crc32c_extend_portable(uint32_t crc, const void *data, size_t n);
 uint32_t mgk_crc32_ieee_extend(uint32_t crc, const void *data, size_t n);
 /// The portable table path of mgk_crc32_ieee_extend (for tests).
 uint32_t mgk_crc32_ieee_extend_portable(uint32_t crc, const void *data, size_t n);
+// The CRC-32C of A ‖ B from crc(A), crc(B) and the length of B (zlib's crc32_combine).
+uint32_t mgk_crc32c_combine(uint32_t crc1, uint32_t crc2, size_t length2);
 #endif

@@ -1,0 +1,500 @@
+// A streaming writer for V2 tensor bundles (tensorflow/core/util/tensor_bundle/
+// tensor_bundle.cc, BundleWriter; FORMATS.md §2.4–2.12).
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a V2 checkpoint (`PREFIX.index` + `PREFIX.data-SSSSS-of-NNNNN`) tensor by
+/// tensor.
+///
+/// Payloads go to the data files as they are added (a large tensor may be written
+/// in chunks, its CRC32C computed on the way); only the small index entries stay in
+/// memory. ``finish()`` writes the index (header, then entries in bytewise key
+/// order) and renames everything into place, data files first and the index last.
+/// Until then every file has a `.tempstate<random>` name; ``abandon()`` (or a throw
+/// from ``finish()``, or deinit without finishing) removes them.
+///
+/// TensorFlow's name for this is `BundleWriter`.
+public final class BundleWriter {
+    /// How tensors are spread over several data files.
+    public enum ShardPolicy: Sendable {
+        /// Tensor i goes to data file i mod N.
+        case roundRobin
+        /// Each tensor goes to the data file with the fewest bytes so far.
+        case sizeBalanced
+    }
+
+    /// Number of data files and how tensors are spread over them.
+    public struct Options: Sendable {
+        /// Number of data files (1…99999).
+        public var shards = 1
+        /// How tensors are spread when there are several data files.
+        public var policy = ShardPolicy.sizeBalanced
+        /// Whether to fsync each file before renaming it (TensorFlow does not).
+        public var sync = false
+
+        /// One data file, no fsync, as TensorFlow writes.
+        public init() {}
+    }
+
+    /// What ``finish()`` wrote.
+    public struct Result: Sendable {
+        /// The index file and the data files, final names.
+        public let files: [String]
+        /// Entries in the index (header excluded).
+        public let entries: Int
+        /// Bytes of tensor payloads written to the data files.
+        public let dataBytes: Int
+        /// Size of the index file.
+        public let indexBytes: Int
+    }
+
+    /// The checkpoint prefix.
+    public let prefix: String
+    private let options: Options
+    private var data: [OutputFile] = []
+    private var temporaries: [String] = []
+    private var entries: [[UInt8]: BundleEntry] = [:]
+    private var undo: [([UInt8], BundleEntry?)]?
+    private var added = 0
+    private var done = false
+
+    /// Creates the data files under temporary names.
+    ///
+    /// - Parameters:
+    ///   - prefix: The checkpoint prefix (`dir/model.ckpt-3`).
+    ///   - options: Number of data files and policy.
+    /// - Throws: ``MetaGraphKitError`` `invalidArgument` for a bad shard count, `io`
+    ///   when a file cannot be created.
+    public init(prefix: String, options: Options = Options()) throws {
+        guard options.shards >= 1, options.shards <= 99_999 else {
+            throw MetaGraphKitError(.invalidArgument, "\(prefix): \(options.shards) data files; use 1…99999")
+        }
+        self.prefix = prefix
+        self.options = options
+        do {
+            for i in 0..<options.shards {
+                let temp = FileIO.temporaryName(for: dataFileName(i))
+                TemporaryFiles.register(temp)
+                temporaries.append(temp)
+                data.append(try OutputFile(creating: temp))
+            }
+        } catch {
+            abandon()
+            throw error
+        }
+    }
+
+    deinit { if !done { abandon() } }
+
+    /// The final name of data file `id`.
+    public func dataFileName(_ id: Int) -> String {
+        func five(_ n: Int) -> String { let s = String(n); return String(repeating: "0", count: max(0, 5 - s.count)) + s }
+        return "\(prefix).data-\(five(id))-of-\(five(options.shards))"
+    }
+
+    /// Payload bytes written so far, over all data files.
+    public var bytesWritten: Int { data.reduce(0) { $0 + $1.offset } }
+
+    /// The final name of the index file.
+    public var indexFileName: String { prefix + ".index" }
+
+    // MARK: - Whole tensors
+
+    /// Adds a tensor read from a checkpoint (or built in memory).
+    ///
+    /// - Parameters:
+    ///   - tensor: Type, shape and values.
+    ///   - name: The key (the variable's checkpoint name).
+    /// - Throws: ``MetaGraphKitError`` `invalidArgument` for a duplicate or empty
+    ///   name or a size that does not match the shape, `io`.
+    public func add(_ tensor: Tensor, name: String) throws {
+        switch tensor.storage {
+        case .bytes(let b): try b.withUnsafeBytes { try add(name: name, dtype: tensor.dtype, shape: tensor.shape, bytes: $0) }
+        case .strings(let s): try add(name: name, shape: tensor.shape, strings: s)
+        }
+    }
+
+    /// Adds a fixed-size-element tensor from its raw little-endian bytes.
+    ///
+    /// - Parameters:
+    ///   - name: The key.
+    ///   - dtype: The element type (not string, variant or resource).
+    ///   - shape: The dimensions (empty for a scalar).
+    ///   - bytes: `elementCount × elementSize` bytes, row-major.
+    /// - Throws: as ``add(_:name:)``.
+    public func add(name: String, dtype: DType, shape: [Int], bytes: UnsafeRawBufferPointer) throws {
+        try addStreaming(name: name, dtype: dtype, shape: shape) { try $0.write(bytes) }
+    }
+
+    /// Adds a fixed-size-element tensor whose bytes are written in chunks.
+    ///
+    /// - Parameters:
+    ///   - name: The key.
+    ///   - dtype: The element type (not string, variant or resource).
+    ///   - shape: The dimensions.
+    ///   - produce: Writes exactly `elementCount × elementSize` bytes to the stream.
+    /// - Throws: as ``add(_:name:)``, or what `produce` throws.
+    public func addStreaming(name: String, dtype: DType, shape: [Int],
+                             _ produce: (inout PayloadStream) throws -> Void) throws {
+        let key = try plainKey(name)
+        let entry = try writeFixed(key: name, dtype: dtype, shape: shape, produce)
+        set(key, entry)
+    }
+
+    /// Adds a string tensor (FORMATS.md §2.7 layout and CRC).
+    ///
+    /// - Parameters:
+    ///   - name: The key.
+    ///   - shape: The dimensions.
+    ///   - strings: One byte string per element, row-major.
+    /// - Throws: as ``add(_:name:)``.
+    public func add(name: String, shape: [Int], strings: [[UInt8]]) throws {
+        let key = try plainKey(name)
+        set(key, try writeStrings(key: name, shape: shape, strings: strings))
+    }
+
+    /// Adds a payload copied verbatim with its already-known masked CRC (variant
+    /// tensors copied from another bundle).
+    func addRaw(name: String, dtype: DType, shape: [Int], payload: UnsafeRawBufferPointer, maskedCRC: UInt32) throws {
+        let key = try plainKey(name)
+        let shard = pickShard(payload.count)
+        let file = data[shard]
+        let offset = file.offset
+        try file.write(payload)
+        var e = BundleEntry(dtype: dtype, shape: shape)
+        e.shardID = shard
+        e.offset = Int64(offset)
+        e.size = Int64(payload.count)
+        e.crc32c = maskedCRC
+        set(key, e)
+    }
+
+    // MARK: - Slices
+
+    /// Adds one slice of a partitioned tensor.
+    ///
+    /// A slice that covers the whole tensor is stored as a plain entry. Otherwise the
+    /// container entry `name` (dtype, full shape, list of slices) gains the slice and
+    /// the values go under the slice's OrderedCode key.
+    ///
+    /// - Parameters:
+    ///   - name: The full tensor's name.
+    ///   - dtype: The element type (not string: use the `strings:` form).
+    ///   - fullShape: The full tensor's shape.
+    ///   - slice: Which part these values are.
+    ///   - produce: Writes the slice's bytes (`elementCount(slice) × elementSize`).
+    /// - Throws: ``MetaGraphKitError`` `invalidArgument` for a slice outside the
+    ///   shape, a repeated slice, or a dtype/shape that differs from earlier slices.
+    ///
+    /// TensorFlow's name for this is `BundleWriter::AddSlice`.
+    public func addSliceStreaming(name: String, dtype: DType, fullShape: [Int], slice: TensorSlice,
+                                  _ produce: (inout PayloadStream) throws -> Void) throws {
+        guard let sliceShape = try sliceKey(name: name, dtype: dtype, fullShape: fullShape, slice: slice) else {
+            return try addStreaming(name: name, dtype: dtype, shape: fullShape, produce)
+        }
+        let key = OrderedCode.tensorNameSliceKey(name: name, slice: slice)
+        guard entries[key] == nil else { throw duplicate("slice \(slice) of \(name)") }
+        let entry = try writeFixed(key: "\(name) slice \(slice)", dtype: dtype, shape: sliceShape, produce)
+        appendToContainer(name: name, dtype: dtype, fullShape: fullShape, slice: slice)
+        set(key, entry)
+    }
+
+    /// Adds one slice given as bytes; see ``addSliceStreaming(name:dtype:fullShape:slice:_:)``.
+    public func addSlice(name: String, dtype: DType, fullShape: [Int], slice: TensorSlice,
+                         bytes: UnsafeRawBufferPointer) throws {
+        try addSliceStreaming(name: name, dtype: dtype, fullShape: fullShape, slice: slice) { try $0.write(bytes) }
+    }
+
+    /// Adds one slice of a partitioned string tensor.
+    public func addSlice(name: String, fullShape: [Int], slice: TensorSlice, strings: [[UInt8]]) throws {
+        guard let sliceShape = try sliceKey(name: name, dtype: .string, fullShape: fullShape, slice: slice) else {
+            return try add(name: name, shape: fullShape, strings: strings)
+        }
+        let key = OrderedCode.tensorNameSliceKey(name: name, slice: slice)
+        guard entries[key] == nil else { throw duplicate("slice \(slice) of \(name)") }
+        let entry = try writeStrings(key: "\(name) slice \(slice)", shape: sliceShape, strings: strings)
+        appendToContainer(name: name, dtype: .string, fullShape: fullShape, slice: slice)
+        set(key, entry)
+    }
+
+    /// Checks a slice against the tensor and earlier slices; nil when it covers the
+    /// whole tensor, else its shape.
+    private func sliceKey(name: String, dtype: DType, fullShape: [Int], slice: TensorSlice) throws -> [Int]? {
+        guard !done else { throw MetaGraphKitError(.invalidArgument, "\(prefix): add after finish") }
+        let sliceShape: [Int]
+        do {
+            sliceShape = try slice.shape(in: fullShape, file: prefix, key: name)
+        } catch let e as MetaGraphKitError {
+            throw MetaGraphKitError(.invalidArgument, e.message)
+        }
+        if sliceShape == fullShape { return nil }
+        let nameKey = Array(name.utf8)
+        guard !nameKey.isEmpty else { throw MetaGraphKitError(.invalidArgument, "\(prefix): empty tensor name") }
+        if let c = entries[nameKey] {
+            guard !c.slices.isEmpty else { throw duplicate(name) }
+            guard c.dtype == dtype, c.shape == fullShape else {
+                throw MetaGraphKitError(.invalidArgument,
+                    "\(prefix): slice \(slice) of \(name) is \(dtype) \(fullShape), earlier slices \(c.dtype) \(c.shape)")
+            }
+        }
+        return sliceShape
+    }
+
+    private func appendToContainer(name: String, dtype: DType, fullShape: [Int], slice: TensorSlice) {
+        let nameKey = Array(name.utf8)
+        var c = entries[nameKey] ?? BundleEntry(dtype: dtype, shape: fullShape)
+        c.slices.append(slice)
+        set(nameKey, c)
+    }
+
+    // MARK: - Groups
+
+    /// Runs `body`; if it throws, every entry it added is taken back, the data files
+    /// are cut back to where they were, and the error is rethrown.
+    ///
+    /// - Parameter body: Adds one or more tensors.
+    /// - Throws: What `body` throws.
+    public func transaction(_ body: () throws -> Void) throws {
+        let outer = undo
+        undo = []
+        let marks = data.map(\.offset)
+        do {
+            try body()
+            if let outer, let inner = undo { undo = outer + inner } else { undo = outer }
+        } catch {
+            for (key, old) in (undo ?? []).reversed() { entries[key] = old }
+            undo = outer
+            for (file, mark) in zip(data, marks) { try file.rewind(to: mark) }
+            throw error
+        }
+    }
+
+    private func set(_ key: [UInt8], _ entry: BundleEntry) {
+        if undo != nil { undo!.append((key, entries[key])) }
+        entries[key] = entry
+    }
+
+    // MARK: - Payloads
+
+    private func plainKey(_ name: String) throws -> [UInt8] {
+        guard !done else { throw MetaGraphKitError(.invalidArgument, "\(prefix): add after finish") }
+        let key = Array(name.utf8)
+        guard !key.isEmpty else { throw MetaGraphKitError(.invalidArgument, "\(prefix): empty tensor name") }
+        guard entries[key] == nil else { throw duplicate(name) }
+        return key
+    }
+
+    private func duplicate(_ what: String) -> MetaGraphKitError {
+        MetaGraphKitError(.invalidArgument, "\(prefix): \(what) is added twice")
+    }
+
+    private func pickShard(_ size: Int) -> Int {
+        defer { added += 1 }
+        guard data.count > 1 else { return 0 }
+        switch options.policy {
+        case .roundRobin: return added % data.count
+        case .sizeBalanced:
+            var best = 0
+            for i in 1..<data.count where data[i].offset < data[best].offset { best = i }
+            return best
+        }
+    }
+
+    private func writeFixed(key: String, dtype: DType, shape: [Int],
+                            _ produce: (inout PayloadStream) throws -> Void) throws -> BundleEntry {
+        guard let size = dtype.elementSize else {
+            throw MetaGraphKitError(.invalidArgument,
+                "\(prefix): \(key) has dtype \(dtype); only fixed-size types are written from bytes (strings have their own call)")
+        }
+        let count: Int
+        let expected: Int
+        do {
+            count = try Tensor.elementCount(shape, file: prefix, key: key)
+            expected = try Tensor.byteCount(count, size, file: prefix, key: key)
+        } catch let e as MetaGraphKitError { throw MetaGraphKitError(.invalidArgument, e.message) }
+        let shard = pickShard(expected)
+        var stream = PayloadStream(file: data[shard])
+        try produce(&stream)
+        guard stream.count == expected else {
+            throw MetaGraphKitError(.invalidArgument,
+                "\(prefix): \(key) got \(stream.count) bytes, its shape \(shape) of \(dtype) needs \(expected)")
+        }
+        var e = BundleEntry(dtype: dtype.base, shape: shape)
+        e.shardID = shard
+        e.offset = Int64(stream.start)
+        e.size = Int64(expected)
+        e.crc32c = CRC32C.mask(stream.crc)
+        return e
+    }
+
+    private func writeStrings(key: String, shape: [Int], strings: [[UInt8]]) throws -> BundleEntry {
+        let count: Int
+        do { count = try Tensor.elementCount(shape, file: prefix, key: key) } catch let e as MetaGraphKitError {
+            throw MetaGraphKitError(.invalidArgument, e.message)
+        }
+        guard strings.count == count else {
+            throw MetaGraphKitError(.invalidArgument,
+                "\(prefix): \(key) has \(strings.count) strings, its shape \(shape) needs \(count)")
+        }
+        var head: [UInt8] = []
+        var crc: UInt32 = 0
+        var total = 0
+        for s in strings {
+            WireFormat.appendVarint(UInt64(s.count), to: &head)
+            crc = s.count <= 0xffff_ffff ? CRC32C.extend(crc, u32le: UInt32(s.count)) : CRC32C.extend(crc, u64le: UInt64(s.count))
+            total += s.count
+        }
+        let lengthCRC = CRC32C.mask(crc)
+        withUnsafeBytes(of: lengthCRC.littleEndian) { head.append(contentsOf: $0) }
+        crc = CRC32C.extend(crc, u32le: lengthCRC)
+        let shard = pickShard(head.count + total)
+        let file = data[shard]
+        let offset = file.offset
+        try file.write(head)
+        for s in strings {
+            try file.write(s)
+            crc = CRC32C.extend(crc, s)
+        }
+        var e = BundleEntry(dtype: .string, shape: shape)
+        e.shardID = shard
+        e.offset = Int64(offset)
+        e.size = Int64(head.count + total)
+        e.crc32c = CRC32C.mask(crc)
+        return e
+    }
+
+    // MARK: - Finishing
+
+    /// Writes the index and puts every file in place: data files renamed first, the
+    /// index written to a temporary name and renamed last.
+    ///
+    /// - Returns: The files written and their sizes.
+    /// - Throws: ``MetaGraphKitError`` `io`; on a throw no temporary is left.
+    ///
+    /// TensorFlow's name for this is `BundleWriter::Finish`.
+    @discardableResult
+    public func finish() throws -> Result {
+        guard !done else { throw MetaGraphKitError(.invalidArgument, "\(prefix): finish called twice") }
+        var placed: [String] = []
+        do {
+            var dataBytes = 0
+            for file in data {
+                dataBytes += file.offset
+                try file.close(sync: options.sync)
+            }
+            let indexTemp = FileIO.temporaryName(for: indexFileName)
+            TemporaryFiles.register(indexTemp)
+            temporaries.append(indexTemp)
+            let index = try OutputFile(creating: indexTemp)
+            let table = TableBuilder(sink: index, name: indexFileName)
+            try table.add(key: [], value: BundleProtoEncoding.header(numShards: data.count))
+            for key in entries.keys.sorted(by: { Block.compare($0, $1) < 0 }) {
+                try table.add(key: key, value: BundleProtoEncoding.entry(entries[key]!))
+            }
+            try table.finish()
+            let indexBytes = index.offset
+            try index.close(sync: options.sync)
+            for i in data.indices {
+                try place(temporaries[i], dataFileName(i))
+                placed.append(dataFileName(i))
+            }
+            try place(indexTemp, indexFileName)
+            for p in placed { TemporaryFiles.unregister(p) }
+            done = true
+            return Result(files: [indexFileName] + data.indices.map(dataFileName), entries: entries.count,
+                          dataBytes: dataBytes, indexBytes: indexBytes)
+        } catch {
+            for p in placed { unlink(p); TemporaryFiles.unregister(p) }
+            abandon()
+            throw error
+        }
+    }
+
+    private func place(_ temp: String, _ final: String) throws {
+        TemporaryFiles.register(final)
+        guard rename(temp, final) == 0 else {
+            TemporaryFiles.unregister(final)
+            throw MetaGraphKitError(.io, "\(final): cannot rename \(temp) into place: \(String(cString: strerror(errno)))")
+        }
+        TemporaryFiles.unregister(temp)
+    }
+
+    /// Stops writing and removes every temporary file.
+    public func abandon() {
+        for file in data { file.discard() }
+        for t in temporaries {
+            unlink(t)
+            TemporaryFiles.unregister(t)
+        }
+        temporaries.removeAll()
+        data.removeAll()
+        done = true
+    }
+}
+
+/// The open payload of one tensor: bytes go straight to the data file and into a
+/// running CRC32C.
+public struct PayloadStream {
+    fileprivate let file: OutputFile
+    fileprivate let start: Int
+    /// The CRC32C of the bytes written so far (unmasked).
+    public private(set) var crc: UInt32 = 0
+    /// Bytes written so far.
+    public private(set) var count = 0
+
+    fileprivate init(file: OutputFile) {
+        self.file = file
+        start = file.offset
+    }
+
+    /// Appends bytes to the payload.
+    ///
+    /// - Parameter bytes: The next chunk.
+    /// - Throws: ``MetaGraphKitError`` `io`.
+    public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+        // Checksum and write 1 MiB at a time: the write then copies from the cache
+        // the checksum just filled, so large payloads are read from memory once.
+        var start = 0
+        while start < bytes.count {
+            let end = min(start + Self.chunk, bytes.count)
+            let piece = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+            crc = CRC32C.extend(crc, piece)
+            try file.write(piece)
+            start = end
+        }
+        count += bytes.count
+    }
+
+    /// Appends `count` bytes of the open file `source` starting at `offset`, read
+    /// with `pread` (cheaper than copying out of a memory map for large payloads).
+    ///
+    /// - Parameters:
+    ///   - source: A file descriptor open for reading.
+    ///   - offset: Where the bytes start in that file.
+    ///   - count: How many bytes.
+    /// - Throws: ``MetaGraphKitError`` `io`.
+    public mutating func copy(from source: Int32, offset: Int, count: Int) throws {
+        var crc = self.crc
+        try file.copy(from: source, offset: offset, count: count) { crc = CRC32C.extend(crc, $0) }
+        self.crc = crc
+        self.count += count
+    }
+
+    private static let chunk = 1 << 20
+
+    /// Appends bytes to the payload.
+    public mutating func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+}
+
+extension BundleEntry {
+    /// An entry to be written.
+    init(dtype: DType, shape: [Int]) {
+        self.dtype = dtype
+        self.shape = shape
+    }
+}

@@ -1,0 +1,178 @@
+// Migrating a whole checkpoint directory: every checkpoint its state file lists,
+// the `.meta` files beside them (saver switched to V2), and a new state file.
+// Follows checkpoint_management.py (state, meta_graph_filename) and saver.py.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Migration {
+    /// What happened to one `.meta` file.
+    public struct MetaGraphResult: Sendable {
+        /// The source `.meta`.
+        public var source: String
+        /// The written `.meta`.
+        public var destination: String
+        /// `rewritten`, `already-v2`, `no-saver`, `kept-sharded`, `kept` or `copied`.
+        public var outcome: String
+        /// A sentence for the summary.
+        public var note: String
+    }
+
+    /// The result of migrating a directory.
+    public struct DirectorySummary: Sendable {
+        /// The source directory.
+        public var source: String
+        /// The destination directory.
+        public var destination: String
+        /// One summary per checkpoint, oldest first.
+        public var checkpoints: [Summary]
+        /// One result per `.meta` carried along.
+        public var metaGraphs: [MetaGraphResult]
+        /// The state file written.
+        public var stateFile: String
+        /// Listed checkpoints whose files are missing (not migrated).
+        public var missing: [String]
+        /// Wall-clock seconds.
+        public var seconds: Double
+    }
+
+    /// Migrates every checkpoint a directory's state file lists into `destination`,
+    /// carries each `.meta` along (a non-sharded V1 saver is rewritten to save V2),
+    /// and writes `destination/checkpoint` with relative paths.
+    ///
+    /// - Parameters:
+    ///   - source: A directory with a `checkpoint` state file.
+    ///   - destination: The directory to fill (created when missing; must be empty
+    ///     unless `options.overwrite`).
+    ///   - options: As for ``migrate(source:destination:options:)``.
+    /// - Returns: What was written.
+    /// - Throws: ``MetaGraphKitError``; on a throw everything written is removed.
+    @discardableResult
+    public static func migrateDirectory(source: String, destination: String, options: Options = Options()) throws -> DirectorySummary {
+        let started = Date()
+        let from = try CheckpointDirectory(source)
+        let listed = try from.allCheckpoints()
+        let stored = try from.readStoredState()
+        if PathRules.absolute(source) == PathRules.absolute(destination) {
+            throw MetaGraphKitError(.invalidArgument, "\(destination): the destination directory is the source directory")
+        }
+        var created: [String] = []
+        var createdDirectory = false
+        var info = stat()
+        if stat(destination, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFDIR else {
+                throw MetaGraphKitError(.exists, "\(destination): exists and is not a directory")
+            }
+            let contents = (try? FileManager.default.contentsOfDirectory(atPath: destination)) ?? []
+            if !contents.isEmpty, !options.overwrite {
+                throw MetaGraphKitError(.exists, "\(destination): the directory is not empty; use --overwrite to write into it")
+            }
+        } else {
+            guard mkdir(destination, 0o755) == 0 else {
+                throw MetaGraphKitError(.io, "\(destination): cannot create directory: \(String(cString: strerror(errno)))")
+            }
+            createdDirectory = true
+            TemporaryFiles.register(destination)
+        }
+        func cleanUp() {
+            for f in created { unlink(f); TemporaryFiles.unregister(f) }
+            if createdDirectory { rmdir(destination); TemporaryFiles.unregister(destination) }
+        }
+        do {
+            var summaries: [Summary] = []
+            var metas: [MetaGraphResult] = []
+            var missing: [String] = []
+            var newPaths: [String: String] = [:]
+            for entry in listed {
+                // A directory that was moved: the stored path is stale, the files are here.
+                var resolved = entry.resolved
+                if !entry.exists {
+                    guard let repaired = from.repairedPath(for: entry.path) else { missing.append(entry.path); continue }
+                    resolved = from.resolve(repaired)
+                }
+                let name = checkpointName(entry.path)
+                let target = PathRules.join(destination, name)
+                let summary = try migrate(source: resolved, destination: target, options: options)
+                for f in summary.files { created.append(f); TemporaryFiles.register(f) }
+                summaries.append(summary)
+                newPaths[entry.path] = name
+                let meta = CheckpointFiles.metaGraphFilename(for: resolved)
+                if FileIO.exists(meta) {
+                    let out = target + ".meta"
+                    let result = try migrateMetaGraph(source: meta, destination: out)
+                    created.append(out)
+                    TemporaryFiles.register(out)
+                    metas.append(result)
+                }
+            }
+            guard let latest = newPaths[stored.modelCheckpointPath] ?? summaries.last.map({ PathRules.basename($0.destination) }) else {
+                throw MetaGraphKitError(.notFound, "\(from.stateFilePath): none of the listed checkpoints exists")
+            }
+            var all: [String] = []
+            var stamps: [Double] = []
+            for (i, p) in stored.allModelCheckpointPaths.enumerated() {
+                guard let n = newPaths[p] else { continue }
+                all.append(n)
+                if let t = stored.timestamp(at: i) { stamps.append(t) }
+            }
+            if all.last != latest { all.append(latest) }
+            let state = CheckpointState(modelCheckpointPath: latest, allModelCheckpointPaths: all,
+                                        allModelCheckpointTimestamps: stamps.count == all.count ? stamps : [],
+                                        lastPreservedTimestamp: stored.lastPreservedTimestamp)
+            let to = try CheckpointDirectory(destination)
+            try to.write(state)
+            for f in created { TemporaryFiles.unregister(f) }
+            TemporaryFiles.unregister(destination)
+            return DirectorySummary(source: source, destination: destination, checkpoints: summaries, metaGraphs: metas,
+                                    stateFile: to.stateFilePath, missing: missing,
+                                    seconds: Date().timeIntervalSince(started))
+        } catch {
+            cleanUp()
+            throw error
+        }
+    }
+
+    /// The prefix name a listed checkpoint gets in the destination: its base name,
+    /// a V1 `-?????-of-NNNNN` shard pattern removed.
+    static func checkpointName(_ stored: String) -> String {
+        let base = PathRules.basename(stored)
+        if let (prefix, _, _) = TensorSliceReader.parseShardName(base) { return prefix }
+        return base
+    }
+
+    /// Copies a `.meta` file with its saver switched to V2 where that is safe.
+    ///
+    /// - Parameters:
+    ///   - source: The `.meta` (binary MetaGraphDef).
+    ///   - destination: Where to write it (atomically).
+    /// - Returns: What was done.
+    /// - Throws: ``MetaGraphKitError`` `io`, `notAProtobuf`.
+    public static func migrateMetaGraph(source: String, destination: String) throws -> MetaGraphResult {
+        let bytes = try FileIO.read(source)
+        let message: ProtoMessage
+        do {
+            message = try ProtoMessage(binary: bytes, as: .metaGraphDef, file: source)
+        } catch {
+            try FileIO.writeAtomically(bytes, to: destination)
+            return MetaGraphResult(source: source, destination: destination, outcome: "copied",
+                                   note: "not a binary MetaGraphDef; copied unchanged, its saver still writes V1")
+        }
+        let outcome = try SaverGraphRewrite.rewriteToV2(message, file: source)
+        let (name, note): (String, String) = switch outcome {
+        case .rewritten(let node): ("rewritten", "save node \(node) now SaveV2, SaverDef.version V2")
+        case .alreadyV2: ("already-v2", "the saver already writes V2")
+        case .noSaver: ("no-saver", "no saver in the graph")
+        case .keptSharded: ("kept-sharded", "sharded V1 saver kept unchanged: it restores the V2 checkpoint but saves V1")
+        case .kept(let why): ("kept", "saver kept unchanged (\(why)): it restores the V2 checkpoint but saves V1")
+        }
+        if case .rewritten = outcome {
+            try FileIO.writeAtomically(message.binary(), to: destination)
+        } else {
+            try FileIO.writeAtomically(bytes, to: destination)
+        }
+        return MetaGraphResult(source: source, destination: destination, outcome: name, note: note)
+    }
+}

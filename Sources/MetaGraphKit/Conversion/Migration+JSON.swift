@@ -1,0 +1,64 @@
+// The `--json` shapes of `tfmeta ckpt migrate`.
+
+extension Migration.Summary {
+    /// The summary as JSON:
+    /// `{"source", "destination", "source_format", "tensors", "slices", "bytes",
+    /// "seconds", "files": [...], "skipped": [{"name", "reason"}]}`.
+    public var json: JSONValue {
+        .object([
+            ("source", .string(source)),
+            ("destination", .string(destination)),
+            ("source_format", .string(sourceFormat)),
+            ("tensors", .int(Int64(tensors))),
+            ("slices", .int(Int64(slices))),
+            ("bytes", .int(Int64(bytes))),
+            ("seconds", .double(seconds)),
+            ("files", .array(files.map { .string($0) })),
+            ("skipped", .array(skipped.map { .object([("name", .string($0.name)), ("reason", .string($0.reason))]) })),
+        ])
+    }
+
+    /// One line for people: tensors, bytes, seconds, and what was left out.
+    public var text: String {
+        var line = "\(source) (\(sourceFormat)) -> \(destination): \(tensors) tensors"
+        if slices > 0 { line += " (\(slices) slices)" }
+        line += ", \(bytes) bytes in \(files.count - 1) data file\(files.count == 2 ? "" : "s"), "
+        line += String(Double(Int(seconds * 1000)) / 1000) + " s"
+        for s in skipped { line += "\n  skipped damaged tensor \(s.name): \(s.reason)" }
+        return line
+    }
+}
+
+extension Migration.DirectorySummary {
+    /// The summary as JSON: `{"source", "destination", "state_file", "tensors",
+    /// "bytes", "seconds", "checkpoints": [<checkpoint summary>], "meta_graphs":
+    /// [{"source", "destination", "outcome", "note"}], "missing": [...]}`.
+    public var json: JSONValue {
+        .object([
+            ("source", .string(source)),
+            ("destination", .string(destination)),
+            ("state_file", .string(stateFile)),
+            ("tensors", .int(Int64(checkpoints.reduce(0) { $0 + $1.tensors }))),
+            ("bytes", .int(Int64(checkpoints.reduce(0) { $0 + $1.bytes }))),
+            ("seconds", .double(seconds)),
+            ("checkpoints", .array(checkpoints.map(\.json))),
+            ("meta_graphs", .array(metaGraphs.map {
+                .object([("source", .string($0.source)), ("destination", .string($0.destination)),
+                         ("outcome", .string($0.outcome)), ("note", .string($0.note))])
+            })),
+            ("missing", .array(missing.map { .string($0) })),
+        ])
+    }
+
+    /// Lines for people.
+    public var text: String {
+        var lines = checkpoints.map(\.text)
+        lines += metaGraphs.map { "\($0.destination): \($0.note)" }
+        lines += missing.map { "not migrated (files missing): \($0)" }
+        let tensors = checkpoints.reduce(0) { $0 + $1.tensors }
+        let bytes = checkpoints.reduce(0) { $0 + $1.bytes }
+        lines.append("\(checkpoints.count) checkpoint\(checkpoints.count == 1 ? "" : "s"), \(tensors) tensors, \(bytes) bytes in "
+            + String(Double(Int(seconds * 1000)) / 1000) + " s; state file \(stateFile)")
+        return lines.joined(separator: "\n")
+    }
+}
