@@ -78,7 +78,8 @@ public enum CheckpointRemap {
     /// - Parameters:
     ///   - source: A V1 or V2 checkpoint (prefix, pattern or directory).
     ///   - destination: The V2 prefix to write.
-    ///   - rules: Drops, map and rules (``KeyRules``).
+    ///   - rules: Drops, map and rules (``KeyRules``). The object graph entry of an
+    ///     object-based checkpoint keeps its name (a drop pattern may remove it).
     ///   - overwrite: Replace an existing destination.
     ///   - dryRun: Plan only; write nothing.
     /// - Returns: The renaming and what was written.
@@ -87,9 +88,20 @@ public enum CheckpointRemap {
     public static func rename(source: String, destination: String, rules: KeyRules,
                               overwrite: Bool = false, dryRun: Bool = false) throws -> RenameResult {
         let reader = try CheckpointReader(path: source)
-        let plan = try rules.plan(reader.entries.map(\.key), file: source)
+        // The object graph entry is not a variable: rules never rename it (a --drop may remove it).
+        let graphKey = ObjectGraph.checkpointKey
+        var plan = try rules.plan(reader.entries.map(\.key).filter { $0 != graphKey }, file: source)
+        if reader.contains(graphKey) {
+            if rules.drops.contains(where: { $0.matches(graphKey) }) {
+                plan.dropped.append(graphKey)
+            } else if let other = plan.kept.first(where: { $0.to == graphKey }) {
+                throw MetaGraphKitError(.invalidArgument, "\(source): \(other.from) would be renamed to \(graphKey), which the object graph holds")
+            } else {
+                plan.kept.append((graphKey, graphKey))
+            }
+        }
         var warnings: [String] = []
-        if reader.contains(ObjectGraph.checkpointKey), plan.kept.contains(where: { $0.from != $0.to && $0.from != ObjectGraph.checkpointKey }) {
+        if reader.contains(graphKey), plan.kept.contains(where: { $0.from != $0.to }) {
             warnings.append("\(source) is object-based: its object graph still names the old keys, so tf.train.Checkpoint will not find the renamed ones (use ckpt to-object or to-names)")
         }
         var written: BundleWriter.Result?

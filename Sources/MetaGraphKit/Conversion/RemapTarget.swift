@@ -95,6 +95,8 @@ public struct RemapTarget: @unchecked Sendable {
                 }
                 for e in reader.entries where e.key.hasPrefix(a.checkpointKey) {
                     let suffix = String(e.key.dropFirst(a.checkpointKey.count))
+                    // Another object's key, not a tensor of this saveable.
+                    if suffix.contains("/.ATTRIBUTES/") || suffix.contains("/.OPTIMIZER_SLOT/") { continue }
                     out.append(RemapTargetTensor(key: e.key, fullName: a.fullName.isEmpty ? "" : a.fullName + suffix,
                                                  dtype: e.dtype, shape: e.shape, slot: nil))
                 }
