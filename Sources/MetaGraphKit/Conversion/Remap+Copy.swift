@@ -1,6 +1,8 @@
 // Copying tensors from any checkpoint into a BundleWriter under new names: V2
-// payloads streamed verbatim (checksums carried over and re-checked by
-// Migration's Copier), slices kept with re-encoded slice keys, V1 slices decoded.
+// payloads copied verbatim (large ones by the kernel while their checksum is
+// re-checked on another core; others through Migration's Copier), slices kept with
+// re-encoded slice keys, V1 slices decoded.
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -61,6 +63,8 @@ final class RemapOutput {
                         _ = try bundle.strings(entry, key: key, payload: payload, path: bundle.dataFileName(entry.shardID), collect: false)
                         try writer.addRaw(name: name, dtype: .string, shape: entry.shape, payload: payload, maskedCRC: entry.crc32c)
                     }
+                } else if entry.dtype.elementSize != nil, entry.size >= Self.kernelCopyThreshold {
+                    try copyInKernel(bundle, entry, key: key, as: name)
                 } else {
                     try copier.copyV2Plain(bundle, entry, name: name, slice: nil, fullShape: entry.shape)
                 }
@@ -85,6 +89,34 @@ final class RemapOutput {
                 }
             case .strings(let s):
                 try writer.addSlice(name: name, fullShape: item.shape, slice: slice, strings: s)
+            }
+        }
+    }
+
+    /// Payloads at least this large are copied by the kernel.
+    static let kernelCopyThreshold: Int64 = 1 << 20
+
+    /// Copies a large fixed-size payload with `sendfile` while another core checks
+    /// its CRC32C on the mapped source; a mismatch throws (and the caller abandons
+    /// the destination).
+    private func copyInKernel(_ bundle: BundleReader, _ entry: BundleEntry, key: String, as name: String) throws {
+        // withPayload checks shard, bounds and size against the shape.
+        try bundle.withPayload(entry, key: key, checkCRC: false) { payload in
+            let fd = try copier.sourceDescriptor(bundle.shard(entry.shardID))
+            nonisolated(unsafe) var crc: UInt32 = 0
+            nonisolated(unsafe) let bytes = payload
+            let group = DispatchGroup()
+            group.enter()
+            DispatchQueue.global().async {
+                crc = CRC32C.checksum(bytes)
+                group.leave()
+            }
+            defer { group.wait() }   // the mapping must outlive the checksum, even on a throw
+            try writer.addRaw(name: name, dtype: entry.dtype, shape: entry.shape, source: fd,
+                              offset: Int(entry.offset), count: payload.count, maskedCRC: entry.crc32c)
+            group.wait()
+            guard CRC32C.mask(crc) == entry.crc32c else {
+                throw bundle.checksumError(bundle.dataFileName(entry.shardID), key, entry)
             }
         }
     }

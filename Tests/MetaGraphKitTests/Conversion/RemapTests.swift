@@ -312,4 +312,30 @@ struct RenameTests {
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["src.data-00000-of-00001", "src.index"])
         }
     }
+
+    /// Payloads of 1 MiB or more are copied by the kernel while the CRC is checked
+    /// on another core: the copy is exact, and a flipped byte fails the rename.
+    @Test func largePayloadsAreCopiedExactlyAndChecked() throws {
+        try withTemporaryDirectory { dir in
+            let big = (0..<(600_000)).map { Float($0) * 0.5 }
+            let w = try BundleWriter(prefix: dir + "/src")
+            try big.withUnsafeBytes { try w.add(name: "big", dtype: .float32, shape: [600, 1000], bytes: $0) }
+            try [Int64(7)].withUnsafeBytes { try w.add(name: "small", dtype: .int64, shape: [], bytes: $0) }
+            try w.finish()
+            _ = try CheckpointRemap.rename(source: dir + "/src", destination: dir + "/out", rules: KeyRules(rules: ["^=>x/"]))
+            let out = try CheckpointReader(path: dir + "/out")
+            #expect(try out.tensor("x/big") == CheckpointReader(path: dir + "/src").tensor("big"))
+            #expect(out.verify().isEmpty)
+
+            let data = dir + "/src.data-00000-of-00001"
+            var bytes = try FileIO.read(data)
+            bytes[1_000_000] ^= 1
+            try Data(bytes).write(to: URL(fileURLWithPath: data))
+            let e = #expect(throws: MetaGraphKitError.self) {
+                try CheckpointRemap.rename(source: dir + "/src", destination: dir + "/bad", rules: KeyRules())
+            }
+            #expect(e?.code == .badChecksum && e?.message.contains("big") == true)
+            #expect(try !FileManager.default.contentsOfDirectory(atPath: dir).contains { $0.hasPrefix("bad") })
+        }
+    }
 }
