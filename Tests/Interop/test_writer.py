@@ -96,6 +96,7 @@ def write_saver_dir(directory, sharded=False, steps=(1,)):
             step = tf1.get_variable("step", [], dtype=tf.int64, initializer=tf1.zeros_initializer())
         inc = step.assign_add(1)
         saver = tf1.train.Saver(write_version=tf1.train.SaverDef.V1, sharded=sharded)
+        tf1.add_to_collection(tf1.GraphKeys.SAVERS, saver)
         with tf1.Session(config=config) as sess:
             sess.run(tf1.global_variables_initializer())
             for s in steps:
@@ -107,13 +108,10 @@ def write_saver_dir(directory, sharded=False, steps=(1,)):
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
-    with tf.Graph().as_default():
-        pass
     d = tmp_path_factory.mktemp("inputs")
     out = {}
     out["raw"] = (d / "raw_v1", write_raw_v1(d / "raw_v1"))
     out["raw_sliced"] = (d / "raw_sliced_v1", write_raw_v1_sliced(d / "raw_sliced_v1"))
-    tf1.disable_eager_execution()
     plain = d / "saver"
     plain.mkdir()
     out["saver"] = (plain, write_saver_dir(str(plain), steps=(1, 2)))
@@ -230,7 +228,6 @@ def test_skip_damaged_leaves_out_only_the_bad_tensor(tmp_path):
     # Big tensors get blocks of their own, so one can be damaged alone.
     path = tmp_path / "two_blocks_v1"
     big = np.arange(2_000_000, dtype=np.float32)  # 8 MB: the fused copy-and-check path
-    tf.compat.v1.enable_eager_execution() if not tf.executing_eagerly() else None
     with tf.Graph().as_default(), tf1.Session() as sess:
         sess.run(tf.raw_ops.SaveSlices(filename=str(path), tensor_names=["a_big", "b_small"], shapes_and_slices=["", ""],
                                        data=[tf.constant(big), tf.constant([1.0, 2.0])]))
@@ -270,6 +267,7 @@ def test_directory_restores_and_saves_v2(inputs, tmp_path):
     with tf.Graph().as_default() as g, tf1.Session(config=tf1.ConfigProto(device_count={"CPU": 3})) as sess:
         saver = tf1.train.import_meta_graph(str(dst / "model.ckpt-2.meta"))
         assert saver.saver_def.version == tf1.train.SaverDef.V2
+        assert [s.saver_def.version for s in tf1.get_collection(tf1.GraphKeys.SAVERS)] == [tf1.train.SaverDef.V2]
         saver.restore(sess, tf.train.latest_checkpoint(str(dst)))
         v = {x.op.name: x for x in tf1.global_variables()}
         np.testing.assert_array_equal(sess.run(v["w"]), values["w"])

@@ -3,22 +3,9 @@ import Testing
 
 /// Runs the built `tfmeta` and returns (status, stdout, stderr).
 private func tfmeta(_ arguments: [String]) throws -> (Int32, String, String) {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tfmeta")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    let r = try runTFMeta(arguments)
+    return (r.status, r.stdout, r.stderr)
 }
-
-private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("Fixtures").path
 
 @Suite("tfmeta ckpt")
 struct CkptCommandTests {

@@ -56,10 +56,10 @@ public final class BundleWriter {
     private let options: Options
     private var data: [OutputFile] = []
     private var temporaries: [String] = []
-    private var entries: [[UInt8]: BundleEntry] = [:]
+    var entries: [[UInt8]: BundleEntry] = [:]
     private var undo: [([UInt8], BundleEntry?)]?
     private var added = 0
-    private var done = false
+    var done = false
 
     /// Creates the data files under temporary names.
     ///
@@ -189,84 +189,6 @@ public final class BundleWriter {
         set(key, e)
     }
 
-    // MARK: - Slices
-
-    /// Adds one slice of a partitioned tensor.
-    ///
-    /// A slice that covers the whole tensor is stored as a plain entry. Otherwise the
-    /// container entry `name` (dtype, full shape, list of slices) gains the slice and
-    /// the values go under the slice's OrderedCode key.
-    ///
-    /// - Parameters:
-    ///   - name: The full tensor's name.
-    ///   - dtype: The element type (not string: use the `strings:` form).
-    ///   - fullShape: The full tensor's shape.
-    ///   - slice: Which part these values are.
-    ///   - produce: Writes the slice's bytes (`elementCount(slice) × elementSize`).
-    /// - Throws: ``MetaGraphKitError`` `invalidArgument` for a slice outside the
-    ///   shape, a repeated slice, or a dtype/shape that differs from earlier slices.
-    ///
-    /// TensorFlow's name for this is `BundleWriter::AddSlice`.
-    public func addSliceStreaming(name: String, dtype: DType, fullShape: [Int], slice: TensorSlice,
-                                  _ produce: (inout PayloadStream) throws -> Void) throws {
-        guard let sliceShape = try sliceKey(name: name, dtype: dtype, fullShape: fullShape, slice: slice) else {
-            return try addStreaming(name: name, dtype: dtype, shape: fullShape, produce)
-        }
-        let key = OrderedCode.tensorNameSliceKey(name: name, slice: slice)
-        guard entries[key] == nil else { throw duplicate("slice \(slice) of \(name)") }
-        let entry = try writeFixed(key: "\(name) slice \(slice)", dtype: dtype, shape: sliceShape, produce)
-        appendToContainer(name: name, dtype: dtype, fullShape: fullShape, slice: slice)
-        set(key, entry)
-    }
-
-    /// Adds one slice given as bytes; see ``addSliceStreaming(name:dtype:fullShape:slice:_:)``.
-    public func addSlice(name: String, dtype: DType, fullShape: [Int], slice: TensorSlice,
-                         bytes: UnsafeRawBufferPointer) throws {
-        try addSliceStreaming(name: name, dtype: dtype, fullShape: fullShape, slice: slice) { try $0.write(bytes) }
-    }
-
-    /// Adds one slice of a partitioned string tensor.
-    public func addSlice(name: String, fullShape: [Int], slice: TensorSlice, strings: [[UInt8]]) throws {
-        guard let sliceShape = try sliceKey(name: name, dtype: .string, fullShape: fullShape, slice: slice) else {
-            return try add(name: name, shape: fullShape, strings: strings)
-        }
-        let key = OrderedCode.tensorNameSliceKey(name: name, slice: slice)
-        guard entries[key] == nil else { throw duplicate("slice \(slice) of \(name)") }
-        let entry = try writeStrings(key: "\(name) slice \(slice)", shape: sliceShape, strings: strings)
-        appendToContainer(name: name, dtype: .string, fullShape: fullShape, slice: slice)
-        set(key, entry)
-    }
-
-    /// Checks a slice against the tensor and earlier slices; nil when it covers the
-    /// whole tensor, else its shape.
-    private func sliceKey(name: String, dtype: DType, fullShape: [Int], slice: TensorSlice) throws -> [Int]? {
-        guard !done else { throw MetaGraphKitError(.invalidArgument, "\(prefix): add after finish") }
-        let sliceShape: [Int]
-        do {
-            sliceShape = try slice.shape(in: fullShape, file: prefix, key: name)
-        } catch let e as MetaGraphKitError {
-            throw MetaGraphKitError(.invalidArgument, e.message)
-        }
-        if sliceShape == fullShape { return nil }
-        let nameKey = Array(name.utf8)
-        guard !nameKey.isEmpty else { throw MetaGraphKitError(.invalidArgument, "\(prefix): empty tensor name") }
-        if let c = entries[nameKey] {
-            guard !c.slices.isEmpty else { throw duplicate(name) }
-            guard c.dtype == dtype, c.shape == fullShape else {
-                throw MetaGraphKitError(.invalidArgument,
-                    "\(prefix): slice \(slice) of \(name) is \(dtype) \(fullShape), earlier slices \(c.dtype) \(c.shape)")
-            }
-        }
-        return sliceShape
-    }
-
-    private func appendToContainer(name: String, dtype: DType, fullShape: [Int], slice: TensorSlice) {
-        let nameKey = Array(name.utf8)
-        var c = entries[nameKey] ?? BundleEntry(dtype: dtype, shape: fullShape)
-        c.slices.append(slice)
-        set(nameKey, c)
-    }
-
     // MARK: - Groups
 
     /// Runs `body`; if it throws, every entry it added is taken back, the data files
@@ -289,14 +211,14 @@ public final class BundleWriter {
         }
     }
 
-    private func set(_ key: [UInt8], _ entry: BundleEntry) {
+    func set(_ key: [UInt8], _ entry: BundleEntry) {
         if undo != nil { undo!.append((key, entries[key])) }
         entries[key] = entry
     }
 
     // MARK: - Payloads
 
-    private func plainKey(_ name: String) throws -> [UInt8] {
+    func plainKey(_ name: String) throws -> [UInt8] {
         guard !done else { throw MetaGraphKitError(.invalidArgument, "\(prefix): add after finish") }
         let key = Array(name.utf8)
         guard !key.isEmpty else { throw MetaGraphKitError(.invalidArgument, "\(prefix): empty tensor name") }
@@ -304,11 +226,11 @@ public final class BundleWriter {
         return key
     }
 
-    private func duplicate(_ what: String) -> MetaGraphKitError {
+    func duplicate(_ what: String) -> MetaGraphKitError {
         MetaGraphKitError(.invalidArgument, "\(prefix): \(what) is added twice")
     }
 
-    private func pickShard(_ size: Int) -> Int {
+    func pickShard(_ size: Int) -> Int {
         defer { added += 1 }
         guard data.count > 1 else { return 0 }
         switch options.policy {
@@ -320,7 +242,7 @@ public final class BundleWriter {
         }
     }
 
-    private func writeFixed(key: String, dtype: DType, shape: [Int],
+    func writeFixed(key: String, dtype: DType, shape: [Int],
                             _ produce: (inout PayloadStream) throws -> Void) throws -> BundleEntry {
         guard let size = dtype.elementSize else {
             throw MetaGraphKitError(.invalidArgument,
@@ -347,7 +269,7 @@ public final class BundleWriter {
         return e
     }
 
-    private func writeStrings(key: String, shape: [Int], strings: [[UInt8]]) throws -> BundleEntry {
+    func writeStrings(key: String, shape: [Int], strings: [[UInt8]]) throws -> BundleEntry {
         let count: Int
         do { count = try Tensor.elementCount(shape, file: prefix, key: key) } catch let e as MetaGraphKitError {
             throw MetaGraphKitError(.invalidArgument, e.message)
@@ -449,69 +371,5 @@ public final class BundleWriter {
         temporaries.removeAll()
         data.removeAll()
         done = true
-    }
-}
-
-/// The open payload of one tensor: bytes go straight to the data file and into a
-/// running CRC32C.
-public struct PayloadStream {
-    fileprivate let file: OutputFile
-    fileprivate let start: Int
-    /// The CRC32C of the bytes written so far (unmasked).
-    public private(set) var crc: UInt32 = 0
-    /// Bytes written so far.
-    public private(set) var count = 0
-
-    fileprivate init(file: OutputFile) {
-        self.file = file
-        start = file.offset
-    }
-
-    /// Appends bytes to the payload.
-    ///
-    /// - Parameter bytes: The next chunk.
-    /// - Throws: ``MetaGraphKitError`` `io`.
-    public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
-        // Checksum and write 1 MiB at a time: the write then copies from the cache
-        // the checksum just filled, so large payloads are read from memory once.
-        var start = 0
-        while start < bytes.count {
-            let end = min(start + Self.chunk, bytes.count)
-            let piece = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-            crc = CRC32C.extend(crc, piece)
-            try file.write(piece)
-            start = end
-        }
-        count += bytes.count
-    }
-
-    /// Appends `count` bytes of the open file `source` starting at `offset`, read
-    /// with `pread` (cheaper than copying out of a memory map for large payloads).
-    ///
-    /// - Parameters:
-    ///   - source: A file descriptor open for reading.
-    ///   - offset: Where the bytes start in that file.
-    ///   - count: How many bytes.
-    /// - Throws: ``MetaGraphKitError`` `io`.
-    public mutating func copy(from source: Int32, offset: Int, count: Int) throws {
-        var crc = self.crc
-        try file.copy(from: source, offset: offset, count: count) { crc = CRC32C.extend(crc, $0) }
-        self.crc = crc
-        self.count += count
-    }
-
-    private static let chunk = 1 << 20
-
-    /// Appends bytes to the payload.
-    public mutating func write(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try write($0) }
-    }
-}
-
-extension BundleEntry {
-    /// An entry to be written.
-    init(dtype: DType, shape: [Int]) {
-        self.dtype = dtype
-        self.shape = shape
     }
 }

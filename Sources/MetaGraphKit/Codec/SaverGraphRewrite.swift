@@ -78,6 +78,15 @@ enum SaverGraphRewrite {
             guard saveNodes.count == 1, let node = saveNodes.first else {
                 return .kept("expected one SaveSlices node under \(scope)/, found \(saveNodes.count)")
             }
+            // Graphs from before TF 1.0 restore with RestoreSlice/Restore, which read V1
+            // only; such a saver cannot restore a V2 checkpoint whatever its save op.
+            for i in 0..<graph.pointee.n_node {
+                guard let n = graph.pointee.node[i] else { continue }
+                let op = String(cString: n.pointee.op)
+                if op == "RestoreSlice" || op == "Restore", String(cString: n.pointee.name).hasPrefix(scope + "/") {
+                    return .kept("it restores with \(op), which reads V1 checkpoints only, so it cannot restore the migrated V2 checkpoint; re-create the saver in TensorFlow")
+                }
+            }
             // The node: op and type-list attr name.
             replace(&node.pointee.op, with: "SaveV2")
             for j in 0..<node.pointee.n_attr {

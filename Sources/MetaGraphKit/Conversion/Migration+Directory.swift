@@ -166,6 +166,7 @@ extension Migration {
         case .alreadyV2: ("already-v2", "the saver already writes V2")
         case .noSaver: ("no-saver", "no saver in the graph")
         case .keptSharded: ("kept-sharded", "sharded V1 saver kept unchanged: it restores the V2 checkpoint but saves V1")
+        case .kept(let why) where why.contains("reads V1 checkpoints only"): ("kept", "saver kept unchanged: \(why)")
         case .kept(let why): ("kept", "saver kept unchanged (\(why)): it restores the V2 checkpoint but saves V1")
         }
         if case .rewritten = outcome {
