@@ -14,8 +14,9 @@
 public enum CheckpointRemap {
     /// What ``rename(source:destination:rules:overwrite:dryRun:)`` did or would do.
     public struct RenameResult: Sendable {
-        /// The source and destination as given.
+        /// The source as given.
         public let source: String
+        /// The destination prefix.
         public let destination: String
         /// `V1` or `V2`.
         public let sourceFormat: String
@@ -53,8 +54,9 @@ public enum CheckpointRemap {
             public let names: [String]
         }
 
-        /// The source and destination as given.
+        /// The source as given.
         public let source: String
+        /// The destination prefix.
         public let destination: String
         /// Every written key and its new name, in object graph order, then the keys
         /// kept as they are.

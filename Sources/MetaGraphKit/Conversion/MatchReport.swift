@@ -33,24 +33,27 @@ public struct MatchReport: Sendable {
     public struct Pair: Sendable, Equatable {
         /// The source key.
         public let source: String
-        /// The source key after the rules.
+        /// The source key after the rules (the name it was matched by).
         public let name: String
         /// The target tensor.
         public let target: RemapTargetTensor
         /// How the two were paired: `full_name`, `tf1_unique_name` or `slot_convention`.
         public let via: String
-        /// The source's dtype and shape.
+        /// The source's dtype.
         public let dtype: DType
+        /// The source's shape.
         public let shape: [Int]
     }
 
     /// A checkpoint key nothing uses.
     public struct Unused: Sendable, Equatable {
-        /// The key, and the key after the rules.
+        /// The key.
         public let source: String
+        /// The key after the rules.
         public let name: String
-        /// Its dtype and shape.
+        /// Its dtype.
         public let dtype: DType
+        /// Its shape.
         public let shape: [Int]
         /// The most likely target tensor, if any is left with the same dtype and shape.
         public let suggestion: RemapTargetTensor?
@@ -70,8 +73,9 @@ public struct MatchReport: Sendable {
 
     /// The source as given.
     public let source: String
-    /// The target as given, and its kind.
+    /// The target as given.
     public let target: String
+    /// What the target is.
     public let targetKind: RemapTarget.Kind
     /// Pairs whose dtype and shape agree, in target order.
     public let matched: [Pair]
