@@ -100,6 +100,8 @@ public struct MatchReport: Sendable {
     ///
     /// - Parameters:
     ///   - reader: The source checkpoint.
+    ///   - sourcePath: The source as the user named it, for the report and messages
+    ///     (default: the reader's resolved prefix).
     ///   - target: What to match it against.
     ///   - rules: Renaming applied to the source keys first.
     /// - Returns: The report.

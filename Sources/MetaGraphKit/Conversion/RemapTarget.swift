@@ -24,7 +24,7 @@ public struct RemapTargetTensor: Sendable, Equatable {
 }
 
 /// The tensors a conversion or match aims at.
-public struct RemapTarget: @unchecked Sendable {
+public struct RemapTarget {
     /// Where the target came from.
     public enum Kind: String, Sendable {
         /// An object-based checkpoint.
