@@ -172,6 +172,23 @@ public final class BundleWriter {
         set(key, e)
     }
 
+    /// Adds a payload of `count` bytes at `offset` in the open file `source`, copied
+    /// verbatim by the kernel, with its already-known masked CRC (the caller checks
+    /// the bytes against it).
+    func addRaw(name: String, dtype: DType, shape: [Int], source: Int32, offset: Int, count: Int, maskedCRC: UInt32) throws {
+        let key = try plainKey(name)
+        let shard = pickShard(count)
+        let file = data[shard]
+        let start = file.offset
+        try file.copyInKernel(from: source, offset: offset, count: count)
+        var e = BundleEntry(dtype: dtype, shape: shape)
+        e.shardID = shard
+        e.offset = Int64(start)
+        e.size = Int64(count)
+        e.crc32c = maskedCRC
+        set(key, e)
+    }
+
     // MARK: - Groups
 
     /// Runs `body`; if it throws, every entry it added is taken back, the data files

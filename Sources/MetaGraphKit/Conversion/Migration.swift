@@ -338,7 +338,7 @@ final class Copier {
     }
 
     /// Copies one stored payload, re-checking its CRC on the way.
-    private func copyV2Plain(_ reader: BundleReader, _ entry: BundleEntry, name: String, slice: TensorSlice?, fullShape: [Int]) throws {
+    func copyV2Plain(_ reader: BundleReader, _ entry: BundleEntry, name: String, slice: TensorSlice?, fullShape: [Int]) throws {
         let label = slice.map { "\(name) slice \($0)" } ?? name
         switch entry.dtype {
         case .string:

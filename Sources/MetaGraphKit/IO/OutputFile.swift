@@ -115,6 +115,35 @@ final class OutputFile: ByteSink {
         offset += count
     }
 
+    /// Appends `count` bytes of another file at `sourceOffset`, copied by the kernel
+    /// (`sendfile`: page cache to page cache, no pass through user memory); falls
+    /// back to ``copy(from:offset:count:_:)`` where the call is not supported. The
+    /// caller checksums the bytes itself.
+    func copyInKernel(from source: Int32, offset sourceOffset: Int, count: Int) throws {
+        try flush()
+        guard fd >= 0 else { throw MetaGraphKitError(.io, "\(path): write after close") }
+        #if os(Linux)
+        var at = off_t(sourceOffset)
+        var left = count
+        while left > 0 {
+            let n = sendfile(fd, source, &at, min(left, 1 << 30))
+            if n < 0 {
+                let e = errno
+                if e == EINTR { continue }
+                if left == count, [EXDEV, ENOSYS, EINVAL, EOPNOTSUPP].contains(e) { break }
+                throw MetaGraphKitError(.io, "\(path): copy failed: \(String(cString: strerror(e)))")
+            }
+            guard n > 0 else { throw MetaGraphKitError(.io, "\(path): cannot read the source of a copy: end of file") }
+            left -= n
+        }
+        if left == 0 {
+            offset += count
+            return
+        }
+        #endif
+        try copy(from: source, offset: sourceOffset, count: count) { _ in }
+    }
+
     /// Drops everything written after `mark` (an earlier ``offset``): the buffer is
     /// cut back, or the file truncated and the write position moved back.
     func rewind(to mark: Int) throws {

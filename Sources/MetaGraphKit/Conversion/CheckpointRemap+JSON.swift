@@ -1,0 +1,103 @@
+// The `--json` shapes and text summaries of `tfmeta ckpt rename`, `to-object` and `to-names`.
+
+private func writtenFields(_ w: BundleWriter.Result?) -> [(String, JSONValue)] {
+    [("bytes", .int(Int64(w?.dataBytes ?? 0))), ("files", .array((w?.files ?? []).map { .string($0) }))]
+}
+
+private func pairs(_ p: [(from: String, to: String)]) -> JSONValue {
+    .array(p.map { .object([("from", .string($0.from)), ("to", .string($0.to))]) })
+}
+
+extension CheckpointRemap.RenameResult {
+    /// `{"source", "destination", "source_format", "dry_run", "tensors", "renamed":
+    /// [{"from", "to"}] (changed names only), "unchanged", "dropped": [...],
+    /// "warnings": [...], "bytes", "files": [...]}`.
+    public var json: JSONValue {
+        let changed = renamed.filter { $0.from != $0.to }
+        return .object([
+            ("source", .string(source)), ("destination", .string(destination)),
+            ("source_format", .string(sourceFormat)), ("dry_run", .bool(written == nil)),
+            ("tensors", .int(Int64(renamed.count))), ("renamed", pairs(changed)),
+            ("unchanged", .int(Int64(renamed.count - changed.count))),
+            ("dropped", .array(dropped.map { .string($0) })),
+            ("warnings", .array(warnings.map { .string($0) })),
+        ] + writtenFields(written))
+    }
+
+    /// One line per renamed or dropped key, then a summary line.
+    public var text: String {
+        var lines = renamed.filter { $0.from != $0.to }.map { "  \($0.from) -> \($0.to)" }
+        lines += dropped.map { "  \($0) (dropped)" }
+        let changed = renamed.filter { $0.from != $0.to }.count
+        let verb = written == nil ? "would write" : "wrote"
+        lines.append("\(source) (\(sourceFormat)) -> \(destination): \(verb) \(renamed.count) tensors, \(changed) renamed, \(dropped.count) dropped"
+                     + (written.map { ", \($0.dataBytes) bytes" } ?? ""))
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension CheckpointRemap.ToObjectResult {
+    /// `{"source", "template", "destination", "dry_run", "tensors", "filled": [...],
+    /// "bytes", "files": [...], "match": <the ckpt match report>}`. `tensors` counts
+    /// the object graph entry too (what is or would be written).
+    public var json: JSONValue {
+        .object([
+            ("source", .string(report.source)), ("template", .string(report.target)),
+            ("destination", .string(destination)), ("dry_run", .bool(written == nil)),
+            ("tensors", .int(Int64(1 + report.matched.count + filled.count))),
+            ("filled", .array(filled.map { .string($0) })),
+        ] + writtenFields(written) + [("match", report.jsonValue)])
+    }
+
+    /// The match report's text and a summary line.
+    public var text: String {
+        var line = "\(report.source) -> \(destination): "
+        if let w = written {
+            line += "wrote \(report.matched.count) matched tensors"
+            if !filled.isEmpty { line += ", \(filled.count) from the template" }
+            line += " and the template's object graph, \(w.dataBytes) bytes"
+        } else {
+            line += "nothing written (dry run)"
+        }
+        return report.text + "\n" + line
+    }
+}
+
+extension CheckpointRemap.ToNamesResult {
+    /// `{"source", "destination", "dry_run", "tensors", "renamed": [{"from", "to"}]
+    /// (every written key), "duplicates": [{"full_name", "keys": [...], "names":
+    /// [...]}], "empty_full_name": [...], "not_in_object_graph": [...],
+    /// "object_graph": "kept" | "dropped", "bytes", "files": [...]}`.
+    public var json: JSONValue {
+        .object([
+            ("source", .string(source)), ("destination", .string(destination)), ("dry_run", .bool(written == nil)),
+            ("tensors", .int(Int64(renamed.count))), ("renamed", pairs(renamed)),
+            ("duplicates", .array(duplicates.map { d in
+                .object([("full_name", .string(d.fullName)), ("keys", .array(d.keys.map { .string($0) })),
+                         ("names", .array(d.names.map { .string($0) }))])
+            })),
+            ("empty_full_name", .array(emptyFullName.map { .string($0) })),
+            ("not_in_object_graph", .array(notInObjectGraph.map { .string($0) })),
+            ("object_graph", .string(keptObjectGraph ? "kept" : "dropped")),
+        ] + writtenFields(written))
+    }
+
+    /// Warnings for shared full names (for stderr).
+    public var warnings: [String] {
+        duplicates.map { d in
+            "warning: \(d.keys.count) attributes share the full name \(d.fullName); written in object graph order as "
+                + zip(d.keys, d.names).map { "\($1) (\($0))" }.joined(separator: ", ")
+        }
+    }
+
+    /// One line per key, notes, and a summary line.
+    public var text: String {
+        var lines = renamed.map { "  \($0.from) -> \($0.to)" }
+        for k in emptyFullName { lines.append("  note: \(k) has no full name; kept under its key") }
+        for k in notInObjectGraph { lines.append("  note: \(k) is not named by the object graph; kept under its key") }
+        let verb = written == nil ? "would write" : "wrote"
+        lines.append("\(source) -> \(destination): \(verb) \(renamed.count) tensors under TF1 names, object graph \(keptObjectGraph ? "kept" : "dropped")"
+                     + (written.map { ", \($0.dataBytes) bytes" } ?? ""))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,186 @@
+import ArgumentParser
+import MetaGraphKit
+
+/// `--rule`, `--map`, `--drop`: how source keys are renamed.
+struct KeyRuleOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Rename keys: REGEX=>REPLACEMENT ($1 for a group); repeatable, applied in order, every match replaced.",
+        valueName: "rule"))
+    var rule: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp(
+        "A JSON object of exact old → new names; a key it lists is not passed through the rules.",
+        valueName: "file.json"))
+    var map: String?
+
+    @Option(name: .long, help: ArgumentHelp("Leave out keys this regular expression matches (repeatable).", valueName: "regex"))
+    var drop: [String] = []
+
+    /// The compiled rules; a bad rule or map file is a MetaGraphKitError (exit 1).
+    func keyRules() throws -> KeyRules { try KeyRules(rules: rule, drops: drop, mapFile: map) }
+}
+
+extension CkptCommand {
+    /// `tfmeta ckpt rename SRC DST --rule 'REGEX=>REPLACEMENT'... [--map FILE.json]
+    /// [--drop REGEX]... [--dry-run] [--overwrite] [--json]`.
+    ///
+    /// JSON: `{"source", "destination", "source_format", "dry_run", "tensors",
+    /// "renamed": [{"from", "to"}], "unchanged", "dropped", "warnings", "bytes", "files"}`.
+    struct Rename: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rename",
+            abstract: "Copy a checkpoint to a V2 checkpoint with its keys renamed.",
+            discussion: """
+                For each key: a --drop match leaves it out; else a --map entry gives its new name; else \
+                every --rule is applied in order. Two keys renamed onto one name is an error naming both. \
+                V2 payloads are copied as stored (checksums re-checked), partitioned tensors keep their \
+                slices. Nothing is written before every check passed.
+                """)
+
+        @Argument(help: "The source checkpoint (V1 or V2 prefix, pattern, or directory).")
+        var source: String
+        @Argument(help: "The V2 prefix to write.")
+        var destination: String
+        @OptionGroup var keys: KeyRuleOptions
+        @Flag(name: .long, help: "Print what would be renamed; write nothing.")
+        var dryRun = false
+        @Flag(name: .long, help: "Replace an existing destination.")
+        var overwrite = false
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let rules = try keys.keyRules()
+            TemporaryFiles.installInterruptHandler()
+            let result = try CheckpointRemap.rename(source: source, destination: destination, rules: rules,
+                                                    overwrite: overwrite, dryRun: dryRun)
+            for w in result.warnings { FileHandle.standardErrorWrite("warning: \(w)\n") }
+            print(output.json ? result.json.serialized(pretty: true) : result.text)
+        }
+    }
+
+    /// `tfmeta ckpt to-object SRC --template TEMPLATE DST [--rule …] [--fill-from-template]
+    /// [--strict] [--dry-run] [--json]`.
+    ///
+    /// JSON: `{"source", "template", "destination", "dry_run", "tensors", "filled",
+    /// "bytes", "files", "match": <ckpt match report>}`; with --dry-run the match
+    /// report alone.
+    struct ToObject: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "to-object",
+            abstract: "Write a name-based (TF1) checkpoint's values under an object-based template's keys.",
+            discussion: """
+                TEMPLATE is an object-based checkpoint (prefix or directory) or a SavedModel directory. \
+                Each template tensor takes the source key equal to its full_name (after --rule/--map/--drop), \
+                for optimizer slots the TF1 slot name (VAR/Adam, VAR/Adam_1, VAR/Momentum, …). dtype and \
+                shape must agree. DST holds the template's object graph and keys, so \
+                tf.train.Checkpoint(...).read(DST) restores the values. Template tensors without a source \
+                are left out, or copied from the template with --fill-from-template.
+                """)
+
+        @Argument(help: "The source checkpoint (V1 or V2).")
+        var source: String
+        @Option(name: .long, help: "An object-based checkpoint or SavedModel directory whose keys and object graph to use.")
+        var template: String
+        @Argument(help: "The V2 prefix to write.")
+        var destination: String
+        @OptionGroup var keys: KeyRuleOptions
+        @Flag(name: .long, help: "Copy template tensors the source lacks from the template.")
+        var fillFromTemplate = false
+        @Flag(name: .long, help: "Fail when any template tensor or source key is unmatched.")
+        var strict = false
+        @Flag(name: .long, help: "Print the match report; write nothing.")
+        var dryRun = false
+        @Flag(name: .long, help: "Replace an existing destination.")
+        var overwrite = false
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let rules = try keys.keyRules()
+            TemporaryFiles.installInterruptHandler()
+            let result = try CheckpointRemap.toObject(
+                source: source, template: template, destination: destination, rules: rules,
+                fillFromTemplate: fillFromTemplate, strict: strict, overwrite: overwrite, dryRun: dryRun)
+            if dryRun {
+                print(output.json ? result.report.jsonValue.serialized(pretty: true) : result.report.text)
+            } else {
+                print(output.json ? result.json.serialized(pretty: true) : result.text)
+            }
+        }
+    }
+
+    /// `tfmeta ckpt to-names SRC DST [--strict] [--keep-object-graph] [--dry-run] [--json]`.
+    ///
+    /// JSON: `{"source", "destination", "dry_run", "tensors", "renamed": [{"from", "to"}],
+    /// "duplicates": [{"full_name", "keys", "names"}], "empty_full_name",
+    /// "not_in_object_graph", "object_graph", "bytes", "files"}`.
+    struct ToNames: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "to-names",
+            abstract: "Write an object-based checkpoint's tensors under their TF1 variable names.",
+            discussion: """
+                Each attribute's key becomes its full_name, so a TF1 Saver over variables of those names \
+                restores DST. Several attributes with one full name are named as TF1 would in object graph \
+                order (Variable, Variable_1, …) with a warning, or fail with --strict. Attributes without a \
+                full name, and keys the object graph does not name, keep their key.
+                """)
+
+        @Argument(help: "The object-based source checkpoint.")
+        var source: String
+        @Argument(help: "The V2 prefix to write.")
+        var destination: String
+        @Flag(name: .long, help: "Fail when several attributes share a full name.")
+        var strict = false
+        @Flag(name: .long, help: "Also write the object graph entry.")
+        var keepObjectGraph = false
+        @Flag(name: .long, help: "Print what would be written; write nothing.")
+        var dryRun = false
+        @Flag(name: .long, help: "Replace an existing destination.")
+        var overwrite = false
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            TemporaryFiles.installInterruptHandler()
+            let result = try CheckpointRemap.toNames(source: source, destination: destination, strict: strict,
+                                                     keepObjectGraph: keepObjectGraph, overwrite: overwrite, dryRun: dryRun)
+            for w in result.warnings { FileHandle.standardErrorWrite(w + "\n") }
+            print(output.json ? result.json.serialized(pretty: true) : result.text)
+        }
+    }
+
+    /// `tfmeta ckpt match SRC (--template T | --meta GRAPH.meta) [--rule …] [--json]`.
+    ///
+    /// JSON: the match report documented on `MatchReport` (`source`, `target`,
+    /// `target_kind`, `counts`, `matched`, `mismatched`, `missing`, `unused`, `dropped`).
+    struct Match: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "match",
+            abstract: "Show how a checkpoint's keys match what a template or meta graph expects.",
+            discussion: """
+                Lists matched pairs, tensors the target expects that the checkpoint lacks, and checkpoint \
+                keys nothing uses, each with dtype and shape; for the unmatched, the most likely \
+                counterpart (same dtype and shape, nearest name). With --meta the target is the graph's \
+                variables (partitioned variables by their full name).
+                """)
+
+        @Argument(help: "The checkpoint (V1 or V2).")
+        var source: String
+        @Option(name: .long, help: "An object-based checkpoint or SavedModel directory.")
+        var template: String?
+        @Option(name: .long, help: "A .meta file whose variables are the target.")
+        var meta: String?
+        @OptionGroup var keys: KeyRuleOptions
+        @OptionGroup var output: JSONOption
+
+        func validate() throws {
+            if (template == nil) == (meta == nil) { throw ValidationError("Give exactly one of --template and --meta.") }
+        }
+
+        func run() throws {
+            let rules = try keys.keyRules()
+            let reader = try CheckpointReader(path: source)
+            let target = try template.map { try RemapTarget.template($0) } ?? RemapTarget.metaGraph(meta!)
+            let report = try MatchReport.match(reader, sourcePath: source, target: target, rules: rules)
+            print(output.json ? report.jsonValue.serialized(pretty: true) : report.text)
+        }
+    }
+}
