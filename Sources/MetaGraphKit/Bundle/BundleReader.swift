@@ -56,7 +56,7 @@ final class BundleReader {
 
     /// Lends the payload bytes of a plain entry after checking shard, bounds, size
     /// and (unless `checkCRC` is false) the CRC for its dtype.
-    func withPayload<R>(_ entry: BundleEntry, key: String, checkCRC: Bool = true,
+    func withPayload<R>(_ entry: BundleEntry, key: String, checkCRC: Bool = true, releasePages: Bool = true,
                         _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         guard entry.shardID >= 0, entry.shardID < header.numShards else {
             throw MetaGraphKitError(.corrupt,
@@ -83,7 +83,8 @@ final class BundleReader {
         }
         // A streaming pass (verify, export, show) touches each payload once: give its
         // pages back afterwards so memory stays flat whatever the checkpoint's size.
-        defer { if payload.count >= MappedFile.releaseThreshold { file.releaseResidentPages(payload) } }
+        // (`releasePages: false` when another thread is about to read it too.)
+        defer { if releasePages, payload.count >= MappedFile.releaseThreshold { file.releaseResidentPages(payload) } }
         return try body(payload)
     }
 

@@ -65,7 +65,10 @@ extension CheckpointReader {
 
     /// Checks payloads (bounds, sizes, CRCs) on all cores: tensors are independent,
     /// the data files are already mapped, and each result goes to its own slot.
-    static func checkPayloads(_ bundle: BundleReader, _ jobs: [(BundleEntry, String)]) -> [MetaGraphKitError] {
+    /// `releasePages: false` leaves the pages for a writer reading the same
+    /// payloads at the same time (export).
+    static func checkPayloads(_ bundle: BundleReader, _ jobs: [(BundleEntry, String)],
+                              releasePages: Bool = true) -> [MetaGraphKitError] {
         let results = UnsafeMutableBufferPointer<MetaGraphKitError?>.allocate(capacity: jobs.count)
         results.initialize(repeating: nil)
         defer {
@@ -79,7 +82,7 @@ extension CheckpointReader {
         DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
             let (entry, name) = jobs[i]
             do {
-                try reader.withPayload(entry, key: name) { payload in
+                try reader.withPayload(entry, key: name, releasePages: releasePages) { payload in
                     let path = reader.dataFileName(entry.shardID)
                     if entry.dtype == .string {
                         _ = try reader.strings(entry, key: name, payload: payload, path: path, collect: false)

@@ -2,6 +2,9 @@
 // (https://github.com/huggingface/safetensors, header JSON + raw little-endian data)
 // and NumPy .npz (an uncompressed zip of .npy v1.0 files, numpy/lib/format.py).
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A file format ``CheckpointReader/export(to:format:)`` writes.
 public enum CheckpointExportFormat: String, Sendable {
@@ -135,7 +138,24 @@ extension CheckpointReader {
         var length = UInt64(text.count).littleEndian
         try withUnsafeBytes(of: &length) { try out.write($0) }
         try out.write(text)
-        for e in chosen { try withTensorBytes(e.key, checkCRC: false) { try out.write($0) } }
+        var sources = SourceFiles()
+        for e in chosen { try writeTensorBytes(e, to: out, sources: &sources) }
+    }
+
+    /// Appends a tensor's bytes. A large stored V2 payload is copied by the kernel
+    /// (`sendfile`, page cache to page cache) while the checking thread reads the
+    /// mapping; everything else (slices, V1 values) goes through memory.
+    private func writeTensorBytes(_ e: TensorEntry, to out: AtomicOutputFile, sources: inout SourceFiles) throws {
+        if let bundle, let key = keyBytes(e.key), let entry = bundle.entries[key], entry.slices.isEmpty,
+           entry.size >= Int64(MappedFile.releaseThreshold) {
+            // withPayload checks shard, bounds and size against the shape; it reads nothing.
+            try bundle.withPayload(entry, key: e.key, checkCRC: false, releasePages: false) { payload in
+                let fd = try sources.descriptor(bundle.shard(entry.shardID))
+                try out.copyInKernel(from: fd, offset: Int(entry.offset), count: payload.count)
+            }
+            return
+        }
+        try withTensorBytes(e.key, checkCRC: false) { try out.write($0) }
     }
 
     // MARK: - npz
@@ -192,4 +212,21 @@ extension CheckpointReader {
     private static func le(_ out: inout [UInt8], _ value: UInt64, _ width: Int) {
         for i in 0..<width { out.append(UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))) }
     }
+}
+
+/// Read descriptors of the data files an export copies from, closed at the end.
+private struct SourceFiles: ~Copyable {
+    private var open: [String: Int32] = [:]
+
+    mutating func descriptor(_ file: MappedFile) throws -> Int32 {
+        if let fd = open[file.path] { return fd }
+        let fd = Glibc.open(file.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw MetaGraphKitError(.io, "\(file.path): cannot open: \(String(cString: strerror(errno)))")
+        }
+        open[file.path] = fd
+        return fd
+    }
+
+    deinit { for fd in open.values { close(fd) } }
 }

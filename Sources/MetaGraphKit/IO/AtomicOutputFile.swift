@@ -53,6 +53,12 @@ final class AtomicOutputFile {
     /// Appends bytes.
     func write(_ bytes: [UInt8]) throws { try file.write(bytes) }
 
+    /// Appends `count` bytes of the open file `source` at `offset`, copied by the
+    /// kernel (see ``OutputFile/copyInKernel(from:offset:count:)``).
+    func copyInKernel(from source: Int32, offset: Int, count: Int) throws {
+        try file.copyInKernel(from: source, offset: offset, count: count)
+    }
+
     /// Flushes, optionally syncs, closes, and renames the file over ``path``.
     ///
     /// - Parameter sync: `fsync` the file first, and the directory after the rename.

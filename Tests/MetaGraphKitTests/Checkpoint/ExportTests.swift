@@ -65,6 +65,36 @@ struct ExportTests {
         }
     }
 
+    /// Payloads of 1 MiB and more are copied by the kernel while another thread
+    /// checks their CRC: the bytes must still be exact, and a bad CRC must still
+    /// stop the export with nothing left behind.
+    @Test func largePayloadsAreCopiedExactlyAndStillChecked() throws {
+        try withTemporaryDirectory { dir in
+            let big = (0..<(1 << 19)).map { Float($0) * 0.5 }   // 2 MiB
+            let w = try BundleWriter(prefix: dir + "/big")
+            try big.withUnsafeBytes { try w.add(name: "big", dtype: .float32, shape: [1 << 19], bytes: $0) }
+            try [Float(7)].withUnsafeBytes { try w.add(name: "small", dtype: .float32, shape: [1], bytes: $0) }
+            _ = try w.finish()
+            let report = try CheckpointReader(path: dir + "/big").export(to: dir + "/out.safetensors")
+            #expect(report.written == ["big", "small"])
+            let bytes = try FileIO.read(dir + "/out.safetensors")
+            let length = Int(bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+            let body = Array(bytes[(8 + length)...])
+            #expect(sameBytes(body, big.withUnsafeBytes { Array($0) } + TestTable.floats([7])))
+
+            // One flipped bit in the middle of the large payload.
+            let data = dir + "/big.data-00000-of-00001"
+            var raw = try FileIO.read(data)
+            raw[1 << 20] ^= 0x10
+            try FileIO.writeAtomically(raw, to: data)
+            #expect(throws: MetaGraphKitError(.badChecksum, "")) {
+                _ = try CheckpointReader(path: dir + "/big").export(to: dir + "/bad.safetensors")
+            }
+            #expect(!FileManager.default.fileExists(atPath: dir + "/bad.safetensors"))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains("bad") }.isEmpty)
+        }
+    }
+
     @Test func jsonValues() throws {
         let t = Tensor(dtype: .float32, shape: [2, 2], storage: .bytes(TestTable.floats([1.5, .nan, .infinity, -0.25])))
         #expect(t.jsonValues().serialized() == "[[1.5,\"NaN\"],[\"Infinity\",-0.25]]")
