@@ -14,20 +14,27 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 ROOT = Path(os.environ.get("MGK_ROOT", Path(__file__).resolve().parents[2]))
 FIXTURES = ROOT / "Fixtures"
-TFMETA = os.environ.get("TFMETA", str(ROOT / ".build" / "debug" / "tfmeta"))
+TFMETA = os.path.abspath(os.environ.get("TFMETA", str(ROOT / ".build" / "debug" / "tfmeta")))
 
 import tensorflow as tf  # noqa: E402  (an ImportError here fails the whole suite)
 
 
+def tfmeta(*args, check=True):
+    """Runs the built tfmeta; returns the CompletedProcess (stdout and stderr
+    separate). With check, a non-zero exit fails the test with tfmeta's stderr."""
+    assert Path(TFMETA).exists(), f"tfmeta is not built at {TFMETA} (swift build, or set TFMETA)"
+    p = subprocess.run([TFMETA, *map(str, args)], capture_output=True, text=True)
+    if check:
+        assert p.returncode == 0, f"tfmeta {' '.join(map(str, args))} failed ({p.returncode}):\n{p.stderr}"
+    return p
+
+
 @pytest.fixture(scope="session")
 def tfm():
-    """Runs tfmeta; returns (exit status, stdout, stderr)."""
-    assert Path(TFMETA).exists(), f"tfmeta is not built at {TFMETA}"
+    """tfmeta as a fixture; returns (exit status, stdout, stderr)."""
 
     def run(*args, check=True):
-        p = subprocess.run([TFMETA, *map(str, args)], capture_output=True, text=True)
-        if check:
-            assert p.returncode == 0, f"tfmeta {' '.join(map(str, args))} failed ({p.returncode}):\n{p.stderr}"
+        p = tfmeta(*args, check=check)
         return p.returncode, p.stdout, p.stderr
 
     return run

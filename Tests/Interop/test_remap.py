@@ -19,33 +19,18 @@ model is made by TensorFlow in the test's temporary directory:
 """
 import json
 import os
-import subprocess
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-try:
-    import tensorflow as tf  # noqa: E402
-    import keras  # noqa: E402
-except Exception as error:  # pragma: no cover - the point is to fail loudly
-    raise ImportError(
-        "TensorFlow cannot be imported; run this file with "
-        "~/.cache/metagraphkit/venv-tf/bin/python (Scripts/tf-venv.sh): %r" % (error,)
-    )
+from conftest import tfmeta  # noqa: E402
+import tensorflow as tf  # noqa: E402  (conftest fails the suite if it cannot import)
+import keras  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-TFMETA = os.path.abspath(os.environ.get("TFMETA", str(ROOT / ".build" / "debug" / "tfmeta")))
 tf1 = tf.compat.v1
 
-
-def tfmeta(*args, check=True):
-    p = subprocess.run([TFMETA, *map(str, args)], capture_output=True, text=True)
-    if check:
-        assert p.returncode == 0, f"tfmeta {' '.join(map(str, args))} failed ({p.returncode}):\n{p.stderr}"
-    return p
 
 
 def keras_model():

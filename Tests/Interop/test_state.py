@@ -10,27 +10,19 @@ importable: a missing TensorFlow is a failure, not a skip.
 import json
 import os
 import shutil
-import subprocess
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import pytest  # noqa: E402
 
-try:
-    import tensorflow as tf  # noqa: E402
-except Exception as error:  # pragma: no cover - the point is to fail loudly
-    raise ImportError(
-        "TensorFlow cannot be imported; run this file with "
-        "~/.cache/metagraphkit/venv-tf/bin/python (Scripts/tf-venv.sh): %r" % (error,)
-    )
+from conftest import tfmeta as run_tfmeta  # noqa: E402
+import tensorflow as tf  # noqa: E402  (conftest fails the suite if it cannot import)
 
-TFMETA = os.path.abspath(os.environ.get("TFMETA", ".build/debug/tfmeta"))
 
 
 def tfmeta(*args):
     """Runs the built tfmeta; returns (exit code, stdout, stderr)."""
-    assert os.path.exists(TFMETA), "build tfmeta first (swift build) or set TFMETA: %s" % TFMETA
-    done = subprocess.run([TFMETA, *args], capture_output=True, text=True)
+    done = run_tfmeta(*args, check=False)
     return done.returncode, done.stdout, done.stderr
 
 
