@@ -14,7 +14,6 @@ import glob
 import json
 import os
 import subprocess
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
