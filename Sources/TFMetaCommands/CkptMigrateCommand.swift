@@ -59,12 +59,7 @@ extension CkptCommand {
             options.mergeSlices = mergeSlices
             options.skipDamaged = skipDamaged
             options.overwrite = overwrite
-            if isatty(2) != 0 {
-                options.progress = { done, total, bytes in
-                    FileHandle.standardErrorWrite("\r\u{1b}[K\(done)/\(total) tensors, \(bytes >> 20) MiB")
-                    if done == total { FileHandle.standardErrorWrite("\r\u{1b}[K") }
-                }
-            }
+            options.progress = TerminalProgress.onStandardError()
             var isDirectory: ObjCBool = false
             if Foundation.FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue {
                 let summary = try Migration.migrateDirectory(source: source, destination: destination, options: options)

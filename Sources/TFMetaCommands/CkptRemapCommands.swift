@@ -52,7 +52,8 @@ extension CkptCommand {
             let rules = try keys.keyRules()
             TemporaryFiles.installInterruptHandler()
             let result = try CheckpointRemap.rename(source: source, destination: destination, rules: rules,
-                                                    overwrite: overwrite, dryRun: dryRun)
+                                                    overwrite: overwrite, dryRun: dryRun,
+                                                    progress: TerminalProgress.onStandardError())
             for w in result.warnings { FileHandle.standardErrorWrite("warning: \(w)\n") }
             print(output.json ? result.json.serialized(pretty: true) : result.text)
         }
@@ -99,7 +100,8 @@ extension CkptCommand {
             TemporaryFiles.installInterruptHandler()
             let result = try CheckpointRemap.toObject(
                 source: source, template: template, destination: destination, rules: rules,
-                fillFromTemplate: fillFromTemplate, strict: strict, overwrite: overwrite, dryRun: dryRun)
+                fillFromTemplate: fillFromTemplate, strict: strict, overwrite: overwrite, dryRun: dryRun,
+                progress: TerminalProgress.onStandardError())
             if dryRun {
                 print(output.json ? result.report.jsonValue.serialized(pretty: true) : result.report.text)
             } else {
@@ -141,7 +143,8 @@ extension CkptCommand {
         func run() throws {
             TemporaryFiles.installInterruptHandler()
             let result = try CheckpointRemap.toNames(source: source, destination: destination, strict: strict,
-                                                     keepObjectGraph: keepObjectGraph, overwrite: overwrite, dryRun: dryRun)
+                                                     keepObjectGraph: keepObjectGraph, overwrite: overwrite, dryRun: dryRun,
+                                                     progress: TerminalProgress.onStandardError())
             for w in result.warnings { FileHandle.standardErrorWrite(w + "\n") }
             print(output.json ? result.json.serialized(pretty: true) : result.text)
         }

@@ -1,7 +1,24 @@
 import ArgumentParser
+import MetaGraphKit
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `--json`, shared by every command that prints a report.
 struct JSONOption: ParsableArguments {
     @Flag(name: .long, help: "Print the report as JSON (shape documented in the README).")
     var json = false
+}
+
+/// Progress of long copies on stderr, only when stderr is a terminal.
+enum TerminalProgress {
+    /// A progress callback drawing `done/total tensors, N MiB` on one line of
+    /// stderr, or nil when stderr is not a terminal (logs stay clean).
+    static func onStandardError() -> Migration.Progress? {
+        guard isatty(2) != 0 else { return nil }
+        return { done, total, bytes in
+            FileHandle.standardErrorWrite("\r\u{1b}[K\(done)/\(total) tensors, \(bytes >> 20) MiB")
+            if done == total { FileHandle.standardErrorWrite("\r\u{1b}[K") }
+        }
+    }
 }

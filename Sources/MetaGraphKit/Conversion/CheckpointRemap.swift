@@ -88,7 +88,8 @@ public enum CheckpointRemap {
     /// - Throws: ``MetaGraphKitError``: `invalidArgument` for two keys renamed onto
     ///   one (both named), `exists`, `notFound`, damage codes of the source.
     public static func rename(source: String, destination: String, rules: KeyRules,
-                              overwrite: Bool = false, dryRun: Bool = false) throws -> RenameResult {
+                              overwrite: Bool = false, dryRun: Bool = false,
+                              progress: Migration.Progress? = nil) throws -> RenameResult {
         let reader = try CheckpointReader(path: source)
         // The object graph entry is not a variable: rules never rename it (a --drop may remove it).
         let graphKey = ObjectGraph.checkpointKey
@@ -108,7 +109,8 @@ public enum CheckpointRemap {
         }
         var written: BundleWriter.Result?
         if !dryRun {
-            let out = try RemapOutput(destination: destination, overwrite: overwrite, sources: [reader])
+            let out = try RemapOutput(destination: destination, overwrite: overwrite, sources: [reader],
+                                      expected: plan.kept.count, progress: progress)
             for (from, to) in plan.kept { try out.copy(reader, key: from, as: to) }
             written = try out.finish()
         }
@@ -138,7 +140,8 @@ public enum CheckpointRemap {
     ///   tensors with `strict`; `exists`, `notFound`, damage codes.
     public static func toObject(source: String, template: String, destination: String, rules: KeyRules = KeyRules(),
                                 fillFromTemplate: Bool = false, strict: Bool = false,
-                                overwrite: Bool = false, dryRun: Bool = false) throws -> ToObjectResult {
+                                overwrite: Bool = false, dryRun: Bool = false,
+                                progress: Migration.Progress? = nil) throws -> ToObjectResult {
         let reader = try CheckpointReader(path: source)
         let target = try RemapTarget.template(template)
         let report = try MatchReport.match(reader, sourcePath: source, target: target, rules: rules)
@@ -152,7 +155,8 @@ public enum CheckpointRemap {
         guard !dryRun, let templateReader = target.reader else {
             return ToObjectResult(report: report, destination: destination, filled: filled, written: nil)
         }
-        let out = try RemapOutput(destination: destination, overwrite: overwrite, sources: [reader, templateReader])
+        let out = try RemapOutput(destination: destination, overwrite: overwrite, sources: [reader, templateReader],
+                                  expected: 1 + report.matched.count + filled.count, progress: progress)
         try out.copy(templateReader, key: ObjectGraph.checkpointKey, as: ObjectGraph.checkpointKey)
         for p in report.matched { try out.copy(reader, key: p.source, as: p.target.key) }
         for key in filled { try out.copy(templateReader, key: key, as: key) }
@@ -181,7 +185,7 @@ public enum CheckpointRemap {
     ///   `strict` violation, or a new name that collides with a kept key.
     public static func toNames(source: String, destination: String, strict: Bool = false,
                                keepObjectGraph: Bool = false, overwrite: Bool = false,
-                               dryRun: Bool = false) throws -> ToNamesResult {
+                               dryRun: Bool = false, progress: Migration.Progress? = nil) throws -> ToNamesResult {
         let reader = try CheckpointReader(path: source)
         guard let graph = try reader.objectGraph() else {
             throw MetaGraphKitError(.invalidArgument,
@@ -225,7 +229,8 @@ public enum CheckpointRemap {
         }
         var written: BundleWriter.Result?
         if !dryRun {
-            let out = try RemapOutput(destination: destination, overwrite: overwrite, sources: [reader])
+            let out = try RemapOutput(destination: destination, overwrite: overwrite, sources: [reader],
+                                      expected: renamed.count, progress: progress)
             for (from, to) in renamed { try out.copy(reader, key: from, as: to) }
             written = try out.finish()
         }

@@ -16,6 +16,10 @@ import Darwin
 /// tensor), whatever the checkpoint's size. The source is never modified; the
 /// destination appears only when everything succeeded.
 public enum Migration {
+    /// Called after each tensor of a long copy: tensors done, tensors in all, and
+    /// bytes written so far (the CLI draws it on stderr when that is a terminal).
+    public typealias Progress = @Sendable (_ done: Int, _ total: Int, _ bytes: Int) -> Void
+
     /// What to do while migrating.
     public struct Options: Sendable {
         /// Number of data files to write.
@@ -27,7 +31,7 @@ public enum Migration {
         /// Replace an existing destination.
         public var overwrite = false
         /// Called after each tensor with (tensors done, tensors in all, bytes written).
-        public var progress: (@Sendable (_ done: Int, _ total: Int, _ bytes: Int) -> Void)?
+        public var progress: Progress?
 
         /// One shard, slices kept, stop at the first damaged tensor, no overwrite.
         public init() {}

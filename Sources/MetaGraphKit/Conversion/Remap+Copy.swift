@@ -15,12 +15,17 @@ final class RemapOutput {
     private let copier: Copier
     private let existing: [String]
     private(set) var tensors = 0
+    private let expected: Int
+    private let progress: Migration.Progress?
 
     /// Checks the destination and opens the writer.
     ///
     /// - Throws: ``MetaGraphKitError`` `exists` (without `overwrite`), `notFound`
     ///   for a missing directory, `invalidArgument` when the destination is a source.
-    init(destination: String, overwrite: Bool, sources: [CheckpointReader]) throws {
+    init(destination: String, overwrite: Bool, sources: [CheckpointReader],
+         expected: Int = 0, progress: Migration.Progress? = nil) throws {
+        self.expected = expected
+        self.progress = progress
         existing = Migration.existingFiles(of: destination)
         if !existing.isEmpty, !overwrite {
             throw MetaGraphKitError(.exists,
@@ -50,7 +55,10 @@ final class RemapOutput {
     /// - Throws: ``MetaGraphKitError`` `badChecksum`/`corrupt`/`truncated` for a
     ///   damaged source (the destination is then abandoned by the caller), `unsupported`.
     func copy(_ reader: CheckpointReader, key: String, as name: String) throws {
-        defer { tensors += 1 }
+        defer {
+            tensors += 1
+            progress?(tensors, max(expected, tensors), writer.bytesWritten)
+        }
         if let bundle = reader.bundle {
             guard let keyBytes = reader.keyBytes(key), let entry = bundle.entries[keyBytes] else {
                 throw MetaGraphKitError(.notFound, "\(reader.prefix): no tensor named \(key)")
