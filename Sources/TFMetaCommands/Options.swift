@@ -16,9 +16,15 @@ enum TerminalProgress {
     /// stderr, or nil when stderr is not a terminal (logs stay clean).
     static func onStandardError() -> Migration.Progress? {
         guard isatty(2) != 0 else { return nil }
+        nonisolated(unsafe) var last = ContinuousClock.now - .seconds(1)   // called from one thread
         return { done, total, bytes in
-            FileHandle.standardErrorWrite("\r\u{1b}[K\(done)/\(total) tensors, \(bytes >> 20) MiB")
-            if done == total { FileHandle.standardErrorWrite("\r\u{1b}[K") }
+            let now = ContinuousClock.now
+            if done == total {
+                FileHandle.standardErrorWrite("\r\u{1b}[K")
+            } else if now - last >= .milliseconds(100) {   // ten redraws a second at most
+                last = now
+                FileHandle.standardErrorWrite("\r\u{1b}[K\(done)/\(total) tensors, \(bytes >> 20) MiB")
+            }
         }
     }
 }
