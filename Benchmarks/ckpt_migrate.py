@@ -12,11 +12,12 @@ All runs read from the page cache (the input is read once before timing); the
 best of several runs is reported.
 """
 import os
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench import best, clean, measure
 
 work = Path(sys.argv[1])
 TFMETA = os.environ["TFMETA"]
@@ -34,14 +35,6 @@ if not src.exists() or src.stat().st_size < N * D * D * 4:
 size = src.stat().st_size
 print(f"input: {src} ({size / 2**30:.3f} GiB, {N} x float32[{D},{D}], V1)")
 
-# A child that runs a command and reports its wall time and peak RSS.
-MEASURE = r"""
-import resource, subprocess, sys, time
-t = time.perf_counter()
-subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-"""
-
 TF_ROUTE = r"""
 import sys, time, resource
 import tensorflow as tf
@@ -55,20 +48,7 @@ print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrs
 """
 
 
-def clean(prefix):
-    for f in work.glob(prefix.name + "*"):
-        f.unlink()
 
-
-def measure(cmd):
-    out = subprocess.run([sys.executable, "-c", MEASURE, *cmd], check=True, capture_output=True, text=True).stdout
-    seconds, kb = out.split()
-    return float(seconds), int(kb) / 1024
-
-
-def best(run, n):
-    results = [run() for _ in range(n)]
-    return min(r[0] for r in results), max(r[1] for r in results)
 
 
 subprocess.run(["cat", str(src)], stdout=subprocess.DEVNULL, check=True)  # warm the page cache

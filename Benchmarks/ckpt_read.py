@@ -4,11 +4,12 @@ export against TensorFlow reading every tensor, and cp of the same bytes.
 Page cache warm (each command runs once before it is timed); best of 5 runs.
 """
 import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench import best, best_time, measure
 
 import numpy as np
 import tensorflow as tf
@@ -28,26 +29,13 @@ if not (work / "big_v2.index").exists():
     del tensors
 
 
-def best(f, n=5):
-    f()
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
-PEAK = {}
-
-
-def run(*args):
-    # GNU time reports the child's own peak RSS (Python's ru_maxrss of children
-    # would count the fork of this TensorFlow-sized process).
-    p = subprocess.run(["/usr/bin/time", "-f", "%M", TFMETA, *map(str, args)],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    name = " ".join(map(str, args[:2])) + (" V1" if v1 in args else "")
-    PEAK[name] = max(PEAK.get(name, 0), int(p.stderr.strip().splitlines()[-1]))
+def tfmeta(*args):
+    """Fastest of 5 runs (after one to warm the page cache) and the largest peak RSS,
+    both measured for the tfmeta process alone."""
+    measure([TFMETA, *args])
+    return best(lambda: measure([TFMETA, *args]), 5)
 
 
 def tf_read(prefix):
@@ -59,15 +47,14 @@ def tf_read(prefix):
 out = work / "out.safetensors"
 data = work / "big_v2.data-00000-of-00001"
 rows = [
-    ("tfmeta ckpt list (V2)", best(lambda: run("ckpt", "list", v2))),
-    ("tfmeta ckpt verify (V2)", best(lambda: run("ckpt", "verify", v2))),
-    ("tfmeta ckpt verify (V1)", best(lambda: run("ckpt", "verify", v1))),
-    ("tfmeta ckpt export -> safetensors (V2)", best(lambda: run("ckpt", "export", v2, out))),
-    ("cp of the same 1 GiB", best(lambda: subprocess.run(["cp", str(data), str(work / "copy.bin")], check=True))),
-    ("TensorFlow: read every tensor (V2, in process)", best(lambda: tf_read(v2), 3)),
-    ("TensorFlow: read every tensor (V1, in process)", best(lambda: tf_read(v1), 3)),
+    ("tfmeta ckpt list (V2)", *tfmeta("ckpt", "list", v2)),
+    ("tfmeta ckpt verify (V2)", *tfmeta("ckpt", "verify", v2)),
+    ("tfmeta ckpt verify (V1)", *tfmeta("ckpt", "verify", v1)),
+    ("tfmeta ckpt export -> safetensors (V2)", *tfmeta("ckpt", "export", v2, out)),
+    ("cp of the same 1 GiB", *best(lambda: measure(["cp", data, work / "copy.bin"]), 5)),
+    ("TensorFlow: read every tensor (V2, in process)", best_time(lambda: tf_read(v2), 3), None),
+    ("TensorFlow: read every tensor (V1, in process)", best_time(lambda: tf_read(v1), 3), None),
 ]
-for name, seconds in rows:
-    print(f"{name:50s} {seconds * 1000:9.1f} ms")
-for name, kb in PEAK.items():
-    print(f"peak RSS of tfmeta {name:30s} {kb / 1024:7.0f} MB")
+for name, seconds, peak in rows:
+    rss = f"{peak:6.0f} MB peak RSS" if peak is not None else ""
+    print(f"{name:50s} {seconds * 1000:9.1f} ms  {rss}")

@@ -18,6 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench import best, clean, measure
+
 work = Path(sys.argv[1])
 TFMETA = os.environ["TFMETA"]
 src = work / "big_v2"
@@ -34,14 +36,6 @@ if not data_file.exists() or data_file.stat().st_size < N * D * D * 4:
     del data
 size = data_file.stat().st_size + Path(str(src) + ".index").stat().st_size
 print(f"input: {src} ({size / 2**30:.3f} GiB, {N} x float32[{D},{D}], V2)")
-
-# A child that runs a command and reports its wall time and peak RSS.
-MEASURE = r"""
-import resource, subprocess, sys, time
-t = time.perf_counter()
-subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-"""
 
 TF_ROUTE = r"""
 import sys, time, resource
@@ -62,15 +56,6 @@ def clean(prefix):
         f.unlink()
 
 
-def measure(cmd):
-    out = subprocess.run([sys.executable, "-c", MEASURE, *cmd], check=True, capture_output=True, text=True).stdout
-    seconds, kb = out.split()
-    return float(seconds), int(kb) / 1024
-
-
-def best(run, n):
-    results = [run() for _ in range(n)]
-    return min(r[0] for r in results), max(r[1] for r in results)
 
 
 subprocess.run(["cat", str(data_file)], stdout=subprocess.DEVNULL, check=True)  # warm the page cache

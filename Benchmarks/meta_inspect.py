@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench import best, best_time, measure
+
 import tensorflow as tf
 from tensorflow.core.protobuf import meta_graph_pb2
 
@@ -27,13 +29,6 @@ size = meta.stat().st_size
 print(f"input: {meta} ({size / 1e6:.1f} MB)")
 
 
-def best(f, n=5):
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def tf_inspect():
@@ -45,19 +40,8 @@ def tf_inspect():
     return len(m.graph_def.node), ops, {k: v.WhichOneof("kind") for k, v in m.collection_def.items()}
 
 
-PEAK = [0]
-
-
-def ours():
-    # GNU time reports the child's own peak RSS (Python's ru_maxrss of children
-    # would count the fork of this TensorFlow-sized process).
-    p = subprocess.run(["/usr/bin/time", "-f", "%M", TFMETA, "meta", "inspect", str(meta), "--json"],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    PEAK[0] = max(PEAK[0], int(p.stderr.strip().splitlines()[-1]))
-
-
-t_tf = best(tf_inspect)
-t_ours = best(ours)
+t_tf = best_time(tf_inspect)
+measure([TFMETA, "meta", "inspect", meta, "--json"])  # warm the page cache
+t_ours, peak = best(lambda: measure([TFMETA, "meta", "inspect", meta, "--json"]), 5)
 print(f"TensorFlow protobuf parse + summary (in process): {t_tf:.3f} s")
-print(f"tfmeta meta inspect --json (whole process):       {t_ours:.3f} s")
-print(f"tfmeta peak RSS: {PEAK[0] / 1024:.0f} MB")
+print(f"tfmeta meta inspect --json (whole process):       {t_ours:.3f} s, peak RSS {peak:.0f} MB")
