@@ -104,18 +104,48 @@ extension CheckpointReader {
         // Map every data file now, so neither thread changes the reader's shard table.
         // (Slices of partitioned tensors are read on this thread, from any shard.)
         for id in 0..<bundle.header.numShards { _ = try? bundle.shard(id) }
+        // Large fixed-size payloads are read with pread into one buffer and
+        // checksummed there: the writer copies them with sendfile, and touching
+        // them through the mapping would cost a page fault per 4 KiB.
+        let large = jobs.filter { $0.0.dtype.elementSize != nil && $0.0.size >= Int64(MappedFile.releaseThreshold) }
+        let small = jobs.filter { !($0.0.dtype.elementSize != nil && $0.0.size >= Int64(MappedFile.releaseThreshold)) }
         let group = DispatchGroup()
         nonisolated(unsafe) var problems: [MetaGraphKitError] = []
         nonisolated(unsafe) let reader = bundle
         group.enter()
         DispatchQueue.global().async {
-            problems = CheckpointReader.checkPayloads(reader, jobs)
+            problems = CheckpointReader.checkPayloads(reader, small)
+                + large.compactMap { Self.checkByReading(reader, $0.0, key: $0.1) }
             group.leave()
         }
         return {
             group.wait()
             return problems
         }
+    }
+
+    /// Checks one payload's CRC32C by reading it in 4 MiB pieces; nil when sound.
+    private static func checkByReading(_ bundle: BundleReader, _ entry: BundleEntry, key: String) -> MetaGraphKitError? {
+        let path = bundle.dataFileName(entry.shardID)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return MetaGraphKitError(.io, "\(path): cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        var crc: UInt32 = 0
+        var at = off_t(entry.offset)
+        var left = Int(entry.size)
+        while left > 0 {
+            let n = pread(fd, buffer.baseAddress, min(left, buffer.count), at)
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else {
+                return MetaGraphKitError(.truncated, "\(path): \(key) ends before its \(entry.size) bytes")
+            }
+            crc = CRC32C.extend(crc, UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            at += off_t(n)
+            left -= n
+        }
+        return CRC32C.mask(crc) == entry.crc32c ? nil : bundle.checksumError(path, key, entry)
     }
 
     // MARK: - safetensors
