@@ -146,20 +146,21 @@ extension Migration {
     /// Copies a `.meta` file with its saver switched to V2 where that is safe.
     ///
     /// - Parameters:
-    ///   - source: The `.meta` (binary MetaGraphDef).
+    ///   - source: The `.meta` (a binary or text MetaGraphDef; written back in the
+    ///     same encoding).
     ///   - destination: Where to write it (atomically).
     /// - Returns: What was done.
     /// - Throws: ``MetaGraphKitError`` `io`, `notAProtobuf`.
     public static func migrateMetaGraph(source: String, destination: String) throws -> MetaGraphResult {
-        let bytes = try FileIO.read(source)
-        let message: ProtoMessage
+        let file: MetaGraphFile
         do {
-            message = try ProtoMessage(binary: bytes, as: .metaGraphDef, file: source)
-        } catch {
-            try FileIO.writeAtomically(bytes, to: destination)
+            file = try MetaGraphFile.read(source)
+        } catch let error as MetaGraphKitError where error.code != .io && error.code != .notFound {
+            try FileIO.writeAtomically(try FileIO.read(source), to: destination)
             return MetaGraphResult(source: source, destination: destination, outcome: "copied",
-                                   note: "not a binary MetaGraphDef; copied unchanged, its saver still writes V1")
+                                   note: "not a MetaGraphDef (binary or text); copied unchanged, its saver still writes V1")
         }
+        let message = file.message
         let outcome = try SaverGraphRewrite.rewriteToV2(message, file: source)
         let (name, note): (String, String) = switch outcome {
         case .rewritten(let node): ("rewritten", "save node \(node) now SaveV2, SaverDef.version V2")
@@ -170,9 +171,9 @@ extension Migration {
         case .kept(let why): ("kept", "saver kept unchanged (\(why)): it restores the V2 checkpoint but saves V1")
         }
         if case .rewritten = outcome {
-            try FileIO.writeAtomically(message.binary(), to: destination)
+            try file.write(to: destination, as: file.encoding)
         } else {
-            try FileIO.writeAtomically(bytes, to: destination)
+            try FileIO.writeAtomically(try FileIO.read(source), to: destination)
         }
         return MetaGraphResult(source: source, destination: destination, outcome: name, note: note)
     }

@@ -94,6 +94,26 @@ struct MigrationTests {
         #expect(SaverGraphRewrite.saveV2OpDef == bytes)
     }
 
+    /// A text `.meta` (export_meta_graph(as_text=True)) is rewritten too, and stays text.
+    @Test func directoryMigrationRewritesATextMetaGraph() throws {
+        try withTemporaryDirectory { dir in
+            let src = dir + "/src"
+            try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
+            for name in ["checkpoint", "model.ckpt-1"] {
+                try FileIO.writeAtomically(try FileIO.read(Fixture.path("migrate/v1_saver/" + name)), to: src + "/" + name)
+            }
+            let binary = try MetaGraphFile.read(Fixture.path("migrate/v1_saver/model.ckpt-1.meta"))
+            try binary.write(to: src + "/model.ckpt-1.meta", as: .text)
+
+            let summary = try Migration.migrateDirectory(source: src, destination: dir + "/dst")
+            #expect(summary.metaGraphs.map(\.outcome) == ["rewritten"])
+            let migrated = try MetaGraphFile.read(dir + "/dst/model.ckpt-1.meta")
+            #expect(migrated.encoding == .text)
+            #expect(try migrated.summaries().first?.saver?.version == .v2)
+            #expect(try SaverGraphRewrite.rewriteToV2(migrated.message, file: "x") == .alreadyV2)
+        }
+    }
+
     @Test func directoryMigrationRewritesTheSaver() throws {
         try withTemporaryDirectory { dir in
             let dst = dir + "/dst"
