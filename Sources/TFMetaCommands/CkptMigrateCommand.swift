@@ -34,8 +34,7 @@ extension CkptCommand {
         @Argument(help: "The V2 prefix to write, or the destination directory in directory mode.")
         var destination: String
 
-        @Option(name: .long, help: "Number of data files to write.")
-        var shards = 1
+        @OptionGroup var sharding: ShardsOption
 
         @Flag(name: .long, help: "Write partitioned variables as whole tensors instead of keeping their slices.")
         var mergeSlices = false
@@ -48,14 +47,10 @@ extension CkptCommand {
 
         @OptionGroup var output: JSONOption
 
-        func validate() throws {
-            guard shards >= 1, shards <= 99_999 else { throw ValidationError("--shards must be 1…99999") }
-        }
-
         func run() throws {
             TemporaryFiles.installInterruptHandler()
             var options = Migration.Options()
-            options.shards = shards
+            options.shards = sharding.shards
             options.mergeSlices = mergeSlices
             options.skipDamaged = skipDamaged
             options.overwrite = overwrite

@@ -46,13 +46,14 @@ extension CkptCommand {
         var dryRun = false
         @Flag(name: .long, help: "Replace an existing destination.")
         var overwrite = false
+        @OptionGroup var sharding: ShardsOption
         @OptionGroup var output: JSONOption
 
         func run() throws {
             let rules = try keys.keyRules()
             TemporaryFiles.installInterruptHandler()
             let result = try CheckpointRemap.rename(source: source, destination: destination, rules: rules,
-                                                    overwrite: overwrite, dryRun: dryRun,
+                                                    overwrite: overwrite, dryRun: dryRun, shards: sharding.shards,
                                                     progress: TerminalProgress.onStandardError())
             for w in result.warnings { FileHandle.standardErrorWrite("warning: \(w)\n") }
             print(output.json ? result.json.serialized(pretty: true) : result.text)
@@ -93,6 +94,7 @@ extension CkptCommand {
         var dryRun = false
         @Flag(name: .long, help: "Replace an existing destination.")
         var overwrite = false
+        @OptionGroup var sharding: ShardsOption
         @OptionGroup var output: JSONOption
 
         func run() throws {
@@ -100,7 +102,7 @@ extension CkptCommand {
             TemporaryFiles.installInterruptHandler()
             let result = try CheckpointRemap.toObject(
                 source: source, template: template, destination: destination, rules: rules,
-                fillFromTemplate: fillFromTemplate, strict: strict, overwrite: overwrite, dryRun: dryRun,
+                fillFromTemplate: fillFromTemplate, strict: strict, overwrite: overwrite, dryRun: dryRun, shards: sharding.shards,
                 progress: TerminalProgress.onStandardError())
             if dryRun {
                 print(output.json ? result.report.jsonValue.serialized(pretty: true) : result.report.text)
@@ -138,13 +140,14 @@ extension CkptCommand {
         var dryRun = false
         @Flag(name: .long, help: "Replace an existing destination.")
         var overwrite = false
+        @OptionGroup var sharding: ShardsOption
         @OptionGroup var output: JSONOption
 
         func run() throws {
             TemporaryFiles.installInterruptHandler()
             let result = try CheckpointRemap.toNames(source: source, destination: destination, strict: strict,
                                                      keepObjectGraph: keepObjectGraph, overwrite: overwrite, dryRun: dryRun,
-                                                     progress: TerminalProgress.onStandardError())
+                                                     shards: sharding.shards, progress: TerminalProgress.onStandardError())
             for w in result.warnings { FileHandle.standardErrorWrite(w + "\n") }
             print(output.json ? result.json.serialized(pretty: true) : result.text)
         }

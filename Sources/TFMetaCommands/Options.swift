@@ -10,6 +10,16 @@ struct JSONOption: ParsableArguments {
     var json = false
 }
 
+/// `--shards N`, for the commands that write a V2 checkpoint.
+struct ShardsOption: ParsableArguments {
+    @Option(name: .long, help: "Number of data files to write (1…99999).")
+    var shards = 1
+
+    func validate() throws {
+        guard shards >= 1, shards <= 99_999 else { throw ValidationError("--shards must be 1…99999") }
+    }
+}
+
 /// Progress of long copies on stderr, only when stderr is a terminal.
 enum TerminalProgress {
     /// A progress callback drawing `done/total tensors, N MiB` on one line of

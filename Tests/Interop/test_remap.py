@@ -216,3 +216,21 @@ def test_rename_is_read_by_tensorflow(tmp_path):
         with tf1.Session() as s:
             tf1.train.Saver([v]).restore(s, str(dst))
             np.testing.assert_array_equal(s.run(tf.convert_to_tensor(v)), a.get_tensor("old/part"))
+
+
+def test_rename_into_three_shards_is_read_by_tensorflow(tmp_path):
+    from conftest import FIXTURES
+    src = FIXTURES / "ckpt" / "v2_dtypes"
+    tfmeta("ckpt", "rename", src, tmp_path / "r", "--rule", "^=>x/", "--shards", "3")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "r.data-00000-of-00003", "r.data-00001-of-00003", "r.data-00002-of-00003", "r.index"]
+    a, b = tf.train.load_checkpoint(str(src)), tf.train.load_checkpoint(str(tmp_path / "r"))
+    keys = a.get_variable_to_shape_map()
+    assert set(b.get_variable_to_shape_map()) == {"x/" + k for k in keys}
+    for k in keys:
+        x, y = np.asarray(a.get_tensor(k)), np.asarray(b.get_tensor("x/" + k))
+        assert x.shape == y.shape, k
+        if x.dtype == object:
+            assert list(x.flat) == list(y.flat), k
+        else:
+            assert x.tobytes() == y.tobytes(), k

@@ -84,11 +84,13 @@ public enum CheckpointRemap {
     ///     object-based checkpoint keeps its name (a drop pattern may remove it).
     ///   - overwrite: Replace an existing destination.
     ///   - dryRun: Plan only; write nothing.
+    ///   - shards: Data files to write (1…99999).
+    ///   - progress: Called after each tensor written.
     /// - Returns: The renaming and what was written.
     /// - Throws: ``MetaGraphKitError``: `invalidArgument` for two keys renamed onto
     ///   one (both named), `exists`, `notFound`, damage codes of the source.
     public static func rename(source: String, destination: String, rules: KeyRules,
-                              overwrite: Bool = false, dryRun: Bool = false,
+                              overwrite: Bool = false, dryRun: Bool = false, shards: Int = 1,
                               progress: Migration.Progress? = nil) throws -> RenameResult {
         let reader = try CheckpointReader(path: source)
         // The object graph entry is not a variable: rules never rename it (a --drop may remove it).
@@ -109,7 +111,7 @@ public enum CheckpointRemap {
         }
         var written: BundleWriter.Result?
         if !dryRun {
-            let out = try RemapOutput(destination: destination, overwrite: overwrite, sources: [reader],
+            let out = try RemapOutput(destination: destination, overwrite: overwrite, sources: [reader], shards: shards,
                                       expected: plan.kept.count, progress: progress)
             for (from, to) in plan.kept { try out.copy(reader, key: from, as: to) }
             written = try out.finish()
@@ -134,13 +136,15 @@ public enum CheckpointRemap {
     ///   - strict: Fail when any template tensor or source key is unmatched.
     ///   - overwrite: Replace an existing destination.
     ///   - dryRun: Match only; write nothing.
+    ///   - shards: Data files to write (1…99999).
+    ///   - progress: Called after each tensor written.
     /// - Returns: The match report and what was written.
     /// - Throws: ``MetaGraphKitError`` `invalidArgument` for a template that is not
     ///   object-based, a dtype or shape disagreement (both sides named), unmatched
     ///   tensors with `strict`; `exists`, `notFound`, damage codes.
     public static func toObject(source: String, template: String, destination: String, rules: KeyRules = KeyRules(),
                                 fillFromTemplate: Bool = false, strict: Bool = false,
-                                overwrite: Bool = false, dryRun: Bool = false,
+                                overwrite: Bool = false, dryRun: Bool = false, shards: Int = 1,
                                 progress: Migration.Progress? = nil) throws -> ToObjectResult {
         let reader = try CheckpointReader(path: source)
         let target = try RemapTarget.template(template)
@@ -155,7 +159,7 @@ public enum CheckpointRemap {
         guard !dryRun, let templateReader = target.reader else {
             return ToObjectResult(report: report, destination: destination, filled: filled, written: nil)
         }
-        let out = try RemapOutput(destination: destination, overwrite: overwrite, sources: [reader, templateReader],
+        let out = try RemapOutput(destination: destination, overwrite: overwrite, sources: [reader, templateReader], shards: shards,
                                   expected: 1 + report.matched.count + filled.count, progress: progress)
         try out.copy(templateReader, key: ObjectGraph.checkpointKey, as: ObjectGraph.checkpointKey)
         for p in report.matched { try out.copy(reader, key: p.source, as: p.target.key) }
@@ -180,12 +184,15 @@ public enum CheckpointRemap {
     ///   - keepObjectGraph: Also write `_CHECKPOINTABLE_OBJECT_GRAPH` (unchanged).
     ///   - overwrite: Replace an existing destination.
     ///   - dryRun: Plan only; write nothing.
+    ///   - shards: Data files to write (1…99999).
+    ///   - progress: Called after each tensor written.
     /// - Returns: The renaming and what was written.
     /// - Throws: ``MetaGraphKitError`` `invalidArgument` for a name-based source, a
     ///   `strict` violation, or a new name that collides with a kept key.
     public static func toNames(source: String, destination: String, strict: Bool = false,
                                keepObjectGraph: Bool = false, overwrite: Bool = false,
-                               dryRun: Bool = false, progress: Migration.Progress? = nil) throws -> ToNamesResult {
+                               dryRun: Bool = false, shards: Int = 1,
+                               progress: Migration.Progress? = nil) throws -> ToNamesResult {
         let reader = try CheckpointReader(path: source)
         guard let graph = try reader.objectGraph() else {
             throw MetaGraphKitError(.invalidArgument,
@@ -229,7 +236,7 @@ public enum CheckpointRemap {
         }
         var written: BundleWriter.Result?
         if !dryRun {
-            let out = try RemapOutput(destination: destination, overwrite: overwrite, sources: [reader],
+            let out = try RemapOutput(destination: destination, overwrite: overwrite, sources: [reader], shards: shards,
                                       expected: renamed.count, progress: progress)
             for (from, to) in renamed { try out.copy(reader, key: from, as: to) }
             written = try out.finish()

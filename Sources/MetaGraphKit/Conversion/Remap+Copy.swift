@@ -22,7 +22,7 @@ final class RemapOutput {
     ///
     /// - Throws: ``MetaGraphKitError`` `exists` (without `overwrite`), `notFound`
     ///   for a missing directory, `invalidArgument` when the destination is a source.
-    init(destination: String, overwrite: Bool, sources: [CheckpointReader],
+    init(destination: String, overwrite: Bool, sources: [CheckpointReader], shards: Int = 1,
          expected: Int = 0, progress: Migration.Progress? = nil) throws {
         self.expected = expected
         self.progress = progress
@@ -38,7 +38,9 @@ final class RemapOutput {
         for s in sources where s.format == .v2 && PathRules.absolute(s.prefix) == PathRules.absolute(destination) {
             throw MetaGraphKitError(.invalidArgument, "\(destination): the destination is a source (\(s.prefix))")
         }
-        writer = try BundleWriter(prefix: destination)
+        var options = BundleWriter.Options()
+        options.shards = shards
+        writer = try BundleWriter(prefix: destination, options: options)
         copier = Copier(writer: writer, options: Migration.Options())
     }
 
