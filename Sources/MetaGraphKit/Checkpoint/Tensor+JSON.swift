@@ -78,7 +78,8 @@ extension Tensor {
     }
 
     /// A readable rendering: nested brackets, the middle of long dimensions elided
-    /// (`...`) when the tensor has more than `threshold` elements.
+    /// (`...`) when the tensor has more than `threshold` elements, and the middle of
+    /// strings longer than 100 characters elided with their length.
     ///
     /// - Parameters:
     ///   - threshold: Element count above which dimensions are elided (1000, like numpy).
@@ -89,7 +90,7 @@ extension Tensor {
         var strides = [Int](repeating: 1, count: shape.count)
         if shape.count > 1 { for d in stride(from: shape.count - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * shape[d + 1] } }
         func render(_ d: Int, _ base: Int) -> String {
-            if d == shape.count { return jsonElement(base).serialized() }
+            if d == shape.count { return Self.shortened(jsonElement(base).serialized()) }
             let n = shape[d]
             var parts: [String] = []
             if elide && n > 2 * edgeItems {
@@ -102,5 +103,11 @@ extension Tensor {
             return "[" + parts.joined(separator: separator) + "]"
         }
         return render(0, 0)
+    }
+
+    /// A long element (a string) cut to its first 60 and last 20 characters.
+    static func shortened(_ text: String) -> String {
+        guard text.count > 100 else { return text }
+        return "\(text.prefix(60))…(\(text.count) characters)…\(text.suffix(20))"
     }
 }

@@ -95,6 +95,16 @@ struct ExportTests {
         }
     }
 
+    @Test func summaryElidesTheMiddleOfLongStrings() {
+        let long = Array(repeating: UInt8(ascii: "a"), count: 500) + Array("END".utf8)
+        let t = Tensor(dtype: .string, shape: [2], storage: .strings([Array("short".utf8), long]))
+        let text = t.summary()
+        #expect(text.hasPrefix("[\"short\", \"aaaa"))
+        #expect(text.contains("…(505 characters)…"))
+        #expect(text.hasSuffix("aaaaaaaaaaaaaaaEND\"]"))
+        #expect(text.count < 150)
+    }
+
     @Test func jsonValues() throws {
         let t = Tensor(dtype: .float32, shape: [2, 2], storage: .bytes(TestTable.floats([1.5, .nan, .infinity, -0.25])))
         #expect(t.jsonValues().serialized() == "[[1.5,\"NaN\"],[\"Infinity\",-0.25]]")
