@@ -34,7 +34,7 @@ extension CkptCommand {
         @Argument(help: "The V2 prefix to write, or the destination directory in directory mode.")
         var destination: String
 
-        @OptionGroup var sharding: ShardsOption
+        @OptionGroup var writing: CheckpointOutputOptions
 
         @Flag(name: .long, help: "Write partitioned variables as whole tensors instead of keeping their slices.")
         var mergeSlices = false
@@ -42,19 +42,15 @@ extension CkptCommand {
         @Flag(name: .long, help: "Leave out (and list) tensors whose checksum fails instead of stopping.")
         var skipDamaged = false
 
-        @Flag(name: .long, help: "Replace an existing destination.")
-        var overwrite = false
-
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            TemporaryFiles.installInterruptHandler()
             var options = Migration.Options()
-            options.shards = sharding.shards
+            options.progress = writing.startWriting()
+            options.shards = writing.shards
             options.mergeSlices = mergeSlices
             options.skipDamaged = skipDamaged
-            options.overwrite = overwrite
-            options.progress = TerminalProgress.onStandardError()
+            options.overwrite = writing.overwrite
             var isDirectory: ObjCBool = false
             if Foundation.FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue {
                 let summary = try Migration.migrateDirectory(source: source, destination: destination, options: options)

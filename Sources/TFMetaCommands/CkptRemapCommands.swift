@@ -44,17 +44,15 @@ extension CkptCommand {
         @OptionGroup var keys: KeyRuleOptions
         @Flag(name: .long, help: "Print what would be renamed; write nothing.")
         var dryRun = false
-        @Flag(name: .long, help: "Replace an existing destination.")
-        var overwrite = false
-        @OptionGroup var sharding: ShardsOption
+        @OptionGroup var writing: CheckpointOutputOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {
             let rules = try keys.keyRules()
-            TemporaryFiles.installInterruptHandler()
+            let progress = writing.startWriting()
             let result = try CheckpointRemap.rename(source: source, destination: destination, rules: rules,
-                                                    overwrite: overwrite, dryRun: dryRun, shards: sharding.shards,
-                                                    progress: TerminalProgress.onStandardError())
+                                                    overwrite: writing.overwrite, dryRun: dryRun, shards: writing.shards,
+                                                    progress: progress)
             for w in result.warnings { FileHandle.standardErrorWrite("warning: \(w)\n") }
             print(output.json ? result.json.serialized(pretty: true) : result.text)
         }
@@ -92,18 +90,16 @@ extension CkptCommand {
         var strict = false
         @Flag(name: .long, help: "Print the match report; write nothing.")
         var dryRun = false
-        @Flag(name: .long, help: "Replace an existing destination.")
-        var overwrite = false
-        @OptionGroup var sharding: ShardsOption
+        @OptionGroup var writing: CheckpointOutputOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {
             let rules = try keys.keyRules()
-            TemporaryFiles.installInterruptHandler()
+            let progress = writing.startWriting()
             let result = try CheckpointRemap.toObject(
                 source: source, template: template, destination: destination, rules: rules,
-                fillFromTemplate: fillFromTemplate, strict: strict, overwrite: overwrite, dryRun: dryRun, shards: sharding.shards,
-                progress: TerminalProgress.onStandardError())
+                fillFromTemplate: fillFromTemplate, strict: strict, overwrite: writing.overwrite, dryRun: dryRun, shards: writing.shards,
+                progress: progress)
             if dryRun {
                 print(output.json ? result.report.jsonValue.serialized(pretty: true) : result.report.text)
             } else {
@@ -138,16 +134,14 @@ extension CkptCommand {
         var keepObjectGraph = false
         @Flag(name: .long, help: "Print what would be written; write nothing.")
         var dryRun = false
-        @Flag(name: .long, help: "Replace an existing destination.")
-        var overwrite = false
-        @OptionGroup var sharding: ShardsOption
+        @OptionGroup var writing: CheckpointOutputOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            TemporaryFiles.installInterruptHandler()
+            let progress = writing.startWriting()
             let result = try CheckpointRemap.toNames(source: source, destination: destination, strict: strict,
-                                                     keepObjectGraph: keepObjectGraph, overwrite: overwrite, dryRun: dryRun,
-                                                     shards: sharding.shards, progress: TerminalProgress.onStandardError())
+                                                     keepObjectGraph: keepObjectGraph, overwrite: writing.overwrite, dryRun: dryRun,
+                                                     shards: writing.shards, progress: progress)
             for w in result.warnings { FileHandle.standardErrorWrite(w + "\n") }
             print(output.json ? result.json.serialized(pretty: true) : result.text)
         }

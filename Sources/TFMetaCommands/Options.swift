@@ -10,13 +10,24 @@ struct JSONOption: ParsableArguments {
     var json = false
 }
 
-/// `--shards N`, for the commands that write a V2 checkpoint.
-struct ShardsOption: ParsableArguments {
+/// `--shards N` and `--overwrite`, shared by the commands that write a V2
+/// checkpoint, and what each of them sets up before writing.
+struct CheckpointOutputOptions: ParsableArguments {
     @Option(name: .long, help: "Number of data files to write (1…99999).")
     var shards = 1
 
+    @Flag(name: .long, help: "Replace an existing destination.")
+    var overwrite = false
+
     func validate() throws {
         guard shards >= 1, shards <= 99_999 else { throw ValidationError("--shards must be 1…99999") }
+    }
+
+    /// Makes Ctrl-C remove the temporary files, and returns the progress callback
+    /// for stderr (nil when stderr is not a terminal).
+    func startWriting() -> Migration.Progress? {
+        TemporaryFiles.installInterruptHandler()
+        return TerminalProgress.onStandardError()
     }
 }
 
