@@ -63,15 +63,21 @@ static void gf2_square(uint32_t *square, const uint32_t *mat) {
     for (int n = 0; n < 32; n++) square[n] = gf2_times(mat, mat[n]);
 }
 
-// The operator that appends `len` zero bytes to a (non-inverted) CRC; `len` must
-// be a power of two (the chunk sizes below).
-static void zeros_op(uint32_t *even, size_t len) {
-    uint32_t odd[32];
-    odd[0] = 0x82F63B78u;
+// Sets odd to the operator that appends four zero bits to a CRC (even is scratch);
+// squaring it again and again gives one zero byte, two, four …
+static void four_zero_bits(uint32_t *odd, uint32_t *even) {
+    odd[0] = 0x82F63B78u;  // one zero bit
     uint32_t row = 1;
     for (int n = 1; n < 32; n++) { odd[n] = row; row <<= 1; }
     gf2_square(even, odd);  // 2 zero bits
     gf2_square(odd, even);  // 4 zero bits
+}
+
+// The operator that appends `len` zero bytes to a (non-inverted) CRC; `len` must
+// be a power of two (the chunk sizes below).
+static void zeros_op(uint32_t *even, size_t len) {
+    uint32_t odd[32];
+    four_zero_bits(odd, even);
     // Each squaring doubles: odd holds 1 zero byte after the first round.
     do {
         gf2_square(even, odd);
@@ -108,39 +114,39 @@ static inline uint32_t shift(uint32_t zeros[4][256], uint32_t crc) {
 #include <cpuid.h>
 #include <nmmintrin.h>
 
+// While at least three chunks of `len` bytes remain: one CRC stream per chunk,
+// joined by shifting over `len` zero bytes.
+__attribute__((target("sse4.2"), always_inline))
+static inline uint64_t three_streams(uint64_t c0, const uint8_t **pp, size_t *np, size_t len,
+                                     uint32_t zeros[4][256]) {
+    const uint8_t *p = *pp;
+    size_t n = *np;
+    while (n >= 3 * len) {
+        uint64_t c1 = 0, c2 = 0;
+        const uint8_t *end = p + len;
+        do {
+            uint64_t a, b, d;
+            memcpy(&a, p, 8); memcpy(&b, p + len, 8); memcpy(&d, p + 2 * len, 8);
+            c0 = _mm_crc32_u64(c0, a); c1 = _mm_crc32_u64(c1, b); c2 = _mm_crc32_u64(c2, d);
+            p += 8;
+        } while (p < end);
+        c0 = shift(zeros, (uint32_t)c0) ^ (uint32_t)c1;
+        c0 = shift(zeros, (uint32_t)c0) ^ (uint32_t)c2;
+        p += 2 * len;
+        n -= 3 * len;
+    }
+    *pp = p;
+    *np = n;
+    return c0;
+}
+
 __attribute__((target("sse4.2")))
 static uint32_t extend_hw(uint32_t crc, const uint8_t *p, size_t n) {
     if (n >= 3 * MGK_SHORT && !__atomic_load_n(&zeros_ready, __ATOMIC_ACQUIRE)) build_zeros();
     uint64_t c0 = (uint32_t)~crc;
     while (n && ((uintptr_t)p & 7)) { c0 = _mm_crc32_u8((uint32_t)c0, *p++); n--; }
-    while (n >= 3 * MGK_LONG) {
-        uint64_t c1 = 0, c2 = 0;
-        const uint8_t *end = p + MGK_LONG;
-        do {
-            uint64_t a, b, d;
-            memcpy(&a, p, 8); memcpy(&b, p + MGK_LONG, 8); memcpy(&d, p + 2 * MGK_LONG, 8);
-            c0 = _mm_crc32_u64(c0, a); c1 = _mm_crc32_u64(c1, b); c2 = _mm_crc32_u64(c2, d);
-            p += 8;
-        } while (p < end);
-        c0 = shift(zeros_long, (uint32_t)c0) ^ (uint32_t)c1;
-        c0 = shift(zeros_long, (uint32_t)c0) ^ (uint32_t)c2;
-        p += 2 * MGK_LONG;
-        n -= 3 * MGK_LONG;
-    }
-    while (n >= 3 * MGK_SHORT) {
-        uint64_t c1 = 0, c2 = 0;
-        const uint8_t *end = p + MGK_SHORT;
-        do {
-            uint64_t a, b, d;
-            memcpy(&a, p, 8); memcpy(&b, p + MGK_SHORT, 8); memcpy(&d, p + 2 * MGK_SHORT, 8);
-            c0 = _mm_crc32_u64(c0, a); c1 = _mm_crc32_u64(c1, b); c2 = _mm_crc32_u64(c2, d);
-            p += 8;
-        } while (p < end);
-        c0 = shift(zeros_short, (uint32_t)c0) ^ (uint32_t)c1;
-        c0 = shift(zeros_short, (uint32_t)c0) ^ (uint32_t)c2;
-        p += 2 * MGK_SHORT;
-        n -= 3 * MGK_SHORT;
-    }
+    c0 = three_streams(c0, &p, &n, MGK_LONG, zeros_long);
+    c0 = three_streams(c0, &p, &n, MGK_SHORT, zeros_short);
     while (n >= 8) { uint64_t w; memcpy(&w, p, 8); c0 = _mm_crc32_u64(c0, w); p += 8; n -= 8; }
     while (n--) c0 = _mm_crc32_u8((uint32_t)c0, *p++);
     return ~(uint32_t)c0;
@@ -195,11 +201,7 @@ uint32_t mgk_crc32c_combine(uint32_t crc1, uint32_t crc2, size_t length2) {
     // Apply length2 zero bytes to crc1, one squared operator per bit of length2.
     if (length2 == 0) return crc1;
     uint32_t even[32], odd[32];
-    odd[0] = 0x82F63B78u;  // one zero bit
-    uint32_t row = 1;
-    for (int n = 1; n < 32; n++) { odd[n] = row; row <<= 1; }
-    gf2_square(even, odd);  // two zero bits
-    gf2_square(odd, even);  // four zero bits
+    four_zero_bits(odd, even);
     do {
         gf2_square(even, odd);  // first pass: one zero byte
         if (length2 & 1) crc1 = gf2_times(even, crc1);
