@@ -2,10 +2,8 @@ import ArgumentParser
 import MetaGraphKit
 
 // `tfmeta meta rescope | variables | saver | extract | diff`: whole-graph edits and
-// reports on MetaGraphDefs (binary `.meta` files) and SavedModels.
+// reports on MetaGraphDefs (`.meta` files, binary or text) and SavedModels.
 
-/// Reads a binary MetaGraphDef file (the one place to change when text input and
-/// SavedModel detection arrive).
 /// Reads a `.meta` in binary or text (told apart by the content).
 fileprivate func loadMetaGraph(_ path: String) throws -> ProtoMessage {
     let file = try MetaGraphFile.read(path)
@@ -28,7 +26,8 @@ extension MetaCommand {
     /// `tfmeta meta rescope IN OUT (--strip-scope S | --add-scope S) [--clear-devices]
     /// [--strip-default-attrs] [--clear-extraneous-savers] [--json]`.
     ///
-    /// Writes OUT atomically as a binary MetaGraphDef. `--json` prints the summary
+    /// Writes OUT atomically, in the encoding its extension implies (binary unless
+    /// `.pbtxt`/`.txt`/`.json`). `--json` prints the summary
     /// ``RescopeResult/jsonValue``: `{"nodes": Int, "removed_nodes": [String],
     /// "unbound_inputs": [String], "dropped_collection_items": {String: Int},
     /// "dropped_signatures": [String], "dropped_saver": Bool, "stripped_attrs": Int,
@@ -47,8 +46,8 @@ extension MetaCommand {
                 collection items that are not node names are kept.
                 """)
 
-        @Argument(help: "The MetaGraphDef to read (binary .meta).") var input: String
-        @Argument(help: "The MetaGraphDef to write (binary).") var output: String
+        @Argument(help: "The .meta to read (binary or text).") var input: String
+        @Argument(help: "The .meta to write: binary, or text for .pbtxt/.txt, JSON for .json.") var output: String
         @Option(name: .long, help: "Keep only nodes under this scope and remove it from names.") var stripScope: String?
         @Option(name: .long, help: "Put every name under this scope.") var addScope: String?
         @Flag(name: .long, help: "Empty every node's device.") var clearDevices = false
@@ -104,7 +103,7 @@ extension MetaCommand {
             commandName: "variables",
             abstract: "List the graph's variables: dtype, shape, trainable, initializer, partition.")
 
-        @Argument(help: "The MetaGraphDef to read (binary .meta).") var file: String
+        @Argument(help: "The .meta to read (binary or text).") var file: String
         @OptionGroup var json: JSONOption
 
         func run() throws {
@@ -138,7 +137,7 @@ extension MetaCommand {
             commandName: "saver",
             abstract: "Check the SaverDef against the graph (names, version, sharding); exit 1 on problems.")
 
-        @Argument(help: "The MetaGraphDef to read (binary .meta).") var file: String
+        @Argument(help: "The .meta to read (binary or text).") var file: String
         @OptionGroup var json: JSONOption
 
         func run() throws {
@@ -166,8 +165,8 @@ extension MetaCommand {
 
     /// `tfmeta meta extract SAVED_MODEL --tags T1,T2 OUT.meta`.
     ///
-    /// Writes the meta graph whose tag set equals the given one as a binary
-    /// MetaGraphDef, atomically; with no match, fails listing the tag sets present.
+    /// Writes the meta graph whose tag set equals the given one, atomically, in the
+    /// encoding OUT's extension implies (binary unless `.pbtxt`/`.txt`/`.json`); with no match, fails listing the tag sets present.
     struct Extract: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "extract",
@@ -175,7 +174,7 @@ extension MetaCommand {
 
         @Argument(help: "saved_model.pb or the SavedModel directory.") var savedModel: String
         @Option(name: .long, help: "The meta graph's tags, comma-separated (serve or serve,gpu).") var tags: String
-        @Argument(help: "The .meta file to write (binary).") var output: String
+        @Argument(help: "The .meta to write: binary, or text for .pbtxt/.txt, JSON for .json.") var output: String
 
         func validate() throws {
             if tags.split(separator: ",").isEmpty { throw ValidationError("--tags needs at least one tag.") }
@@ -204,8 +203,8 @@ extension MetaCommand {
             commandName: "diff",
             abstract: "Compare two meta graphs: nodes, collections, saver, signatures.")
 
-        @Argument(help: "The first MetaGraphDef (binary .meta).") var a: String
-        @Argument(help: "The second MetaGraphDef (binary .meta).") var b: String
+        @Argument(help: "The first .meta (binary or text).") var a: String
+        @Argument(help: "The second .meta (binary or text).") var b: String
         @OptionGroup var json: JSONOption
 
         func run() throws {
