@@ -62,23 +62,17 @@ enum WireCheck {
                     throw fail("field \(number) says \(length) bytes but \(end - pos) remain", at: tagAt)
                 }
                 let fieldEnd = pos + Int(length)
-                if let current = descriptor,
-                   let field = protobuf_c_message_descriptor_get_field(current, UInt32(number)),
-                   field.pointee.type == PROTOBUF_C_TYPE_MESSAGE
-                {
+                let field = descriptor.flatMap { protobuf_c_message_descriptor_get_field($0, UInt32(number)) }
+                if let field, field.pointee.type == PROTOBUF_C_TYPE_MESSAGE {
                     guard stack.count + 1 < limits.maxDepth else {
                         throw MetaGraphKitError(.tooDeep,
                             "\(file): messages nested deeper than \(limits.maxDepth) levels at byte \(MetaGraphKitError.hex(tagAt))")
                     }
-                    stack.append((end, current))
+                    stack.append((end, descriptor))
                     end = fieldEnd
                     descriptor = field.pointee.descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self)
                 } else {
-                    if let current = descriptor,
-                       let field = protobuf_c_message_descriptor_get_field(current, UInt32(number)),
-                       field.pointee.type == PROTOBUF_C_TYPE_STRING,
-                       memchr(base + pos, 0, fieldEnd - pos) != nil
-                    {
+                    if let field, field.pointee.type == PROTOBUF_C_TYPE_STRING, memchr(base + pos, 0, fieldEnd - pos) != nil {
                         // protobuf-c keeps strings NUL-terminated: the rest would be lost.
                         throw MetaGraphKitError(.unsupported,
                             "\(file): string field '\(String(cString: field.pointee.name))' holds a NUL byte at byte \(MetaGraphKitError.hex(pos)); it cannot be represented without loss")
