@@ -126,3 +126,33 @@ def test_verify_finds_a_flipped_byte(tfm, tmp_path):
     code, out, err = tfm("ckpt", "verify", tmp_path / "v2_dtypes", check=False)
     assert code == 1
     assert "checksum" in err
+
+
+def test_large_v1_tensors_export_verbatim_and_checked(tfm, tmp_path):
+    """V1 tensors of 1 MiB or more are copied from the file without decoding (float,
+    double: packed values); the export still equals what TensorFlow reads, and a
+    flipped byte inside such a payload fails the export with nothing written."""
+    src = tmp_path / "big_v1"
+    rng = np.random.default_rng(7)
+    values = {"f32": rng.standard_normal((512, 1024)).astype(np.float32),
+              "f64": rng.standard_normal((300, 1000)),
+              "i32": rng.integers(-9, 9, (512, 600), dtype=np.int32)}  # varints: decoded
+    tf.raw_ops.SaveSlices(filename=str(src), tensor_names=list(values), shapes_and_slices=[""] * 3,
+                          data=[tf.constant(v) for v in values.values()])
+    out = tmp_path / "out.safetensors"
+    tfm("ckpt", "export", src, out)
+    exported = read_safetensors(out)
+    for key, value in values.items():
+        assert exported[key][2].tobytes() == value.tobytes(), key
+
+    raw = bytearray(src.read_bytes())
+    at = raw.find(values["f32"][100].tobytes())
+    assert at > 0
+    raw[at + 5] ^= 0x01
+    bad = tmp_path / "bad_v1"
+    bad.write_bytes(bytes(raw))
+    bad_out = tmp_path / "bad.safetensors"
+    code, _, err = tfm("ckpt", "export", bad, bad_out, check=False)
+    assert code == 1, err
+    assert "checksum" in err and str(bad) in err and "f32" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad_v1", "big_v1", "out.safetensors"]

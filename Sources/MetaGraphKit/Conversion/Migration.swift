@@ -207,12 +207,12 @@ final class Copier {
         let key = OrderedCode.tensorNameSliceKey(name: item.name, slice: slice)
         let sliceShape = try slice.shape(in: item.shape, file: table.name, key: item.name)
         let count = try Tensor.elementCount(sliceShape, file: table.name, key: item.name)
-        if try copyLargeV1Payload(table, key: key, item: item, slice: slice, count: count) { return }
+        if try copyLargeV1Payload(reader, item, slice: slice, file: index) { return }
         let direct: Bool = try table.withValue(forKey: key) { value in
             guard let value else {
                 throw MetaGraphKitError(.notFound, "\(table.name): slice \(slice) of \(item.name) is listed but not stored")
             }
-            guard let size = item.dtype.elementSize, let payload = try Self.rawValues(value, dtype: item.dtype, count: count, size: size, file: table.name, key: item.name)
+            guard let size = item.dtype.elementSize, let payload = try TensorSliceReader.rawValues(value, dtype: item.dtype, count: count, size: size, file: table.name, key: item.name)
             else { return false }
             try writer.addSliceStreaming(name: item.name, dtype: item.dtype, fullShape: item.shape, slice: slice) {
                 try $0.write(payload)
@@ -229,86 +229,23 @@ final class Copier {
     }
 
     /// The fast path for a large verbatim payload (≥ 1 MiB of packed float, double,
-    /// complex or `tensor_content` bytes) in an uncompressed block: the block is
-    /// parsed without its CRC, the payload is copied with `pread`/`write` while its
-    /// CRC is computed, and the block CRC is then checked by combining the payload
-    /// CRC with the CRCs of the bytes before and after it. The payload is read from
-    /// memory once and its pages are never mapped. Returns false (nothing written)
-    /// when the path does not apply; the checked path then handles the slice.
-    private func copyLargeV1Payload(_ table: TableReader, key: [UInt8], item: TensorSliceReader.Item,
-                                    slice: TensorSlice, count: Int) throws -> Bool {
-        guard let size = item.dtype.elementSize, count * size >= 1 << 20 else { return false }
-        var found: BlockHandle?
-        try? table.index.forEach(from: table.index.lowerRestart(key)) { indexKey, handleBytes in
-            if Block.compare(indexKey, key) < 0 { return true }
-            var cursor = ByteCursor(handleBytes, file: table.name)
-            found = try BlockHandle(from: &cursor)
-            return false
-        }
-        let bytes = table.file.bytes
-        guard let handle = found, handle.size <= bytes.count, handle.offset <= bytes.count - handle.size,
-              bytes.count - handle.size - handle.offset >= BlockHandle.trailerSize,
-              bytes[handle.offset + handle.size] == 0 else { return false }
-        let contents = UnsafeRawBufferPointer(rebasing: bytes[handle.offset..<handle.offset + handle.size])
-        guard let block = try? Block(storage: BlockStorage(borrowing: contents, from: table.file), fileOffset: handle.offset, file: table.name),
-              let hit = try? block.seek(key), Block.compare(hit.key, key) == 0,
-              let payload = try? Self.rawValues(hit.value, dtype: item.dtype, count: count, size: size, file: table.name, key: item.name)
-        else { return false }
-        let start = payload.baseAddress! - contents.baseAddress!
-        let end = start + payload.count
-        let stored = CRC32C.unmask(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: handle.offset + handle.size + 1, as: UInt32.self)))
-        let fd = try sourceDescriptor(table.file)
+    /// complex or `tensor_content` bytes) in an uncompressed block: the payload is
+    /// copied with `pread`/`write` while its CRC is computed, and the block CRC is
+    /// then checked by combining the payload CRC with the CRCs of the bytes before
+    /// and after it. The payload is read from memory once and its pages are never
+    /// mapped. Returns false (nothing written) when the path does not apply; the
+    /// checked path then handles the slice.
+    private func copyLargeV1Payload(_ reader: TensorSliceReader, _ item: TensorSliceReader.Item,
+                                    slice: TensorSlice, file index: Int) throws -> Bool {
+        guard let payload = reader.verbatimPayload(item, slice, file: index) else { return false }
+        let fd = try sourceDescriptor(payload.table.file)
         try writer.addSliceStreaming(name: item.name, dtype: item.dtype, fullShape: item.shape, slice: slice) { stream in
-            try stream.copy(from: fd, offset: handle.offset + start, count: payload.count)
-            let before = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: contents[0..<start]))
-            let after = CRC32C.extend(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: contents[end...])), [0])
-            let whole = CRC32C.combine(CRC32C.combine(before, stream.crc, secondLength: payload.count),
-                                       after, secondLength: contents.count - end + 1)
-            guard whole == stored else {
-                throw MetaGraphKitError(.badChecksum,
-                    "\(table.name): block checksum mismatch in block at byte \(MetaGraphKitError.hex(handle.offset)) (slice \(slice) of \(item.name))")
+            try stream.copy(from: fd, offset: payload.offset, count: payload.count)
+            guard payload.blockCRC(payloadCRC: stream.crc) == payload.storedCRC else {
+                throw payload.checksumError("slice \(slice) of \(item.name)")
             }
         }
         return true
-    }
-
-    /// The element bytes of a `SavedTensorSlices.data.data` TensorProto when they are
-    /// stored verbatim: one `tensor_content`, or one packed float/double/complex field
-    /// holding every element. Nil when decoding is needed.
-    static func rawValues(_ value: UnsafeRawBufferPointer, dtype: DType, count: Int, size: Int,
-                          file: String, key: String) throws -> UnsafeRawBufferPointer? {
-        let packedField: UInt64? = switch dtype {
-        case .float32: 5
-        case .float64: 6
-        case .complex64: 9
-        case .complex128: 12
-        default: nil
-        }
-        let expected = try Tensor.byteCount(count, size, file: file, key: key)
-        var top = ProtoFieldReader(value, file: file, message: "tensorflow.SavedTensorSlices (\(key))")
-        while let f = try top.next() {
-            guard f.number == 2 else { continue }
-            var saved = try f.subReader(top, message: "tensorflow.SavedSlice")
-            var found: UnsafeRawBufferPointer?
-            while let g = try saved.next() {
-                guard g.number == 3 else { continue }
-                guard found == nil else { return nil }
-                var proto = try g.subReader(saved, message: "tensorflow.TensorProto")
-                var hit: UnsafeRawBufferPointer?
-                while let h = try proto.next() {
-                    if h.number == 4 || h.number == packedField, case .bytes(let b, _) = h.value {
-                        guard hit == nil else { return nil }
-                        hit = b
-                    } else if ([5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 18] as [UInt64]).contains(h.number) {
-                        return nil
-                    }
-                }
-                guard let hit, hit.count == expected else { return nil }
-                found = hit
-            }
-            return found
-        }
-        return nil
     }
 
     // MARK: V2

@@ -75,13 +75,16 @@ extension CheckpointReader {
             }
         }
         let out = try AtomicOutputFile(path: path)
+        // Large V1 tensors stored verbatim in one whole slice are copied by the
+        // kernel like V2 payloads (safetensors only: npz needs their zip CRC).
+        let verbatim = format == .safetensors ? verbatimV1Payloads(chosen) : [:]
         // CRCs of tensors written straight from the data files are checked on
         // another core while the bytes are written; the file is committed only if
         // every check passed.
-        let checks = startChecks(chosen.map(\.key))
+        let checks = startChecks(chosen.map(\.key), verbatim: verbatim)
         let result = Result {
             switch format {
-            case .safetensors: try writeSafetensors(chosen, to: out)
+            case .safetensors: try writeSafetensors(chosen, verbatim: verbatim, to: out)
             case .npz: try writeNPZ(chosen, to: out)
             }
         }
@@ -93,29 +96,64 @@ extension CheckpointReader {
         return report
     }
 
-    /// Starts checking the payload CRCs of `keys` (V2 tensors stored whole) in the
-    /// background; the returned function waits and returns the problems.
-    private func startChecks(_ keys: [String]) -> () -> [MetaGraphKitError] {
-        guard let bundle else { return { [] } }
-        let jobs: [(BundleEntry, String)] = keys.compactMap { key in
-            guard let bytes = keyBytes(key), let e = bundle.entries[bytes], e.slices.isEmpty else { return nil }
-            return (e, key)
+    /// The verbatim payloads of the V1 tensors among `chosen` that are stored as
+    /// one whole slice of at least 1 MiB (see ``VerbatimPayload``).
+    private func verbatimV1Payloads(_ chosen: [TensorEntry]) -> [String: VerbatimPayload] {
+        guard let slices else { return [:] }
+        var found: [String: VerbatimPayload] = [:]
+        for e in chosen {
+            guard let item = slices.items[e.key], item.slices.count == 1, item.slices[0].slice.isFull,
+                  let payload = slices.verbatimPayload(item, item.slices[0].slice, file: item.slices[0].file)
+            else { continue }
+            found[e.key] = payload
         }
-        // Map every data file now, so neither thread changes the reader's shard table.
-        // (Slices of partitioned tensors are read on this thread, from any shard.)
-        for id in 0..<bundle.header.numShards { _ = try? bundle.shard(id) }
+        return found
+    }
+
+    /// Starts checking, in the background, the payload CRCs of `keys` (V2 tensors
+    /// stored whole) and the block CRCs of the `verbatim` V1 payloads; the
+    /// returned function waits and returns the problems.
+    private func startChecks(_ keys: [String], verbatim: [String: VerbatimPayload]) -> () -> [MetaGraphKitError] {
+        var jobs: [(BundleEntry, String)] = []
+        if let bundle {
+            jobs = keys.compactMap { key in
+                guard let bytes = keyBytes(key), let e = bundle.entries[bytes], e.slices.isEmpty else { return nil }
+                return (e, key)
+            }
+            // Map every data file now, so neither thread changes the reader's shard table.
+            // (Slices of partitioned tensors are read on this thread, from any shard.)
+            for id in 0..<bundle.header.numShards { _ = try? bundle.shard(id) }
+        }
+        guard !jobs.isEmpty || !verbatim.isEmpty else { return { [] } }
         // Large fixed-size payloads are read with pread into one buffer and
         // checksummed there: the writer copies them with sendfile, and touching
         // them through the mapping would cost a page fault per 4 KiB.
-        let large = jobs.filter { $0.0.dtype.elementSize != nil && $0.0.size >= Int64(MappedFile.releaseThreshold) }
-        let small = jobs.filter { !($0.0.dtype.elementSize != nil && $0.0.size >= Int64(MappedFile.releaseThreshold)) }
+        let isLarge = { (e: BundleEntry) in e.dtype.elementSize != nil && e.size >= Int64(MappedFile.releaseThreshold) }
+        let large = jobs.filter { isLarge($0.0) }
+        let small = jobs.filter { !isLarge($0.0) }
         let group = DispatchGroup()
         nonisolated(unsafe) var problems: [MetaGraphKitError] = []
         nonisolated(unsafe) let reader = bundle
+        let blocks = verbatim.sorted { $0.key < $1.key }
         group.enter()
         DispatchQueue.global().async {
-            problems = CheckpointReader.checkPayloads(reader, small)
-                + large.compactMap { Self.checkByReading(reader, $0.0, key: $0.1) }
+            if let reader {
+                problems = CheckpointReader.checkPayloads(reader, small) + large.compactMap { (entry, key) -> MetaGraphKitError? in
+                    let path = reader.dataFileName(entry.shardID)
+                    do throws(MetaGraphKitError) {
+                        let crc = try Self.crc32cByReading(path, offset: Int(entry.offset), count: Int(entry.size), what: key)
+                        return CRC32C.mask(crc) == entry.crc32c ? nil : reader.checksumError(path, key, entry)
+                    } catch { return error }
+                }
+            }
+            problems += blocks.compactMap { (key, payload) -> MetaGraphKitError? in
+                do throws(MetaGraphKitError) {
+                    // The block's contents and its type byte (0: uncompressed).
+                    let crc = try Self.crc32cByReading(payload.table.name, offset: payload.block.offset,
+                                                       count: payload.block.size + 1, what: key)
+                    return crc == payload.storedCRC ? nil : payload.checksumError(key)
+                } catch { return error }
+            }
             group.leave()
         }
         return {
@@ -124,33 +162,33 @@ extension CheckpointReader {
         }
     }
 
-    /// Checks one payload's CRC32C by reading it in 4 MiB pieces; nil when sound.
-    private static func checkByReading(_ bundle: BundleReader, _ entry: BundleEntry, key: String) -> MetaGraphKitError? {
-        let path = bundle.dataFileName(entry.shardID)
+    /// The CRC32C of `count` bytes of a file from `offset`, read in 4 MiB pieces.
+    private static func crc32cByReading(_ path: String, offset: Int, count: Int,
+                                        what: String) throws(MetaGraphKitError) -> UInt32 {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return MetaGraphKitError(.io, "\(path): cannot open: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw MetaGraphKitError(.io, "\(path): cannot open: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 64)
         defer { buffer.deallocate() }
         var crc: UInt32 = 0
-        var at = off_t(entry.offset)
-        var left = Int(entry.size)
+        var at = off_t(offset)
+        var left = count
         while left > 0 {
             let n = pread(fd, buffer.baseAddress, min(left, buffer.count), at)
             if n < 0, errno == EINTR { continue }
             guard n > 0 else {
-                return MetaGraphKitError(.truncated, "\(path): \(key) ends before its \(entry.size) bytes")
+                throw MetaGraphKitError(.truncated, "\(path): \(what) ends before its \(count) bytes")
             }
             crc = CRC32C.extend(crc, UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             at += off_t(n)
             left -= n
         }
-        return CRC32C.mask(crc) == entry.crc32c ? nil : bundle.checksumError(path, key, entry)
+        return crc
     }
 
     // MARK: - safetensors
 
-    private func writeSafetensors(_ chosen: [TensorEntry], to out: AtomicOutputFile) throws {
+    private func writeSafetensors(_ chosen: [TensorEntry], verbatim: [String: VerbatimPayload], to out: AtomicOutputFile) throws {
         var header: [(String, JSONValue)] = []
         var offset = 0
         for e in chosen {
@@ -169,7 +207,13 @@ extension CheckpointReader {
         try withUnsafeBytes(of: &length) { try out.write($0) }
         try out.write(text)
         var sources = SourceFiles()
-        for e in chosen { try writeTensorBytes(e, to: out, sources: &sources) }
+        for e in chosen {
+            if let payload = verbatim[e.key] {
+                try out.copyInKernel(from: sources.descriptor(payload.table.file), offset: payload.offset, count: payload.count)
+            } else {
+                try writeTensorBytes(e, to: out, sources: &sources)
+            }
+        }
     }
 
     /// Appends a tensor's bytes. A large stored V2 payload is copied by the kernel
