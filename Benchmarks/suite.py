@@ -1,0 +1,393 @@
+"""The benchmark suite: tfmeta against TensorFlow 2.21 and against cp/cat (the
+floor: moving the same bytes) on the same files, in one run.
+
+Usage (through Benchmarks/run, which builds tfmeta in release mode and finds
+TensorFlow's virtual environment):
+
+    suite.py WORK [--runs N] [--only NAME ...] [--report FILE]
+
+Inputs, made once with TensorFlow under WORK (ignored by git):
+  * v1_1gib: 16 x float32[4096,4096] (1 GiB) written by SaveSlices (V1);
+  * v2_1gib: the same tensors written by SaveV2 (V2), keys `model/layer_NN/kernel`;
+  * graph_300k.meta: a ~44 MB MetaGraphDef of 300k nodes from export_meta_graph.
+
+Every command runs once to warm the page cache, then N times; the report gives
+the median (and the range) of the wall times, and the largest peak RSS. tfmeta
+and the floor run as child processes, timed whole. TensorFlow's side runs in a
+fresh Python process: `import tensorflow` is timed apart, then the same job is
+run once to warm up and N times, each timed in process (so TensorFlow is not
+charged for its import in the ratios), and the peak RSS is that process's.
+
+Outputs are checked, not only timed: TensorFlow reads back every tensor of the
+migrated and renamed checkpoints, and the text tfmeta writes for the .meta is
+compared with the text TensorFlow's protobuf writes.
+"""
+import argparse
+import datetime
+import os
+import platform
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from bench import clean, repeat, tensorflow
+
+N, D = 16, 4096
+GIB = N * D * D * 4 / 2**30
+
+
+class Suite:
+    def __init__(self, work: Path, runs: int, tf_runs: int):
+        self.work = work
+        self.runs = runs
+        self.tf_runs = tf_runs
+        self.tfmeta = os.environ["TFMETA"]
+        self.python = sys.executable
+        self.rows = []
+        self.tf_import = []
+
+    # ---- inputs ---------------------------------------------------------------
+
+    def path(self, name):
+        return self.work / name
+
+    def make_inputs(self):
+        """Makes the inputs with TensorFlow in a child process (this process stays
+        small: its children's peak RSS must be theirs alone)."""
+        v1, v2, meta = self.path("v1_1gib"), self.path("v2_1gib"), self.path("graph_300k.meta")
+        if not v1.exists() or not Path(f"{v2}.index").exists() or not meta.exists():
+            print("making the inputs with TensorFlow (once)…", flush=True)
+            subprocess.run([self.python, "-c", MAKE_INPUTS, str(v1), str(v2), str(meta), str(N), str(D)], check=True)
+        return v1, v2, meta
+
+    # ---- running one comparison -----------------------------------------------
+
+    def row(self, name, what, ours, floor=None, tf=None, goal=None, note=""):
+        """Records a row; `ours`, `floor` and `tf` are Results (or None); `goal`
+        is (text, predicate over the row) or None."""
+        row = {"name": name, "what": what, "ours": ours, "floor": floor, "tf": tf, "note": note}
+        row["goal"] = goal[0] if goal else ""
+        row["met"] = goal[1](row) if goal else None
+        self.rows.append(row)
+        floor_s = f"floor {seconds(floor.median)}" if floor else ""
+        tf_s = f"TF {seconds(tf.median)}" if tf else ""
+        verdict = {True: "goal met", False: "GOAL MISSED", None: ""}[row["met"]]
+        print(f"{name:34s} {seconds(ours.median):>9s} {ours.peak_mb:6.0f} MB   {floor_s:16s} {tf_s:14s} {verdict}",
+              flush=True)
+
+    def ours(self, *args, output=None):
+        before = (lambda: clean(output)) if output else None
+        return repeat([self.tfmeta, *args], self.runs, before)
+
+    def floor(self, shell, output=None):
+        before = (lambda: clean(output)) if output else None
+        return repeat(["sh", "-c", shell], self.runs, before)
+
+    def tf(self, job, *args, runs=None):
+        result, import_s = tensorflow(self.python, job, runs or self.tf_runs, *args)
+        self.tf_import.append(import_s)
+        return result
+
+    # ---- the comparisons --------------------------------------------------------
+
+    def checkpoints(self, v1, v2, only):
+        data = f"{v2}.data-00000-of-00001"
+        out = self.path("out")
+
+        if "list" in only:
+            self.row("ckpt list (V2)", "read the index, list 16 entries", self.ours("ckpt", "list", v2),
+                     tf=self.tf(TF_LIST, v2),
+                     goal=("≤ 20 ms", lambda r: r["ours"].median <= 0.020))
+            self.row("ckpt list (V1)", "read the table, list 16 entries", self.ours("ckpt", "list", v1),
+                     tf=self.tf(TF_LIST, v1))
+
+        if "verify" in only:
+            self.row("ckpt verify (V2)", "read and checksum 1 GiB", self.ours("ckpt", "verify", v2),
+                     floor=self.floor(f"cat '{data}' >/dev/null"), tf=self.tf(TF_READ_ALL, v2),
+                     goal=("≤ 0.25 s", lambda r: r["ours"].median <= 0.25),
+                     note="TensorFlow: load_checkpoint + get_tensor of every tensor (checks each CRC)")
+            self.row("ckpt verify (V1)", "read and checksum 1 GiB", self.ours("ckpt", "verify", v1),
+                     floor=self.floor(f"cat '{v1}' >/dev/null"), tf=self.tf(TF_READ_ALL, v1),
+                     goal=("faster than TensorFlow", lambda r: r["ours"].median < r["tf"].median))
+
+        if "export" in only:
+            st = self.path("out.safetensors")
+            self.row("ckpt export → safetensors (V2)", "read, checksum, write 1 GiB",
+                     self.ours("ckpt", "export", v2, st, output=st),
+                     floor=self.floor(f"cp '{data}' '{out}.copy'", output=Path(f"{out}.copy")),
+                     tf=self.tf(TF_READ_ALL, v2),
+                     goal=("≤ 1.5 × cp", lambda r: r["ours"].median <= 1.5 * r["floor"].median),
+                     note="TensorFlow only reads every tensor (it has no safetensors writer)")
+            self.row("ckpt export → safetensors (V1)", "read, checksum, write 1 GiB",
+                     self.ours("ckpt", "export", v1, st, output=st),
+                     floor=self.floor(f"cp '{v1}' '{out}.copy'", output=Path(f"{out}.copy")),
+                     tf=self.tf(TF_READ_ALL, v1), note="TensorFlow only reads every tensor")
+            npz = self.path("out.npz")
+            self.row("ckpt export → npz (V2)", "read, checksum, write 1 GiB",
+                     self.ours("ckpt", "export", v2, npz, output=npz),
+                     floor=self.floor(f"cp '{data}' '{out}.copy'", output=Path(f"{out}.copy")),
+                     tf=self.tf(TF_TO_NPZ, v2, self.path("tf.npz")),
+                     note="TensorFlow: read every tensor, numpy.savez")
+            clean(st), clean(npz), clean(self.path("tf.npz")), clean(Path(f"{out}.copy"))
+
+        if "migrate" in only:
+            dst, tf_dst = self.path("migrated"), self.path("tf_migrated")
+            ours = self.ours("ckpt", "migrate", v1, dst, output=dst)
+            tf = self.tf(TF_ROUTE, v1, tf_dst, "", "")
+            self.check_checkpoint(v1, dst)
+            self.row("ckpt migrate (V1 → V2)", "read, checksum, write 1 GiB", ours,
+                     floor=self.floor(f"cp '{v1}' '{out}.copy'", output=Path(f"{out}.copy")), tf=tf,
+                     goal=("≤ 1.5 × cp, ≥ 5 × faster than TF, ≤ 128 MB",
+                           lambda r: r["ours"].median <= 1.5 * r["floor"].median
+                           and r["tf"].median >= 5 * r["ours"].median and r["ours"].peak_mb <= 128),
+                     note="TensorFlow: load_checkpoint + SaveV2 of every tensor")
+            clean(dst), clean(tf_dst), clean(Path(f"{out}.copy"))
+
+        if "rename" in only:
+            dst, tf_dst = self.path("renamed"), self.path("tf_renamed")
+            ours = self.ours("ckpt", "rename", v2, dst, "--rule", "^model/=>renamed/", output=dst)
+            tf = self.tf(TF_ROUTE, v2, tf_dst, "model/", "renamed/")
+            self.check_checkpoint(v2, dst, "model/", "renamed/")
+            copy = self.path("copy_v2")
+            self.row("ckpt rename (V2)", "rename 16 keys, copy 1 GiB", ours,
+                     floor=self.floor(f"cp '{data}' '{copy}.data-00000-of-00001' && cp '{v2}.index' '{copy}.index'",
+                                      output=copy), tf=tf,
+                     goal=("about cp (≤ 1.25 × cp)", lambda r: r["ours"].median <= 1.25 * r["floor"].median),
+                     note="TensorFlow: load_checkpoint + SaveV2 under the new names")
+            clean(dst), clean(tf_dst), clean(copy)
+
+    def check_checkpoint(self, src, dst, old="", new=""):
+        """TensorFlow reads every tensor of dst equal to src's (old prefix → new)."""
+        tensorflow(self.python, TF_CHECK, 0, src, dst, old, new)
+
+    def meta(self, meta, only):
+        if "inspect" in only:
+            self.row("meta inspect --json", f"{meta.stat().st_size / 1e6:.1f} MB .meta, 300k nodes",
+                     self.ours("meta", "inspect", meta, "--json"), tf=self.tf(TF_INSPECT, meta),
+                     goal=("< 1 s", lambda r: r["ours"].median < 1.0),
+                     note="TensorFlow: MetaGraphDef.ParseFromString + op counts and collection kinds")
+        if "convert" in only:
+            text, tf_text = self.path("graph.pbtxt"), self.path("tf_graph.pbtxt")
+            self.row("meta convert binary → text", "parse, print 300k nodes",
+                     self.ours("meta", "convert", meta, text, output=text),
+                     tf=self.tf(TF_TO_TEXT, meta, tf_text, runs=min(self.tf_runs, 2)),
+                     note="TensorFlow: ParseFromString + text_format.MessageToString")
+            if text.read_bytes() != tf_text.read_bytes():
+                raise SystemExit("tfmeta's text of the .meta differs from TensorFlow's")
+            binary, tf_binary = self.path("graph.meta"), self.path("tf_graph.meta")
+            self.row("meta convert text → binary", f"parse {text.stat().st_size / 1e6:.0f} MB of text",
+                     self.ours("meta", "convert", text, binary, output=binary),
+                     tf=self.tf(TF_TO_BINARY, text, tf_binary, runs=1),
+                     note="TensorFlow: text_format.Parse + SerializeToString")
+            tensorflow(self.python, TF_SAME_MESSAGE, 0, binary, meta)
+            for p in (text, tf_text, binary, tf_binary):
+                clean(p)
+
+
+MAKE_INPUTS = """
+import os, sys
+import numpy as np
+import tensorflow as tf
+v1, v2, meta = sys.argv[1:4]
+n, d = int(sys.argv[4]), int(sys.argv[5])
+names = [f"model/layer_{i:02d}/kernel" for i in range(n)]
+if not os.path.exists(v1) or not os.path.exists(v2 + ".index"):
+    rng = np.random.default_rng(0)
+    tensors = [tf.constant(rng.standard_normal((d, d), dtype=np.float32)) for _ in range(n)]
+    tf.raw_ops.SaveSlices(filename=v1 + ".partial", tensor_names=names, shapes_and_slices=[""] * n, data=tensors)
+    os.replace(v1 + ".partial", v1)
+    tf.raw_ops.SaveV2(prefix=v2, tensor_names=names, shape_and_slices=[""] * n, tensors=tensors)
+if not os.path.exists(meta):
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.constant(1.0, name="x")
+        for i in range(300_000):
+            x = tf.add(x, tf.constant(float(i), name=f"c{i}"), name=f"a{i}")
+        tf.compat.v1.train.export_meta_graph(meta + ".partial", graph=g)
+    os.replace(meta + ".partial", meta)
+"""
+
+# ---- TensorFlow's side of each comparison (run by bench.tensorflow) -------------
+
+TF_LIST = """
+def job(prefix):
+    tf.train.list_variables(prefix)
+"""
+
+TF_READ_ALL = """
+def job(prefix):
+    reader = tf.train.load_checkpoint(prefix)
+    for name in reader.get_variable_to_shape_map():
+        reader.get_tensor(name)
+"""
+
+TF_TO_NPZ = """
+def job(prefix, out):
+    reader = tf.train.load_checkpoint(prefix)
+    np.savez(out, **{n: reader.get_tensor(n) for n in reader.get_variable_to_shape_map()})
+"""
+
+TF_ROUTE = """
+def job(src, dst, old, new):
+    reader = tf.train.load_checkpoint(src)
+    names = sorted(reader.get_variable_to_shape_map())
+    tensors = [reader.get_tensor(n) for n in names]
+    renamed = [new + n[len(old):] if old and n.startswith(old) else n for n in names]
+    tf.raw_ops.SaveV2(prefix=dst, tensor_names=renamed, shape_and_slices=[""] * len(names), tensors=tensors)
+"""
+
+TF_CHECK = """
+def job(src, dst, old, new):
+    a, b = tf.train.load_checkpoint(src), tf.train.load_checkpoint(dst)
+    names = sorted(a.get_variable_to_shape_map())
+    renamed = [new + n[len(old):] if old and n.startswith(old) else n for n in names]
+    assert sorted(b.get_variable_to_shape_map()) == sorted(renamed)
+    for n, m in zip(names, renamed):
+        assert np.array_equal(a.get_tensor(n), b.get_tensor(m)), n
+"""
+
+TF_INSPECT = """
+import collections
+from tensorflow.core.protobuf import meta_graph_pb2
+def job(path):
+    m = meta_graph_pb2.MetaGraphDef()
+    with open(path, "rb") as f:
+        m.ParseFromString(f.read())
+    ops = collections.Counter(n.op for n in m.graph_def.node)
+    kinds = {k: v.WhichOneof("kind") for k, v in m.collection_def.items()}
+"""
+
+TF_TO_TEXT = """
+from google.protobuf import text_format
+from tensorflow.core.protobuf import meta_graph_pb2
+def job(src, dst):
+    m = meta_graph_pb2.MetaGraphDef()
+    with open(src, "rb") as f:
+        m.ParseFromString(f.read())
+    with open(dst, "w") as f:
+        f.write(text_format.MessageToString(m))
+"""
+
+TF_TO_BINARY = """
+from google.protobuf import text_format
+from tensorflow.core.protobuf import meta_graph_pb2
+def job(src, dst):
+    m = meta_graph_pb2.MetaGraphDef()
+    with open(src) as f:
+        text_format.Parse(f.read(), m)
+    with open(dst, "wb") as f:
+        f.write(m.SerializeToString())
+"""
+
+TF_SAME_MESSAGE = """
+from tensorflow.core.protobuf import meta_graph_pb2
+def job(a, b):
+    ma, mb = meta_graph_pb2.MetaGraphDef(), meta_graph_pb2.MetaGraphDef()
+    with open(a, "rb") as f:
+        ma.ParseFromString(f.read())
+    with open(b, "rb") as f:
+        mb.ParseFromString(f.read())
+    assert ma == mb, "text → binary changed the message"
+"""
+
+
+def seconds(s):
+    """A time for the report: milliseconds below one second."""
+    return f"{s * 1000:.1f} ms" if s < 1 else f"{s:.2f} s"
+
+
+# ---- the report ---------------------------------------------------------------
+
+def machine(work):
+    """The machine and software the numbers were measured on."""
+    def first(pattern, text, default="?"):
+        m = re.search(pattern, text, re.M)
+        return m.group(1).strip() if m else default
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    meminfo = Path("/proc/meminfo").read_text()
+    flags = first(r"^flags\s*:(.*)$", cpuinfo, "")
+    swift = subprocess.run(["swift", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    tf = subprocess.run([sys.executable, "-c", "import tensorflow as tf; print(tf.__version__)"],
+                        capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}).stdout.strip()
+    fs = subprocess.run(["df", "-T", str(work)], capture_output=True, text=True).stdout.splitlines()[-1].split()[1]
+    model = first(r"^model name\s*:(.*)$", cpuinfo)
+    mem_gib = int(first(r"^MemTotal:\s*(\d+)", meminfo, "0")) / 2**20
+    return {
+        "CPU": f"{model}, {os.cpu_count()} cores" + (" (SSE4.2 CRC32C)" if "sse4_2" in flags.split() else ""),
+        "Memory": f"{mem_gib:.0f} GiB",
+        "OS": f"{platform.system()} {platform.release()} ({platform.machine()})",
+        "Work folder file system": fs,
+        "tfmeta": f"release build, {swift}",
+        "TensorFlow": f"tensorflow-cpu {tf}, Python {platform.python_version()}",
+    }
+
+
+def report(suite, runs):
+    def secs(result):
+        return seconds(result.median) if result else "—"
+
+    def mb(result):
+        return f"{result.peak_mb:.0f} MB" if result else "—"
+
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by `Benchmarks/run` "
+        "(see `Benchmarks/README.md` for what each row does). Page cache warm; "
+        f"medians of {runs} runs after one warm-up run (TensorFlow's slowest jobs: fewer, see the range).",
+        "",
+    ]
+    lines += [f"- **{k}:** {v}" for k, v in machine(suite.work).items()]
+    import_s = sorted(suite.tf_import)
+    if import_s:
+        lines += [f"- **`import tensorflow`:** {import_s[len(import_s) // 2]:.2f} s (median), "
+                  "not counted in TensorFlow's times below"]
+    lines += [
+        "",
+        "| operation | work | floor (`cp`/`cat`) | tfmeta | tfmeta range | tfmeta peak RSS | "
+        "tfmeta ÷ floor | TensorFlow (in process) | TF peak RSS | TF ÷ tfmeta | goal | met |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in suite.rows:
+        ours, floor, tf = r["ours"], r["floor"], r["tf"]
+        vs_floor = f"{ours.median / floor.median:.2f}×" if floor else "—"
+        vs_tf = f"{tf.median / ours.median:.2g}×" if tf else "—"
+        met = {True: "yes", False: "**no**", None: ""}[r["met"]]
+        lines.append(f"| {r['name']} | {r['what']} | {secs(floor)} | {secs(ours)} | {ours.spread()} s | {mb(ours)} | "
+                     f"{vs_floor} | {secs(tf)} | {mb(tf)} | {vs_tf} | {r['goal']} | {met} |")
+    lines += ["", "Notes:", ""]
+    lines += [f"- {r['name']}: {r['note']}." for r in suite.rows if r["note"]]
+    lines += ["- Floor: `cat` for commands that only read, `cp` for commands that write the same bytes.",
+              "- Peak RSS of tfmeta and of the floor is the child process's own; TensorFlow's includes its import.",
+              ""]
+    return "\n".join(lines)
+
+
+SECTIONS = ["list", "verify", "export", "migrate", "rename", "inspect", "convert"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("work", type=Path)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each command (default 5)")
+    parser.add_argument("--tf-runs", type=int, default=3, help="timed runs of each TensorFlow job (default 3)")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=SECTIONS)
+    parser.add_argument("--report", type=Path, help="write the Markdown report here")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    suite = Suite(args.work, args.runs, args.tf_runs)
+    v1, v2, meta = suite.make_inputs()
+    print(f"{'':34s} {'median':>9s} {'peak':>9s}", flush=True)
+    suite.checkpoints(v1, v2, set(args.only))
+    suite.meta(meta, set(args.only))
+    if args.report:
+        args.report.write_text(report(suite, args.runs))
+        print(f"wrote {args.report}")
+    missed = [r["name"] for r in suite.rows if r["met"] is False]
+    if missed:
+        print("goals missed: " + ", ".join(missed))
+
+
+if __name__ == "__main__":
+    main()
