@@ -225,6 +225,7 @@ public final class BundleWriter {
     func set(_ key: [UInt8], _ entry: BundleEntry) {
         if undo != nil { undo!.append((key, entries[key])) }
         entries[key] = entry
+        PausePoint.reached("bundle-tensor")
     }
 
     // MARK: - Payloads
@@ -349,11 +350,14 @@ public final class BundleWriter {
             try table.finish()
             let indexBytes = index.offset
             try index.close(sync: options.sync)
+            PausePoint.reached("bundle-finish")
             for old in Self.existingFiles(of: prefix) { try transaction.moveAside(old) }
             for i in data.indices {
                 try transaction.place(temporaries[i], at: dataFileName(i))
+                PausePoint.reached("bundle-placed")
             }
             try transaction.place(indexTemp, at: indexFileName)
+            PausePoint.reached("bundle-placed")
             transaction.commit()
             done = true
             return Result(files: [indexFileName] + data.indices.map(dataFileName), entries: entries.count,

@@ -97,6 +97,7 @@ extension Migration {
                     let out = target + ".meta"
                     metas.append(try migrateMetaGraph(source: meta, destination: out, within: transaction))
                 }
+                PausePoint.reached("directory-checkpoint")
             }
             guard let latest = newPaths[stored.modelCheckpointPath] ?? summaries.last.map({ PathRules.basename($0.destination) }) else {
                 throw MetaGraphKitError(.notFound, "\(from.stateFilePath): none of the listed checkpoints exists")

@@ -169,7 +169,10 @@ extension CheckpointReader {
         try withUnsafeBytes(of: &length) { try out.write($0) }
         try out.write(text)
         var sources = SourceFiles()
-        for e in chosen { try writeTensorBytes(e, to: out, sources: &sources) }
+        for e in chosen {
+            try writeTensorBytes(e, to: out, sources: &sources)
+            PausePoint.reached("export-tensor")
+        }
     }
 
     /// Appends a tensor's bytes. A large stored V2 payload is copied by the kernel
@@ -227,6 +230,7 @@ extension CheckpointReader {
                 central += name
             }
             count += 1
+            PausePoint.reached("export-tensor")
         }
         let centralOffset = out.offset
         guard count < 0xffff, centralOffset <= 0xffff_fffe else {

@@ -57,7 +57,9 @@ final class AtomicOutputFile {
     /// - Parameter sync: `fsync` the file first, and the directory after the rename.
     func commit(sync: Bool = false) throws {
         try file.close(sync: sync)
+        PausePoint.reached("atomic-commit")
         try transaction.place(temporaryPath, at: path)
+        PausePoint.reached("atomic-placed")
         transaction.commit()
         if sync {
             let slash = path.lastIndex(of: "/")
