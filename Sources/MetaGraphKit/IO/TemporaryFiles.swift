@@ -127,7 +127,8 @@ public enum TemporaryFiles {
         }
         lock.unlock()
         // Wait until the signals are really caught, so a Ctrl-C once writing has
-        // started is never ignored.
-        registered.wait()
+        // started is never ignored (registration takes microseconds; the bound only
+        // keeps a broken dispatch from hanging the program).
+        _ = registered.wait(timeout: .now() + .seconds(5))
     }
 }
