@@ -98,7 +98,8 @@ public enum TemporaryFiles {
 
     /// Makes SIGINT, SIGTERM and SIGHUP undo every recorded change (as
     /// ``removeAll()``) and exit with 128 + the signal number: 130 for Ctrl-C, 143
-    /// for SIGTERM, 129 for SIGHUP.
+    /// for SIGTERM, 129 for SIGHUP. A signal the process inherited as ignored (under
+    /// `nohup`, or SIGINT of a background job of a script) stays ignored.
     ///
     /// The handler runs on a dispatch queue, not in signal context. Once it has
     /// started it never releases the lock, so a writer still running on another
@@ -112,8 +113,10 @@ public enum TemporaryFiles {
         let registered = DispatchGroup()
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             // Ignored until the source is registered (libdispatch then installs its
-            // own handler that forwards the signal to its signalfd).
-            signal(sig, SIG_IGN)
+            // own handler that forwards the signal to its signalfd). A signal the
+            // parent made us ignore (nohup, `cmd &` in a script) stays ignored.
+            let previous = signal(sig, SIG_IGN)
+            if unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 lock.lock()   // never released: the process ends here
