@@ -68,6 +68,20 @@ def inputs(tmp_path_factory):
     return d
 
 
+@pytest.fixture(scope="module", autouse=True)
+def default_signal_dispositions():
+    """tfmeta leaves signals it inherits as ignored alone (nohup, background jobs
+    of scripts), so the children here must start as from a terminal: SIGINT,
+    SIGTERM and SIGHUP not ignored, whatever this runner inherited."""
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    yield
+    for s, handler in saved.items():
+        signal.signal(s, handler)
+
+
 def tree(*roots):
     """Every file and directory under the roots: path → sha256 (or "dir")."""
     out = {}
@@ -81,9 +95,8 @@ def tree(*roots):
     return out
 
 
-def paused_then_signalled(args, point, sig, watch):
-    """Runs tfmeta until it pauses at `point`, sends `sig`; returns (exit status,
-    the names under `watch` while it was paused, stderr)."""
+def start_paused(args, point):
+    """Starts tfmeta and returns it once it has paused at `point`."""
     env = dict(os.environ, MGK_TEST_PAUSE_AT=point)
     p = subprocess.Popen([TFMETA, *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     sel = selectors.DefaultSelector()
@@ -96,10 +109,17 @@ def paused_then_signalled(args, point, sig, watch):
             chunk = os.read(p.stderr.fileno(), 4096)
             assert chunk, f"tfmeta ended (status {p.wait()}) before reaching {point}: {err.decode()}"
             err += chunk
+    return p
+
+
+def paused_then_signalled(args, point, sig, watch):
+    """Runs tfmeta until it pauses at `point`, sends `sig`; returns (exit status,
+    the names under `watch` while it was paused, stderr)."""
+    p = start_paused(args, point)
     during = sorted(os.path.relpath(path, watch) for path in tree(watch))
     p.send_signal(sig)
-    rest = p.stderr.read()
-    return p.wait(timeout=60), during, (err + rest).decode()
+    err = p.stderr.read()
+    return p.wait(timeout=60), during, err.decode()
 
 
 def assert_interrupted(args, point, inputs, out, sig=signal.SIGINT):
@@ -173,6 +193,21 @@ def test_state_rebase_keeps_the_old_state_file(inputs, tmp_path):
     shutil.copytree(inputs / "moved", moved)
     assert_interrupted(["state", "rebase", moved], "atomic-placed", inputs, tmp_path)
     assert "/gone/" in (moved / "checkpoint").read_text()
+
+
+def test_signals_inherited_as_ignored_stay_ignored(inputs, tmp_path):
+    """Under nohup, SIGHUP must not end the migration; the others still clean up."""
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        p = start_paused(["ckpt", "migrate", inputs / "v1", tmp_path / "ckpt"], "bundle-tensor:2")
+    finally:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    p.send_signal(signal.SIGHUP)
+    with pytest.raises(subprocess.TimeoutExpired):
+        p.wait(timeout=0.3)
+    p.send_signal(signal.SIGINT)
+    assert p.wait(timeout=60) == 130
+    assert os.listdir(tmp_path) == []
 
 
 # MARK: - --overwrite: the old output survives an interruption, byte for byte
