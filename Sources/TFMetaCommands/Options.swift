@@ -23,11 +23,11 @@ struct CheckpointOutputOptions: ParsableArguments {
         guard shards >= 1, shards <= 99_999 else { throw ValidationError("--shards must be 1…99999") }
     }
 
-    /// Makes Ctrl-C remove the temporary files, and returns the progress callback
-    /// for stderr (nil when stderr is not a terminal).
+    /// The progress callback for stderr (nil when stderr is not a terminal). Ctrl-C
+    /// is already handled: `TFMetaEntry` installs the interrupt handler for every
+    /// command.
     func startWriting() -> Migration.Progress? {
-        TemporaryFiles.installInterruptHandler()
-        return TerminalProgress.onStandardError()
+        TerminalProgress.onStandardError()
     }
 }
 

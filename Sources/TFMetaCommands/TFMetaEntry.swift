@@ -5,7 +5,9 @@ import Glibc
 #endif
 
 /// Runs `tfmeta` with the process's arguments and exits with its policy:
-/// 0 success, 1 the input or the operation failed, 2 wrong usage.
+/// 0 success, 1 the input or the operation failed, 2 wrong usage, 128 + the signal
+/// number when interrupted (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP), with
+/// every partial output removed.
 public enum TFMetaEntry {
     /// Parses `CommandLine.arguments`, runs the command, and exits.
     public static func run(_ arguments: [String]? = nil) -> Never {
@@ -22,6 +24,9 @@ public enum TFMetaEntry {
             FileHandle.standardErrorWrite(TFMeta.fullMessage(for: error) + "\n")
             exit(2)
         }
+        // Before any command runs, so every command that writes (checkpoints,
+        // exports, .meta and state files) leaves nothing behind when interrupted.
+        TemporaryFiles.installInterruptHandler()
         do {
             var command = command
             try command.run()

@@ -14,7 +14,10 @@ import Darwin
 /// memory. ``finish()`` writes the index (header, then entries in bytewise key
 /// order) and renames everything into place, data files first and the index last.
 /// Until then every file has a `.tempstate<random>` name; ``abandon()`` (or a throw
-/// from ``finish()``, or deinit without finishing) removes them.
+/// from ``finish()``, or deinit without finishing) removes them. A checkpoint
+/// already at the prefix is replaced only once the new one is complete: its files
+/// are moved aside first and deleted at the end, or put back if anything fails or
+/// the process is interrupted (``TemporaryFiles``).
 ///
 /// TensorFlow's name for this is `BundleWriter`.
 public final class BundleWriter {
@@ -54,6 +57,7 @@ public final class BundleWriter {
     /// The checkpoint prefix.
     public let prefix: String
     private let options: Options
+    private let transaction: OutputTransaction
     private var data: [OutputFile] = []
     private var temporaries: [String] = []
     var entries: [[UInt8]: BundleEntry] = [:]
@@ -68,18 +72,25 @@ public final class BundleWriter {
     ///   - options: Number of data files and policy.
     /// - Throws: ``MetaGraphKitError`` `invalidArgument` for a bad shard count, `io`
     ///   when a file cannot be created.
-    public init(prefix: String, options: Options = Options()) throws {
+    public convenience init(prefix: String, options: Options = Options()) throws {
+        try self.init(prefix: prefix, options: options, within: nil)
+    }
+
+    /// Creates the data files under temporary names, as part of a larger output
+    /// (a migrated directory): ``finish()`` hands the files to `parent`, which keeps
+    /// them undoable until it commits.
+    init(prefix: String, options: Options, within parent: OutputTransaction?) throws {
         guard options.shards >= 1, options.shards <= 99_999 else {
             throw MetaGraphKitError(.invalidArgument, "\(prefix): \(options.shards) data files; use 1…99999")
         }
         self.prefix = prefix
         self.options = options
+        transaction = OutputTransaction(within: parent)
         do {
             for i in 0..<options.shards {
                 let temp = FileIO.temporaryName(for: dataFileName(i))
-                TemporaryFiles.register(temp)
+                data.append(try transaction.createFile(temp))
                 temporaries.append(temp)
-                data.append(try OutputFile(creating: temp))
             }
         } catch {
             abandon()
@@ -214,6 +225,7 @@ public final class BundleWriter {
     func set(_ key: [UInt8], _ entry: BundleEntry) {
         if undo != nil { undo!.append((key, entries[key])) }
         entries[key] = entry
+        PausePoint.reached("bundle-tensor")
     }
 
     // MARK: - Payloads
@@ -307,17 +319,20 @@ public final class BundleWriter {
 
     // MARK: - Finishing
 
-    /// Writes the index and puts every file in place: data files renamed first, the
-    /// index written to a temporary name and renamed last.
+    /// Writes the index and puts every file in place, all or nothing: the data
+    /// files and the index are complete under temporary names first; then the files
+    /// of a checkpoint already at the prefix are moved aside (index first, so the
+    /// prefix never shows an old index over new data), the data files are renamed
+    /// into place, the index last, and only then are the old files deleted.
     ///
     /// - Returns: The files written and their sizes.
-    /// - Throws: ``MetaGraphKitError`` `io`; on a throw no temporary is left.
+    /// - Throws: ``MetaGraphKitError`` `io`; on a throw no temporary is left and an
+    ///   old checkpoint at the prefix is back in place.
     ///
     /// TensorFlow's name for this is `BundleWriter::Finish`.
     @discardableResult
     public func finish() throws -> Result {
         guard !done else { throw MetaGraphKitError(.invalidArgument, "\(prefix): finish called twice") }
-        var placed: [String] = []
         do {
             var dataBytes = 0
             for file in data {
@@ -325,9 +340,8 @@ public final class BundleWriter {
                 try file.close(sync: options.sync)
             }
             let indexTemp = FileIO.temporaryName(for: indexFileName)
-            TemporaryFiles.register(indexTemp)
+            let index = try transaction.createFile(indexTemp)
             temporaries.append(indexTemp)
-            let index = try OutputFile(creating: indexTemp)
             let table = TableBuilder(sink: index, name: indexFileName)
             try table.add(key: [], value: BundleProtoEncoding.header(numShards: data.count))
             for key in entries.keys.sorted(by: { Block.compare($0, $1) < 0 }) {
@@ -336,38 +350,38 @@ public final class BundleWriter {
             try table.finish()
             let indexBytes = index.offset
             try index.close(sync: options.sync)
+            PausePoint.reached("bundle-finish")
+            for old in Self.existingFiles(of: prefix) { try transaction.moveAside(old) }
             for i in data.indices {
-                try place(temporaries[i], dataFileName(i))
-                placed.append(dataFileName(i))
+                try transaction.place(temporaries[i], at: dataFileName(i))
+                PausePoint.reached("bundle-placed")
             }
-            try place(indexTemp, indexFileName)
-            for p in placed { TemporaryFiles.unregister(p) }
+            try transaction.place(indexTemp, at: indexFileName)
+            PausePoint.reached("bundle-placed")
+            transaction.commit()
             done = true
             return Result(files: [indexFileName] + data.indices.map(dataFileName), entries: entries.count,
                           dataBytes: dataBytes, indexBytes: indexBytes)
         } catch {
-            for p in placed { unlink(p); TemporaryFiles.unregister(p) }
             abandon()
             throw error
         }
     }
 
-    private func place(_ temp: String, _ final: String) throws {
-        TemporaryFiles.register(final)
-        guard rename(temp, final) == 0 else {
-            TemporaryFiles.unregister(final)
-            throw MetaGraphKitError(.io, "\(final): cannot rename \(temp) into place: \(String(cString: strerror(errno)))")
-        }
-        TemporaryFiles.unregister(temp)
+    /// The files of a V2 checkpoint at `prefix` that exist now: the index, then
+    /// data files of any shard count.
+    static func existingFiles(of prefix: String) -> [String] {
+        var out: [String] = []
+        if FileIO.exists(prefix + ".index") { out.append(prefix + ".index") }
+        out += FileGlob.matchingPaths(prefix + ".data-?????-of-?????")
+        return out
     }
 
-    /// Stops writing and removes every temporary file.
+    /// Stops writing and removes every temporary file (and puts back an old
+    /// checkpoint if ``finish()`` had begun replacing it).
     public func abandon() {
         for file in data { file.discard() }
-        for t in temporaries {
-            unlink(t)
-            TemporaryFiles.unregister(t)
-        }
+        transaction.rollback()
         temporaries.removeAll()
         data.removeAll()
         done = true

@@ -59,8 +59,10 @@ extension Migration {
         if PathRules.absolute(source) == PathRules.absolute(destination) {
             throw MetaGraphKitError(.invalidArgument, "\(destination): the destination directory is the source directory")
         }
-        var created: [String] = []
-        var createdDirectory = false
+        // Every file written (and the directory, when created here) belongs to one
+        // transaction: a failure or Ctrl-C before the state file is in place removes
+        // them all, and puts back any file an --overwrite replaced.
+        let transaction = OutputTransaction()
         var info = stat()
         if stat(destination, &info) == 0 {
             guard (info.st_mode & S_IFMT) == S_IFDIR else {
@@ -71,15 +73,7 @@ extension Migration {
                 throw MetaGraphKitError(.exists, "\(destination): the directory is not empty; use --overwrite to write into it")
             }
         } else {
-            guard mkdir(destination, 0o755) == 0 else {
-                throw MetaGraphKitError(.io, "\(destination): cannot create directory: \(String(cString: strerror(errno)))")
-            }
-            createdDirectory = true
-            TemporaryFiles.register(destination)
-        }
-        func cleanUp() {
-            for f in created { unlink(f); TemporaryFiles.unregister(f) }
-            if createdDirectory { rmdir(destination); TemporaryFiles.unregister(destination) }
+            try transaction.makeDirectory(destination)
         }
         do {
             var summaries: [Summary] = []
@@ -95,18 +89,15 @@ extension Migration {
                 }
                 let name = checkpointName(entry.path)
                 let target = PathRules.join(destination, name)
-                let summary = try migrate(source: resolved, destination: target, options: options)
-                for f in summary.files { created.append(f); TemporaryFiles.register(f) }
+                let summary = try migrate(source: resolved, destination: target, options: options, within: transaction)
                 summaries.append(summary)
                 newPaths[entry.path] = name
                 let meta = CheckpointFiles.metaGraphFilename(for: resolved)
                 if FileIO.exists(meta) {
                     let out = target + ".meta"
-                    let result = try migrateMetaGraph(source: meta, destination: out)
-                    created.append(out)
-                    TemporaryFiles.register(out)
-                    metas.append(result)
+                    metas.append(try migrateMetaGraph(source: meta, destination: out, within: transaction))
                 }
+                PausePoint.reached("directory-checkpoint")
             }
             guard let latest = newPaths[stored.modelCheckpointPath] ?? summaries.last.map({ PathRules.basename($0.destination) }) else {
                 throw MetaGraphKitError(.notFound, "\(from.stateFilePath): none of the listed checkpoints exists")
@@ -123,14 +114,13 @@ extension Migration {
                                         allModelCheckpointTimestamps: stamps.count == all.count ? stamps : [],
                                         lastPreservedTimestamp: stored.lastPreservedTimestamp)
             let to = try CheckpointDirectory(destination)
-            try to.write(state)
-            for f in created { TemporaryFiles.unregister(f) }
-            TemporaryFiles.unregister(destination)
+            try to.write(state, within: transaction)
+            transaction.commit()
             return DirectorySummary(source: source, destination: destination, checkpoints: summaries, metaGraphs: metas,
                                     stateFile: to.stateFilePath, missing: missing,
                                     seconds: Date().timeIntervalSince(started))
         } catch {
-            cleanUp()
+            transaction.rollback()
             throw error
         }
     }
@@ -152,11 +142,17 @@ extension Migration {
     /// - Returns: What was done.
     /// - Throws: ``MetaGraphKitError`` `io`, `notAProtobuf`.
     public static func migrateMetaGraph(source: String, destination: String) throws -> MetaGraphResult {
+        try migrateMetaGraph(source: source, destination: destination, within: nil)
+    }
+
+    /// ``migrateMetaGraph(source:destination:)`` as part of a migrated directory.
+    static func migrateMetaGraph(source: String, destination: String,
+                                 within parent: OutputTransaction?) throws -> MetaGraphResult {
         let file: MetaGraphFile
         do {
             file = try MetaGraphFile.read(source)
         } catch let error as MetaGraphKitError where error.code != .io && error.code != .notFound {
-            try FileIO.writeAtomically(try FileIO.read(source), to: destination)
+            try FileIO.writeAtomically(try FileIO.read(source), to: destination, within: parent)
             return MetaGraphResult(source: source, destination: destination, outcome: "copied",
                                    note: "not a MetaGraphDef (binary or text); copied unchanged, its saver still writes V1")
         }
@@ -171,9 +167,9 @@ extension Migration {
         case .kept(let why): ("kept", "saver kept unchanged (\(why)): it restores the V2 checkpoint but saves V1")
         }
         if case .rewritten = outcome {
-            try file.write(to: destination, as: file.encoding)
+            try file.write(to: destination, as: file.encoding, within: parent)
         } else {
-            try FileIO.writeAtomically(try FileIO.read(source), to: destination)
+            try FileIO.writeAtomically(try FileIO.read(source), to: destination, within: parent)
         }
         return MetaGraphResult(source: source, destination: destination, outcome: name, note: note)
     }

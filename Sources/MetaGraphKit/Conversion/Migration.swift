@@ -81,8 +81,15 @@ public enum Migration {
     ///   `skipDamaged`), `unsupported`, `io`. Nothing is left behind on a throw.
     @discardableResult
     public static func migrate(source: String, destination: String, options: Options = Options()) throws -> Summary {
+        try migrate(source: source, destination: destination, options: options, within: nil)
+    }
+
+    /// ``migrate(source:destination:options:)`` as part of a larger output (a
+    /// migrated directory): the checkpoint's files are handed to `outer`.
+    static func migrate(source: String, destination: String, options: Options,
+                        within outer: OutputTransaction?) throws -> Summary {
         let started = Date()
-        let existing = existingFiles(of: destination)
+        let existing = BundleWriter.existingFiles(of: destination)
         if !existing.isEmpty, !options.overwrite {
             throw MetaGraphKitError(.exists,
                 "\(destination): the destination exists (\(existing[0])); use --overwrite to replace it")
@@ -98,27 +105,19 @@ public enum Migration {
         }
         var writerOptions = BundleWriter.Options()
         writerOptions.shards = options.shards
-        let writer = try BundleWriter(prefix: destination, options: writerOptions)
+        let writer = try BundleWriter(prefix: destination, options: writerOptions, within: outer)
         let copier = Copier(writer: writer, options: options)
         if isV2 {
             try copier.copyV2(BundleReader(prefix: source))
         } else {
             try copier.copyV1(TensorSliceReader(pattern: source))
         }
+        // Replaces an old checkpoint at the destination (data files of another shard
+        // count included) only once the new one is complete.
         let result = try writer.finish()
-        // Old data files of another shard count would be orphans: remove them.
-        for stale in existing where !result.files.contains(stale) { unlink(stale) }
         return Summary(source: source, destination: destination, sourceFormat: isV2 ? "V2" : "V1",
                        tensors: copier.tensors, slices: copier.slices, bytes: result.dataBytes,
                        files: result.files, seconds: Date().timeIntervalSince(started), skipped: copier.skipped)
-    }
-
-    /// Files of a V2 checkpoint at `prefix` that exist now.
-    static func existingFiles(of prefix: String) -> [String] {
-        var out: [String] = []
-        if FileIO.exists(prefix + ".index") { out.append(prefix + ".index") }
-        out += FileGlob.matchingPaths(prefix + ".data-?????-of-?????")
-        return out
     }
 }
 

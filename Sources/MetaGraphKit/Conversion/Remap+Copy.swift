@@ -13,7 +13,6 @@ import Darwin
 final class RemapOutput {
     let writer: BundleWriter
     private let copier: Copier
-    private let existing: [String]
     private(set) var tensors = 0
     private let expected: Int
     private let progress: Migration.Progress?
@@ -26,7 +25,7 @@ final class RemapOutput {
          expected: Int = 0, progress: Migration.Progress? = nil) throws {
         self.expected = expected
         self.progress = progress
-        existing = Migration.existingFiles(of: destination)
+        let existing = BundleWriter.existingFiles(of: destination)
         if !existing.isEmpty, !overwrite {
             throw MetaGraphKitError(.exists,
                 "\(destination): the destination exists (\(existing[0])); use --overwrite to replace it")
@@ -44,13 +43,10 @@ final class RemapOutput {
         copier = Copier(writer: writer, options: Migration.Options())
     }
 
-    /// Writes the index and removes data files of an older checkpoint the new one
-    /// does not replace.
-    func finish() throws -> BundleWriter.Result {
-        let result = try writer.finish()
-        for stale in existing where !result.files.contains(stale) { unlink(stale) }
-        return result
-    }
+    /// Writes the index and puts the checkpoint in place; an older checkpoint at the
+    /// destination (data files of another shard count included) is replaced only
+    /// once the new one is complete.
+    func finish() throws -> BundleWriter.Result { try writer.finish() }
 
     /// Copies tensor `key` of `reader` to the destination as `name`.
     ///

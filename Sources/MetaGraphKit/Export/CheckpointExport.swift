@@ -213,6 +213,7 @@ extension CheckpointReader {
             } else {
                 try writeTensorBytes(e, to: out, sources: &sources)
             }
+            PausePoint.reached("export-tensor")
         }
     }
 
@@ -271,6 +272,7 @@ extension CheckpointReader {
                 central += name
             }
             count += 1
+            PausePoint.reached("export-tensor")
         }
         let centralOffset = out.offset
         guard count < 0xffff, centralOffset <= 0xffff_fffe else {

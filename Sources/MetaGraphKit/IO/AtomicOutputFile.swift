@@ -8,15 +8,15 @@ import Darwin
 #endif
 
 /// A file written to a temporary name and renamed into place by ``commit(sync:)``;
-/// removed if it is never committed, and on Ctrl-C while it is open (it is
-/// registered with ``TemporaryFiles``).
+/// removed if it is never committed, and on Ctrl-C while it is open (its
+/// `OutputTransaction` records it with ``TemporaryFiles``).
 final class AtomicOutputFile {
     /// The destination.
     let path: String
     /// Where the bytes go until ``commit(sync:)``.
     let temporaryPath: String
+    private let transaction: OutputTransaction
     private let file: OutputFile
-    private var committed = false
 
     /// Bytes written so far.
     var offset: Int { file.offset }
@@ -27,25 +27,17 @@ final class AtomicOutputFile {
     ///   - path: The destination.
     ///   - temporaryPath: The temporary name (default `<path>.tempstate<random>`,
     ///     as TensorFlow names its own); must be in the destination's directory.
-    init(path: String, temporaryPath: String? = nil) throws {
+    ///   - parent: A transaction the file belongs to (a `.meta` or state file of a
+    ///     migrated directory): the commit then hands the file to it, so it stays
+    ///     undoable until the whole output is committed.
+    init(path: String, temporaryPath: String? = nil, within parent: OutputTransaction? = nil) throws {
         self.path = path
         self.temporaryPath = temporaryPath ?? FileIO.temporaryName(for: path)
-        TemporaryFiles.register(self.temporaryPath)
-        do {
-            file = try OutputFile(creating: self.temporaryPath)
-        } catch {
-            TemporaryFiles.unregister(self.temporaryPath)
-            throw error
-        }
+        transaction = OutputTransaction(within: parent)
+        file = try transaction.createFile(self.temporaryPath)
     }
 
-    deinit {
-        if !committed {
-            file.discard()
-            unlink(temporaryPath)
-            TemporaryFiles.unregister(temporaryPath)
-        }
-    }
+    deinit { file.discard() }   // the transaction, if not committed, removes the file
 
     /// Appends bytes.
     func write(_ bytes: UnsafeRawBufferPointer) throws { try file.write(bytes) }
@@ -59,16 +51,16 @@ final class AtomicOutputFile {
         try file.copyInKernel(from: source, offset: offset, count: count)
     }
 
-    /// Flushes, optionally syncs, closes, and renames the file over ``path``.
+    /// Flushes, optionally syncs, closes, and renames the file over ``path``. A file
+    /// that was at ``path`` stays (under a backup name) until the rename is done.
     ///
     /// - Parameter sync: `fsync` the file first, and the directory after the rename.
     func commit(sync: Bool = false) throws {
         try file.close(sync: sync)
-        guard rename(temporaryPath, path) == 0 else {
-            throw MetaGraphKitError(.io, "\(path): cannot rename \(temporaryPath) into place: \(String(cString: strerror(errno)))")
-        }
-        committed = true
-        TemporaryFiles.unregister(temporaryPath)
+        PausePoint.reached("atomic-commit")
+        try transaction.place(temporaryPath, at: path)
+        PausePoint.reached("atomic-placed")
+        transaction.commit()
         if sync {
             let slash = path.lastIndex(of: "/")
             let dir = slash.map { String(path[..<$0]) } ?? "."

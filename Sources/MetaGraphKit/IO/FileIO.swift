@@ -56,7 +56,13 @@ public enum FileIO {
     ///   - path: The destination.
     /// - Throws: ``MetaGraphKitError`` `io`, naming the file.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let out = try AtomicOutputFile(path: path)
+        try writeAtomically(bytes, to: path, within: nil)
+    }
+
+    /// ``writeAtomically(_:to:)`` as part of a larger output: the commit hands the
+    /// file to `parent`.
+    static func writeAtomically(_ bytes: [UInt8], to path: String, within parent: OutputTransaction?) throws {
+        let out = try AtomicOutputFile(path: path, within: parent)
         try out.write(bytes)
         try out.commit(sync: true)
     }

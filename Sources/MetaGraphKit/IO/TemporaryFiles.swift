@@ -1,5 +1,6 @@
-// Files a writer has created but not yet put in place: removed on failure, and on
-// Ctrl-C when the interrupt handler is installed.
+// Every change a writer has made on disk but not yet committed (a temporary file, a
+// file renamed into place, an existing file moved aside, a new directory): undone on
+// failure, and on SIGINT, SIGTERM or SIGHUP once the interrupt handler is installed.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -7,58 +8,130 @@ import Glibc
 import Darwin
 #endif
 
-/// The process-wide list of files MetaGraphKit's writers are still working on.
+/// The process-wide record of what MetaGraphKit's writers have changed on disk and
+/// not yet committed.
 ///
-/// Writers register every temporary (and every half-placed output) here and
-/// unregister it once it is in place or removed. ``installInterruptHandler()``
-/// makes SIGINT and SIGTERM remove everything still registered, then exit 130.
+/// Writers record each change here in the same locked step that makes it (see
+/// `OutputTransaction`), so the record is never behind the disk. A change is one of:
+/// a file created (undone by removing it), a directory created (removed when empty),
+/// an existing file moved aside before being replaced (put back). Committing an
+/// output forgets its changes and deletes what was moved aside.
+///
+/// ``installInterruptHandler()`` makes SIGINT, SIGTERM and SIGHUP undo every
+/// recorded change, newest first, and exit with 128 + the signal number (130 for
+/// Ctrl-C). The handler keeps the record locked until the process is gone, so no
+/// writer can create, place or commit anything after the undo.
 public enum TemporaryFiles {
+    /// How one recorded change is undone.
+    enum Undo: Equatable {
+        /// A file this process created (a temporary, or one renamed into place).
+        case remove(String)
+        /// A directory this process created; removed only if empty.
+        case removeDirectory(String)
+        /// An existing file renamed (or hard-linked) to `backup` before being replaced.
+        case restore(backup: String, original: String)
+
+        /// The path the change left on disk.
+        var path: String {
+            switch self {
+            case .remove(let p), .removeDirectory(let p): p
+            case .restore(let backup, _): backup
+            }
+        }
+
+        /// Undoes the change (errors ignored: this is cleanup).
+        func run() {
+            switch self {
+            case .remove(let p): unlink(p)
+            case .removeDirectory(let p): rmdir(p)
+            case .restore(let backup, let original): rename(backup, original)
+            }
+        }
+    }
+
+    /// A recorded change and the transaction that owns it.
+    struct Entry {
+        var owner: UInt64
+        var undo: Undo
+    }
+
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var paths: Set<String> = []
+    nonisolated(unsafe) private static var entries: [Entry] = []
+    nonisolated(unsafe) private static var lastOwner: UInt64 = 0
     nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
 
-    /// Adds a path to remove if the process is interrupted.
-    static func register(_ path: String) {
+    /// Runs `body` on the record with the lock held: a change made on disk inside
+    /// `body` and recorded there cannot be split by the interrupt handler.
+    static func withLockedEntries<T>(_ body: (inout [Entry]) throws -> T) rethrows -> T {
         lock.lock(); defer { lock.unlock() }
-        paths.insert(path)
+        return try body(&entries)
     }
 
-    /// Forgets a path (it was renamed into place or removed).
-    static func unregister(_ path: String) {
+    /// A new transaction id.
+    static func newOwner() -> UInt64 {
         lock.lock(); defer { lock.unlock() }
-        paths.remove(path)
+        lastOwner += 1
+        return lastOwner
     }
 
-    /// The paths registered now (for tests).
+    /// The paths recorded now: temporaries, files placed but not committed, and
+    /// backups of files moved aside (for tests).
     public static var registered: Set<String> {
         lock.lock(); defer { lock.unlock() }
-        return paths
+        return Set(entries.map(\.undo.path))
     }
 
-    /// Removes every registered file (and directory, when empty).
+    /// Undoes every recorded change, newest first: removes the files and empty
+    /// directories writers created and puts back the files they moved aside.
+    ///
+    /// This is what the interrupt handler does before exiting; a program that stops
+    /// writing for its own reasons can call it too.
     public static func removeAll() {
         lock.lock(); defer { lock.unlock() }
-        // Longest first: files inside a registered directory go before it.
-        for p in paths.sorted(by: { $0.utf8.count > $1.utf8.count }) where unlink(p) != 0 { rmdir(p) }
-        paths.removeAll()
+        undoAllLocked()
     }
 
-    /// Makes SIGINT and SIGTERM remove every registered file and exit with status 130.
+    private static func undoAllLocked() {
+        for e in entries.reversed() { e.undo.run() }
+        entries.removeAll()
+    }
+
+    /// Makes SIGINT, SIGTERM and SIGHUP undo every recorded change (as
+    /// ``removeAll()``) and exit with 128 + the signal number: 130 for Ctrl-C, 143
+    /// for SIGTERM, 129 for SIGHUP. A signal the process inherited as ignored (under
+    /// `nohup`, or SIGINT of a background job of a script) stays ignored.
     ///
-    /// The handler runs on a dispatch queue, not in signal context, so it may take
-    /// the lock. Call once, early in a command that writes.
+    /// The handler runs on a dispatch queue, not in signal context. Once it has
+    /// started it never releases the lock, so a writer still running on another
+    /// thread blocks at its next create, rename or commit until the process ends; it
+    /// exits with `_exit`, so no other thread's exit can replace the status. The
+    /// call returns once the handler is in place. Call it once, early (``tfmeta``
+    /// calls it before running any command).
     public static func installInterruptHandler() {
-        lock.lock(); defer { lock.unlock() }
-        guard sources.isEmpty else { return }
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
+        lock.lock()
+        guard sources.isEmpty else { lock.unlock(); return }
+        let registered = DispatchGroup()
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            // Ignored until the source is registered (libdispatch then installs its
+            // own handler that forwards the signal to its signalfd). A signal the
+            // parent made us ignore (nohup, `cmd &` in a script) stays ignored.
+            let previous = signal(sig, SIG_IGN)
+            if unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                removeAll()
-                exit(130)
+                lock.lock()   // never released: the process ends here
+                undoAllLocked()
+                _exit(128 + sig)
             }
+            registered.enter()
+            source.setRegistrationHandler { registered.leave() }
             source.resume()
             sources.append(source)
         }
+        lock.unlock()
+        // Wait until the signals are really caught, so a Ctrl-C once writing has
+        // started is never ignored (registration takes microseconds; the bound only
+        // keeps a broken dispatch from hanging the program).
+        _ = registered.wait(timeout: .now() + .seconds(5))
     }
 }

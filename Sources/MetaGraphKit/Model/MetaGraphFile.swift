@@ -173,11 +173,16 @@ public struct MetaGraphFile: Sendable {
     ///   - encoding: binary, text or JSON.
     /// - Throws: ``MetaGraphKitError`` `invalidArgument` when `path` is the input, `io`.
     public func write(to path: String, as encoding: ProtoFileEncoding) throws {
+        try write(to: path, as: encoding, within: nil)
+    }
+
+    /// ``write(to:as:)`` as part of a larger output: the commit hands the file to `parent`.
+    func write(to path: String, as encoding: ProtoFileEncoding, within parent: OutputTransaction?) throws {
         let a = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
         let b = URL(fileURLWithPath: self.path).standardizedFileURL.resolvingSymlinksInPath().path
         guard a != b else {
             throw MetaGraphKitError(.invalidArgument, "\(path): is the input file; inputs are never modified")
         }
-        try FileIO.writeAtomically(encoded(as: encoding), to: path)
+        try FileIO.writeAtomically(encoded(as: encoding), to: path, within: parent)
     }
 }

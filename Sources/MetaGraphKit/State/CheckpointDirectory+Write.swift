@@ -18,8 +18,13 @@ extension CheckpointDirectory {
     ///
     /// TensorFlow's name for this is `file_io.atomic_write_string_to_file`.
     public func write(_ state: CheckpointState) throws {
+        try write(state, within: nil)
+    }
+
+    /// ``write(_:)`` as part of a larger output: the commit hands the file to `parent`.
+    func write(_ state: CheckpointState, within parent: OutputTransaction?) throws {
         let hex = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let out = try AtomicOutputFile(path: stateFilePath, temporaryPath: stateFilePath + ".tmp" + hex)
+        let out = try AtomicOutputFile(path: stateFilePath, temporaryPath: stateFilePath + ".tmp" + hex, within: parent)
         try out.write(Array(state.textFormat().utf8))
         try out.commit(sync: true)
     }
