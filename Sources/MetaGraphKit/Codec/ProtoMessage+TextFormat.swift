@@ -18,7 +18,30 @@ extension ProtoMessage {
     public func textFormat() -> String {
         var printer = TextFormatPrinter()
         printer.printMessage(UnsafePointer(pointer), as: type)
-        return String(decoding: printer.out, as: UTF8.self)
+        return String(decoding: printer.out.bytes, as: UTF8.self)
+    }
+
+    /// Prints ``textFormat()``'s text in chunks instead of one string, for
+    /// writing a large message to a file without holding all of its text.
+    ///
+    /// - Parameters:
+    ///   - chunkSize: About how many bytes each chunk holds (the last may be
+    ///     shorter; a chunk ends at the end of a line).
+    ///   - body: Called with each chunk, in order; the concatenation of all
+    ///     chunks is exactly ``textFormat()``'s UTF-8. An error it throws stops
+    ///     the printing and is rethrown.
+    /// - Throws: What `body` throws.
+    public func writeTextFormat(chunkSize: Int = 1 << 20, to body: ([UInt8]) throws -> Void) throws {
+        try withoutActuallyEscaping(body) { body in
+            var failure: (any Error)?
+            var printer = TextFormatPrinter(chunkSize: chunkSize) { chunk in
+                guard failure == nil else { return }
+                do { try body(chunk) } catch { failure = error }
+            }
+            printer.printMessage(UnsafePointer(pointer), as: type)
+            printer.finish()
+            if let failure { throw failure }
+        }
     }
 }
 

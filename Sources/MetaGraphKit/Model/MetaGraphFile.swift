@@ -178,6 +178,13 @@ public struct MetaGraphFile: Sendable {
         guard a != b else {
             throw MetaGraphKitError(.invalidArgument, "\(path): is the input file; inputs are never modified")
         }
-        try FileIO.writeAtomically(encoded(as: encoding), to: path)
+        guard encoding == .text else {
+            try FileIO.writeAtomically(encoded(as: encoding), to: path)
+            return
+        }
+        // Text is about five times the binary size: stream it rather than build it.
+        let out = try AtomicOutputFile(path: path)
+        try message.writeTextFormat { try out.write($0) }
+        try out.commit(sync: true)
     }
 }

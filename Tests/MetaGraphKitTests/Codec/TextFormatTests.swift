@@ -41,6 +41,28 @@ struct TextFormatPrinterTests {
         #expect(ours == python)
     }
 
+    /// The chunked printer (what `MetaGraphFile.write` streams to disk) gives the
+    /// same bytes as `textFormat()`, whatever the chunk size.
+    @Test(arguments: TextSample.pairs.map { $0.0 })
+    func streamingPrintsTheSameBytes(_ textName: String) throws {
+        let (_, binaryName, type) = TextSample.pairs.first { $0.0 == textName }!
+        let message = try ProtoMessage(binary: try TextSample.bytes(binaryName), as: type, file: binaryName)
+        let whole = Array(message.textFormat().utf8)
+        for chunkSize in [1, 7, 100, 1 << 20] {
+            var streamed: [UInt8] = []
+            var chunks = 0
+            try message.writeTextFormat(chunkSize: chunkSize) { streamed += $0; chunks += 1 }
+            #expect(streamed == whole, "chunk size \(chunkSize)")
+            if chunkSize == 1 { #expect(chunks > 1) }
+        }
+    }
+
+    @Test func streamingStopsWithTheSinksError() throws {
+        struct Full: Error {}
+        let message = try ProtoMessage(binary: try TextSample.bytes("graph.meta"), as: .metaGraphDef)
+        #expect(throws: Full.self) { try message.writeTextFormat(chunkSize: 10) { _ in throw Full() } }
+    }
+
     @Test func floatsAsPythonPrintsThem() {
         #expect(PythonFloatFormat.repr(Float(0.1)) == "0.1")
         #expect(PythonFloatFormat.repr(Float(123456789)) == "123456790.0")
