@@ -73,6 +73,16 @@ extension ProtoMessage {
     public convenience init(
         text: String, as type: ProtoMessageType, file: String = "<text>", limits: DecodingLimits = .default
     ) throws {
+        try self.init(textUTF8: Array(text.utf8), as: type, file: file, limits: limits)
+    }
+
+    /// Parses text format given as UTF-8 bytes, as ``init(text:as:file:limits:)``
+    /// does, without making a String of a file's content first.
+    ///
+    /// - Parameter text: Valid UTF-8 (``TextFormatUTF8/isValid(_:)``).
+    convenience init(
+        textUTF8 text: [UInt8], as type: ProtoMessageType, file: String, limits: DecodingLimits = .default
+    ) throws {
         var parser = try TextFormatParser(text, file: file, maxDepth: limits.maxDepth)
         let bytes = try parser.parse(type)
         try self.init(binary: bytes, as: type, file: file, limits: DecodingLimits(maxDepth: limits.maxDepth + 2))

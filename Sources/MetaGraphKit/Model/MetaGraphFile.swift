@@ -71,7 +71,7 @@ public struct MetaGraphFile: Sendable {
         let type: ProtoMessageType = kind == .savedModel ? .savedModel : .metaGraphDef
         if looksLikeText(bytes) {
             return MetaGraphFile(path: path, kind: kind, encoding: .text,
-                                 message: try ProtoMessage(text: try text(bytes, path), as: type, file: path))
+                                 message: try ProtoMessage(textUTF8: try text(bytes, path), as: type, file: path))
         }
         return MetaGraphFile(path: path, kind: kind, encoding: .binary,
                              message: try ProtoMessage(binary: bytes, as: type, file: path))
@@ -92,7 +92,7 @@ public struct MetaGraphFile: Sendable {
         var bytes = loaded
         var encoding = ProtoFileEncoding.binary
         if looksLikeText(loaded) {
-            bytes = try ProtoMessage(text: try text(loaded, path), as: type, file: path).binary()
+            bytes = try ProtoMessage(textUTF8: try text(loaded, path), as: type, file: path).binary()
             encoding = .text
         }
         let summaries = try bytes.withUnsafeBytes { raw in
@@ -121,11 +121,12 @@ public struct MetaGraphFile: Sendable {
         return (path, name.hasPrefix("saved_model.") ? .savedModel : .metaGraph, bytes)
     }
 
-    private static func text(_ bytes: [UInt8], _ path: String) throws -> String {
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+    /// The bytes, once checked to be UTF-8 text.
+    private static func text(_ bytes: [UInt8], _ path: String) throws -> [UInt8] {
+        guard TextFormatUTF8.isValid(bytes) else {
             throw MetaGraphKitError(.syntax, "\(path): text format that is not valid UTF-8")
         }
-        return text
+        return bytes
     }
 
     /// Whether bytes are protobuf text rather than binary: UTF-8 without control

@@ -220,3 +220,56 @@ enum MessageReflection {
         }
     }
 }
+
+// MARK: - Lookup by name
+
+extension ProtoMessageType {
+    /// The index in ``fields`` of the field named `name` (ASCII bytes), nil when
+    /// the type has none: a binary search of protobuf-c's `fields_sorted_by_name`,
+    /// with no String made.
+    func fieldIndex(named name: ArraySlice<UInt8>) -> Int? {
+        let d = descriptor.pointee
+        guard let sorted = d.fields_sorted_by_name else { return nil }
+        var low = 0
+        var high = Int(d.n_fields)
+        while low < high {
+            let mid = (low + high) / 2
+            let index = Int(sorted[mid])
+            let order = MessageReflection.compare(d.fields[index].name, name)
+            if order == 0 { return index }
+            if order < 0 { low = mid + 1 } else { high = mid }
+        }
+        return nil
+    }
+}
+
+extension FieldInfo {
+    /// The number of enum value `name` (bytes), nil when the enum does not have
+    /// it: a binary search of protobuf-c's `values_by_name`, with no String made.
+    func enumNumber(named name: ArraySlice<UInt8>) -> Int32? {
+        guard let e = enumDescriptor, let byName = e.pointee.values_by_name else { return nil }
+        var low = 0
+        var high = Int(e.pointee.n_value_names)
+        while low < high {
+            let mid = (low + high) / 2
+            let order = MessageReflection.compare(byName[mid].name, name)
+            if order == 0 { return e.pointee.values[Int(byName[mid].index)].value }
+            if order < 0 { low = mid + 1 } else { high = mid }
+        }
+        return nil
+    }
+}
+
+extension MessageReflection {
+    /// `strcmp` of a C string with bytes that hold no NUL: negative, zero or
+    /// positive as `cString` sorts before, equal to, or after `bytes`.
+    static func compare(_ cString: UnsafePointer<CChar>, _ bytes: ArraySlice<UInt8>) -> Int {
+        var i = 0
+        for b in bytes {
+            let c = UInt8(bitPattern: cString[i])
+            if c != b { return c < b ? -1 : 1 }  // a NUL (c == 0) sorts first
+            i += 1
+        }
+        return cString[i] == 0 ? 0 : 1
+    }
+}

@@ -71,12 +71,35 @@ enum TextFormatEscaping {
     }
 }
 
+/// Checking text-format files for valid UTF-8 in place.
+enum TextFormatUTF8 {
+    /// Whether `bytes` are well-formed UTF-8 (Unicode table 3-7), as
+    /// `String(validating:as:)` checks, without copying them into a String.
+    static func isValid(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { b in
+            var i = 0
+            while i < b.count {
+                if b[i] < 0x80 { i += 1; continue }
+                guard let n = TextFormatEscaping.validSequenceLength(b, at: i) else { return false }
+                i += n
+            }
+            return true
+        }
+    }
+}
+
 /// Text-format string escapes: `\n \r \t \a \b \f \v \? \" \' \\`, `\ooo`, `\xHH`,
 /// `\uXXXX`, `\UXXXXXXXX` (as UTF-8).
 enum TextFormatUnescaping {
     /// Appends the bytes of one quoted string token (quotes included in `token`).
-    static func unescape(_ token: [UInt8], into out: inout [UInt8],
+    /// `error` gets the offset of the bad escape from the token's first byte.
+    static func unescape(_ token: ArraySlice<UInt8>, into out: inout [UInt8],
                          error: (String, Int) -> MetaGraphKitError) throws {
+        try token.withUnsafeBufferPointer { try unescape($0, into: &out, error: error) }
+    }
+
+    private static func unescape(_ token: UnsafeBufferPointer<UInt8>, into out: inout [UInt8],
+                                 error: (String, Int) -> MetaGraphKitError) throws {
         var i = 1
         let end = token.count - 1
         func hex(_ c: UInt8) -> UInt32? {
@@ -88,8 +111,14 @@ enum TextFormatUnescaping {
             }
         }
         while i < end {
-            let c = token[i]
-            guard c == 0x5c else { out.append(c); i += 1; continue }
+            guard token[i] == 0x5c else {
+                // Copy the run up to the next backslash in one go.
+                var runEnd = i + 1
+                while runEnd < end, token[runEnd] != 0x5c { runEnd += 1 }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: token[i..<runEnd]))
+                i = runEnd
+                continue
+            }
             let start = i
             i += 1
             guard i < end else { throw error("backslash at the end of a string", start) }

@@ -1,5 +1,5 @@
-// What the text printer needs to know about each field of a message type,
-// worked out once per type instead of once per printed value.
+// What the text printer and parser need to know about each field of a message
+// type, worked out once per type instead of once per value.
 internal import CProtobufC
 
 /// One field of a message type, ready to print: the name already followed by
@@ -18,8 +18,10 @@ struct TextFormatFieldLayout {
     let isMap: Bool
     /// The name of each enum value (the first name, for aliases).
     let enumNames: [Int32: [UInt8]]
+    /// The `key` field (number 1) of a map entry type (`…Entry`).
+    let isMapEntryKey: Bool
 
-    init(_ info: FieldInfo) {
+    init(_ info: FieldInfo, of owner: ProtoMessageType) {
         self.info = info
         type = info.type
         let name = Array(info.name.utf8)
@@ -34,10 +36,11 @@ struct TextFormatFieldLayout {
             }
         }
         enumNames = names
+        isMapEntryKey = info.number == 1 && info.name == "key" && owner.shortName.hasSuffix("Entry")
     }
 
     /// The fields of `type` in field-number order.
     static func fields(of type: ProtoMessageType) -> [TextFormatFieldLayout] {
-        type.fields.map(TextFormatFieldLayout.init)
+        type.fields.map { TextFormatFieldLayout($0, of: type) }
     }
 }

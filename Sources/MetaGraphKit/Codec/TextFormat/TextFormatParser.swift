@@ -5,38 +5,65 @@ internal import CProtobufC
 
 /// A recursive-descent parser for what Python's `text_format.Parse` accepts.
 ///
-/// Fields are encoded to the protobuf wire format as they are read. Map entries are
-/// kept aside and written sorted by key (the last of equal keys wins), as Python's
-/// deterministic serialization orders them. A singular field given twice, or two
-/// members of one oneof, are errors, as in `text_format.Parse`.
+/// Fields are encoded to the protobuf wire format as they are read, into one
+/// buffer: a nested message's length is patched in when its `}` is reached.
+/// Map entries are written where they come; if a map's keys are not already in
+/// strictly increasing order, its entries are moved to the end of their message
+/// sorted by key (the last of equal keys wins), as Python's deterministic
+/// serialization orders them. A singular field given twice, or two members of one
+/// oneof, are errors, as in `text_format.Parse`.
 struct TextFormatParser {
     private var scanner: TextFormatScanner
     private var token: TextFormatToken
     private let file: String
     private let maxDepth: Int
     private var depth = 0
+    /// The binary encoding written so far.
+    private var out: [UInt8] = []
+    private var layouts: [ProtoMessageType: [TextFormatFieldLayout]] = [:]
 
-    init(_ text: String, file: String, maxDepth: Int) throws {
+    /// - Parameters:
+    ///   - text: The text as UTF-8; must be valid UTF-8.
+    ///   - file: The file name that error messages start with.
+    ///   - maxDepth: The deepest nesting of `{ }` blocks accepted.
+    init(_ text: [UInt8], file: String, maxDepth: Int) throws {
         scanner = TextFormatScanner(text, file: file)
         self.file = file
         self.maxDepth = maxDepth
         token = try scanner.next()
     }
 
+    init(_ text: String, file: String, maxDepth: Int) throws {
+        try self.init(Array(text.utf8), file: file, maxDepth: maxDepth)
+    }
+
     /// Parses the whole text as one message of `type`; returns its binary encoding.
     mutating func parse(_ type: ProtoMessageType) throws -> [UInt8] {
-        try parseFields(type, close: nil).bytes
+        _ = try parseFields(type, close: nil)
+        return out
     }
 
     // MARK: - Messages
 
-    private mutating func parseFields(_ type: ProtoMessageType, close: Character?) throws
-        -> (bytes: [UInt8], key: MapKey?)
-    {
-        var out: [UInt8] = []
-        var seen: Set<UInt32> = []
-        var oneofs: [UInt32: String] = [:]
-        var maps: [UInt32: [(MapKey, [UInt8])]] = [:]
+    /// The entries of one map field read so far in a message: each entry's key and
+    /// where its bytes (tag, length, entry) lie in `out`.
+    private struct MapEntries {
+        let number: UInt32
+        var entries: [(key: MapKey, bytes: Range<Int>)] = []
+
+        /// Keys strictly increasing: nothing to sort or drop.
+        var isInOrder: Bool {
+            entries.indices.dropFirst().allSatisfy { entries[$0 - 1].key < entries[$0].key }
+        }
+    }
+
+    /// Reads fields up to `close` (or the end of the text) and appends their
+    /// encoding to `out`; returns the key of a map entry (nil if none was given).
+    private mutating func parseFields(_ type: ProtoMessageType, close: Unicode.Scalar?) throws -> MapKey? {
+        let fields = layout(of: type)
+        let messageStart = out.count
+        var seen = SeenFields()
+        var maps: [MapEntries] = []
         var key: MapKey?
         while true {
             if token.kind == .end {
@@ -45,83 +72,144 @@ struct TextFormatParser {
             }
             if let close, token.isSymbol(close) { try advance(); break }
             if token.isSymbol("[") {
-                try parseExpandedAny(type, into: &out, seen: &seen)
+                try parseExpandedAny(type, seen: &seen)
             } else {
                 guard token.kind == .identifier else {
                     throw error(.syntax, "expected a field name, found \"\(token.string)\"")
                 }
                 let nameToken = token
-                guard let field = type.field(named: token.string) else {
+                guard let index = type.fieldIndex(named: token.text) else {
                     throw error(.unknownName, "message type \"\(type.fullName)\" has no field named \"\(token.string)\"")
                 }
-                try checkOnce(field, type, seen: &seen, oneofs: &oneofs, at: nameToken)
+                let field = fields[index]
+                try checkOnce(index, of: fields, type, seen: &seen, at: nameToken)
                 try advance()
-                if field.isMessage { try skip(":") } else { try expect(":") }
-                if field.isRepeated, try skip("[") {
+                if field.info.isMessage { try skip(":") } else { try expect(":") }
+                if field.info.isRepeated, try skip("[") {
                     if try !skip("]") {
                         while true {
-                            try parseValue(field, into: &out, maps: &maps, key: &key, entry: type)
+                            try parseValue(field, maps: &maps, key: &key)
                             if try skip("]") { break }
                             try expect(",")
                         }
                     }
                 } else {
-                    try parseValue(field, into: &out, maps: &maps, key: &key, entry: type)
+                    try parseValue(field, maps: &maps, key: &key)
                 }
             }
-            if try !skip(",") { _ = try skip(";") }
+            if try !skip(",") { try skip(";") }
         }
-        for number in maps.keys.sorted() {
-            var index: [MapKey: Int] = [:]
-            var entries: [(MapKey, [UInt8])] = []
-            for (k, bytes) in maps[number]! {
-                if let i = index[k] { entries[i].1 = bytes } else { index[k] = entries.count; entries.append((k, bytes)) }
-            }
-            for (_, bytes) in entries.sorted(by: { $0.0 < $1.0 }) {
-                WireFormat.appendLengthDelimited(number, bytes, to: &out)
-            }
-        }
-        return (out, key)
+        reorderMapEntries(maps.filter { !$0.isInOrder }, messageStart: messageStart)
+        return key
     }
 
-    private func checkOnce(_ field: FieldInfo, _ type: ProtoMessageType, seen: inout Set<UInt32>,
-                           oneofs: inout [UInt32: String], at name: TextFormatToken) throws {
+    /// Moves the entries of each map whose keys are out of order (or repeated) to
+    /// the end of the message starting at `messageStart`, sorted, the last of
+    /// equal keys kept. Field order in the encoding does not matter otherwise:
+    /// protobuf-c collects a repeated field's elements wherever they are.
+    private mutating func reorderMapEntries(_ maps: [MapEntries], messageStart: Int) {
+        guard !maps.isEmpty else { return }
+        var rebuilt: [UInt8] = []
+        var cursor = messageStart
+        for range in maps.flatMap({ $0.entries.map(\.bytes) }).sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            rebuilt += out[cursor..<range.lowerBound]
+            cursor = range.upperBound
+        }
+        rebuilt += out[cursor...]
+        for map in maps.sorted(by: { $0.number < $1.number }) {
+            var index: [MapKey: Int] = [:]
+            var entries: [(key: MapKey, bytes: Range<Int>)] = []
+            for entry in map.entries {
+                if let i = index[entry.key] { entries[i].bytes = entry.bytes } else {
+                    index[entry.key] = entries.count
+                    entries.append(entry)
+                }
+            }
+            for entry in entries.sorted(by: { $0.key < $1.key }) { rebuilt += out[entry.bytes] }
+        }
+        out.replaceSubrange(messageStart..., with: rebuilt)
+    }
+
+    private mutating func layout(of type: ProtoMessageType) -> [TextFormatFieldLayout] {
+        if let known = layouts[type] { return known }
+        let made = TextFormatFieldLayout.fields(of: type)
+        layouts[type] = made
+        return made
+    }
+
+    private func checkOnce(_ index: Int, of fields: [TextFormatFieldLayout], _ type: ProtoMessageType,
+                           seen: inout SeenFields, at name: TextFormatToken) throws {
+        let field = fields[index].info
         guard !field.isRepeated else { return }
         if field.isOneofMember {
             let group = field.descriptor.pointee.quantifier_offset
-            if let other = oneofs[group], other != field.name {
-                throw error(.syntax, "field \"\(field.name)\" is given along with \"\(other)\", another member of its oneof", at: name)
+            let other = fields.indices.first {
+                $0 != index && seen.contains($0) && fields[$0].info.isOneofMember
+                    && fields[$0].info.descriptor.pointee.quantifier_offset == group
             }
-            oneofs[group] = field.name
+            if let other {
+                throw error(.syntax, "field \"\(field.name)\" is given along with \"\(fields[other].info.name)\", another member of its oneof", at: name)
+            }
         }
-        guard seen.insert(field.number).inserted else {
+        guard seen.insert(index) else {
             throw error(.syntax, "message type \"\(type.fullName)\" should not have multiple \"\(field.name)\" fields", at: name)
         }
     }
 
-    private mutating func parseValue(_ field: FieldInfo, into out: inout [UInt8],
-                                     maps: inout [UInt32: [(MapKey, [UInt8])]], key: inout MapKey?,
-                                     entry: ProtoMessageType) throws {
+    private mutating func parseValue(_ field: TextFormatFieldLayout, maps: inout [MapEntries],
+                                     key: inout MapKey?) throws {
+        let number = field.info.number
         if let subtype = field.messageType {
-            let sub = try parseBlock(subtype)
+            let entryStart = out.count
+            let lengthAt = beginLengthDelimited(number)
+            let entryKey = try parseBlock(subtype)
+            endLengthDelimited(lengthAt)
             if field.isMap {
-                let keyField = subtype.fields[0]
-                maps[field.number, default: []].append((sub.key ?? MapKey(nil, keyField), sub.bytes))
-            } else {
-                WireFormat.appendLengthDelimited(field.number, sub.bytes, to: &out)
+                let entryKey = entryKey ?? MapKey(nil, layout(of: subtype)[0].info)
+                if let i = maps.firstIndex(where: { $0.number == number }) {
+                    maps[i].entries.append((entryKey, entryStart..<out.count))
+                } else {
+                    maps.append(MapEntries(number: number, entries: [(entryKey, entryStart..<out.count)]))
+                }
             }
             return
         }
-        let value = try parseScalar(field)
-        if field.number == 1 && field.name == "key" && entry.shortName.hasSuffix("Entry") {
-            key = MapKey(value, field)
+        if field.type == PROTOBUF_C_TYPE_STRING || field.type == PROTOBUF_C_TYPE_BYTES {
+            let lengthAt = beginLengthDelimited(number)
+            try parseString(field)
+            if field.isMapEntryKey { key = MapKey(.bytes(Array(out[(lengthAt + 1)...])), field.info) }
+            endLengthDelimited(lengthAt)
+            return
         }
-        WireFormat.append(value, field, to: &out)
+        let value = try parseScalar(field.info)
+        if field.isMapEntryKey { key = MapKey(value, field.info) }
+        WireFormat.append(value, field.info, to: &out)
+    }
+
+    /// Writes the tag of a length-delimited field and a one-byte length to patch;
+    /// returns where that length byte is.
+    private mutating func beginLengthDelimited(_ number: UInt32) -> Int {
+        WireFormat.appendTag(number, 2, to: &out)
+        out.append(0)
+        return out.count - 1
+    }
+
+    /// Patches the length at `lengthAt` to cover everything written after it,
+    /// widening it (and moving the content) when it needs more than one byte.
+    private mutating func endLengthDelimited(_ lengthAt: Int) {
+        let length = out.count - lengthAt - 1
+        if length < 0x80 {
+            out[lengthAt] = UInt8(length)
+            return
+        }
+        var varint: [UInt8] = []
+        WireFormat.appendVarint(UInt64(length), to: &varint)
+        out.replaceSubrange(lengthAt..<(lengthAt + 1), with: varint)
     }
 
     /// `{ … }` or `< … >`, one level deeper.
-    private mutating func parseBlock(_ type: ProtoMessageType) throws -> (bytes: [UInt8], key: MapKey?) {
-        let close: Character
+    private mutating func parseBlock(_ type: ProtoMessageType) throws -> MapKey? {
+        let close: Unicode.Scalar
         if token.isSymbol("{") { close = "}" } else if token.isSymbol("<") { close = ">" } else {
             throw error(.syntax, "expected \"{\" or \"<\", found \"\(token.string)\"")
         }
@@ -135,8 +223,7 @@ struct TextFormatParser {
     }
 
     /// `[type.googleapis.com/tensorflow.SaverDef] { … }` inside a `google.protobuf.Any`.
-    private mutating func parseExpandedAny(_ type: ProtoMessageType, into out: inout [UInt8],
-                                           seen: inout Set<UInt32>) throws {
+    private mutating func parseExpandedAny(_ type: ProtoMessageType, seen: inout SeenFields) throws {
         let open = token
         try advance()
         var url = ""
@@ -154,12 +241,16 @@ struct TextFormatParser {
               let packedType = ProtoMessageType.named(String(url[url.index(after: slash)...])) else {
             throw error(.unknownName, "unknown type in Any type URL \"\(url)\"", at: open)
         }
-        guard seen.insert(1).inserted, seen.insert(2).inserted else {
+        // Any's fields are type_url (index 0) and value (index 1).
+        guard seen.insert(0), seen.insert(1) else {
             throw error(.syntax, "Any message given more than once", at: open)
         }
         try advance()
-        _ = try skip(":")
-        let body = try parseBlock(packedType).bytes
+        try skip(":")
+        let bodyStart = out.count
+        _ = try parseBlock(packedType)
+        let body = Array(out[bodyStart...])
+        out.removeSubrange(bodyStart...)
         // Python packs the parsed message with SerializeToString: canonical field order.
         let canonical = try ProtoMessage(binary: body, as: packedType, file: file,
                                          limits: DecodingLimits(maxDepth: maxDepth + 2)).binary()
@@ -169,27 +260,31 @@ struct TextFormatParser {
 
     // MARK: - Scalars
 
+    /// One or more adjacent string tokens, unescaped and concatenated into `out`.
+    private mutating func parseString(_ field: TextFormatFieldLayout) throws {
+        let first = token
+        guard first.kind == .string else { throw error(.syntax, "expected a string for field \"\(field.info.name)\"") }
+        let start = out.count
+        while token.kind == .string {
+            let stringToken = token
+            try TextFormatUnescaping.unescape(stringToken.text, into: &out) { what, offset in
+                let column = scanner.column(of: stringToken)
+                    + stringToken.text.prefix(offset).reduce(0) { $1 & 0xc0 == 0x80 ? $0 : $0 + 1 }
+                return MetaGraphKitError(.syntax, "\(file):\(stringToken.line):\(column): \(what)")
+            }
+            try advance()
+        }
+        // protobuf-c keeps string fields as C strings: a NUL would silently cut the value.
+        if field.type == PROTOBUF_C_TYPE_STRING, out[start...].contains(0) {
+            throw error(.unsupported, "string field \"\(field.info.name)\" cannot hold a NUL byte here (protobuf-c stores strings NUL-terminated)", at: first)
+        }
+    }
+
+    /// A number, bool or enum value (strings are read by ``parseString(_:)``).
     private mutating func parseScalar(_ field: FieldInfo) throws -> FieldValue {
         let t = token
         let value: FieldValue
         switch field.type {
-        case PROTOBUF_C_TYPE_STRING, PROTOBUF_C_TYPE_BYTES:
-            guard t.kind == .string else { throw error(.syntax, "expected a string for field \"\(field.name)\"") }
-            var bytes: [UInt8] = []
-            while token.kind == .string {
-                let stringToken = token
-                try TextFormatUnescaping.unescape(stringToken.text, into: &bytes) { what, offset in
-                    let column = stringToken.column + stringToken.text[..<offset].reduce(0) { $1 & 0xc0 == 0x80 ? $0 : $0 + 1 }
-                    return MetaGraphKitError(.syntax, "\(file):\(stringToken.line):\(column): \(what)")
-                }
-                try advance()
-            }
-            guard field.type == PROTOBUF_C_TYPE_STRING else { return .bytes(bytes) }
-            // protobuf-c keeps string fields as C strings: a NUL would silently cut the value.
-            guard !bytes.contains(0) else {
-                throw error(.unsupported, "string field \"\(field.name)\" cannot hold a NUL byte here (protobuf-c stores strings NUL-terminated)", at: t)
-            }
-            return .string(bytes)
         case PROTOBUF_C_TYPE_FLOAT:
             value = .float(Float(try parseFloat(field)))
         case PROTOBUF_C_TYPE_DOUBLE:
@@ -202,7 +297,7 @@ struct TextFormatParser {
             }
         case PROTOBUF_C_TYPE_ENUM:
             if t.kind == .identifier {
-                guard let number = field.enumNumber(t.string) else {
+                guard let number = field.enumNumber(named: t.text) else {
                     throw error(.unknownName, "enum field \"\(field.name)\" has no value named \"\(t.string)\"")
                 }
                 value = .enumNumber(number)
@@ -225,16 +320,17 @@ struct TextFormatParser {
     /// An integer token: decimal, `0x` hex or leading-zero octal, optional sign.
     /// Returns the value as the bits of an Int64 (UInt64 values above Int64.max wrap).
     private func parseInteger(_ field: FieldInfo, min: Int64, max: UInt64) throws -> Int64 {
-        var text = Substring(token.string)
-        let bad = error(.syntax, "expected an integer for field \"\(field.name)\", found \"\(token.string)\"")
-        guard token.kind == .number else { throw bad }
+        var text = token.text
+        guard token.kind == .number else { throw badInteger(field) }
         var negative = false
-        if text.first == "-" { negative = true; text = text.dropFirst() } else if text.first == "+" { text = text.dropFirst() }
-        var radix = 10
-        if text.hasPrefix("0x") || text.hasPrefix("0X") { radix = 16; text = text.dropFirst(2) }
-        else if text.count > 1 && text.hasPrefix("0") { radix = 8; text = text.dropFirst() }
-        guard !text.isEmpty, text.first != "+", text.first != "-",
-              let magnitude = UInt64(text, radix: radix) else { throw bad }
+        if text.first == 0x2d { negative = true; text = text.dropFirst() } else if text.first == 0x2b { text = text.dropFirst() }
+        var radix: UInt64 = 10
+        if text.count > 1, text.first == 0x30, text.dropFirst().first! | 0x20 == 0x78 {  // 0x, 0X
+            radix = 16; text = text.dropFirst(2)
+        } else if text.count > 1, text.first == 0x30 {
+            radix = 8; text = text.dropFirst()
+        }
+        guard !text.isEmpty, let magnitude = Self.magnitude(text, radix: radix) else { throw badInteger(field) }
         let outOfRange = error(.syntax, "integer \(token.string) is out of range for field \"\(field.name)\"")
         if negative {
             guard magnitude <= UInt64(bitPattern: 0 &- min) || (min == Int64.min && magnitude == UInt64(1) << 63)
@@ -245,6 +341,31 @@ struct TextFormatParser {
         }
         guard magnitude <= max else { throw outOfRange }
         return Int64(truncatingIfNeeded: magnitude)
+    }
+
+    /// The digits' value, as `UInt64(_:radix:)` reads them without a sign; nil for
+    /// a character that is not a digit of `radix` or a value above UInt64.max.
+    private static func magnitude(_ digits: ArraySlice<UInt8>, radix: UInt64) -> UInt64? {
+        var value: UInt64 = 0
+        for c in digits {
+            let d: UInt64
+            switch c {
+            case 0x30...0x39: d = UInt64(c - 0x30)
+            case 0x61...0x7a: d = UInt64(c - 0x61 + 10)
+            case 0x41...0x5a: d = UInt64(c - 0x41 + 10)
+            default: return nil
+            }
+            guard d < radix else { return nil }
+            let (times, o1) = value.multipliedReportingOverflow(by: radix)
+            let (sum, o2) = times.addingReportingOverflow(d)
+            guard !o1, !o2 else { return nil }
+            value = sum
+        }
+        return value
+    }
+
+    private func badInteger(_ field: FieldInfo) -> MetaGraphKitError {
+        error(.syntax, "expected an integer for field \"\(field.name)\", found \"\(token.string)\"")
     }
 
     /// A float token as Python's `ParseFloat` reads it: a decimal number with an
@@ -274,13 +395,14 @@ struct TextFormatParser {
     private mutating func advance() throws { token = try scanner.next() }
 
     /// Consumes `symbol` if it is next.
-    private mutating func skip(_ symbol: Character) throws -> Bool {
+    @discardableResult
+    private mutating func skip(_ symbol: Unicode.Scalar) throws -> Bool {
         guard token.isSymbol(symbol) else { return false }
         try advance()
         return true
     }
 
-    private mutating func expect(_ symbol: Character) throws {
+    private mutating func expect(_ symbol: Unicode.Scalar) throws {
         guard try skip(symbol) else {
             let found = token.kind == .end ? "the end of the text" : "\"\(token.string)\""
             throw error(.syntax, "expected \"\(symbol)\", found \(found)")
@@ -290,6 +412,25 @@ struct TextFormatParser {
     private func error(_ code: MetaGraphKitError.Code, _ what: String, at t: TextFormatToken? = nil)
         -> MetaGraphKitError {
         let t = t ?? token
-        return MetaGraphKitError(code, "\(file):\(t.line):\(t.column): \(what)")
+        return MetaGraphKitError(code, "\(file):\(t.line):\(scanner.column(of: t)): \(what)")
+    }
+}
+
+/// The singular fields a message has been given so far, by index in its type's
+/// fields: a bit mask, with a set for types of more than 64 fields.
+private struct SeenFields {
+    private var mask: UInt64 = 0
+    private var beyond: Set<Int> = []
+
+    func contains(_ index: Int) -> Bool {
+        index < 64 ? mask & (1 << UInt64(index)) != 0 : beyond.contains(index)
+    }
+
+    /// Adds `index`; false when it was already there.
+    mutating func insert(_ index: Int) -> Bool {
+        guard index < 64 else { return beyond.insert(index).inserted }
+        let bit: UInt64 = 1 << UInt64(index)
+        defer { mask |= bit }
+        return mask & bit == 0
     }
 }
