@@ -80,11 +80,20 @@ extension ProtoMessage {
     /// does, without making a String of a file's content first.
     ///
     /// - Parameter text: Valid UTF-8 (``TextFormatUTF8/isValid(_:)``).
+    /// Taking `text` as `consuming` lets a caller hand over its only copy, so the
+    /// text is freed before protobuf-c unpacks the encoding.
     convenience init(
-        textUTF8 text: [UInt8], as type: ProtoMessageType, file: String, limits: DecodingLimits = .default
+        textUTF8 text: consuming [UInt8], as type: ProtoMessageType, file: String,
+        limits: DecodingLimits = .default
     ) throws {
-        var parser = try TextFormatParser(text, file: file, maxDepth: limits.maxDepth)
-        let bytes = try parser.parse(type)
+        let bytes = try Self.encode(text: consume text, as: type, file: file, maxDepth: limits.maxDepth)
         try self.init(binary: bytes, as: type, file: file, limits: DecodingLimits(maxDepth: limits.maxDepth + 2))
+    }
+
+    /// The binary encoding of text; the text (and the parser) are gone on return.
+    private static func encode(text: consuming [UInt8], as type: ProtoMessageType, file: String,
+                               maxDepth: Int) throws -> [UInt8] {
+        var parser = try TextFormatParser(consume text, file: file, maxDepth: maxDepth)
+        return try parser.parse(type)
     }
 }

@@ -70,8 +70,9 @@ public struct MetaGraphFile: Sendable {
         let (path, kind, bytes) = try load(path)
         let type: ProtoMessageType = kind == .savedModel ? .savedModel : .metaGraphDef
         if looksLikeText(bytes) {
+            try checkUTF8(bytes, path)
             return MetaGraphFile(path: path, kind: kind, encoding: .text,
-                                 message: try ProtoMessage(textUTF8: try text(bytes, path), as: type, file: path))
+                                 message: try ProtoMessage(textUTF8: consume bytes, as: type, file: path))
         }
         return MetaGraphFile(path: path, kind: kind, encoding: .binary,
                              message: try ProtoMessage(binary: bytes, as: type, file: path))
@@ -92,7 +93,8 @@ public struct MetaGraphFile: Sendable {
         var bytes = loaded
         var encoding = ProtoFileEncoding.binary
         if looksLikeText(loaded) {
-            bytes = try ProtoMessage(textUTF8: try text(loaded, path), as: type, file: path).binary()
+            try checkUTF8(loaded, path)
+            bytes = try ProtoMessage(textUTF8: loaded, as: type, file: path).binary()
             encoding = .text
         }
         let summaries = try bytes.withUnsafeBytes { raw in
@@ -121,12 +123,11 @@ public struct MetaGraphFile: Sendable {
         return (path, name.hasPrefix("saved_model.") ? .savedModel : .metaGraph, bytes)
     }
 
-    /// The bytes, once checked to be UTF-8 text.
-    private static func text(_ bytes: [UInt8], _ path: String) throws -> [UInt8] {
+    /// Checks that text-format bytes are UTF-8.
+    private static func checkUTF8(_ bytes: [UInt8], _ path: String) throws {
         guard TextFormatUTF8.isValid(bytes) else {
             throw MetaGraphKitError(.syntax, "\(path): text format that is not valid UTF-8")
         }
-        return bytes
     }
 
     /// Whether bytes are protobuf text rather than binary: UTF-8 without control

@@ -27,6 +27,8 @@ struct TextFormatParser {
     ///   - file: The file name that error messages start with.
     ///   - maxDepth: The deepest nesting of `{ }` blocks accepted.
     init(_ text: [UInt8], file: String, maxDepth: Int) throws {
+        // The binary is about a fifth of the text; pages never written cost nothing.
+        out.reserveCapacity(text.count / 3)
         scanner = TextFormatScanner(text, file: file)
         self.file = file
         self.maxDepth = maxDepth
@@ -75,11 +77,11 @@ struct TextFormatParser {
                 try parseExpandedAny(type, seen: &seen)
             } else {
                 guard token.kind == .identifier else {
-                    throw error(.syntax, "expected a field name, found \"\(token.string)\"")
+                    throw error(.syntax, "expected a field name, found \"\(scanner.string(of: token))\"")
                 }
                 let nameToken = token
-                guard let index = type.fieldIndex(named: token.text) else {
-                    throw error(.unknownName, "message type \"\(type.fullName)\" has no field named \"\(token.string)\"")
+                guard let index = type.fieldIndex(named: scanner.text(of: token)) else {
+                    throw error(.unknownName, "message type \"\(type.fullName)\" has no field named \"\(scanner.string(of: token))\"")
                 }
                 let field = fields[index]
                 try checkOnce(index, of: fields, type, seen: &seen, at: nameToken)
@@ -211,7 +213,7 @@ struct TextFormatParser {
     private mutating func parseBlock(_ type: ProtoMessageType) throws -> MapKey? {
         let close: Unicode.Scalar
         if token.isSymbol("{") { close = "}" } else if token.isSymbol("<") { close = ">" } else {
-            throw error(.syntax, "expected \"{\" or \"<\", found \"\(token.string)\"")
+            throw error(.syntax, "expected \"{\" or \"<\", found \"\(scanner.string(of: token))\"")
         }
         guard depth < maxDepth else {
             throw error(.tooDeep, "messages nested deeper than \(maxDepth) levels")
@@ -229,9 +231,9 @@ struct TextFormatParser {
         var url = ""
         while !token.isSymbol("]") {
             guard token.kind == .identifier || token.isSymbol(".") || token.isSymbol("/") else {
-                throw error(.syntax, "expected a type URL, found \"\(token.string)\"")
+                throw error(.syntax, "expected a type URL, found \"\(scanner.string(of: token))\"")
             }
-            url += token.string
+            url += scanner.string(of: token)
             try advance()
         }
         guard type == .any else {
@@ -267,9 +269,10 @@ struct TextFormatParser {
         let start = out.count
         while token.kind == .string {
             let stringToken = token
-            try TextFormatUnescaping.unescape(stringToken.text, into: &out) { what, offset in
+            let text = scanner.text(of: stringToken)
+            try TextFormatUnescaping.unescape(text, into: &out) { what, offset in
                 let column = scanner.column(of: stringToken)
-                    + stringToken.text.prefix(offset).reduce(0) { $1 & 0xc0 == 0x80 ? $0 : $0 + 1 }
+                    + text.prefix(offset).reduce(0) { $1 & 0xc0 == 0x80 ? $0 : $0 + 1 }
                 return MetaGraphKitError(.syntax, "\(file):\(stringToken.line):\(column): \(what)")
             }
             try advance()
@@ -290,15 +293,15 @@ struct TextFormatParser {
         case PROTOBUF_C_TYPE_DOUBLE:
             value = .double(try parseFloat(field))
         case PROTOBUF_C_TYPE_BOOL:
-            switch t.string {
+            switch scanner.string(of: t) {
             case "true", "t", "True", "1": value = .bool(true)
             case "false", "f", "False", "0": value = .bool(false)
-            default: throw error(.syntax, "expected true or false for field \"\(field.name)\", found \"\(t.string)\"")
+            default: throw error(.syntax, "expected true or false for field \"\(field.name)\", found \"\(scanner.string(of: t))\"")
             }
         case PROTOBUF_C_TYPE_ENUM:
             if t.kind == .identifier {
-                guard let number = field.enumNumber(named: t.text) else {
-                    throw error(.unknownName, "enum field \"\(field.name)\" has no value named \"\(t.string)\"")
+                guard let number = field.enumNumber(named: scanner.text(of: t)) else {
+                    throw error(.unknownName, "enum field \"\(field.name)\" has no value named \"\(scanner.string(of: t))\"")
                 }
                 value = .enumNumber(number)
             } else {
@@ -320,7 +323,7 @@ struct TextFormatParser {
     /// An integer token: decimal, `0x` hex or leading-zero octal, optional sign.
     /// Returns the value as the bits of an Int64 (UInt64 values above Int64.max wrap).
     private func parseInteger(_ field: FieldInfo, min: Int64, max: UInt64) throws -> Int64 {
-        var text = token.text
+        var text = scanner.text(of: token)
         guard token.kind == .number else { throw badInteger(field) }
         var negative = false
         if text.first == 0x2d { negative = true; text = text.dropFirst() } else if text.first == 0x2b { text = text.dropFirst() }
@@ -331,15 +334,17 @@ struct TextFormatParser {
             radix = 8; text = text.dropFirst()
         }
         guard !text.isEmpty, let magnitude = Self.magnitude(text, radix: radix) else { throw badInteger(field) }
-        let outOfRange = error(.syntax, "integer \(token.string) is out of range for field \"\(field.name)\"")
+        func outOfRange() -> MetaGraphKitError {
+            error(.syntax, "integer \(scanner.string(of: token)) is out of range for field \"\(field.name)\"")
+        }
         if negative {
             guard magnitude <= UInt64(bitPattern: 0 &- min) || (min == Int64.min && magnitude == UInt64(1) << 63)
-            else { throw outOfRange }
+            else { throw outOfRange() }
             if magnitude == 0 { return 0 }
-            guard min < 0 else { throw outOfRange }
+            guard min < 0 else { throw outOfRange() }
             return Int64(truncatingIfNeeded: 0 &- magnitude)
         }
-        guard magnitude <= max else { throw outOfRange }
+        guard magnitude <= max else { throw outOfRange() }
         return Int64(truncatingIfNeeded: magnitude)
     }
 
@@ -365,13 +370,13 @@ struct TextFormatParser {
     }
 
     private func badInteger(_ field: FieldInfo) -> MetaGraphKitError {
-        error(.syntax, "expected an integer for field \"\(field.name)\", found \"\(token.string)\"")
+        error(.syntax, "expected an integer for field \"\(field.name)\", found \"\(scanner.string(of: token))\"")
     }
 
     /// A float token as Python's `ParseFloat` reads it: a decimal number with an
     /// optional `f` suffix, `inf`, `infinity`, `nan` (any case, optional sign).
     private func parseFloat(_ field: FieldInfo) throws -> Double {
-        let text = token.string
+        let text = scanner.string(of: token)
         guard token.kind == .number || token.kind == .identifier else {
             throw error(.syntax, "expected a number for field \"\(field.name)\", found \"\(text)\"")
         }
@@ -383,7 +388,8 @@ struct TextFormatParser {
         }
         if body == "nan" || body == "nanf" { return negative ? -.nan : .nan }
         if body.hasSuffix("f") { body = body.dropLast() }
-        guard !body.isEmpty, body.allSatisfy({ "0123456789.e+-".contains($0) }),
+        let allowed = { (b: UInt8) in (b >= 0x30 && b <= 0x39) || b == 0x2e || b == 0x65 || b == 0x2b || b == 0x2d }
+        guard !body.isEmpty, body.utf8.allSatisfy(allowed),
               body.first != "+", body.first != "-", let value = Double(String(body)) else {
             throw error(.syntax, "expected a number for field \"\(field.name)\", found \"\(text)\"")
         }
@@ -404,7 +410,7 @@ struct TextFormatParser {
 
     private mutating func expect(_ symbol: Unicode.Scalar) throws {
         guard try skip(symbol) else {
-            let found = token.kind == .end ? "the end of the text" : "\"\(token.string)\""
+            let found = token.kind == .end ? "the end of the text" : "\"\(scanner.string(of: token))\""
             throw error(.syntax, "expected \"\(symbol)\", found \(found)")
         }
     }

@@ -1,33 +1,34 @@
 // Splits protobuf text format into tokens, as Python's text_format Tokenizer does.
 
-/// A token of the text format: its bytes (a slice of the text, not a copy) and
-/// where it starts.
+/// A token of the text format: where its bytes lie in the text (the scanner's
+/// ``TextFormatScanner/text(of:)`` gives them) and where it starts. Tokens hold
+/// no reference to the text, so copying one costs nothing.
 struct TextFormatToken {
     enum Kind: Equatable {
         /// `[a-zA-Z_][0-9a-zA-Z_+-]*`
         case identifier
         /// `([0-9+-]|\.[0-9])[0-9a-zA-Z_.+-]*` (integers, floats, `-inf`)
         case number
-        /// A quoted string, quotes and escapes still in `text`.
+        /// A quoted string, quotes and escapes still in its text.
         case string
         /// Any other single character (`{`, `:`, `[` …).
         case symbol
         case end
     }
     let kind: Kind
-    /// The token's bytes; its indices are offsets in the whole text.
-    let text: ArraySlice<UInt8>
+    /// The offsets of the token's bytes in the whole text.
+    let range: Range<Int>
+    /// The token's first byte (0 for the end).
+    let firstByte: UInt8
     /// The 1-based line.
     let line: Int
     /// The offset in the whole text where the token's line starts (see
     /// ``TextFormatScanner/column(of:)``).
     let lineStart: Int
 
-    var string: String { String(decoding: text, as: UTF8.self) }
-
     /// Whether this is the one-character symbol `c` (an ASCII character).
     func isSymbol(_ c: Unicode.Scalar) -> Bool {
-        kind == .symbol && text.count == 1 && UInt32(text[text.startIndex]) == c.value
+        kind == .symbol && range.count == 1 && UInt32(firstByte) == c.value
     }
 }
 
@@ -48,10 +49,16 @@ struct TextFormatScanner {
         self.file = file
     }
 
+    /// The bytes of a token.
+    func text(of token: TextFormatToken) -> ArraySlice<UInt8> { bytes[token.range] }
+
+    /// The text of a token as a String, for messages.
+    func string(of token: TextFormatToken) -> String { String(decoding: bytes[token.range], as: UTF8.self) }
+
     /// The 1-based column of a token, counted in characters (Unicode scalars),
     /// not bytes; worked out only when a message needs it.
     func column(of token: TextFormatToken) -> Int {
-        column(at: token.text.startIndex, lineStart: token.lineStart)
+        column(at: token.range.lowerBound, lineStart: token.lineStart)
     }
 
     /// The 1-based column of the byte at `offset` on the line starting at `lineStart`.
@@ -63,7 +70,7 @@ struct TextFormatScanner {
     mutating func next() throws -> TextFormatToken {
         skipSpaceAndComments()
         guard position < bytes.count else {
-            return TextFormatToken(kind: .end, text: bytes[position..<position], line: line, lineStart: lineStart)
+            return TextFormatToken(kind: .end, range: position..<position, firstByte: 0, line: line, lineStart: lineStart)
         }
         let start = position
         let c = bytes[position]
@@ -98,7 +105,7 @@ struct TextFormatScanner {
             while position < bytes.count, bytes[position] & 0xc0 == 0x80 { position += 1 }
             kind = .symbol
         }
-        return TextFormatToken(kind: kind, text: bytes[start..<position], line: line, lineStart: lineStart)
+        return TextFormatToken(kind: kind, range: start..<position, firstByte: c, line: line, lineStart: lineStart)
     }
 
     private mutating func skipSpaceAndComments() {
