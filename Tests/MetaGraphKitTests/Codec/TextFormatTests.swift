@@ -76,6 +76,33 @@ struct TextFormatPrinterTests {
         #expect(PythonFloatFormat.repr(Double.nan) == "nan")
     }
 
+    /// The fast paths of PythonFloatFormat agree with the slow ones they replace:
+    /// `%g` through Foundation's String(format:), and the full digit re-layout.
+    @Test func floatFastPathsMatchTheReference() {
+        var generator = SystemRandomNumberGenerator()
+        func reference(_ value: Float) -> String {
+            var precision = 6
+            while true {
+                let rounded = Double(String(format: "%.\(precision)g", Double(value)))!
+                if Float(rounded) == value || precision >= 17 { return PythonFloatFormat.relaidOut(rounded.description) }
+                precision += 1
+            }
+        }
+        for _ in 0..<20_000 {
+            let f = Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &generator))
+            if f.isFinite { #expect(PythonFloatFormat.repr(f) == reference(f)) }
+            let d = Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &generator))
+            if d.isFinite { #expect(PythonFloatFormat.repr(d) == PythonFloatFormat.relaidOut(d.description)) }
+            let near = Double.random(in: -1e17...1e17, using: &generator) / Double(10 << Int.random(in: 0...30))
+            let typical = Float.random(in: -1e6...1e6, using: &generator) / Float(1 << Int.random(in: 0...20))
+            #expect(PythonFloatFormat.repr(typical) == reference(typical))
+            #expect(PythonFloatFormat.repr(near) == PythonFloatFormat.relaidOut(near.description))
+        }
+        for edge in [1e-4, 1e16, 9999999999999998.0, 0.00009999999999999999, 1e15, 2.0 * 1e15, 123.0, 0.5] {
+            #expect(PythonFloatFormat.repr(edge) == PythonFloatFormat.relaidOut(edge.description))
+        }
+    }
+
     @Test func emptyMessagePrintsNothing() {
         #expect(ProtoMessage(empty: .saverDef).textFormat() == "")
     }

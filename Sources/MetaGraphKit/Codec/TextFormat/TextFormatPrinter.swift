@@ -135,20 +135,30 @@ struct TextFormatPrinter {
     private mutating func printMap(_ field: TextFormatFieldLayout, _ present: FieldElements) {
         guard let entryType = field.messageType else { return }
         let entryFields = fields(of: entryType)
-        var entries: [UnsafePointer<ProtobufCMessage>] = []
-        entries.reserveCapacity(present.count)
+        if Self.entriesAreInKeyOrder(present, keyField: entryFields[0]) {
+            for i in 0..<present.count {
+                if let entry = present[i].load(as: UnsafePointer<ProtobufCMessage>?.self) {
+                    printMapEntry(field, entry, entryFields)
+                }
+            }
+            return
+        }
+        let entries = (0..<present.count).compactMap { present[$0].load(as: UnsafePointer<ProtobufCMessage>?.self) }
+        for case .message(let entry, _) in Self.sortedMapEntries(entries.map { .message($0, entryType) }) {
+            printMapEntry(field, entry, entryFields)
+        }
+    }
+
+    /// Whether the (non-NULL) entries' keys strictly increase.
+    private static func entriesAreInKeyOrder(_ present: FieldElements, keyField: TextFormatFieldLayout) -> Bool {
+        var previous: StoredMapKey?
         for i in 0..<present.count {
-            if let entry = present[i].load(as: UnsafePointer<ProtobufCMessage>?.self) { entries.append(entry) }
+            guard let entry = present[i].load(as: UnsafePointer<ProtobufCMessage>?.self) else { continue }
+            let key = mapKey(entry, keyField)
+            if let previous, !previous.precedes(key) { return false }
+            previous = key
         }
-        let keyField = entryFields[0]
-        let inOrder = entries.indices.dropFirst().allSatisfy {
-            Self.mapKey(entries[$0 - 1], keyField).precedes(Self.mapKey(entries[$0], keyField))
-        }
-        if !inOrder {
-            let sorted = Self.sortedMapEntries(entries.map { .message($0, entryType) })
-            entries = sorted.compactMap { if case .message(let m, _) = $0 { m } else { nil } }
-        }
-        for entry in entries { printMapEntry(field, entry, entryFields) }
+        return true
     }
 
     /// Python builds each entry with both key and value set, so a message value
