@@ -4,7 +4,9 @@ internal import CProtobufC
 
 /// One field of a message type, ready to print: the name already followed by
 /// `: ` or ` {\n`, the message type of a message field, enum names as bytes.
-struct TextFormatFieldLayout {
+/// A class, so that walking a type's fields copies one reference per field
+/// rather than each of its arrays.
+final class TextFormatFieldLayout {
     let info: FieldInfo
     let type: ProtobufCType
     /// `name: `, what a scalar line starts with after the indentation.
