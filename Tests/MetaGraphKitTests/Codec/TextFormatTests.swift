@@ -98,6 +98,13 @@ struct TextFormatPrinterTests {
             #expect(PythonFloatFormat.repr(typical) == reference(typical))
             #expect(PythonFloatFormat.repr(near) == PythonFloatFormat.relaidOut(near.description))
         }
+        for edge: Float in [1e-45, 1.17549435e-38, 1.1754942e-38, 3.4028235e38, 0.1, 99999, 123456.5, 2097152.25, -0.0, 0] {
+            #expect(PythonFloatFormat.repr(edge) == reference(edge))
+        }
+        for _ in 0..<20_000 {
+            let nice = Float(Int.random(in: -1_000_000...1_000_000, using: &generator)) / Float([1, 10, 100, 1000, 8, 1024].randomElement(using: &generator)!)
+            #expect(PythonFloatFormat.repr(nice) == reference(nice))
+        }
         for edge in [1e-4, 1e16, 9999999999999998.0, 0.00009999999999999999, 1e15, 2.0 * 1e15, 123.0, 0.5] {
             #expect(PythonFloatFormat.repr(edge) == PythonFloatFormat.relaidOut(edge.description))
         }

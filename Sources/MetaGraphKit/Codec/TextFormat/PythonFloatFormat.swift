@@ -55,12 +55,37 @@ enum PythonFloatFormat {
     static func repr(_ value: Float) -> String {
         if value.isNaN { return "nan" }
         if value.isInfinite { return value < 0 ? "-inf" : "inf" }
+        // When Swift's shortest round-trip digits number six or fewer, they are
+        // the digits `%.6g` gives (a normal float is exact to better than half a
+        // unit of the sixth digit; subnormals are not), so Python's first try
+        // succeeds with them.
+        if value.isNormal || value.isZero {
+            let shortest = value.description
+            if significantDigits(shortest) <= 6, let rounded = Double(shortest) { return repr(rounded) }
+        }
         var precision: Int32 = 6
         while true {
             let rounded = rounded(Double(value), significantDigits: precision)
             if Float(rounded) == value || precision >= 17 { return repr(rounded) }
             precision += 1
         }
+    }
+
+    /// The number of significant digits in a description such as `-0.00125`
+    /// or `1.4013e-45` (leading and trailing zeros not counted).
+    static func significantDigits(_ description: String) -> Int {
+        var first = -1
+        var last = -1
+        var index = 0
+        for c in description.utf8 {
+            if c == 0x65 || c == 0x45 { break }  // e, E: the exponent follows
+            if c >= 0x31 && c <= 0x39 {
+                if first < 0 { first = index }
+                last = index
+            }
+            if c >= 0x30 && c <= 0x39 { index += 1 }
+        }
+        return first < 0 ? 0 : last - first + 1
     }
 
     /// `float('%.{digits}g' % value)`: C's `%g` (correctly rounded, as Python's
