@@ -46,3 +46,30 @@ final class TextFormatFieldLayout {
         type.fields.map { TextFormatFieldLayout($0, of: type) }
     }
 }
+
+/// The field layouts of the message types met so far. A small table indexed by
+/// the descriptor's address sits in front of a dictionary: the printer and parser
+/// look a type up once per message, and Swift's seeded hashing cost more than
+/// the rest of the lookup.
+struct TextFormatLayoutCache {
+    private typealias Entry = (type: ProtoMessageType, fields: [TextFormatFieldLayout])
+    private static let slotCount = 64
+    private var slots: [Entry?] = Array(repeating: nil, count: slotCount)
+    private var byType: [ProtoMessageType: [TextFormatFieldLayout]] = [:]
+
+    /// The fields of `type` in field-number order, made on first use.
+    mutating func fields(of type: ProtoMessageType) -> [TextFormatFieldLayout] {
+        // Descriptors are static structs of ~100 bytes: the bits above 4 spread well.
+        let slot = (Int(bitPattern: UInt(bitPattern: type.descriptor)) >> 4) & (Self.slotCount - 1)
+        if let hit = slots[slot], hit.type == type { return hit.fields }
+        let fields: [TextFormatFieldLayout]
+        if let known = byType[type] {
+            fields = known
+        } else {
+            fields = TextFormatFieldLayout.fields(of: type)
+            byType[type] = fields
+        }
+        slots[slot] = (type, fields)
+        return fields
+    }
+}

@@ -20,7 +20,7 @@ struct TextFormatParser {
     private var depth = 0
     /// The binary encoding written so far.
     private var out: [UInt8] = []
-    private var layouts: [ProtoMessageType: [TextFormatFieldLayout]] = [:]
+    private var layouts = TextFormatLayoutCache()
 
     /// - Parameters:
     ///   - text: The text as UTF-8; must be valid UTF-8.
@@ -133,10 +133,7 @@ struct TextFormatParser {
     }
 
     private mutating func layout(of type: ProtoMessageType) -> [TextFormatFieldLayout] {
-        if let known = layouts[type] { return known }
-        let made = TextFormatFieldLayout.fields(of: type)
-        layouts[type] = made
-        return made
+        layouts.fields(of: type)
     }
 
     private func checkOnce(_ index: Int, of fields: [TextFormatFieldLayout], _ type: ProtoMessageType,

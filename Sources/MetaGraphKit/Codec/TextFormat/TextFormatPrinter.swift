@@ -20,7 +20,7 @@ import Glibc
 struct TextFormatPrinter {
     private(set) var out: TextFormatOutput
     private var indent = 0
-    private var layouts: [ProtoMessageType: [TextFormatFieldLayout]] = [:]
+    private var layouts = TextFormatLayoutCache()
 
     /// A printer that gathers all the text in ``out``.
     init() { out = TextFormatOutput() }
@@ -48,10 +48,7 @@ struct TextFormatPrinter {
     }
 
     private mutating func fields(of type: ProtoMessageType) -> [TextFormatFieldLayout] {
-        if let known = layouts[type] { return known }
-        let made = TextFormatFieldLayout.fields(of: type)
-        layouts[type] = made
-        return made
+        layouts.fields(of: type)
     }
 
     /// One line, or one `name { … }` block, for the value at `p`; false (and
