@@ -131,6 +131,25 @@ struct TextFormatParserTests {
         #expect(message.binary() == (try TextSample.bytes("spellings.pb")))
     }
 
+    /// Map entries are checked for key order where they lie in the encoding; keys
+    /// and entries longer than 127 bytes move when their lengths are patched in.
+    @Test(arguments: [5, 200])
+    func mapEntriesAreSortedAndTheLastOfEqualKeysWins(_ length: Int) throws {
+        let k = String(repeating: "k", count: length)
+        let v = String(repeating: "v", count: length)
+        func node(_ attrs: [(String, String)]) -> String {
+            "graph_def { node { name: \"n\" " + attrs.map { "attr { key: \"\($0.0)\" value { s: \"\($0.1)\" } } " }.joined() + "} }"
+        }
+        let given = node([(k + "c", v + "1"), (k + "a", v + "2"), (k + "c", v + "3"), (k + "b", v + "4")])
+        let expected = node([(k + "a", v + "2"), (k + "b", v + "4"), (k + "c", v + "3")])
+        let parsed = try ProtoMessage(text: given, as: .metaGraphDef)
+        #expect(parsed.binary() == (try ProtoMessage(text: expected, as: .metaGraphDef)).binary())
+        let inOrder = node([(k + "a", v + "1"), (k + "b", v + "2"), (k + "c", v + "3")])
+        let reversed = node([(k + "c", v + "3"), (k + "b", v + "2"), (k + "a", v + "1")])
+        #expect(try ProtoMessage(text: inOrder, as: .metaGraphDef).binary()
+                == (try ProtoMessage(text: reversed, as: .metaGraphDef)).binary())
+    }
+
     @Test func acceptsEverySpelling() throws {
         let text = """
             # a comment

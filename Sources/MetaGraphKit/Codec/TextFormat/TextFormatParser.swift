@@ -47,26 +47,50 @@ struct TextFormatParser {
 
     // MARK: - Messages
 
+    /// A map entry's key as read: a number, or where a string key lies in `out`
+    /// (not copied: most maps are already in order and never need the copy).
+    private enum EntryKey {
+        case value(MapKey)
+        case bytes(Range<Int>)
+
+        /// The same key after `shift` bytes were inserted before it.
+        func shifted(by shift: Int) -> EntryKey {
+            guard case .bytes(let r) = self else { return self }
+            return .bytes((r.lowerBound + shift)..<(r.upperBound + shift))
+        }
+    }
+
     /// The entries of one map field read so far in a message: each entry's key and
     /// where its bytes (tag, length, entry) lie in `out`.
     private struct MapEntries {
         let number: UInt32
-        var entries: [(key: MapKey, bytes: Range<Int>)] = []
+        var entries: [(key: EntryKey, bytes: Range<Int>)] = []
+        /// Keys strictly increasing so far: nothing to sort or drop.
+        var isInOrder = true
+    }
 
-        /// Keys strictly increasing: nothing to sort or drop.
-        var isInOrder: Bool {
-            entries.indices.dropFirst().allSatisfy { entries[$0 - 1].key < entries[$0].key }
+    /// `key` as a ``MapKey`` (copying a string key's bytes).
+    private func mapKey(_ key: EntryKey) -> MapKey {
+        switch key {
+        case .value(let k): k
+        case .bytes(let r): .bytes(Array(out[r]))
         }
+    }
+
+    /// Whether `a` sorts strictly before `b`, as ``MapKey`` orders keys.
+    private func precedes(_ a: EntryKey, _ b: EntryKey) -> Bool {
+        if case .bytes(let x) = a, case .bytes(let y) = b { return out[x].lexicographicallyPrecedes(out[y]) }
+        return mapKey(a) < mapKey(b)
     }
 
     /// Reads fields up to `close` (or the end of the text) and appends their
     /// encoding to `out`; returns the key of a map entry (nil if none was given).
-    private mutating func parseFields(_ type: ProtoMessageType, close: Unicode.Scalar?) throws -> MapKey? {
+    private mutating func parseFields(_ type: ProtoMessageType, close: Unicode.Scalar?) throws -> EntryKey? {
         let fields = layout(of: type)
         let messageStart = out.count
         var seen = SeenFields()
         var maps: [MapEntries] = []
-        var key: MapKey?
+        var key: EntryKey?
         while true {
             if token.kind == .end {
                 if let close { throw error(.syntax, "expected \"\(close)\" before the end of the text") }
@@ -122,9 +146,10 @@ struct TextFormatParser {
             var index: [MapKey: Int] = [:]
             var entries: [(key: MapKey, bytes: Range<Int>)] = []
             for entry in map.entries {
-                if let i = index[entry.key] { entries[i].bytes = entry.bytes } else {
-                    index[entry.key] = entries.count
-                    entries.append(entry)
+                let key = mapKey(entry.key)
+                if let i = index[key] { entries[i].bytes = entry.bytes } else {
+                    index[key] = entries.count
+                    entries.append((key, entry.bytes))
                 }
             }
             for entry in entries.sorted(by: { $0.key < $1.key }) { rebuilt += out[entry.bytes] }
@@ -156,16 +181,19 @@ struct TextFormatParser {
     }
 
     private mutating func parseValue(_ field: TextFormatFieldLayout, maps: inout [MapEntries],
-                                     key: inout MapKey?) throws {
+                                     key: inout EntryKey?) throws {
         let number = field.info.number
         if let subtype = field.messageType {
             let entryStart = out.count
             let lengthAt = beginLengthDelimited(number)
             let entryKey = try parseBlock(subtype)
-            endLengthDelimited(lengthAt)
+            let shift = endLengthDelimited(lengthAt)
             if field.isMap {
-                let entryKey = entryKey ?? MapKey(nil, layout(of: subtype)[0].info)
+                let entryKey = entryKey?.shifted(by: shift) ?? .value(MapKey(nil, layout(of: subtype)[0].info))
                 if let i = maps.firstIndex(where: { $0.number == number }) {
+                    if maps[i].isInOrder, let last = maps[i].entries.last, !precedes(last.key, entryKey) {
+                        maps[i].isInOrder = false
+                    }
                     maps[i].entries.append((entryKey, entryStart..<out.count))
                 } else {
                     maps.append(MapEntries(number: number, entries: [(entryKey, entryStart..<out.count)]))
@@ -176,12 +204,13 @@ struct TextFormatParser {
         if field.type == PROTOBUF_C_TYPE_STRING || field.type == PROTOBUF_C_TYPE_BYTES {
             let lengthAt = beginLengthDelimited(number)
             try parseString(field)
-            if field.isMapEntryKey { key = MapKey(.bytes(Array(out[(lengthAt + 1)...])), field.info) }
-            endLengthDelimited(lengthAt)
+            let value = EntryKey.bytes((lengthAt + 1)..<out.count)
+            let shift = endLengthDelimited(lengthAt)
+            if field.isMapEntryKey { key = value.shifted(by: shift) }
             return
         }
         let value = try parseScalar(field.info)
-        if field.isMapEntryKey { key = MapKey(value, field.info) }
+        if field.isMapEntryKey { key = .value(MapKey(value, field.info)) }
         WireFormat.append(value, field.info, to: &out)
     }
 
@@ -195,19 +224,22 @@ struct TextFormatParser {
 
     /// Patches the length at `lengthAt` to cover everything written after it,
     /// widening it (and moving the content) when it needs more than one byte.
-    private mutating func endLengthDelimited(_ lengthAt: Int) {
+    /// - Returns: How many bytes the content moved.
+    @discardableResult
+    private mutating func endLengthDelimited(_ lengthAt: Int) -> Int {
         let length = out.count - lengthAt - 1
         if length < 0x80 {
             out[lengthAt] = UInt8(length)
-            return
+            return 0
         }
         var varint: [UInt8] = []
         WireFormat.appendVarint(UInt64(length), to: &varint)
         out.replaceSubrange(lengthAt..<(lengthAt + 1), with: varint)
+        return varint.count - 1
     }
 
     /// `{ … }` or `< … >`, one level deeper.
-    private mutating func parseBlock(_ type: ProtoMessageType) throws -> MapKey? {
+    private mutating func parseBlock(_ type: ProtoMessageType) throws -> EntryKey? {
         let close: Unicode.Scalar
         if token.isSymbol("{") { close = "}" } else if token.isSymbol("<") { close = ">" } else {
             throw error(.syntax, "expected \"{\" or \"<\", found \"\(scanner.string(of: token))\"")
