@@ -28,8 +28,8 @@ extension ProtoMessage {
     ///   - chunkSize: About how many bytes each chunk holds (the last may be
     ///     shorter; a chunk ends at the end of a line).
     ///   - body: Called with each chunk, in order; the concatenation of all
-    ///     chunks is exactly ``textFormat()``'s UTF-8. An error it throws stops
-    ///     the printing and is rethrown.
+    ///     chunks is exactly ``textFormat()``'s UTF-8. After it throws it is not
+    ///     called again, and the error is rethrown when printing ends.
     /// - Throws: What `body` throws.
     public func writeTextFormat(chunkSize: Int = 1 << 20, to body: ([UInt8]) throws -> Void) throws {
         try withoutActuallyEscaping(body) { body in
@@ -79,9 +79,10 @@ extension ProtoMessage {
     /// Parses text format given as UTF-8 bytes, as ``init(text:as:file:limits:)``
     /// does, without making a String of a file's content first.
     ///
-    /// - Parameter text: Valid UTF-8 (``TextFormatUTF8/isValid(_:)``).
     /// Taking `text` as `consuming` lets a caller hand over its only copy, so the
     /// text is freed before protobuf-c unpacks the encoding.
+    ///
+    /// - Parameter text: Valid UTF-8 (``TextFormatUTF8/isValid(_:)``).
     convenience init(
         textUTF8 text: consuming [UInt8], as type: ProtoMessageType, file: String,
         limits: DecodingLimits = .default
