@@ -18,7 +18,30 @@ extension ProtoMessage {
     public func textFormat() -> String {
         var printer = TextFormatPrinter()
         printer.printMessage(UnsafePointer(pointer), as: type)
-        return String(decoding: printer.out, as: UTF8.self)
+        return String(decoding: printer.out.bytes, as: UTF8.self)
+    }
+
+    /// Prints ``textFormat()``'s text in chunks instead of one string, for
+    /// writing a large message to a file without holding all of its text.
+    ///
+    /// - Parameters:
+    ///   - chunkSize: About how many bytes each chunk holds (the last may be
+    ///     shorter; a chunk ends at the end of a line).
+    ///   - body: Called with each chunk, in order; the concatenation of all
+    ///     chunks is exactly ``textFormat()``'s UTF-8. After it throws it is not
+    ///     called again, and the error is rethrown when printing ends.
+    /// - Throws: What `body` throws.
+    public func writeTextFormat(chunkSize: Int = 1 << 20, to body: ([UInt8]) throws -> Void) throws {
+        try withoutActuallyEscaping(body) { body in
+            var failure: (any Error)?
+            var printer = TextFormatPrinter(chunkSize: chunkSize) { chunk in
+                guard failure == nil else { return }
+                do { try body(chunk) } catch { failure = error }
+            }
+            printer.printMessage(UnsafePointer(pointer), as: type)
+            printer.finish()
+            if let failure { throw failure }
+        }
     }
 }
 
@@ -50,8 +73,28 @@ extension ProtoMessage {
     public convenience init(
         text: String, as type: ProtoMessageType, file: String = "<text>", limits: DecodingLimits = .default
     ) throws {
-        var parser = try TextFormatParser(text, file: file, maxDepth: limits.maxDepth)
-        let bytes = try parser.parse(type)
+        try self.init(textUTF8: Array(text.utf8), as: type, file: file, limits: limits)
+    }
+
+    /// Parses text format given as UTF-8 bytes, as ``init(text:as:file:limits:)``
+    /// does, without making a String of a file's content first.
+    ///
+    /// Taking `text` as `consuming` lets a caller hand over its only copy, so the
+    /// text is freed before protobuf-c unpacks the encoding.
+    ///
+    /// - Parameter text: Valid UTF-8 (``TextFormatUTF8/isValid(_:)``).
+    convenience init(
+        textUTF8 text: consuming [UInt8], as type: ProtoMessageType, file: String,
+        limits: DecodingLimits = .default
+    ) throws {
+        let bytes = try Self.encode(text: consume text, as: type, file: file, maxDepth: limits.maxDepth)
         try self.init(binary: bytes, as: type, file: file, limits: DecodingLimits(maxDepth: limits.maxDepth + 2))
+    }
+
+    /// The binary encoding of text; the text (and the parser) are gone on return.
+    private static func encode(text: consuming [UInt8], as type: ProtoMessageType, file: String,
+                               maxDepth: Int) throws -> [UInt8] {
+        var parser = try TextFormatParser(consume text, file: file, maxDepth: maxDepth)
+        return try parser.parse(type)
     }
 }

@@ -70,8 +70,9 @@ public struct MetaGraphFile: Sendable {
         let (path, kind, bytes) = try load(path)
         let type: ProtoMessageType = kind == .savedModel ? .savedModel : .metaGraphDef
         if looksLikeText(bytes) {
+            try checkUTF8(bytes, path)
             return MetaGraphFile(path: path, kind: kind, encoding: .text,
-                                 message: try ProtoMessage(text: try text(bytes, path), as: type, file: path))
+                                 message: try ProtoMessage(textUTF8: consume bytes, as: type, file: path))
         }
         return MetaGraphFile(path: path, kind: kind, encoding: .binary,
                              message: try ProtoMessage(binary: bytes, as: type, file: path))
@@ -92,7 +93,8 @@ public struct MetaGraphFile: Sendable {
         var bytes = loaded
         var encoding = ProtoFileEncoding.binary
         if looksLikeText(loaded) {
-            bytes = try ProtoMessage(text: try text(loaded, path), as: type, file: path).binary()
+            try checkUTF8(loaded, path)
+            bytes = try ProtoMessage(textUTF8: loaded, as: type, file: path).binary()
             encoding = .text
         }
         let summaries = try bytes.withUnsafeBytes { raw in
@@ -121,11 +123,11 @@ public struct MetaGraphFile: Sendable {
         return (path, name.hasPrefix("saved_model.") ? .savedModel : .metaGraph, bytes)
     }
 
-    private static func text(_ bytes: [UInt8], _ path: String) throws -> String {
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+    /// Checks that text-format bytes are UTF-8.
+    private static func checkUTF8(_ bytes: [UInt8], _ path: String) throws {
+        guard TextFormatUTF8.isValid(bytes) else {
             throw MetaGraphKitError(.syntax, "\(path): text format that is not valid UTF-8")
         }
-        return text
     }
 
     /// Whether bytes are protobuf text rather than binary: UTF-8 without control
@@ -183,6 +185,13 @@ public struct MetaGraphFile: Sendable {
         guard a != b else {
             throw MetaGraphKitError(.invalidArgument, "\(path): is the input file; inputs are never modified")
         }
-        try FileIO.writeAtomically(encoded(as: encoding), to: path, within: parent)
+        guard encoding == .text else {
+            try FileIO.writeAtomically(encoded(as: encoding), to: path, within: parent)
+            return
+        }
+        // Text is about five times the binary size: stream it rather than build it.
+        let out = try AtomicOutputFile(path: path, within: parent)
+        try message.writeTextFormat { try out.write($0) }
+        try out.commit(sync: true)
     }
 }

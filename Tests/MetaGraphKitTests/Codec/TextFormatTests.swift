@@ -41,6 +41,28 @@ struct TextFormatPrinterTests {
         #expect(ours == python)
     }
 
+    /// The chunked printer (what `MetaGraphFile.write` streams to disk) gives the
+    /// same bytes as `textFormat()`, whatever the chunk size.
+    @Test(arguments: TextSample.pairs.map { $0.0 })
+    func streamingPrintsTheSameBytes(_ textName: String) throws {
+        let (_, binaryName, type) = TextSample.pairs.first { $0.0 == textName }!
+        let message = try ProtoMessage(binary: try TextSample.bytes(binaryName), as: type, file: binaryName)
+        let whole = Array(message.textFormat().utf8)
+        for chunkSize in [1, 7, 100, 1 << 20] {
+            var streamed: [UInt8] = []
+            var chunks = 0
+            try message.writeTextFormat(chunkSize: chunkSize) { streamed += $0; chunks += 1 }
+            #expect(streamed == whole, "chunk size \(chunkSize)")
+            if chunkSize == 1 { #expect(chunks > 1) }
+        }
+    }
+
+    @Test func streamingStopsWithTheSinksError() throws {
+        struct Full: Error {}
+        let message = try ProtoMessage(binary: try TextSample.bytes("graph.meta"), as: .metaGraphDef)
+        #expect(throws: Full.self) { try message.writeTextFormat(chunkSize: 10) { _ in throw Full() } }
+    }
+
     @Test func floatsAsPythonPrintsThem() {
         #expect(PythonFloatFormat.repr(Float(0.1)) == "0.1")
         #expect(PythonFloatFormat.repr(Float(123456789)) == "123456790.0")
@@ -52,6 +74,40 @@ struct TextFormatPrinterTests {
         #expect(PythonFloatFormat.repr(0.00001) == "1e-05")
         #expect(PythonFloatFormat.repr(-0.0) == "-0.0")
         #expect(PythonFloatFormat.repr(Double.nan) == "nan")
+    }
+
+    /// The fast paths of PythonFloatFormat agree with the slow ones they replace:
+    /// `%g` through Foundation's String(format:), and the full digit re-layout.
+    @Test func floatFastPathsMatchTheReference() {
+        var generator = SystemRandomNumberGenerator()
+        func reference(_ value: Float) -> String {
+            var precision = 6
+            while true {
+                let rounded = Double(String(format: "%.\(precision)g", Double(value)))!
+                if Float(rounded) == value || precision >= 17 { return PythonFloatFormat.relaidOut(rounded.description) }
+                precision += 1
+            }
+        }
+        for _ in 0..<20_000 {
+            let f = Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &generator))
+            if f.isFinite { #expect(PythonFloatFormat.repr(f) == reference(f)) }
+            let d = Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &generator))
+            if d.isFinite { #expect(PythonFloatFormat.repr(d) == PythonFloatFormat.relaidOut(d.description)) }
+            let near = Double.random(in: -1e17...1e17, using: &generator) / Double(10 << Int.random(in: 0...30))
+            let typical = Float.random(in: -1e6...1e6, using: &generator) / Float(1 << Int.random(in: 0...20))
+            #expect(PythonFloatFormat.repr(typical) == reference(typical))
+            #expect(PythonFloatFormat.repr(near) == PythonFloatFormat.relaidOut(near.description))
+        }
+        for edge: Float in [1e-45, 1.17549435e-38, 1.1754942e-38, 3.4028235e38, 0.1, 99999, 123456.5, 2097152.25, -0.0, 0] {
+            #expect(PythonFloatFormat.repr(edge) == reference(edge))
+        }
+        for _ in 0..<20_000 {
+            let nice = Float(Int.random(in: -1_000_000...1_000_000, using: &generator)) / Float([1, 10, 100, 1000, 8, 1024].randomElement(using: &generator)!)
+            #expect(PythonFloatFormat.repr(nice) == reference(nice))
+        }
+        for edge in [1e-4, 1e16, 9999999999999998.0, 0.00009999999999999999, 1e15, 2.0 * 1e15, 123.0, 0.5] {
+            #expect(PythonFloatFormat.repr(edge) == PythonFloatFormat.relaidOut(edge.description))
+        }
     }
 
     @Test func emptyMessagePrintsNothing() {
@@ -73,6 +129,25 @@ struct TextFormatParserTests {
     @Test func parsesEverySpellingAsPythonDoes() throws {
         let message = try ProtoMessage(text: try TextSample.text("spellings.txt"), as: .metaGraphDef, file: "spellings.txt")
         #expect(message.binary() == (try TextSample.bytes("spellings.pb")))
+    }
+
+    /// Map entries are checked for key order where they lie in the encoding; keys
+    /// and entries longer than 127 bytes move when their lengths are patched in.
+    @Test(arguments: [5, 200])
+    func mapEntriesAreSortedAndTheLastOfEqualKeysWins(_ length: Int) throws {
+        let k = String(repeating: "k", count: length)
+        let v = String(repeating: "v", count: length)
+        func node(_ attrs: [(String, String)]) -> String {
+            "graph_def { node { name: \"n\" " + attrs.map { "attr { key: \"\($0.0)\" value { s: \"\($0.1)\" } } " }.joined() + "} }"
+        }
+        let given = node([(k + "c", v + "1"), (k + "a", v + "2"), (k + "c", v + "3"), (k + "b", v + "4")])
+        let expected = node([(k + "a", v + "2"), (k + "b", v + "4"), (k + "c", v + "3")])
+        let parsed = try ProtoMessage(text: given, as: .metaGraphDef)
+        #expect(parsed.binary() == (try ProtoMessage(text: expected, as: .metaGraphDef)).binary())
+        let inOrder = node([(k + "a", v + "1"), (k + "b", v + "2"), (k + "c", v + "3")])
+        let reversed = node([(k + "c", v + "3"), (k + "b", v + "2"), (k + "a", v + "1")])
+        #expect(try ProtoMessage(text: inOrder, as: .metaGraphDef).binary()
+                == (try ProtoMessage(text: reversed, as: .metaGraphDef)).binary())
     }
 
     @Test func acceptsEverySpelling() throws {

@@ -56,6 +56,20 @@ struct FieldInfo {
     }
 }
 
+/// The present values of one field inside a protobuf-c message: `count` values
+/// `stride` bytes apart from `start` (a singular field has one, at its member).
+struct FieldElements {
+    let start: UnsafeRawPointer?
+    let count: Int
+    let stride: Int
+
+    /// An absent field.
+    static var none: FieldElements { FieldElements(start: nil, count: 0, stride: 0) }
+
+    /// Where value `i` (0 ..< count) lies.
+    subscript(i: Int) -> UnsafeRawPointer { start! + i * stride }
+}
+
 /// A field value read from a protobuf-c message.
 enum FieldValue {
     case int32(Int32), int64(Int64), uint32(UInt32), uint64(UInt64)
@@ -79,38 +93,70 @@ enum MessageReflection {
     /// unset `has_`, other oneof member, empty repeated field), one for a singular
     /// field that is present, all elements of a repeated field.
     static func values(of field: FieldInfo, in message: UnsafePointer<ProtobufCMessage>) -> [FieldValue] {
+        let present = elements(of: field, in: message)
+        return (0..<present.count).compactMap { element(field, at: present[$0]) }
+    }
+
+    /// Where the present values of a field lie, without reading them: nothing when
+    /// the field is absent (proto3 default, unset `has_`, other oneof member, empty
+    /// repeated field, NULL pointer), one value for a singular field that is
+    /// present, every element of a repeated field. ``values(of:in:)`` reads these.
+    static func elements(of field: FieldInfo, in message: UnsafePointer<ProtobufCMessage>) -> FieldElements {
         let f = field.descriptor.pointee
         let base = UnsafeRawPointer(message)
         let member = base + Int(f.offset)
+        let one = FieldElements(start: member, count: 1, stride: 0)
         switch f.label {
         case PROTOBUF_C_LABEL_REPEATED:
             let count = base.load(fromByteOffset: Int(f.quantifier_offset), as: Int.self)
-            guard count > 0, let array = member.load(as: UnsafeRawPointer?.self) else { return [] }
-            return (0..<count).compactMap { element(field, at: array + $0 * elementSize(f.type)) }
+            guard count > 0, let array = member.load(as: UnsafeRawPointer?.self) else { return .none }
+            return FieldElements(start: array, count: count, stride: elementSize(f.type))
         case PROTOBUF_C_LABEL_REQUIRED:
-            return element(field, at: member).map { [$0] } ?? []
+            return isNullPointer(f.type, at: member) ? .none : one
         default:
+            if isNullPointer(f.type, at: member) { return .none }
             if field.isOneofMember {
                 let which = base.load(fromByteOffset: Int(f.quantifier_offset), as: UInt32.self)
-                guard which == f.id else { return [] }
-                return element(field, at: member).map { [$0] } ?? []
+                return which == f.id ? one : .none
             }
             if f.label == PROTOBUF_C_LABEL_OPTIONAL && f.type != PROTOBUF_C_TYPE_MESSAGE
                 && f.type != PROTOBUF_C_TYPE_STRING
             {
                 // proto2 optional / proto3 `optional`: a has_ flag.
-                guard base.load(fromByteOffset: Int(f.quantifier_offset), as: Int32.self) != 0 else { return [] }
-                return element(field, at: member).map { [$0] } ?? []
+                return base.load(fromByteOffset: Int(f.quantifier_offset), as: Int32.self) != 0 ? one : .none
             }
-            guard let value = element(field, at: member) else { return [] }
             if f.label == PROTOBUF_C_LABEL_OPTIONAL {
                 // proto2 optional string: present when not the default.
                 if f.type == PROTOBUF_C_TYPE_STRING,
-                   member.load(as: UnsafeRawPointer?.self) == f.default_value { return [] }
-                return [value]
+                   member.load(as: UnsafeRawPointer?.self) == f.default_value { return .none }
+                return one
             }
-            return isZero(value) ? [] : [value]
+            return isZero(f.type, at: member) ? .none : one
         }
+    }
+
+    /// Whether the value at `p` is its type's default (proto3's implicit presence),
+    /// read in place: what ``isZero(_:)`` says of the value `values` would return.
+    static func isZero(_ type: ProtobufCType, at p: UnsafeRawPointer) -> Bool {
+        switch type {
+        case PROTOBUF_C_TYPE_MESSAGE:
+            return false
+        case PROTOBUF_C_TYPE_STRING:
+            guard let s = p.load(as: UnsafePointer<UInt8>?.self) else { return true }
+            return s.pointee == 0
+        case PROTOBUF_C_TYPE_BYTES:
+            let b = p.load(as: ProtobufCBinaryData.self)
+            return b.len == 0 || b.data == nil
+        default:
+            return elementSize(type) == 8
+                ? p.loadUnaligned(as: UInt64.self) == 0 : p.loadUnaligned(as: UInt32.self) == 0
+        }
+    }
+
+    /// A NULL string or message pointer: `element(_:at:)` reads no value there.
+    private static func isNullPointer(_ type: ProtobufCType, at p: UnsafeRawPointer) -> Bool {
+        (type == PROTOBUF_C_TYPE_STRING || type == PROTOBUF_C_TYPE_MESSAGE)
+            && p.load(as: UnsafeRawPointer?.self) == nil
     }
 
     /// Whether a value is its type's default (proto3's implicit presence).
@@ -129,7 +175,7 @@ enum MessageReflection {
         }
     }
 
-    private static func elementSize(_ type: ProtobufCType) -> Int {
+    static func elementSize(_ type: ProtobufCType) -> Int {
         switch type {
         case PROTOBUF_C_TYPE_INT64, PROTOBUF_C_TYPE_SINT64, PROTOBUF_C_TYPE_SFIXED64,
              PROTOBUF_C_TYPE_UINT64, PROTOBUF_C_TYPE_FIXED64, PROTOBUF_C_TYPE_DOUBLE:
@@ -172,5 +218,58 @@ enum MessageReflection {
         default:
             return nil
         }
+    }
+}
+
+// MARK: - Lookup by name
+
+extension ProtoMessageType {
+    /// The index in ``fields`` of the field named `name` (ASCII bytes), nil when
+    /// the type has none: a binary search of protobuf-c's `fields_sorted_by_name`,
+    /// with no String made.
+    func fieldIndex(named name: ArraySlice<UInt8>) -> Int? {
+        let d = descriptor.pointee
+        guard let sorted = d.fields_sorted_by_name else { return nil }
+        var low = 0
+        var high = Int(d.n_fields)
+        while low < high {
+            let mid = (low + high) / 2
+            let index = Int(sorted[mid])
+            let order = MessageReflection.compare(d.fields[index].name, name)
+            if order == 0 { return index }
+            if order < 0 { low = mid + 1 } else { high = mid }
+        }
+        return nil
+    }
+}
+
+extension FieldInfo {
+    /// The number of enum value `name` (bytes), nil when the enum does not have
+    /// it: a binary search of protobuf-c's `values_by_name`, with no String made.
+    func enumNumber(named name: ArraySlice<UInt8>) -> Int32? {
+        guard let e = enumDescriptor, let byName = e.pointee.values_by_name else { return nil }
+        var low = 0
+        var high = Int(e.pointee.n_value_names)
+        while low < high {
+            let mid = (low + high) / 2
+            let order = MessageReflection.compare(byName[mid].name, name)
+            if order == 0 { return e.pointee.values[Int(byName[mid].index)].value }
+            if order < 0 { low = mid + 1 } else { high = mid }
+        }
+        return nil
+    }
+}
+
+extension MessageReflection {
+    /// `strcmp` of a C string with bytes that hold no NUL: negative, zero or
+    /// positive as `cString` sorts before, equal to, or after `bytes`.
+    static func compare(_ cString: UnsafePointer<CChar>, _ bytes: ArraySlice<UInt8>) -> Int {
+        var i = 0
+        for b in bytes {
+            let c = UInt8(bitPattern: cString[i])
+            if c != b { return c < b ? -1 : 1 }  // a NUL (c == 0) sorts first
+            i += 1
+        }
+        return cString[i] == 0 ? 0 : 1
     }
 }

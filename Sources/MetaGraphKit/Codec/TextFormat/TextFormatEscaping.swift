@@ -5,32 +5,44 @@ enum TextFormatEscaping {
     /// One byte the way `CEscape(…, as_utf8=False)` writes it.
     static func escapeByte(_ byte: UInt8, into out: inout [UInt8]) {
         switch byte {
-        case 0x0a: out += [0x5c, 0x6e]  // \n
-        case 0x0d: out += [0x5c, 0x72]  // \r
-        case 0x09: out += [0x5c, 0x74]  // \t
-        case 0x22: out += [0x5c, 0x22]  // \"
-        case 0x27: out += [0x5c, 0x27]  // \'
-        case 0x5c: out += [0x5c, 0x5c]  // \\
+        case 0x0a: out.append(0x5c); out.append(0x6e)  // \n
+        case 0x0d: out.append(0x5c); out.append(0x72)  // \r
+        case 0x09: out.append(0x5c); out.append(0x74)  // \t
+        case 0x22, 0x27, 0x5c: out.append(0x5c); out.append(byte)  // \" \' \\
         case 0x20...0x7e: out.append(byte)
         default:
-            out += [0x5c, 0x30 + (byte >> 6), 0x30 + ((byte >> 3) & 7), 0x30 + (byte & 7)]
+            out.append(0x5c)
+            out.append(0x30 + (byte >> 6))
+            out.append(0x30 + ((byte >> 3) & 7))
+            out.append(0x30 + (byte & 7))
         }
     }
 
+    /// Whether every byte is printable ASCII other than `"`, `'` and `\`, so that
+    /// both escapings copy the bytes as they are (most names and strings are).
+    static func needsNoEscaping(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        for b in bytes where b < 0x20 || b > 0x7e || b == 0x22 || b == 0x27 || b == 0x5c {
+            return false
+        }
+        return true
+    }
+
     /// A bytes field: every byte outside printable ASCII as `\ooo`.
-    static func escapeBytes(_ bytes: [UInt8], into out: inout [UInt8]) {
+    static func escapeBytes(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        if needsNoEscaping(bytes) { out.append(contentsOf: bytes); return }
         for b in bytes { escapeByte(b, into: &out) }
     }
 
     /// A string field with `as_utf8=True`: valid UTF-8 sequences stay as they are,
     /// ASCII is escaped as for bytes, each byte of invalid UTF-8 becomes `\ooo`.
-    static func escapeUTF8(_ bytes: [UInt8], into out: inout [UInt8]) {
+    static func escapeUTF8(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        if needsNoEscaping(bytes) { out.append(contentsOf: bytes); return }
         var i = 0
         while i < bytes.count {
             let b = bytes[i]
             if b < 0x80 { escapeByte(b, into: &out); i += 1; continue }
             if let n = validSequenceLength(bytes, at: i) {
-                out += bytes[i..<(i + n)]
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<(i + n)]))
                 i += n
             } else {
                 escapeByte(b, into: &out)
@@ -41,7 +53,7 @@ enum TextFormatEscaping {
 
     /// The length of the well-formed UTF-8 sequence (Unicode table 3-7) starting at
     /// `i` with a lead byte >= 0x80, or nil.
-    static func validSequenceLength(_ s: [UInt8], at i: Int) -> Int? {
+    static func validSequenceLength(_ s: UnsafeBufferPointer<UInt8>, at i: Int) -> Int? {
         let b0 = s[i]
         func cont(_ k: Int, _ lo: UInt8 = 0x80, _ hi: UInt8 = 0xbf) -> Bool {
             i + k < s.count && s[i + k] >= lo && s[i + k] <= hi
@@ -59,12 +71,35 @@ enum TextFormatEscaping {
     }
 }
 
+/// Checking text-format files for valid UTF-8 in place.
+enum TextFormatUTF8 {
+    /// Whether `bytes` are well-formed UTF-8 (Unicode table 3-7), as
+    /// `String(validating:as:)` checks, without copying them into a String.
+    static func isValid(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { b in
+            var i = 0
+            while i < b.count {
+                if b[i] < 0x80 { i += 1; continue }
+                guard let n = TextFormatEscaping.validSequenceLength(b, at: i) else { return false }
+                i += n
+            }
+            return true
+        }
+    }
+}
+
 /// Text-format string escapes: `\n \r \t \a \b \f \v \? \" \' \\`, `\ooo`, `\xHH`,
 /// `\uXXXX`, `\UXXXXXXXX` (as UTF-8).
 enum TextFormatUnescaping {
     /// Appends the bytes of one quoted string token (quotes included in `token`).
-    static func unescape(_ token: [UInt8], into out: inout [UInt8],
+    /// `error` gets the offset of the bad escape from the token's first byte.
+    static func unescape(_ token: ArraySlice<UInt8>, into out: inout [UInt8],
                          error: (String, Int) -> MetaGraphKitError) throws {
+        try token.withUnsafeBufferPointer { try unescape($0, into: &out, error: error) }
+    }
+
+    private static func unescape(_ token: UnsafeBufferPointer<UInt8>, into out: inout [UInt8],
+                                 error: (String, Int) -> MetaGraphKitError) throws {
         var i = 1
         let end = token.count - 1
         func hex(_ c: UInt8) -> UInt32? {
@@ -76,8 +111,14 @@ enum TextFormatUnescaping {
             }
         }
         while i < end {
-            let c = token[i]
-            guard c == 0x5c else { out.append(c); i += 1; continue }
+            guard token[i] == 0x5c else {
+                // Copy the run up to the next backslash in one go.
+                var runEnd = i + 1
+                while runEnd < end, token[runEnd] != 0x5c { runEnd += 1 }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: token[i..<runEnd]))
+                i = runEnd
+                continue
+            }
             let start = i
             i += 1
             guard i < end else { throw error("backslash at the end of a string", start) }

@@ -1,46 +1,77 @@
 // Splits protobuf text format into tokens, as Python's text_format Tokenizer does.
 
-/// A token of the text format with its 1-based line and column.
+/// A token of the text format: where its bytes lie in the text (the scanner's
+/// ``TextFormatScanner/text(of:)`` gives them) and where it starts. Tokens hold
+/// no reference to the text, so copying one costs nothing.
 struct TextFormatToken {
     enum Kind: Equatable {
         /// `[a-zA-Z_][0-9a-zA-Z_+-]*`
         case identifier
         /// `([0-9+-]|\.[0-9])[0-9a-zA-Z_.+-]*` (integers, floats, `-inf`)
         case number
-        /// A quoted string, quotes and escapes still in `text`.
+        /// A quoted string, quotes and escapes still in its text.
         case string
         /// Any other single character (`{`, `:`, `[` …).
         case symbol
         case end
     }
     let kind: Kind
-    let text: [UInt8]
+    /// The offsets of the token's bytes in the whole text.
+    let range: Range<Int>
+    /// The token's first byte (0 for the end).
+    let firstByte: UInt8
+    /// The 1-based line.
     let line: Int
-    let column: Int
+    /// The offset in the whole text where the token's line starts (see
+    /// ``TextFormatScanner/column(of:)``).
+    let lineStart: Int
 
-    var string: String { String(decoding: text, as: UTF8.self) }
-    func isSymbol(_ c: Character) -> Bool { kind == .symbol && text == Array(String(c).utf8) }
+    /// Whether this is the one-character symbol `c` (an ASCII character).
+    func isSymbol(_ c: Unicode.Scalar) -> Bool {
+        kind == .symbol && range.count == 1 && UInt32(firstByte) == c.value
+    }
 }
 
 /// Reads tokens from UTF-8 text, skipping whitespace and `#` comments.
 struct TextFormatScanner {
-    private let bytes: [UInt8]
+    /// The whole text, as UTF-8.
+    let bytes: [UInt8]
     private let file: String
     private var position = 0
     private var line = 1
     private var lineStart = 0
 
-    init(_ text: String, file: String) {
-        bytes = Array(text.utf8)
+    /// - Parameters:
+    ///   - bytes: The text; must be valid UTF-8 (columns count characters).
+    ///   - file: The file name that error messages start with.
+    init(_ bytes: [UInt8], file: String) {
+        self.bytes = bytes
         self.file = file
+    }
+
+    /// The bytes of a token.
+    func text(of token: TextFormatToken) -> ArraySlice<UInt8> { bytes[token.range] }
+
+    /// The text of a token as a String, for messages.
+    func string(of token: TextFormatToken) -> String { String(decoding: bytes[token.range], as: UTF8.self) }
+
+    /// The 1-based column of a token, counted in characters (Unicode scalars),
+    /// not bytes; worked out only when a message needs it.
+    func column(of token: TextFormatToken) -> Int {
+        column(at: token.range.lowerBound, lineStart: token.lineStart)
+    }
+
+    /// The 1-based column of the byte at `offset` on the line starting at `lineStart`.
+    func column(at offset: Int, lineStart: Int) -> Int {
+        bytes[lineStart..<offset].reduce(1) { $1 & 0xc0 == 0x80 ? $0 : $0 + 1 }
     }
 
     /// The next token; throws `.syntax` for a string that does not end on its line.
     mutating func next() throws -> TextFormatToken {
         skipSpaceAndComments()
-        // Columns count characters (Unicode scalars), not bytes.
-        let column = bytes[lineStart..<position].reduce(1) { $1 & 0xc0 == 0x80 ? $0 : $0 + 1 }
-        guard position < bytes.count else { return TextFormatToken(kind: .end, text: [], line: line, column: column) }
+        guard position < bytes.count else {
+            return TextFormatToken(kind: .end, range: position..<position, firstByte: 0, line: line, lineStart: lineStart)
+        }
         let start = position
         let c = bytes[position]
         let kind: TextFormatToken.Kind
@@ -59,6 +90,7 @@ struct TextFormatScanner {
             position += 1
             while true {
                 guard position < bytes.count, bytes[position] != 0x0a else {
+                    let column = column(at: start, lineStart: lineStart)
                     throw MetaGraphKitError(.syntax, "\(file):\(line):\(column): string is not terminated on its line")
                 }
                 let b = bytes[position]
@@ -73,7 +105,7 @@ struct TextFormatScanner {
             while position < bytes.count, bytes[position] & 0xc0 == 0x80 { position += 1 }
             kind = .symbol
         }
-        return TextFormatToken(kind: kind, text: Array(bytes[start..<position]), line: line, column: column)
+        return TextFormatToken(kind: kind, range: start..<position, firstByte: c, line: line, lineStart: lineStart)
     }
 
     private mutating func skipSpaceAndComments() {
