@@ -10,6 +10,9 @@ final class BundleReader {
     let entries: TableKeyDictionary<BundleEntry>
     let keys: [[UInt8]]
     private var shards: [Int: MappedFile] = [:]
+    /// Data files that could not be opened, so callers that loop over every shard
+    /// look each one up once.
+    private var unopenable: [Int: MetaGraphKitError] = [:]
 
     var indexName: String { prefix + ".index" }
 
@@ -47,9 +50,15 @@ final class BundleReader {
 
     func shard(_ id: Int) throws -> MappedFile {
         if let f = shards[id] { return f }
-        let f = try MappedFile(path: dataFileName(id))
-        shards[id] = f
-        return f
+        if let e = unopenable[id] { throw e }
+        do {
+            let f = try MappedFile(path: dataFileName(id))
+            shards[id] = f
+            return f
+        } catch let e as MetaGraphKitError {
+            unopenable[id] = e
+            throw e
+        }
     }
 
     // MARK: - Payloads
