@@ -147,11 +147,20 @@ CRASH_MARKERS = ("Fatal error", "AddressSanitizer", "LeakSanitizer", "Stack dump
                  "Illegal instruction", "Current stack trace", "SUMMARY:")
 
 
-def check_outcome(outcome, *, damaged, allowed=(0, 1), must_fail=False):
+def _unreadable(text):
+    """Characters a message to a person should not hold: control bytes, U+FFFD."""
+    return sorted({c for c in text if c == "\ufffd" or (ord(c) < 32 and c not in "\n\t")})
+
+
+def check_outcome(outcome, *, damaged, allowed=(0, 1), must_fail=False, readable=False):
     """The checks every case shares (see the module docstring). `damaged` is the
     damaged file's path as given to tfmeta (relative to its working directory),
-    or a list of acceptable names."""
+    or a list of acceptable names. With `readable`, the output must hold no control
+    characters or invalid UTF-8 (checkpoint keys are CRC-protected, so any in a
+    message come from printing a binary key raw)."""
     problems = []
+    if readable and _unreadable(outcome.stdout + outcome.stderr):
+        problems.append(f"unreadable characters in the output: {_unreadable(outcome.stdout + outcome.stderr)}")
     if outcome.status < 0:
         problems.append(f"killed by signal {signal.Signals(-outcome.status).name}")
     elif outcome.status == ASAN_EXIT and ASAN:

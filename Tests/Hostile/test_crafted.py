@@ -24,7 +24,7 @@ def run_case(case_dir, args, damaged, words=(), writes=None):
     for command in [args] + ([writes] if writes else []):
         before = snapshot(case_dir / "in")
         outcome = run_tfmeta(command, cwd=case_dir)
-        check_outcome(outcome, damaged=damaged, must_fail=True)
+        check_outcome(outcome, damaged=damaged, must_fail=True, readable=True)
         text = (outcome.stdout + outcome.stderr).lower()
         for w in words:
             assert w.lower() in text, f"{w!r} not in the message\n{outcome.describe()}"
@@ -340,3 +340,31 @@ def test_state_path_without_a_file_name(stored, case_dir):
     (case_dir / "in" / "sub").mkdir(parents=True)
     (case_dir / "in" / "checkpoint").write_text(f'model_checkpoint_path: "{stored}"\n')
     run_case(case_dir, ["ckpt", "migrate", "in", "out/d"], ["in/checkpoint", "in/" + stored, "in/sub"])
+
+
+# --- Regressions: messages that once did not name the damaged file ---------------------
+
+@pytest.mark.parametrize("command", [["meta", "variables", "in/m.meta"],
+                                     ["meta", "rescope", "in/m.meta", "out/r.meta", "--strip-scope", "part"]],
+                         ids=["variables", "rescope"])
+def test_nul_in_collection_item_names_the_file(command, case_dir):
+    """A NUL byte inside a VariableDef's string (a collection item): the message said
+    only "collection 'variables' item 3: ..." before."""
+    data = bytearray((FIXTURES / "migrate/v1_saver/model.ckpt-1.meta").read_bytes())
+    at = data.rfind(b"w/Assign")  # initializer_name of w's VariableDef, inside a collection
+    data[at + 1] = 0
+    (case_dir / "in").mkdir()
+    (case_dir / "in" / "m.meta").write_bytes(bytes(data))
+    run_case(case_dir, command, "in/m.meta", ["NUL", "collection"])
+
+
+@pytest.mark.parametrize("command", ["verify", "export"])
+def test_partitioned_data_file_cut_names_the_data_file(command, case_dir):
+    """A data file cut short under a partitioned tensor's slices: the message blamed
+    the intact, checksummed .index before."""
+    files = ["ckpt/v2_partitioned.index", "ckpt/v2_partitioned.data-00000-of-00001"]
+    copy_fixture_files(files, case_dir / "in")
+    data = case_dir / "in" / "v2_partitioned.data-00000-of-00001"
+    data.write_bytes(data.read_bytes()[:12])
+    args = ["ckpt", command, "in/v2_partitioned"] + (["out/e.npz"] if command == "export" else [])
+    run_case(case_dir, args, "in/v2_partitioned.data-00000-of-00001", ["bytes"])

@@ -203,6 +203,12 @@ struct MalformedCheckpointTests {
             try write(AppendixA.v1File, dir + "/m-00000-of-00002")
             _ = try CheckpointReader(path: dir + "/m-?????-of-00002")
         },
+        // Once made verify allocate a 2 GiB per-shard table (hostile suite).
+        Case(name: "header claiming 2^31-1 data files", code: .tooLarge) { dir in
+            let header: [UInt8] = [0x08, 0xff, 0xff, 0xff, 0xff, 0x07, 0x1a, 0x02, 0x08, 0x01]
+            try verifyThrows(bundle(dir, entry: TestTable.entry(dtype: 1, shape: [1], offset: 0, size: 4, crc: 0),
+                                    data: [0, 0, 0, 0], header: header))
+        },
         Case(name: "no checkpoint at all", code: .notFound) { dir in
             _ = try CheckpointReader(path: dir + "/nothing")
         },
