@@ -368,3 +368,26 @@ def test_partitioned_data_file_cut_names_the_data_file(command, case_dir):
     data.write_bytes(data.read_bytes()[:12])
     args = ["ckpt", command, "in/v2_partitioned"] + (["out/e.npz"] if command == "export" else [])
     run_case(case_dir, args, "in/v2_partitioned.data-00000-of-00001", ["bytes"])
+
+
+# --- V1 values: TensorProto's fill rule asked to expand a few bytes to a huge tensor --
+
+def _v1_slice_key(name, rank):
+    """OrderedCode key of the whole-tensor slice of `name` (small ranks; full extents)."""
+    return b"\x00" + name + b"\x00\x01" + bytes([1, rank]) + b"\x80\x7f" * rank
+
+
+@pytest.mark.parametrize("shape,values", [
+    ([1 << 28], b""),                                        # no values: 1 GiB of zeros
+    ([1 << 14, 1 << 14], formats.field_bytes(5, struct.pack("<f", 1.0))),  # one float repeated 2^28 times
+    ([1 << 27], formats.field_bytes(5, struct.pack("<ff", 1.0, 2.0))),      # last value repeated
+])
+def test_v1_fill_rule_expansion(shape, values, case_dir):
+    full = b"".join(formats.field_bytes(1, b"") for _ in shape)
+    tensor = formats.field_varint(1, FLOAT) + values
+    saved = formats.field_bytes(2, formats.field_bytes(1, b"x") + formats.field_bytes(2, full)
+                                + formats.field_bytes(3, tensor))
+    meta = _v1_meta(shape, [full])
+    (case_dir / "in").mkdir()
+    (case_dir / "in" / "v1").write_bytes(formats.write_table([(b"", meta), (_v1_slice_key(b"x", len(shape)), saved)]))
+    run_case(case_dir, ["ckpt", "verify", "in/v1"], "in/v1", [], ["ckpt", "export", "in/v1", "out/e.npz"])
