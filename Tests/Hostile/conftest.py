@@ -25,6 +25,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,9 @@ MAX_RSS_MB = 256
 ADDRESS_SPACE_MB = 1024
 # CPU seconds before a case is killed (an endless loop is a failure, not a hang).
 CPU_SECONDS = 60
+# Wall-clock seconds before a case is killed: a process that blocks without using
+# CPU (libdispatch retrying forever a thread it cannot create does) must fail too.
+WALL_SECONDS = 120
 
 # The sanitizer's exit code must not collide with tfmeta's 1.
 ASAN_EXIT = 86
@@ -103,18 +107,31 @@ def _limits():
         resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_MB << 20, ADDRESS_SPACE_MB << 20))
 
 
-def run_tfmeta(args, cwd):
-    """Runs tfmeta in `cwd` with the limits; returns its Outcome (peak RSS from wait4)."""
+def run_tfmeta(args, cwd, *, allocation_limit_mb=None):
+    """Runs tfmeta in `cwd` with the limits; returns its Outcome (peak RSS from wait4).
+
+    `allocation_limit_mb` lowers ASan's allocation limit (only the harness's own
+    tests use it, to show that an allocation past it fails the case)."""
     assert Path(TFMETA).exists(), f"tfmeta is not built at {TFMETA} (swift build --product tfmeta, or set TFMETA)"
     env = dict(os.environ)
     if ASAN:
-        env["ASAN_OPTIONS"] = ASAN_OPTIONS
+        options = ASAN_OPTIONS
+        if allocation_limit_mb:
+            options = options.replace(f"max_allocation_size_mb={MAX_RSS_MB}", f"max_allocation_size_mb={allocation_limit_mb}")
+        env["ASAN_OPTIONS"] = options
         env["LSAN_OPTIONS"] = f"exitcode={ASAN_EXIT}"
+    else:
+        assert not allocation_limit_mb, "only an ASan build takes a tighter allocation limit"
     out_path, err_path = Path(cwd) / ".hostile-stdout", Path(cwd) / ".hostile-stderr"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         p = subprocess.Popen([TFMETA, *args], cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                              env=env, preexec_fn=_limits)
-        _, wait_status, usage = os.wait4(p.pid, 0)
+        timer = threading.Timer(WALL_SECONDS, p.kill)
+        timer.start()
+        try:
+            _, wait_status, usage = os.wait4(p.pid, 0)
+        finally:
+            timer.cancel()
         p.returncode = os.waitstatus_to_exitcode(wait_status)
     stdout = out_path.read_bytes().decode("utf-8", "replace")
     stderr = err_path.read_bytes().decode("utf-8", "replace")

@@ -279,7 +279,33 @@ def test_state_file_too_large(case_dir):
 def test_rename_map_nested_deep(case_dir):
     copy_fixture_files(V2, case_dir / "in")
     (case_dir / "in" / "map.json").write_text("[" * 100000)
-    run_case(case_dir, ["ckpt", "rename", "in/v2_dtypes", "out/r", "--map", "in/map.json"], "in/map.json")
+    run_case(case_dir, ["ckpt", "rename", "in/v2_dtypes", "out/r", "--map", "in/map.json"], "in/map.json",
+             ["nested"])
+
+
+# --- Inputs that are not regular files -------------------------------------------------
+# A FIFO blocked the open forever and /dev/zero was read until 2 GiB; now both are
+# refused before reading.
+
+SPECIAL_INPUTS = {
+    "meta-fifo": (["meta", "inspect", "in/f.meta"], "in/f.meta"),
+    "meta-dev-zero": (["meta", "inspect", "in/z.meta"], "in/z.meta"),
+    "ckpt-fifo-index": (["ckpt", "verify", "in/f"], "in/f.index"),
+    "ckpt-fifo-v1": (["ckpt", "verify", "in/f.meta"], "in/f.meta"),
+    "map-fifo": (["ckpt", "rename", "in/v2_dtypes", "out/r", "--map", "in/f.meta"], "in/f.meta"),
+    "state-fifo": (["state", "show", "in"], "in/checkpoint"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SPECIAL_INPUTS))
+def test_input_that_is_not_a_regular_file(case, case_dir):
+    import os
+    args, damaged = SPECIAL_INPUTS[case]
+    copy_fixture_files(V2, case_dir / "in")
+    for fifo in ("f.meta", "f.index", "checkpoint"):
+        os.mkfifo(case_dir / "in" / fifo)
+    os.symlink("/dev/zero", case_dir / "in" / "z.meta")
+    run_case(case_dir, args, damaged, ["not a regular file"])
 
 
 # --- State files whose paths leave their directory ------------------------------------
