@@ -156,6 +156,22 @@ struct MalformedCheckpointTests {
             try write(TestTable.table([([], meta), (key, data)]), dir + "/v1")
             _ = try CheckpointReader(path: dir + "/v1").tensor("x")
         },
+        // 1 GiB of zeros from a 100-byte file was accepted before (hostile suite).
+        Case(name: "V1 fill rule expanding no values to 1 GiB", code: .tooLarge) { dir in
+            let full = TestTable.field(1, bytes: [])
+            let meta = TestTable.field(1, bytes: TestTable.field(1, bytes: TestTable.field(1, bytes: Array("x".utf8))
+                + TestTable.field(2, bytes: TestTable.shape([1 << 28])) + TestTable.field(3, varint: 1) + TestTable.field(4, bytes: full)))
+            let data = TestTable.field(2, bytes: TestTable.field(1, bytes: Array("x".utf8)) + TestTable.field(2, bytes: full)
+                + TestTable.field(3, bytes: TestTable.field(1, varint: 1)))
+            let key = OrderedCode.tensorNameSliceKey(name: "x", slice: TensorSlice(extents: [.init()]))
+            try write(TestTable.table([([], meta), (key, data)]), dir + "/v1")
+            _ = try CheckpointReader(path: dir + "/v1").tensor("x")
+        },
+        // A FIFO blocked open() until a writer came (hostile suite).
+        Case(name: "a FIFO where the index should be", code: .io) { dir in
+            guard mkfifo(dir + "/f.index", 0o600) == 0 else { throw MetaGraphKitError(.io, "mkfifo failed") }
+            _ = try CheckpointReader(path: dir + "/f")
+        },
         Case(name: "absurd Snappy length", code: .tooLarge) { dir in
             let contents = TestTable.u64varint(1 << 31) + [0x00, 0x41]
             var file: [UInt8] = []
