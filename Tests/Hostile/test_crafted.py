@@ -417,3 +417,65 @@ def test_v1_fill_rule_expansion(shape, values, case_dir):
     (case_dir / "in").mkdir()
     (case_dir / "in" / "v1").write_bytes(formats.write_table([(b"", meta), (_v1_slice_key(b"x", len(shape)), saved)]))
     run_case(case_dir, ["ckpt", "verify", "in/v1"], "in/v1", [], ["ckpt", "export", "in/v1", "out/e.npz"])
+
+
+# --- Object graphs: chains thousands deep, cycles ----------------------------------
+# The string tensor _CHECKPOINTABLE_OBJECT_GRAPH is CRC-protected: write it anew
+# (length varints, their masked CRC, the bytes) and point the index at it.
+
+def _string_payload(strings):
+    """A V2 string tensor's bytes and its entry CRC (tensor_bundle.cc WriteStringTensor)."""
+    lengths = b"".join(formats.varint(len(s)) for s in strings)
+    crc = 0
+    for s in strings:
+        crc = formats.crc32c(struct.pack("<I", len(s)), crc)
+    length_crc = struct.pack("<I", formats.mask(crc))
+    crc = formats.crc32c(length_crc, crc)
+    for s in strings:
+        crc = formats.crc32c(s, crc)
+    return lengths + length_crc + b"".join(strings), formats.mask(crc)
+
+
+def _object_graph(children):
+    """A TrackableObjectGraph: node i's children are children[i] (node ids)."""
+    nodes = b""
+    for i, kids in enumerate(children):
+        body = b"".join(formats.field_bytes(1, formats.field_varint(1, k) + formats.field_bytes(2, b"c%d" % k))
+                        for k in kids)
+        nodes += formats.field_bytes(1, body)
+    return nodes
+
+
+def _with_object_graph(case_dir, graph):
+    files = ["ckpt/tf2_keras.index", "ckpt/tf2_keras.data-00000-of-00001"]
+    copy_fixture_files(files, case_dir / "in")
+    data_path = case_dir / "in" / "tf2_keras.data-00000-of-00001"
+    data = data_path.read_bytes()
+    payload, crc = _string_payload([graph])
+    entries = [[k, v] for k, v in formats.Table((FIXTURES / files[0]).read_bytes()).entries()]
+    for e in entries:
+        if e[0] == b"_CHECKPOINTABLE_OBJECT_GRAPH":
+            e[1] = formats.encode_bundle_entry(STRING, [], offset=len(data), size=len(payload), crc=crc)
+    data_path.write_bytes(data + payload)
+    (case_dir / "in" / "tf2_keras.index").write_bytes(formats.write_table([(k, v) for k, v in entries]))
+
+
+OBJECT_GRAPHS = {
+    "chain-100000-deep": lambda: [[i + 1] for i in range(99999)] + [[]],
+    "cycle": lambda: [[1], [2], [0]],
+    "self-child": lambda: [[0]],
+    "wide-and-deep": lambda: [[i + 1, (i + 2) % 3000] for i in range(2999)] + [[0]],
+}
+
+
+@pytest.mark.parametrize("shape", sorted(OBJECT_GRAPHS))
+def test_object_graph_shapes(shape, case_dir):
+    _with_object_graph(case_dir, _object_graph(OBJECT_GRAPHS[shape]()))
+    (case_dir / "out").mkdir()
+    for args in (["objgraph", "in/tf2_keras"], ["ckpt", "verify", "in/tf2_keras"],
+                 ["ckpt", "to-names", "in/tf2_keras", "out/n"]):
+        before = snapshot(case_dir / "in")
+        outcome = run_tfmeta(args, cwd=case_dir)
+        check_outcome(outcome, damaged="in/tf2_keras.data-00000-of-00001")
+        assert len(outcome.stdout) < 64 << 20, f"{len(outcome.stdout)} bytes of output"
+        check_nothing_left(outcome, inputs_before=before, input_dir=case_dir / "in", output_dir=case_dir / "out")
