@@ -6,7 +6,7 @@
 #   "$PY" Fixtures/generate.py
 #
 # The venv lives at ${MGK_TF_VENV:-$HOME/.cache/metagraphkit/venv-tf}. It is
-# created if missing; tensorflow-cpu and pytest are installed only when they cannot
+# created if missing; tensorflow-cpu, pytest and pytest-xdist are installed only when they cannot
 # be imported (or TensorFlow has the wrong version). Idempotent: a second run
 # changes nothing. Progress goes to stderr; on any failure the script exits
 # non-zero with a message saying what failed.
@@ -28,6 +28,8 @@ sys.exit(0 if tf.__version__ == sys.argv[1] else 1)
 EOF
 }
 pytest_ok() { "$PY" -c 'import pytest' >/dev/null 2>&1; }
+# pytest-xdist runs the hostile-input suite (thousands of tfmeta processes) on every core.
+xdist_ok() { "$PY" -c 'import xdist' >/dev/null 2>&1; }
 
 if [ ! -x "$PY" ]; then
     base=""
@@ -53,6 +55,13 @@ if ! pytest_ok; then
     "$PY" -m pip install --disable-pip-version-check pytest >&2 \
         || fail "pip could not install pytest into $VENV"
     pytest_ok || fail "pytest was installed into $VENV but cannot be imported"
+fi
+
+if ! xdist_ok; then
+    log "installing pytest-xdist into $VENV"
+    "$PY" -m pip install --disable-pip-version-check pytest-xdist >&2 \
+        || fail "pip could not install pytest-xdist into $VENV"
+    xdist_ok || fail "pytest-xdist was installed into $VENV but cannot be imported"
 fi
 
 printf '%s\n' "$PY"

@@ -73,7 +73,8 @@ extension MetaCommand {
                 loadMetaGraph(input),
                 options: RescopeOptions(scope: scope, clearDevices: clearDevices,
                                         stripDefaultAttrs: stripDefaultAttrs,
-                                        clearExtraneousSavers: clearExtraneousSavers))
+                                        clearExtraneousSavers: clearExtraneousSavers),
+                file: input)
             try writeMetaGraph(result.metaGraph, to: output)
             if json.json {
                 printJSON(result.jsonValue)
@@ -107,7 +108,7 @@ extension MetaCommand {
         @OptionGroup var json: JSONOption
 
         func run() throws {
-            let variables = try MetaGraphVariables.list(loadMetaGraph(file))
+            let variables = try MetaGraphVariables.list(loadMetaGraph(file), file: file)
             if json.json {
                 printJSON(.object([("variables", .array(variables.map(\.jsonValue)))]))
                 return

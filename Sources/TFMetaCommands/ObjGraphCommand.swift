@@ -20,22 +20,34 @@ struct ObjGraphCommand: ParsableCommand {
             print(JSONValue.object([("nodes", .array(graph.nodes.map(Self.json)))]).serialized(pretty: true))
             return
         }
+        // Depth first, on an explicit stack, with indentation that stops growing at
+        // `maxIndent` levels (deeper lines say their depth): an object graph can be a
+        // chain 100,000 nodes deep, which recursion turned into a stack overflow and
+        // growing indentation into gigabytes of spaces.
         var seen = Set<Int>()
-        func walk(_ id: Int, _ label: String, _ indent: String) {
-            let node = graph.nodes[id]
-            print("\(indent)\(label) (node \(id))\(seen.contains(id) ? " [seen above]" : "")")
-            if !seen.insert(id).inserted { return }
-            for a in node.attributes {
-                print("\(indent)  @\(a.name) -> \(a.checkpointKey)\(a.fullName.isEmpty ? "" : "  (full name \(a.fullName))")")
+        func walk(_ root: Int, _ rootLabel: String) {
+            var stack: [(id: Int, label: String, depth: Int)] = [(root, rootLabel, 0)]
+            while let (id, label, depth) = stack.popLast() {
+                let node = graph.nodes[id]
+                let indent = String(repeating: "  ", count: min(depth, Self.maxIndent))
+                let deep = depth > Self.maxIndent ? "[depth \(depth)] " : ""
+                print("\(indent)\(deep)\(label) (node \(id))\(seen.contains(id) ? " [seen above]" : "")")
+                if !seen.insert(id).inserted { continue }
+                for a in node.attributes {
+                    print("\(indent)  @\(a.name) -> \(a.checkpointKey)\(a.fullName.isEmpty ? "" : "  (full name \(a.fullName))")")
+                }
+                for s in node.slotVariables {
+                    print("\(indent)  slot \(s.slotName): variable node \(s.originalVariableNodeID) -> slot node \(s.slotVariableNodeID)")
+                }
+                for c in node.children.reversed() { stack.append((c.nodeID, c.localName, depth + 1)) }
             }
-            for s in node.slotVariables {
-                print("\(indent)  slot \(s.slotName): variable node \(s.originalVariableNodeID) -> slot node \(s.slotVariableNodeID)")
-            }
-            for c in node.children { walk(c.nodeID, c.localName, indent + "  ") }
         }
-        walk(0, "(root)", "")
-        for node in graph.nodes where !seen.contains(node.id) { walk(node.id, "(unreachable)", "") }
+        walk(0, "(root)")
+        for node in graph.nodes where !seen.contains(node.id) { walk(node.id, "(unreachable)") }
     }
+
+    /// Levels of indentation before the tree printout stops indenting further.
+    static let maxIndent = 32
 
     static func json(_ n: ObjectGraph.Node) -> JSONValue {
         var fields: [(String, JSONValue)] = [

@@ -4,6 +4,9 @@
 
 /// The header of a V2 bundle: number of data files, byte order, version.
 struct BundleHeader {
+    /// The most data files a bundle may name (`--shards` writes at most as many).
+    static let maxShards: Int32 = 99_999
+
     let numShards: Int
     let producer: Int32
     let minConsumer: Int32
@@ -55,6 +58,12 @@ struct BundleHeader {
         }
         guard shards >= 1 else {
             throw MetaGraphKitError(.corrupt, "\(file): bundle header says \(shards) data files")
+        }
+        // Readers size tables and loops by this count: a hostile header must not
+        // make them allocate or stat billions of times.
+        guard shards <= Self.maxShards else {
+            throw MetaGraphKitError(.tooLarge,
+                "\(file): bundle header says \(shards) data files, more than the \(Self.maxShards) this reader accepts (TensorFlow names them with 5 digits)")
         }
         numShards = Int(shards)
         self.producer = producer

@@ -10,6 +10,9 @@ final class BundleReader {
     let entries: TableKeyDictionary<BundleEntry>
     let keys: [[UInt8]]
     private var shards: [Int: MappedFile] = [:]
+    /// Data files that could not be opened, so callers that loop over every shard
+    /// look each one up once.
+    private var unopenable: [Int: MetaGraphKitError] = [:]
 
     var indexName: String { prefix + ".index" }
 
@@ -47,9 +50,15 @@ final class BundleReader {
 
     func shard(_ id: Int) throws -> MappedFile {
         if let f = shards[id] { return f }
-        let f = try MappedFile(path: dataFileName(id))
-        shards[id] = f
-        return f
+        if let e = unopenable[id] { throw e }
+        do {
+            let f = try MappedFile(path: dataFileName(id))
+            shards[id] = f
+            return f
+        } catch let e as MetaGraphKitError {
+            unopenable[id] = e
+            throw e
+        }
     }
 
     // MARK: - Payloads
@@ -201,10 +210,17 @@ final class BundleReader {
                 throw MetaGraphKitError(.corrupt,
                     "\(indexName): slice \(slice) of \(key) is stored as \(entry.dtype) \(entry.shape), expected \(container.dtype) \(expected)")
             }
-            guard entry.shardID >= 0, entry.shardID < header.numShards, entry.offset >= 0, entry.size >= 0,
-                  entry.size <= Int64(try shard(entry.shardID).count) - entry.offset else {
+            guard entry.shardID >= 0, entry.shardID < header.numShards else {
+                throw MetaGraphKitError(.corrupt,
+                    "\(indexName): slice \(slice) of \(key) is in data file \(entry.shardID) but the bundle has \(header.numShards)")
+            }
+            // Damage here is in the data file (cut short) far more often than in the
+            // index (whose blocks are checksummed): name the data file.
+            let data = try shard(entry.shardID)
+            guard entry.offset >= 0, entry.size >= 0, entry.offset <= Int64(data.count),
+                  entry.size <= Int64(data.count) - entry.offset else {
                 throw MetaGraphKitError(.truncated,
-                    "\(indexName): slice \(slice) of \(key) lies outside data file \(entry.shardID)")
+                    "\(data.path): slice \(slice) of \(key) is at bytes \(entry.offset)..+\(entry.size) but the file has \(data.count) bytes")
             }
             storedBytes += entry.size
             parts.append((slice, entry))

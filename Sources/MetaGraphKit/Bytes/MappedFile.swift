@@ -26,7 +26,9 @@ public final class MappedFile: @unchecked Sendable {
     /// The corresponding C functions are `open`, `fstat` and `mmap`.
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO would otherwise wait for a writer before the
+        // regular-file check below could refuse it. (No effect on regular files.)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let code = errno
             throw MetaGraphKitError(code == ENOENT ? .notFound : .io,

@@ -26,10 +26,19 @@ extension CheckpointReader {
                     shardOK[id] = true
                 }
             }
+            // A slice's key is binary (OrderedCode): name it after its tensor instead.
+            var sliceNames: [TableKey: String] = [:]
+            for key in bundle.keys {
+                guard let e = bundle.entries[key], !e.slices.isEmpty else { continue }
+                let name = BundleReader.display(key)
+                for s in e.slices {
+                    sliceNames[TableKey(OrderedCode.tensorNameSliceKey(name: name, slice: s))] = "slice \(s) of \(name)"
+                }
+            }
             var jobs: [(BundleEntry, String)] = []
             for key in bundle.keys {
                 let entry = bundle.entries[key]!
-                let name = BundleReader.display(key)
+                let name = sliceNames[TableKey(key)] ?? BundleReader.display(key)
                 if !entry.slices.isEmpty {
                     record { try verifySlices(bundle, entry, name) }
                     continue

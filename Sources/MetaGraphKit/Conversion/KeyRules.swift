@@ -107,7 +107,11 @@ public struct KeyRules: Sendable {
         do {
             object = try JSONSerialization.jsonObject(with: Data(bytes))
         } catch {
-            throw MetaGraphKitError(.invalidArgument, "\(path): not JSON: \(error.localizedDescription)")
+            // Foundation's localized text is "The data is not in the correct format";
+            // the debug description says what and where ("Too many nested arrays or
+            // dictionaries around character 513.").
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+            throw MetaGraphKitError(.invalidArgument, "\(path): not JSON: \(detail)")
         }
         guard let dict = object as? [String: Any] else {
             throw MetaGraphKitError(.invalidArgument, "\(path): expected a JSON object of old name → new name")

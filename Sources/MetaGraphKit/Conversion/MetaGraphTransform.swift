@@ -50,11 +50,13 @@ public enum MetaGraphTransform {
     /// - Parameters:
     ///   - metaGraph: A `tensorflow.MetaGraphDef` message; it is not modified.
     ///   - options: The edits.
+    ///   - file: The file the graph was read from, named in errors about its items.
     /// - Returns: The new message and what was dropped.
     /// - Throws: ``MetaGraphKitError`` `invalidArgument` for another message type
     ///   or an empty scope, `notAProtobuf` for a collection item that does not
     ///   decode as the type its collection holds.
-    public static func rescope(_ metaGraph: ProtoMessage, options: RescopeOptions) throws -> RescopeResult {
+    public static func rescope(_ metaGraph: ProtoMessage, options: RescopeOptions,
+                               file: String = "<meta graph>") throws -> RescopeResult {
         guard metaGraph.type == .metaGraphDef else {
             throw MetaGraphKitError(.invalidArgument, "expected a tensorflow.MetaGraphDef, got \(metaGraph.type)")
         }
@@ -71,7 +73,7 @@ public enum MetaGraphTransform {
             break
         }
         let copy = try ProtoMessage(binary: metaGraph.binary(), as: .metaGraphDef, file: "<copy>")
-        let rescoper = Rescoper(options: options)
+        let rescoper = Rescoper(options: options, file: file)
         try copy.withStruct(as: Tensorflow__MetaGraphDef.self) { try rescoper.run($0) }
         return RescopeResult(
             metaGraph: copy, removedNodes: rescoper.removedNodes, unboundInputs: rescoper.unboundInputs,

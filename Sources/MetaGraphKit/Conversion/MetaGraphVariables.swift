@@ -10,11 +10,13 @@ public enum MetaGraphVariables {
     /// once, in the order first met (collections in file order), with the `dtype`
     /// and `shape` attrs of the variable op (`VariableV2`, `VarHandleOp`, …).
     ///
-    /// - Parameter metaGraph: A `tensorflow.MetaGraphDef` message.
+    /// - Parameters:
+    ///   - metaGraph: A `tensorflow.MetaGraphDef` message.
+    ///   - file: The file it was read from, named in errors about its items.
     /// - Returns: The variables.
     /// - Throws: ``MetaGraphKitError`` `invalidArgument` for another message type,
     ///   `notAProtobuf` for an item that is not a VariableDef.
-    public static func list(_ metaGraph: ProtoMessage) throws -> [VariableInfo] {
+    public static func list(_ metaGraph: ProtoMessage, file: String = "<meta graph>") throws -> [VariableInfo] {
         guard metaGraph.type == .metaGraphDef else {
             throw MetaGraphKitError(.invalidArgument, "expected a tensorflow.MetaGraphDef, got \(metaGraph.type)")
         }
@@ -27,14 +29,14 @@ public enum MetaGraphVariables {
         let trainableNames = Set(try (snapshot.collections["trainable_variables"]?.items ?? []).compactMap {
             item -> String? in
             guard case .bytes(let b) = item else { return nil }
-            return try ProtoMessage(binary: b, as: .variableDef, file: "collection 'trainable_variables'")
+            return try ProtoMessage(binary: b, as: .variableDef, file: "\(file): collection 'trainable_variables'")
                 .withStruct(as: Tensorflow__VariableDef.self) { CString.string($0.pointee.variable_name) }
         })
         for key in keys where CollectionItemType(key: key) == .variable {
             guard let collection = snapshot.collections[key], collection.kind == .bytesList else { continue }
             for (index, item) in collection.items.enumerated() {
                 guard case .bytes(let bytes) = item else { continue }
-                let def = try ProtoMessage(binary: bytes, as: .variableDef, file: "collection '\(key)' item \(index)")
+                let def = try ProtoMessage(binary: bytes, as: .variableDef, file: "\(file): collection '\(key)' item \(index)")
                 var info = def.withStruct(as: Tensorflow__VariableDef.self) { Self.info(UnsafePointer($0), snapshot) }
                 if var existing = byName[info.name] {
                     if !existing.collections.contains(key) { existing.collections.append(key) }

@@ -88,6 +88,12 @@ extension Migration {
                     resolved = from.resolve(repaired)
                 }
                 let name = checkpointName(entry.path)
+                // The output is named after the stored path's base name, inside the
+                // destination; a path whose base name is not a plain name gives none.
+                guard !name.isEmpty, name != ".", name != ".." else {
+                    throw MetaGraphKitError(.invalidArgument,
+                        "\(from.stateFilePath): listed checkpoint '\(entry.path)' has no file name to give its migrated copy")
+                }
                 let target = PathRules.join(destination, name)
                 let summary = try migrate(source: resolved, destination: target, options: options, within: transaction)
                 summaries.append(summary)

@@ -117,7 +117,7 @@ public struct RemapTarget {
             throw MetaGraphKitError(.invalidArgument,
                 "\(file.path): is a SavedModel; pass it as --template, or take one meta graph out with `tfmeta meta extract`")
         }
-        let variables = try MetaGraphVariables.list(file.message)
+        let variables = try MetaGraphVariables.list(file.message, file: file.path)
         var seen = Set<String>()
         var out: [RemapTargetTensor] = []
         for v in variables {

@@ -13,7 +13,8 @@ public enum FileIO {
     ///   - path: The file to read.
     ///   - limit: The largest size accepted, in bytes (default 2 GiB, protobuf's limit).
     /// - Returns: The file's bytes.
-    /// - Throws: ``MetaGraphKitError`` `notFound`, `io` or `tooLarge`, naming the file.
+    /// - Throws: ``MetaGraphKitError`` `notFound`, `io` (also for a directory, FIFO
+    ///   or device) or `tooLarge`, naming the file.
     public static func read(_ path: String, limit: Int = 1 << 31) throws -> [UInt8] {
         var info = stat()
         guard stat(path, &info) == 0 else {
@@ -23,6 +24,11 @@ public enum FileIO {
         }
         if (info.st_mode & S_IFMT) == S_IFDIR {
             throw MetaGraphKitError(.io, "\(path): is a directory, not a file")
+        }
+        // A FIFO would block the open until some writer appears, a device such as
+        // /dev/zero never ends: inputs are regular files.
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw MetaGraphKitError(.io, "\(path): not a regular file")
         }
         guard Int(info.st_size) <= limit else {
             throw MetaGraphKitError(.tooLarge, "\(path): \(info.st_size) bytes is more than the \(limit)-byte limit")

@@ -30,6 +30,14 @@ public struct StateReport: Sendable {
         self.lastPreservedTimestamp = stored.lastPreservedTimestamp == 0 ? nil : stored.lastPreservedTimestamp
     }
 
+    /// Whether a stored relative path climbs out of the state file's directory
+    /// (`../x`, `a/../../x`); absolute paths, which TensorFlow writes, do not count.
+    static func leavesDirectory(_ stored: String) -> Bool {
+        guard !PathRules.isAbsolute(stored) else { return false }
+        let normalized = PathRules.normalize(stored)
+        return normalized == ".." || normalized.hasPrefix("../")
+    }
+
     /// A time in seconds since the epoch as ISO-8601 UTC with milliseconds
     /// (`2026-11-25T09:14:32.578Z`).
     ///
@@ -91,6 +99,13 @@ public struct StateReport: Sendable {
         if !missing.isEmpty {
             out += "warning: \(missing.count) listed checkpoint(s) have no files: "
                 + missing.map(\.path).joined(separator: ", ") + "\n"
+        }
+        // TensorFlow follows such paths and so do we (reading only), but they are
+        // never what TensorFlow writes: say so.
+        let escaping = checkpoints.filter { Self.leavesDirectory($0.path) }
+        if !escaping.isEmpty {
+            out += "warning: \(escaping.count) listed checkpoint(s) are relative paths that leave \(directory): "
+                + escaping.map(\.path).joined(separator: ", ") + "\n"
         }
         return out
     }

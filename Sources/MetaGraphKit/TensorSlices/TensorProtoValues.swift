@@ -14,8 +14,11 @@ struct TensorProtoValues {
 
     enum Values { case bytes([UInt8]), strings([[UInt8]]) }
 
-    /// The largest tensor the fill rule may produce from fewer values (1 GiB).
-    static let maxFilledBytes = 1 << 30
+    /// The largest tensor the fill rule may produce from fewer values (16 MiB).
+    ///
+    /// TensorFlow's V1 writers store every value, so only a crafted file asks for
+    /// the expansion; the cap keeps a 100-byte file from costing gigabytes.
+    static let maxFilledBytes = 16 << 20
 
     func decode(_ bytes: UnsafeRawBufferPointer, origin: Int) throws -> Values {
         var reader = ProtoFieldReader(bytes, file: file, origin: origin, message: "tensorflow.TensorProto (\(key))")

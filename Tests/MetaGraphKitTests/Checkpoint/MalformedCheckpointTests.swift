@@ -156,6 +156,22 @@ struct MalformedCheckpointTests {
             try write(TestTable.table([([], meta), (key, data)]), dir + "/v1")
             _ = try CheckpointReader(path: dir + "/v1").tensor("x")
         },
+        // 1 GiB of zeros from a 100-byte file was accepted before (hostile suite).
+        Case(name: "V1 fill rule expanding no values to 1 GiB", code: .tooLarge) { dir in
+            let full = TestTable.field(1, bytes: [])
+            let meta = TestTable.field(1, bytes: TestTable.field(1, bytes: TestTable.field(1, bytes: Array("x".utf8))
+                + TestTable.field(2, bytes: TestTable.shape([1 << 28])) + TestTable.field(3, varint: 1) + TestTable.field(4, bytes: full)))
+            let data = TestTable.field(2, bytes: TestTable.field(1, bytes: Array("x".utf8)) + TestTable.field(2, bytes: full)
+                + TestTable.field(3, bytes: TestTable.field(1, varint: 1)))
+            let key = OrderedCode.tensorNameSliceKey(name: "x", slice: TensorSlice(extents: [.init()]))
+            try write(TestTable.table([([], meta), (key, data)]), dir + "/v1")
+            _ = try CheckpointReader(path: dir + "/v1").tensor("x")
+        },
+        // A FIFO blocked open() until a writer came (hostile suite).
+        Case(name: "a FIFO where the index should be", code: .io) { dir in
+            guard mkfifo(dir + "/f.index", 0o600) == 0 else { throw MetaGraphKitError(.io, "mkfifo failed") }
+            _ = try CheckpointReader(path: dir + "/f")
+        },
         Case(name: "absurd Snappy length", code: .tooLarge) { dir in
             let contents = TestTable.u64varint(1 << 31) + [0x00, 0x41]
             var file: [UInt8] = []
@@ -202,6 +218,12 @@ struct MalformedCheckpointTests {
         Case(name: "V1 sharded pattern with a missing shard", code: .notFound) { dir in
             try write(AppendixA.v1File, dir + "/m-00000-of-00002")
             _ = try CheckpointReader(path: dir + "/m-?????-of-00002")
+        },
+        // Once made verify allocate a 2 GiB per-shard table (hostile suite).
+        Case(name: "header claiming 2^31-1 data files", code: .tooLarge) { dir in
+            let header: [UInt8] = [0x08, 0xff, 0xff, 0xff, 0xff, 0x07, 0x1a, 0x02, 0x08, 0x01]
+            try verifyThrows(bundle(dir, entry: TestTable.entry(dtype: 1, shape: [1], offset: 0, size: 4, crc: 0),
+                                    data: [0, 0, 0, 0], header: header))
         },
         Case(name: "no checkpoint at all", code: .notFound) { dir in
             _ = try CheckpointReader(path: dir + "/nothing")

@@ -4,6 +4,15 @@ import Testing
 
 @Suite("MetaGraph files")
 struct MetaGraphFileTests {
+    /// /dev/zero was read up to the 2 GiB limit, a FIFO blocked (hostile suite).
+    @Test func aDeviceOrFIFOIsRefusedBeforeReading() throws {
+        #expect(throws: MetaGraphKitError(.io, "")) { try MetaGraphFile.read("/dev/zero") }
+        try withTemporaryDirectory { dir in
+            #expect(mkfifo(dir + "/f.meta", 0o600) == 0)
+            #expect(throws: MetaGraphKitError(.io, "")) { try MetaGraphFile.read(dir + "/f.meta") }
+        }
+    }
+
     @Test func binaryAndTextOfOneGraphGiveTheSameMessage() throws {
         let binary = try MetaGraphFile.read(Fixture.path("meta/train_graph.meta"))
         let text = try MetaGraphFile.read(Fixture.path("meta/train_graph.pbtxt"))

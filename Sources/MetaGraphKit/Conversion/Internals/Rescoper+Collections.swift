@@ -101,7 +101,7 @@ extension Rescoper {
             if let type = CollectionItemType(key: key) {
                 dropped = try CMutation.mapBytes(list.pointee.value, count: &list.pointee.n_value) { bytes in
                     defer { index += 1 }
-                    return try rewriteItem(bytes, type: type, place: "collection '\(key)' item \(index)")
+                    return try rewriteItem(bytes, type: type, place: "\(file): collection '\(key)' item \(index)")
                 }
             } else {
                 // Plain strings: names of graph nodes follow their node; anything

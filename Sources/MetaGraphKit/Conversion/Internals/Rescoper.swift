@@ -8,6 +8,8 @@ internal import CTFProtos
 
 final class Rescoper {
     let options: RescopeOptions
+    /// The file the graph came from, named in errors about its items.
+    let file: String
     let scope: NameScope?
     /// Every node name of the input graph.
     var originalNodes: Set<String> = []
@@ -22,8 +24,9 @@ final class Rescoper {
     var strippedAttrCount = 0
     var clearedDeviceCount = 0
 
-    init(options: RescopeOptions) {
+    init(options: RescopeOptions, file: String) {
         self.options = options
+        self.file = file
         switch options.scope {
         case .strip(let s): scope = NameScope(s, .strip)
         case .add(let s): scope = NameScope(s, .add)
