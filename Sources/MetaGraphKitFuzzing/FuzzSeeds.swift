@@ -17,6 +17,21 @@ extension FuzzTarget {
     /// large files are variations on the small ones).
     public static let maxSeedSize = 64 << 10
 
+    /// The largest message seed of the `proto` and `text-format` targets: a whole
+    /// MetaGraphDef parses and prints a hundred times slower than its parts, and
+    /// the parts cover the same syntax.
+    public static let maxMessageSeedSize = 4096
+
+    /// A message's text, cut into valid texts of the same type of at most
+    /// ``maxMessageSeedSize`` bytes where the nesting allows.
+    static func textPieces(_ bytes: [UInt8], _ type: ProtoMessageType) throws -> [String] {
+        let text = try ProtoMessage(binary: bytes, as: type).textFormat()
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { String($0) + "\n" }
+        var position = 0
+        let nodes = TextNode.parse(lines, &position)
+        return TextNode.pack(nodes, limit: maxMessageSeedSize).map { $0.map(\.text).joined() }
+    }
+
     /// The seeds of this target, made from a fixtures directory.
     ///
     /// - Parameter fixtures: The repository's `Fixtures/` directory.
@@ -42,11 +57,18 @@ extension FuzzTarget {
                 add(name, FuzzInput.joining(try ([path] + data).map { try files.bytes($0) }))
             }
         case .proto:
-            for (name, type, bytes) in try files.messages() { add(name, FuzzInput.typed(type, bytes)) }
+            // The files TensorFlow wrote when small, and the binary of every text piece.
+            for (name, type, bytes) in try files.messages() {
+                if bytes.count <= Self.maxMessageSeedSize { add(name, FuzzInput.typed(type, bytes)) }
+                for (i, piece) in try Self.textPieces(bytes, type).enumerated() {
+                    add("\(name).\(i)", FuzzInput.typed(type, try ProtoMessage(text: piece, as: type).binary()))
+                }
+            }
         case .textFormat:
             for (name, type, bytes) in try files.messages() {
-                let text = try ProtoMessage(binary: bytes, as: type).textFormat()
-                add(name + ".txt", FuzzInput.typed(type, Array(text.utf8)))
+                for (i, piece) in try Self.textPieces(bytes, type).enumerated() {
+                    add("\(name).\(i).txt", FuzzInput.typed(type, Array(piece.utf8)))
+                }
             }
         case .state:
             for (name, path) in files.all where path.hasSuffix("/checkpoint") { add(name, try files.bytes(path)) }
@@ -111,5 +133,57 @@ struct FixtureFiles {
             }
         }
         return out
+    }
+}
+
+/// A printed field: one line, or a block (`name {` … `}`) of fields. The printer
+/// puts every field on its own line and closes a block on a line of its own.
+struct TextNode {
+    var open: String
+    var children: [TextNode] = []
+    var close: String?
+
+    var text: String { open + children.map(\.text).joined() + (close ?? "") }
+    var size: Int { text.utf8.count }
+
+    /// The fields from `position` to the end of the enclosing block.
+    static func parse(_ lines: [String], _ position: inout Int) -> [TextNode] {
+        var out: [TextNode] = []
+        while position < lines.count {
+            let line = lines[position]
+            if line.trimmingCharacters(in: .whitespaces) == "}\n" { return out }
+            position += 1
+            var node = TextNode(open: line)
+            if line.hasSuffix("{\n") {
+                node.children = parse(lines, &position)
+                if position < lines.count { node.close = lines[position]; position += 1 }
+            }
+            out.append(node)
+        }
+        return out
+    }
+
+    /// Groups fields into texts of at most `limit` bytes; a block too large is
+    /// repeated with its fields spread over the copies.
+    static func pack(_ nodes: [TextNode], limit: Int) -> [[TextNode]] {
+        var groups: [[TextNode]] = []
+        var current: [TextNode] = []
+        var size = 0
+        for node in nodes {
+            let pieces: [TextNode] = node.size <= limit || node.children.isEmpty ? [node]
+                : pack(node.children, limit: limit - node.open.utf8.count - (node.close?.utf8.count ?? 0))
+                    .map { TextNode(open: node.open, children: $0, close: node.close) }
+            for piece in pieces {
+                if size + piece.size > limit, !current.isEmpty {
+                    groups.append(current)
+                    current = []
+                    size = 0
+                }
+                current.append(piece)
+                size += piece.size
+            }
+        }
+        if !current.isEmpty { groups.append(current) }
+        return groups
     }
 }
