@@ -58,8 +58,10 @@ struct TextFormatPrinter {
         }
         let values = MessageReflection.values(of: fields[1], in: entry).filter { !MessageReflection.isZero($0) }
         if values.isEmpty, let valueType = fields[1].messageType {
+            // The message must outlive the pointer: -O may free an object right
+            // after its last use, which `.pointer` is.
             let empty = ProtoMessage(empty: valueType)
-            printField(fields[1], .message(UnsafePointer(empty.pointer), valueType))
+            withExtendedLifetime(empty) { printField(fields[1], .message(UnsafePointer(empty.pointer), valueType)) }
         }
         for value in values { printField(fields[1], value) }
         indent -= 2
@@ -105,7 +107,7 @@ struct TextFormatPrinter {
         if case .bytes(let b)? = MessageReflection.values(of: fields[1], in: message).first { bytes = b }
         guard let packed = try? ProtoMessage(binary: bytes, as: type, file: url) else { return false }
         write(String(repeating: " ", count: indent) + "[" + url + "] ")
-        printBlock(UnsafePointer(packed.pointer), type)
+        withExtendedLifetime(packed) { printBlock(UnsafePointer(packed.pointer), type) }
         out.append(0x0a)
         return true
     }
