@@ -7,7 +7,9 @@ internal import CProtobufC
 ///
 /// Fields are encoded to the protobuf wire format as they are read. Map entries are
 /// kept aside and written sorted by key (the last of equal keys wins), as Python's
-/// deterministic serialization orders them. A singular field given twice, or two
+/// deterministic serialization orders them, each entry as key then value, both
+/// written even when absent or at their default (as protobuf's C++ and upb
+/// encoders write map entries). A singular field given twice, or two
 /// members of one oneof, are errors, as in `text_format.Parse`.
 struct TextFormatParser {
     private var scanner: TextFormatScanner
@@ -30,10 +32,12 @@ struct TextFormatParser {
 
     // MARK: - Messages
 
-    private mutating func parseFields(_ type: ProtoMessageType, close: Character?) throws
+    private mutating func parseFields(_ type: ProtoMessageType, close: Character?, mapEntry: Bool = false) throws
         -> (bytes: [UInt8], key: MapKey?)
     {
         var out: [UInt8] = []
+        // A map entry's key and value, kept apart to be written in canonical form.
+        var entryParts: [UInt32: [UInt8]] = [:]
         var seen: Set<UInt32> = []
         var oneofs: [UInt32: String] = [:]
         var maps: [UInt32: [(MapKey, [UInt8])]] = [:]
@@ -56,6 +60,13 @@ struct TextFormatParser {
                 }
                 try checkOnce(field, type, seen: &seen, oneofs: &oneofs, at: nameToken)
                 try advance()
+                let start = out.count
+                defer {
+                    if mapEntry {
+                        entryParts[field.number] = Array(out[start...])
+                        out.removeSubrange(start...)
+                    }
+                }
                 if field.isMessage { try skip(":") } else { try expect(":") }
                 if field.isRepeated, try skip("[") {
                     if try !skip("]") {
@@ -71,6 +82,13 @@ struct TextFormatParser {
             }
             if try !skip(",") { _ = try skip(";") }
         }
+        if mapEntry {
+            // `arg_attr { value { … } }` and `arg_attr { key: 0 value { … } }` are the
+            // same entry and must encode alike: key first, then value, both always.
+            for field in type.fields.prefix(2) {
+                out += entryParts[field.number] ?? Self.defaultEncoding(field)
+            }
+        }
         for number in maps.keys.sorted() {
             var index: [MapKey: Int] = [:]
             var entries: [(MapKey, [UInt8])] = []
@@ -82,6 +100,29 @@ struct TextFormatParser {
             }
         }
         return (out, key)
+    }
+
+    /// The encoding of a field at its default value, written explicitly.
+    static func defaultEncoding(_ field: FieldInfo) -> [UInt8] {
+        var out: [UInt8] = []
+        let value: FieldValue
+        switch field.type {
+        case PROTOBUF_C_TYPE_MESSAGE:
+            WireFormat.appendLengthDelimited(field.number, [], to: &out)
+            return out
+        case PROTOBUF_C_TYPE_ENUM: value = .enumNumber(0)
+        case PROTOBUF_C_TYPE_INT32, PROTOBUF_C_TYPE_SINT32, PROTOBUF_C_TYPE_SFIXED32: value = .int32(0)
+        case PROTOBUF_C_TYPE_INT64, PROTOBUF_C_TYPE_SINT64, PROTOBUF_C_TYPE_SFIXED64: value = .int64(0)
+        case PROTOBUF_C_TYPE_UINT32, PROTOBUF_C_TYPE_FIXED32: value = .uint32(0)
+        case PROTOBUF_C_TYPE_UINT64, PROTOBUF_C_TYPE_FIXED64: value = .uint64(0)
+        case PROTOBUF_C_TYPE_FLOAT: value = .float(0)
+        case PROTOBUF_C_TYPE_DOUBLE: value = .double(0)
+        case PROTOBUF_C_TYPE_BOOL: value = .bool(false)
+        case PROTOBUF_C_TYPE_BYTES: value = .bytes([])
+        default: value = .string([])
+        }
+        WireFormat.append(value, field, to: &out)
+        return out
     }
 
     private func checkOnce(_ field: FieldInfo, _ type: ProtoMessageType, seen: inout Set<UInt32>,
@@ -103,7 +144,7 @@ struct TextFormatParser {
                                      maps: inout [UInt32: [(MapKey, [UInt8])]], key: inout MapKey?,
                                      entry: ProtoMessageType) throws {
         if let subtype = field.messageType {
-            let sub = try parseBlock(subtype)
+            let sub = try parseBlock(subtype, mapEntry: field.isMap)
             if field.isMap {
                 let keyField = subtype.fields[0]
                 maps[field.number, default: []].append((sub.key ?? MapKey(nil, keyField), sub.bytes))
@@ -120,7 +161,7 @@ struct TextFormatParser {
     }
 
     /// `{ … }` or `< … >`, one level deeper.
-    private mutating func parseBlock(_ type: ProtoMessageType) throws -> (bytes: [UInt8], key: MapKey?) {
+    private mutating func parseBlock(_ type: ProtoMessageType, mapEntry: Bool = false) throws -> (bytes: [UInt8], key: MapKey?) {
         let close: Character
         if token.isSymbol("{") { close = "}" } else if token.isSymbol("<") { close = ">" } else {
             throw error(.syntax, "expected \"{\" or \"<\", found \"\(token.string)\"")
@@ -131,7 +172,7 @@ struct TextFormatParser {
         try advance()
         depth += 1
         defer { depth -= 1 }
-        return try parseFields(type, close: close)
+        return try parseFields(type, close: close, mapEntry: mapEntry)
     }
 
     /// `[type.googleapis.com/tensorflow.SaverDef] { … }` inside a `google.protobuf.Any`.
