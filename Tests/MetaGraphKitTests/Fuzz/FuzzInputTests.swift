@@ -40,11 +40,13 @@ struct FuzzInputTests {
         }
     }
 
-    @Test("every seed through every other target", arguments: FuzzTarget.allCases)
+    /// Every eighth seed of the other targets (all of them took a minute under ASan).
+    @Test("seeds of every other target", arguments: FuzzTarget.allCases)
     func seedsCrossTargets(_ target: FuzzTarget) throws {
         for other in FuzzTarget.allCases where other != target {
-            for seed in try other.seeds(fixtures: Fixture.root.path) {
-                Self.run(target, seed.bytes, "\(other) seed \(seed.name)")
+            let seeds = try other.seeds(fixtures: Fixture.root.path)
+            for i in stride(from: 0, to: seeds.count, by: 8) {
+                Self.run(target, seeds[i].bytes, "\(other) seed \(seeds[i].name)")
             }
         }
     }
