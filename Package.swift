@@ -15,6 +15,8 @@ let package = Package(
     products: [
         .library(name: "MetaGraphKit", targets: ["MetaGraphKit"]),
         .executable(name: "tfmeta", targets: ["tfmeta"]),
+        // What each libFuzzer target in Fuzz/ does with an input (not for users).
+        .library(name: "MetaGraphKitFuzzing", targets: ["MetaGraphKitFuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,6 +55,14 @@ let package = Package(
             path: "Sources/MetaGraphKit",
             swiftSettings: swiftSettings
         ),
+        // The entry of each fuzzing target and its seeds, shared by the fuzzer
+        // programs (Fuzz/, a package of its own) and the regression tests.
+        .target(
+            name: "MetaGraphKitFuzzing",
+            dependencies: ["MetaGraphKit"],
+            path: "Sources/MetaGraphKitFuzzing",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TFMetaCommands",
             dependencies: [
@@ -70,9 +80,11 @@ let package = Package(
         ),
         .testTarget(
             name: "MetaGraphKitTests",
-            dependencies: ["MetaGraphKit"],
+            dependencies: ["MetaGraphKit", "MetaGraphKitFuzzing"],
             path: "Tests/MetaGraphKitTests",
-            exclude: ["Codec/TextFormatSamples", "Conversion/Samples", "Conversion/make_samples.py"],
+            exclude: [
+                "Codec/TextFormatSamples", "Conversion/Samples", "Conversion/make_samples.py", "Fuzz/Inputs",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

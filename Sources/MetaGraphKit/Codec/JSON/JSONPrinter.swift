@@ -68,7 +68,11 @@ enum JSONPrinter {
         switch field.type {
         case PROTOBUF_C_TYPE_MESSAGE:
             guard let t = field.messageType else { return .null }
-            return value(UnsafePointer(ProtoMessage(empty: t).pointer), t)
+            // Kept alive across the call: -O frees an object right after its last
+            // use, which `.pointer` is (a map entry without its message value
+            // read freed memory in release builds).
+            let empty = ProtoMessage(empty: t)
+            return withExtendedLifetime(empty) { value(UnsafePointer(empty.pointer), t) }
         case PROTOBUF_C_TYPE_STRING, PROTOBUF_C_TYPE_BYTES: return .string("")
         case PROTOBUF_C_TYPE_BOOL: return .bool(false)
         case PROTOBUF_C_TYPE_FLOAT, PROTOBUF_C_TYPE_DOUBLE: return .double(0)
@@ -90,7 +94,7 @@ enum JSONPrinter {
         var bytes: [UInt8] = []
         if case .bytes(let b)? = MessageReflection.values(of: fields[1], in: message).first { bytes = b }
         guard let packed = try? ProtoMessage(binary: bytes, as: type, file: url) else { return nil }
-        let inner = value(UnsafePointer(packed.pointer), type)
+        let inner = withExtendedLifetime(packed) { value(UnsafePointer(packed.pointer), type) }
         if case .object(let members) = inner, !isWrapper(type) {
             return .object([("@type", .string(url))] + members)
         }

@@ -11,7 +11,9 @@ internal import CProtobufC
 /// strictly increasing order, its entries are moved to the end of their message
 /// sorted by key (the last of equal keys wins), as Python's deterministic
 /// serialization orders them. A singular field given twice, or two members of one
-/// oneof, are errors, as in `text_format.Parse`.
+/// oneof, are errors, as in `text_format.Parse`. Each map entry is encoded as key
+/// then value, both written even when absent or at their default (as protobuf's
+/// C++ and upb encoders write map entries).
 struct TextFormatParser {
     private var scanner: TextFormatScanner
     private var token: TextFormatToken
@@ -186,7 +188,8 @@ struct TextFormatParser {
         if let subtype = field.messageType {
             let entryStart = out.count
             let lengthAt = beginLengthDelimited(number)
-            let entryKey = try parseBlock(subtype)
+            var entryKey = try parseBlock(subtype)
+            if field.isMap { entryKey = canonicalizeMapEntry(from: lengthAt + 1, subtype, key: entryKey) }
             let shift = endLengthDelimited(lengthAt)
             if field.isMap {
                 let entryKey = entryKey?.shifted(by: shift) ?? .value(MapKey(nil, layout(of: subtype)[0].info))
@@ -212,6 +215,81 @@ struct TextFormatParser {
         let value = try parseScalar(field.info)
         if field.isMapEntryKey { key = .value(MapKey(value, field.info)) }
         WireFormat.append(value, field.info, to: &out)
+    }
+
+    /// Rewrites the map entry encoded in `out[start...]` as key then value, both
+    /// written even when absent or at their default: `arg_attr { value { … } }` and
+    /// `arg_attr { key: 0 value { … } }` are the same entry and must encode alike,
+    /// as protobuf's C++ and upb encoders write every entry. Returns the entry's key
+    /// with a string key's position updated. Entries already in that form (the
+    /// usual case) are left as they are.
+    private mutating func canonicalizeMapEntry(from start: Int, _ type: ProtoMessageType, key: EntryKey?) -> EntryKey? {
+        var parts: [UInt32: Range<Int>] = [:]
+        var order: [UInt32] = []
+        var at = start
+        while at < out.count {
+            let fieldStart = at
+            let tag = readVarint(&at)
+            switch tag & 7 {
+            case 0: _ = readVarint(&at)
+            case 1: at += 8
+            case 2: at += Int(readVarint(&at))
+            default: at += 4  // 5: fixed32 (the parser writes no groups)
+            }
+            parts[UInt32(tag >> 3)] = fieldStart..<at
+            order.append(UInt32(tag >> 3))
+        }
+        if order == [1, 2] { return key }
+        let fields = layout(of: type)
+        var rebuilt: [UInt8] = []
+        for field in fields.prefix(2) {
+            if let range = parts[field.info.number] { rebuilt += out[range] } else {
+                rebuilt += Self.defaultEncoding(field.info)
+            }
+        }
+        out.replaceSubrange(start..., with: rebuilt)
+        guard case .bytes(let old)? = key else { return key }
+        // The key is now the first field: its tag, its length, then the bytes.
+        var lengthEnd = start
+        _ = readVarint(&lengthEnd)
+        _ = readVarint(&lengthEnd)
+        return .bytes(lengthEnd..<(lengthEnd + old.count))
+    }
+
+    /// Reads a varint the parser itself wrote at `at`, moving past it.
+    private func readVarint(_ at: inout Int) -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let byte = out[at]
+            at += 1
+            value |= UInt64(byte & 0x7f) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
+    }
+
+    /// The encoding of a field at its default value, written explicitly.
+    static func defaultEncoding(_ field: FieldInfo) -> [UInt8] {
+        var out: [UInt8] = []
+        let value: FieldValue
+        switch field.type {
+        case PROTOBUF_C_TYPE_MESSAGE:
+            WireFormat.appendLengthDelimited(field.number, [], to: &out)
+            return out
+        case PROTOBUF_C_TYPE_ENUM: value = .enumNumber(0)
+        case PROTOBUF_C_TYPE_INT32, PROTOBUF_C_TYPE_SINT32, PROTOBUF_C_TYPE_SFIXED32: value = .int32(0)
+        case PROTOBUF_C_TYPE_INT64, PROTOBUF_C_TYPE_SINT64, PROTOBUF_C_TYPE_SFIXED64: value = .int64(0)
+        case PROTOBUF_C_TYPE_UINT32, PROTOBUF_C_TYPE_FIXED32: value = .uint32(0)
+        case PROTOBUF_C_TYPE_UINT64, PROTOBUF_C_TYPE_FIXED64: value = .uint64(0)
+        case PROTOBUF_C_TYPE_FLOAT: value = .float(0)
+        case PROTOBUF_C_TYPE_DOUBLE: value = .double(0)
+        case PROTOBUF_C_TYPE_BOOL: value = .bool(false)
+        case PROTOBUF_C_TYPE_BYTES: value = .bytes([])
+        default: value = .string([])
+        }
+        WireFormat.append(value, field, to: &out)
+        return out
     }
 
     /// Writes the tag of a length-delimited field and a one-byte length to patch;

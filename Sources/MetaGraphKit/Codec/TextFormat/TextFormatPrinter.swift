@@ -180,8 +180,12 @@ struct TextFormatPrinter {
             if printField(value, at: values[i]) { printed = true }
         }
         if !printed, let valueType = value.messageType {
+            // The message must outlive the pointer: -O may free an object right
+            // after its last use, which `.pointer` is.
             let empty = ProtoMessage(empty: valueType)
-            _ = withUnsafePointer(to: UnsafePointer(empty.pointer)) { printField(value, at: $0) }
+            withExtendedLifetime(empty) {
+                _ = withUnsafePointer(to: UnsafePointer(empty.pointer)) { printField(value, at: $0) }
+            }
         }
         indent -= 2
         out.appendIndent(indent)
