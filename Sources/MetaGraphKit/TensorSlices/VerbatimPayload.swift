@@ -8,8 +8,8 @@
 /// way the field's bytes are the little-endian elements in row-major order, the
 /// layout a V2 bundle and safetensors use. Such a payload can be copied straight
 /// from the file, provided its block's CRC is checked some other way: read the
-/// block (``checkBlock(_:)``) or combine the payload's CRC with the rest
-/// (``blockCRC(payloadCRC:)``).
+/// whole block and compare with ``storedCRC`` (export, on another core), or
+/// combine the payload's CRC with the rest (``blockCRC(payloadCRC:)``, migrate).
 struct VerbatimPayload {
     /// The table the slice is stored in.
     let table: TableReader
@@ -53,8 +53,8 @@ extension TensorSliceReader {
         guard let size = item.dtype.elementSize,
               let sliceShape = try? slice.shape(in: item.shape, file: table.name, key: item.name),
               let count = try? Tensor.elementCount(sliceShape, file: table.name, key: item.name),
-              count.multipliedReportingOverflow(by: size).partialValue >= minimumSize,
-              !count.multipliedReportingOverflow(by: size).overflow else { return nil }
+              let byteCount = try? Tensor.byteCount(count, size, file: table.name, key: item.name),
+              byteCount >= minimumSize else { return nil }
         let key = OrderedCode.tensorNameSliceKey(name: item.name, slice: slice)
         var found: BlockHandle?
         try? table.index.forEach(from: table.index.lowerRestart(key)) { indexKey, handleBytes in
