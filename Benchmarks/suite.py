@@ -354,7 +354,7 @@ def report(suite, runs):
         vs_floor = f"{ours.median / floor.median:.2f}×" if floor else "—"
         vs_tf = f"{tf.median / ours.median:.2g}×" if tf else "—"
         met = {True: "yes", False: "**no**", None: ""}[r["met"]]
-        lines.append(f"| {r['name']} | {r['what']} | {secs(floor)} | {secs(ours)} | {ours.spread()} s | {mb(ours)} | "
+        lines.append(f"| {r['name']} | {r['what']} | {secs(floor)} | {secs(ours)} | {ours.spread()} | {mb(ours)} | "
                      f"{vs_floor} | {secs(tf)} | {mb(tf)} | {vs_tf} | {r['goal']} | {met} |")
     lines += ["", "Notes:", ""]
     lines += [f"- {r['name']}: {r['note']}." for r in suite.rows if r["note"]]
