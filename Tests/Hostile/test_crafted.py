@@ -97,17 +97,21 @@ def _with_data_block(t, contents, kind=0):
     return out + footer(meta.encode(), ih.encode())
 
 
+def _table_case(fmt, case_dir, v1_writer):
+    """Copies the V2 or V1 dtypes fixture into case_dir/in; returns the table file
+    to damage and the reading and writing commands to run on it."""
+    if fmt == "v2":
+        copy_fixture_files(V2, case_dir / "in")
+        return "v2_dtypes.index", V2_READ[0], V2_READ[1]
+    copy_fixture_files(V1, case_dir / "in")
+    return "v1_dtypes", ["ckpt", "verify", "in/v1_dtypes"], v1_writer
+
+
 @pytest.mark.parametrize("attack", sorted(TABLE_ATTACKS))
 @pytest.mark.parametrize("fmt", ["v2", "v1"])
 def test_table_attack(attack, fmt, case_dir):
     make, words = TABLE_ATTACKS[attack]
-    if fmt == "v2":
-        copy_fixture_files(V2, case_dir / "in")
-        target, reader, writer = "v2_dtypes.index", V2_READ[0], V2_READ[1]
-    else:
-        copy_fixture_files(V1, case_dir / "in")
-        target = "v1_dtypes"
-        reader, writer = ["ckpt", "verify", "in/v1_dtypes"], ["ckpt", "export", "in/v1_dtypes", "out/e.npz"]
+    target, reader, writer = _table_case(fmt, case_dir, ["ckpt", "export", "in/v1_dtypes", "out/e.npz"])
     t = formats.Table((case_dir / "in" / target).read_bytes())
     (case_dir / "in" / target).write_bytes(make(t))
     run_case(case_dir, reader, f"in/{target}", words, writer)
@@ -194,13 +198,7 @@ SNAPPY_DECLARED = {
 @pytest.mark.parametrize("declared", sorted(SNAPPY_DECLARED) + ["bad-varint"])
 @pytest.mark.parametrize("fmt", ["v2", "v1"])
 def test_snappy_declared_length(declared, fmt, case_dir):
-    if fmt == "v2":
-        copy_fixture_files(V2, case_dir / "in")
-        target, reader, writer = "v2_dtypes.index", V2_READ[0], V2_READ[1]
-    else:
-        copy_fixture_files(V1, case_dir / "in")
-        target = "v1_dtypes"
-        reader, writer = ["ckpt", "verify", "in/v1_dtypes"], ["ckpt", "migrate", "in/v1_dtypes", "out/m"]
+    target, reader, writer = _table_case(fmt, case_dir, ["ckpt", "migrate", "in/v1_dtypes", "out/m"])
     entries = formats.Table((case_dir / "in" / target).read_bytes()).entries()
 
     def compress(contents):
