@@ -1,5 +1,4 @@
-// One variable as tf.train.list_variables shows it. (CheckpointFormat, V1 or V2,
-// lives in State/CheckpointFormat.swift.)
+// One variable as tf.train.list_variables shows it.
 
 /// One tensor of a checkpoint: key, type, full shape, and the slices it is stored in.
 public struct TensorEntry: Sendable, Equatable {
