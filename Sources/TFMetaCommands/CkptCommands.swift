@@ -103,7 +103,7 @@ struct CkptVerify: ParsableCommand {
         if output.json {
             print(JSONValue.object([
                 ("ok", .bool(problems.isEmpty)),
-                ("format", .string(reader.format.rawValue)),
+                ("format", .string(reader.formatName)),
                 ("prefix", .string(reader.prefix)),
                 ("tensors", .int(Int64(reader.entries.count))),
                 ("problems", .array(problems.map {
@@ -114,7 +114,7 @@ struct CkptVerify: ParsableCommand {
             return
         }
         if problems.isEmpty {
-            print("OK: \(reader.format.rawValue) checkpoint \(reader.prefix), \(reader.entries.count) tensors verified")
+            print("OK: \(reader.formatName) checkpoint \(reader.prefix), \(reader.entries.count) tensors verified")
             return
         }
         for p in problems { FileHandle.standardErrorWrite("\(p.message)\n") }

@@ -57,6 +57,8 @@ extension CheckpointReader {
                 jobs.append((entry, name))
             }
             problems += Self.checkPayloads(bundle, jobs)
+        } else if let foreign {
+            problems += foreign.verify()
         } else if let slices {
             for table in slices.tables { problems += table.verify() }
             for item in slices.items.values.sorted(by: { $0.name < $1.name }) {

@@ -25,6 +25,12 @@ public final class CheckpointReader {
 
     let bundle: BundleReader?
     let slices: TensorSliceReader?
+    /// A checkpoint in another framework's format (Keras 3, safetensors, npz…).
+    let foreign: (any ForeignCheckpoint)?
+
+    /// The format's name as reports print it: `V1`, `V2`, or the name of another
+    /// framework's format (`keras-h5`, `safetensors`, …).
+    public var formatName: String { foreign?.formatName ?? format.rawValue }
     private let keyBytes: [String: [UInt8]]
     private let entryIndex: [String: Int]
 
@@ -39,11 +45,27 @@ public final class CheckpointReader {
     /// - Throws: ``MetaGraphKitError`` with code `notFound` when no checkpoint is
     ///   there, or the code of the first structural problem of the index/metadata.
     public convenience init(path: String) throws {
+        if let foreign = try ForeignCheckpoints.open(path) {
+            self.init(foreign: foreign)
+            return
+        }
         // A directory: its newest checkpoint, as tf.train.latest_checkpoint finds it.
         try self.init(resolved: Self.isDirectory(path) ? CheckpointDirectory(path).latestCheckpoint() : path)
     }
 
+    private init(foreign: any ForeignCheckpoint) {
+        format = .foreign
+        prefix = foreign.path
+        entries = foreign.entries
+        bundle = nil
+        slices = nil
+        self.foreign = foreign
+        keyBytes = Dictionary(foreign.entries.map { ($0.key, Array($0.key.utf8)) }, uniquingKeysWith: { a, _ in a })
+        entryIndex = Dictionary(foreign.entries.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
     private init(resolved path: String) throws {
+        foreign = nil
         var path = path
         if path.hasSuffix(".index"), !Self.exists(path + ".index") { path = String(path.dropLast(6)) }
         if !Self.exists(path + ".index"), let stripped = Self.dataFilePrefix(path) { path = stripped }
@@ -129,6 +151,7 @@ public final class CheckpointReader {
             throw MetaGraphKitError(.notFound, "\(prefix): no tensor named \(key)")
         }
         if let bundle { return try bundle.tensor(bytes) }
+        if let foreign { return try foreign.tensor(key) }
         return try slices!.tensor(key)
     }
 
@@ -155,6 +178,7 @@ public final class CheckpointReader {
         if let bundle, let e = bundle.entries[bytes], e.slices.isEmpty, e.dtype.elementSize != nil {
             return try bundle.withPayload(e, key: key, checkCRC: checkCRC, body)
         }
+        if let foreign { return try foreign.withTensorBytes(key, body) }
         let t = try tensor(key)
         guard case .bytes(let b) = t.storage else {
             throw MetaGraphKitError(.unsupported, "\(prefix): \(key) is a string tensor; use tensor(_:)")

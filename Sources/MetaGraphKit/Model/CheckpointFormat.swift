@@ -7,6 +7,11 @@ public enum CheckpointFormat: String, Sendable, Hashable, CustomStringConvertibl
     case v2 = "V2"
     /// A tensor-slice table: the file `P`, or the shards matching the pattern `P`.
     case v1 = "V1"
+    /// Another framework's format (a Keras 3 file, safetensors, npz…), read through
+    /// ``CheckpointReader``; its ``CheckpointReader/formatName`` says which.
+    /// ``detect(prefix:)`` never returns it: a `checkpoint` state file names
+    /// TensorFlow checkpoints only.
+    case foreign = "foreign"
 
     /// `V1` or `V2`, as `SaverDef.CheckpointFormatVersion` names them.
     public var description: String { rawValue }

@@ -49,7 +49,7 @@ public enum CheckpointFiles {
         var patterns = includeMetaGraph ? [metaGraphFilename(for: prefix)] : []
         switch format {
         case .v2: patterns += [prefix + ".index", prefix + ".data-?????-of-?????"]
-        case .v1: patterns.append(prefix)
+        case .v1, .foreign: patterns.append(prefix)
         }
         return patterns
     }
