@@ -6,7 +6,7 @@ struct StateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "state",
         abstract: "Read and repair the `checkpoint` state file of a checkpoint directory.",
-        subcommands: [StateShow.self, StateLatest.self, StateRebase.self]
+        subcommands: [StateShow.self, StateLatest.self, StateRebase.self, StateInit.self, StateSetLatest.self, StatePrune.self]
     )
 }
 
@@ -44,8 +44,11 @@ struct StateDirectoryOptions: ParsableArguments {
 ///           "format": "V2" | "V1" | null,
 ///           "timestamp": {"seconds": <double>, "utc": "<ISO-8601>"} | null
 ///         }
+///           "step": <int> | null,                              // digits after the last '-'
+///           "bytes": <int>                                      // its files' total size
 ///       ],
-///       "last_preserved_timestamp": {"seconds": <double>, "utc": "<ISO-8601>"} | null
+///       "last_preserved_timestamp": {"seconds": <double>, "utc": "<ISO-8601>"} | null,
+///       "repair": "<what repairs it>" | null                  // set when latest is null (exit 1)
 ///     }
 struct StateShow: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,7 +57,9 @@ struct StateShow: ParsableCommand {
         discussion: """
             Relative paths are joined onto DIR, as tf.train.get_checkpoint_state does. \
             Each checkpoint is V2 when PREFIX.index exists, V1 when PREFIX matches files, \
-            MISSING otherwise. Timestamps are printed as ISO-8601 UTC and as raw seconds.
+            MISSING otherwise. Timestamps are printed as ISO-8601 UTC and as raw seconds. \
+            Exits 1, after the report, when the latest checkpoint's files are missing, \
+            naming the command that repairs the state file.
             """
     )
 
@@ -68,6 +73,9 @@ struct StateShow: ParsableCommand {
         } else {
             print(report.text(), terminator: "")
         }
+        if let repair = report.repair {
+            throw MetaGraphKitError(.notFound, repair)
+        }
     }
 }
 
@@ -80,13 +88,24 @@ struct StateLatest: ParsableCommand {
     )
 
     @OptionGroup var location: StateDirectoryOptions
+    @OptionGroup var output: JSONOption
 
     func run() throws {
-        print(try location.open().latestCheckpoint())
+        let directory = try location.open()
+        let latest = try directory.latestCheckpoint()
+        if output.json {
+            print(JSONValue.object([("state_file", .string(directory.stateFilePath)), ("latest", .string(latest))])
+                .serialized(pretty: true))
+        } else {
+            print(latest)
+        }
     }
 }
 
-/// `tfmeta state rebase DIR [--dry-run]`.
+/// `tfmeta state rebase DIR [--drop-missing] [--dry-run] [--json]`.
+///
+/// JSON shape: `{"state_file", "changes": [{"from", "to"}], "still_missing": [str],
+/// "dropped": [str], "latest": str, "written": bool}`.
 struct StateRebase: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rebase",
@@ -103,9 +122,21 @@ struct StateRebase: ParsableCommand {
     @Flag(name: .long, help: "Print the changes without writing the state file.")
     var dryRun = false
 
+    @Flag(name: .long, help: "Remove entries whose checkpoints have no files anywhere.")
+    var dropMissing = false
+
+    @OptionGroup var output: JSONOption
+
     func run() throws {
-        let plan = try location.open().rebase(dryRun: dryRun)
-        if plan.changes.isEmpty {
+        let plan = try location.open().rebase(dryRun: dryRun, dropMissing: dropMissing)
+        if output.json {
+            print(plan.json().serialized(pretty: true))
+            return
+        }
+        for path in plan.dropped {
+            print("dropped (no files): \(path)")
+        }
+        if plan.changes.isEmpty && plan.dropped.isEmpty {
             print("\(plan.stateFile): every checkpoint exists; nothing to repair")
             return
         }
@@ -115,10 +146,11 @@ struct StateRebase: ParsableCommand {
         for path in plan.stillMissing {
             print("still missing (kept): \(path)")
         }
+        let counts = "\(plan.changes.count) path(s) changed, \(plan.dropped.count) dropped; latest \(plan.after.modelCheckpointPath)"
         if plan.written {
-            print("rewrote \(plan.stateFile) (\(plan.changes.count) path(s) changed)")
+            print("rewrote \(plan.stateFile) (\(counts))")
         } else {
-            print("dry run: \(plan.stateFile) not written (\(plan.changes.count) path(s) would change)")
+            print("dry run: \(plan.stateFile) not written (would be: \(counts))")
         }
     }
 }

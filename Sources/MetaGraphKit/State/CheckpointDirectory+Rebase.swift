@@ -1,19 +1,27 @@
-// Beyond TensorFlow: repair a state file after its directory was moved or copied.
+// Beyond TensorFlow: repair a state file after its directory was moved or copied,
+// was written on Windows, or lost some of its checkpoints.
 
 extension CheckpointDirectory {
     /// Repairs a state file whose paths point where the checkpoints no longer are.
     ///
-    /// Every stored path whose checkpoint is missing where it points, but whose base
-    /// name is a checkpoint in this directory, is rewritten to that base name
-    /// (relative, so the file survives the next move). Paths whose checkpoints
-    /// exist are kept; timestamps are kept. The file is written atomically unless
-    /// `dryRun`.
+    /// Every stored path whose checkpoint is missing where it points, but whose
+    /// trailing part is a checkpoint in this directory, is rewritten to that part
+    /// (relative, so the file survives the next move): the base name of a moved
+    /// directory's absolute path, of a Windows path (`C:\Users\bob\model.ckpt-3`,
+    /// `\\server\share\run\model.ckpt-3`, split at `\`), or of a doubled relative
+    /// path (tensorflow#571). Paths whose checkpoints exist are kept; timestamps are
+    /// kept. With `dropMissing`, entries still missing are removed (with their
+    /// timestamps) and, when the latest is one of them, the newest remaining entry
+    /// becomes `model_checkpoint_path`. The file is written atomically unless `dryRun`.
     ///
-    /// - Parameter dryRun: Compute the plan without writing.
-    /// - Returns: The plan: changes, paths still missing, whether it was written.
+    /// - Parameters:
+    ///   - dryRun: Compute the plan without writing.
+    ///   - dropMissing: Remove the entries whose checkpoints exist nowhere.
+    /// - Returns: The plan: changes, paths still missing or dropped, whether it was written.
     /// - Throws: As ``state()``; ``MetaGraphKitError`` `notFound` naming the missing
-    ///   checkpoints when some are missing and none can be repaired; `io` when writing fails.
-    public func rebase(dryRun: Bool = false) throws -> RebasePlan {
+    ///   checkpoints when some are missing and none can be repaired (without
+    ///   `dropMissing`), or when no listed checkpoint would remain; `io` when writing fails.
+    public func rebase(dryRun: Bool = false, dropMissing: Bool = false) throws -> RebasePlan {
         let before = try validatedStoredState()
         var after = before
         var changes: [RebasePlan.Change] = []
@@ -32,15 +40,39 @@ extension CheckpointDirectory {
         }
         after.allModelCheckpointPaths = before.allModelCheckpointPaths.map(fix)
         after.modelCheckpointPath = fix(before.modelCheckpointPath)
-        if changes.isEmpty && !missing.isEmpty {
+        var dropped: [String] = []
+        if dropMissing && !missing.isEmpty {
+            var paths: [String] = [], times: [Double] = []
+            let keepTimes = after.allModelCheckpointTimestamps.count == after.allModelCheckpointPaths.count
+            for (i, p) in after.allModelCheckpointPaths.enumerated() {
+                if missing.contains(p) { continue }
+                paths.append(p)
+                if keepTimes { times.append(after.allModelCheckpointTimestamps[i]) }
+            }
+            after.allModelCheckpointPaths = paths
+            if keepTimes { after.allModelCheckpointTimestamps = times }
+            if missing.contains(after.modelCheckpointPath) {
+                guard let newest = paths.last else {
+                    throw MetaGraphKitError(.notFound,
+                        "\(stateFilePath): no listed checkpoint exists ("
+                        + missing.map { "'\($0)'" }.joined(separator: ", ")
+                        + "); `tfmeta state init \(path) --overwrite` lists the checkpoints the directory holds")
+                }
+                after.modelCheckpointPath = newest
+            }
+            dropped = missing
+            missing = []
+        }
+        if changes.isEmpty && dropped.isEmpty && !missing.isEmpty {
             throw MetaGraphKitError(.notFound,
                 "\(stateFilePath): cannot repair: no file of "
                 + missing.map { "'\($0)'" }.joined(separator: ", ")
-                + " exists, neither where the state file points nor under its name in \(path)")
+                + " exists, neither where the state file points nor under its name in \(path)"
+                + "; `tfmeta state rebase \(path) --drop-missing` removes such entries")
         }
-        let write = !dryRun && !changes.isEmpty
+        let write = !dryRun && (!changes.isEmpty || !dropped.isEmpty)
         if write { try self.write(after) }
         return RebasePlan(stateFile: stateFilePath, before: before, after: after,
-                          changes: changes, stillMissing: missing, written: write)
+                          changes: changes, stillMissing: missing, written: write, dropped: dropped)
     }
 }

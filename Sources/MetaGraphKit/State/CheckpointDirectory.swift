@@ -58,8 +58,11 @@ public struct CheckpointDirectory: Sendable {
         var info = stat()
         guard stat(file, &info) == 0 else {
             if errno == ENOENT {
-                throw MetaGraphKitError(.notFound,
-                    "\(file): no checkpoint state file (nothing was saved in \(path), or it was saved with another latest_filename)")
+                var message = "\(file): no checkpoint state file (nothing was saved in \(path), or it was saved with another latest_filename)"
+                if let found = try? scan().checkpoints, !found.isEmpty {
+                    message += "; the directory holds \(found.count) checkpoint(s): `tfmeta state init \(path)` writes a state file listing them"
+                }
+                throw MetaGraphKitError(.notFound, message)
             }
             throw MetaGraphKitError(.io, "\(file): cannot read: \(String(cString: strerror(errno)))")
         }
@@ -152,20 +155,27 @@ public struct CheckpointDirectory: Sendable {
         if CheckpointFormat.detect(prefix: latest) != nil { return latest }
         var message = "\(stateFilePath) names checkpoint '\(stored.modelCheckpointPath)', but no file of it exists: "
             + "neither \(latest).index (V2) nor a file matching \(latest) (V1)"
-        if repairedPath(for: stored.modelCheckpointPath) != nil {
-            message += "; the directory holds '\(PathRules.basename(latest))', so it was probably moved: "
+        if let repaired = repairedPath(for: stored.modelCheckpointPath) {
+            message += "; the directory holds '\(repaired)', so it was probably moved: "
                 + "`tfmeta state rebase \(path)` repairs the state file"
+        } else if stored.listedPaths.contains(where: { CheckpointFormat.detect(prefix: resolve($0)) != nil || repairedPath(for: $0) != nil }) {
+            message += "; other listed checkpoints exist: `tfmeta state rebase \(path) --drop-missing` drops the missing "
+                + "entries and makes the newest remaining one the latest (or `tfmeta state set-latest \(path) PREFIX`)"
         }
         throw MetaGraphKitError(.notFound, message)
     }
 
     /// The stored path rewritten relative to ``path`` when its checkpoint is missing
-    /// where it points but exists under its base name in ``path``; nil otherwise.
+    /// where it points but exists under a trailing part of the path in ``path``; nil
+    /// otherwise. The parts are split at `/` and at `\` (a state file written on
+    /// Windows, drive letters and UNC shares included) and tried longest first, so a
+    /// doubled relative path (`dir/model.ckpt` stored in `dir/checkpoint`,
+    /// tensorflow#571) becomes `model.ckpt`.
     func repairedPath(for stored: String) -> String? {
-        let name = PathRules.basename(stored)
-        guard !name.isEmpty, name != stored,
-              CheckpointFormat.detect(prefix: resolve(stored)) == nil,
-              CheckpointFormat.detect(prefix: resolve(name)) != nil else { return nil }
-        return name
+        guard CheckpointFormat.detect(prefix: resolve(stored)) == nil else { return nil }
+        for candidate in PathRules.relativeSuffixes(stored) where candidate != stored && !candidate.isEmpty {
+            if CheckpointFormat.detect(prefix: resolve(candidate)) != nil { return candidate }
+        }
+        return nil
     }
 }

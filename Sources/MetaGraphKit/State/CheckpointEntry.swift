@@ -15,6 +15,9 @@ public struct CheckpointEntry: Sendable, Hashable {
     /// or nil when the file records none.
     public var timestamp: Double?
 
+    /// The global step in its name (the digits after the last `-`), if any.
+    public var step: Int? { CheckpointFiles.step(of: path) }
+
     /// Whether any file of the checkpoint exists (TensorFlow's `checkpoint_exists`).
     public var exists: Bool { format != nil }
 

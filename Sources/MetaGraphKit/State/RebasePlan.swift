@@ -30,17 +30,36 @@ public struct RebasePlan: Sendable, Hashable {
     public var stillMissing: [String]
     /// Whether the state file was written (false for a dry run or nothing to do).
     public var written: Bool
+    /// Stored paths removed because no file of them exists (`--drop-missing`).
+    public var dropped: [String]
 
     /// Creates a plan.
     ///
     /// - Parameters: the properties of the same names.
     public init(stateFile: String, before: CheckpointState, after: CheckpointState,
-                changes: [Change], stillMissing: [String], written: Bool) {
+                changes: [Change], stillMissing: [String], written: Bool, dropped: [String] = []) {
+        self.dropped = dropped
         self.stateFile = stateFile
         self.before = before
         self.after = after
         self.changes = changes
         self.stillMissing = stillMissing
         self.written = written
+    }
+
+    /// The plan as JSON, the shape documented on `tfmeta state rebase`:
+    /// `{"state_file","changes":[{"from","to"}],"still_missing":[str],"dropped":[str],
+    /// "latest":str,"written":bool}`; `latest` is `model_checkpoint_path` as stored after.
+    ///
+    /// - Returns: The JSON value, keys in that order.
+    public func json() -> JSONValue {
+        .object([
+            ("state_file", .string(stateFile)),
+            ("changes", .array(changes.map { .object([("from", .string($0.from)), ("to", .string($0.to))]) })),
+            ("still_missing", .array(stillMissing.map(JSONValue.string))),
+            ("dropped", .array(dropped.map(JSONValue.string))),
+            ("latest", .string(after.modelCheckpointPath)),
+            ("written", .bool(written)),
+        ])
     }
 }

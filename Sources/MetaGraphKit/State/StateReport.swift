@@ -15,6 +15,11 @@ public struct StateReport: Sendable {
     public var checkpoints: [CheckpointEntry]
     /// `last_preserved_timestamp`, or nil when the file does not set it.
     public var lastPreservedTimestamp: Double?
+    /// The total size in bytes of each listed checkpoint's files (those
+    /// `remove_checkpoint` would delete, `.meta` included), parallel to ``checkpoints``.
+    public var sizes: [Int64]
+    /// When ``latest`` is nil: the command that repairs the state file, as a sentence.
+    public var repair: String?
 
     /// Reads and checks a directory's state file.
     ///
@@ -28,6 +33,27 @@ public struct StateReport: Sendable {
         let model = directory.resolve(stored.modelCheckpointPath)
         self.latest = CheckpointFormat.detect(prefix: model) != nil ? model : nil
         self.lastPreservedTimestamp = stored.lastPreservedTimestamp == 0 ? nil : stored.lastPreservedTimestamp
+        self.sizes = checkpoints.map { entry in
+            CheckpointFiles.files(of: entry.resolved, format: entry.format)
+                .reduce(Int64(0)) { $0 + (CheckpointDirectory.fileSize($1) ?? 0) }
+        }
+        self.repair = nil
+        if latest == nil {
+            let dir = directory.path
+            if directory.repairedPath(for: stored.modelCheckpointPath) != nil {
+                repair = "the latest checkpoint's files are missing where the state file points, but the directory holds them: "
+                    + "`tfmeta state rebase \(dir)` repairs the state file"
+            } else if checkpoints.contains(where: { $0.exists || directory.repairedPath(for: $0.path) != nil }) {
+                repair = "the latest checkpoint's files are missing: `tfmeta state rebase \(dir) --drop-missing` drops the missing "
+                    + "entries and makes the newest remaining one the latest (or `tfmeta state set-latest \(dir) PREFIX`)"
+            } else {
+                repair = "no listed checkpoint has files: `tfmeta state init \(dir) --overwrite` lists the checkpoints the directory holds"
+            }
+        }
+    }
+
+    func size(of entry: CheckpointEntry) -> Int64 {
+        checkpoints.firstIndex(of: entry).map { sizes[$0] } ?? 0
     }
 
     /// Whether a stored relative path climbs out of the state file's directory
@@ -74,9 +100,12 @@ public struct StateReport: Sendable {
                     ("exists", .bool(entry.exists)),
                     ("format", entry.format.map { .string($0.rawValue) } ?? .null),
                     ("timestamp", Self.timestampJSON(entry.timestamp)),
+                    ("step", entry.step.map { .int(Int64($0)) } ?? .null),
+                    ("bytes", .int(size(of: entry))),
                 ])
             })),
             ("last_preserved_timestamp", Self.timestampJSON(lastPreservedTimestamp)),
+            ("repair", repair.map(JSONValue.string) ?? .null),
         ])
     }
 
@@ -91,6 +120,8 @@ public struct StateReport: Sendable {
             let status = entry.format.map { "\($0)" } ?? "MISSING"
             out += "  \(status.padding(toLength: 7, withPad: " ", startingAt: 0)) \(entry.resolved)"
             if entry.resolved != entry.path { out += "  (stored: \(entry.path))" }
+            if let step = entry.step { out += "  step \(step)" }
+            if entry.exists { out += "  \(size(of: entry)) bytes" }
             if let t = entry.timestamp { out += "  \(Self.iso8601(t)) (\(t))" }
             out += "\n"
         }
@@ -98,7 +129,8 @@ public struct StateReport: Sendable {
         let missing = checkpoints.filter { !$0.exists }
         if !missing.isEmpty {
             out += "warning: \(missing.count) listed checkpoint(s) have no files: "
-                + missing.map(\.path).joined(separator: ", ") + "\n"
+                + missing.map(\.path).joined(separator: ", ")
+                + (repair == nil ? " (`tfmeta state rebase \(directory) --drop-missing` removes them)" : "") + "\n"
         }
         // TensorFlow follows such paths and so do we (reading only), but they are
         // never what TensorFlow writes: say so.
