@@ -25,6 +25,9 @@ import Darwin
 /// | `atomic-commit` | before a single-file output is renamed into place |
 /// | `atomic-placed` | after it is renamed into place, before the commit |
 /// | `directory-checkpoint` | after each checkpoint (and its `.meta`) of a directory migration |
+/// | `prune-written` | `state prune`: after the new state file is in place, before any deletion |
+/// | `prune-file` | `state prune`: after each file deleted |
+/// | `prune-checkpoint` | `state prune`: after each checkpoint's files are deleted |
 enum PausePoint {
     private static let target: (name: Substring, count: Int)? = {
         guard let raw = ProcessInfo.processInfo.environment["MGK_TEST_PAUSE_AT"], !raw.isEmpty else { return nil }

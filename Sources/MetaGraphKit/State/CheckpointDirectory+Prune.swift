@@ -144,8 +144,9 @@ extension CheckpointDirectory {
     ///
     /// Order: the new state file (kept checkpoints only, the latest last, as
     /// TensorFlow writes it) replaces the old one atomically first; then each
-    /// deleted checkpoint's files go, in `remove_checkpoint`'s order (`.meta`,
-    /// `.index`, `.data-*`; V1: `.meta`, the file or shards). A file another kept
+    /// deleted checkpoint's files go, the files `remove_checkpoint` deletes but with
+    /// the `.index` last (V2: `.meta`, `.data-*`, `.index`; V1: `.meta`, the file or
+    /// shards), so an interrupted deletion leaves a checkpoint the next run finds. A file another kept
     /// checkpoint also names is never deleted. An interruption therefore leaves a
     /// state file that names only checkpoints whose files all exist.
     ///
@@ -156,6 +157,8 @@ extension CheckpointDirectory {
     ///   - dryRun: Plan only.
     /// - Returns: The plan, with what was done.
     /// - Throws: As ``latestCheckpoint()`` when the latest is missing;
+    ///   `invalidArgument` when the state file names existing checkpoints outside
+    ///   the directory (a copy still naming the original's files);
     ///   `invalidArgument` for `keep < 1` or a negative `keepEveryHours`; `io` when
     ///   writing or deleting fails (the state file is then already consistent).
     public func prune(keep: Int, keepEveryHours: Double? = nil, rule: RetentionPolicy.Rule? = nil,
@@ -198,10 +201,23 @@ extension CheckpointDirectory {
             let time = hasTimes && i < before.allModelCheckpointPaths.count ? before.allModelCheckpointTimestamps[i] : nil
             listed.append(makeItem(stored: stored, resolved: resolved, format: format, time: time, listed: true))
         }
+        // Never delete outside the directory: a copied directory's state file may
+        // still name the original's checkpoints.
+        let outside = listed.filter { item in
+            let r = PathRules.relative(PathRules.absolute(item.resolved), to: path)
+            return r == ".." || r.hasPrefix("../")
+        }
+        if !outside.isEmpty {
+            throw MetaGraphKitError(.invalidArgument,
+                "\(stateFilePath) names checkpoints outside \(path): " + outside.map(\.resolved).joined(separator: ", ")
+                + "; prune deletes only inside the directory. If this is a copy, `tfmeta state init \(path) --overwrite` "
+                + "lists its own checkpoints")
+        }
         // Unlisted checkpoints of the latest's series come first (older runs of the same saver).
         let series = CheckpointFiles.series(of: before.modelCheckpointPath)
         let relativeStyle = !PathRules.isAbsolute(before.modelCheckpointPath)
         var unlisted: [PrunePlan.Item] = []
+
         var others: [FoundCheckpoint] = []
         for found in scan.checkpoints where !seen.contains(PathRules.absolute(found.resolved)) {
             if CheckpointFiles.series(of: found.name) == series {
@@ -211,27 +227,34 @@ extension CheckpointDirectory {
                 others.append(found)
             }
         }
+        // Unlisted checkpoints whose deletion was cut short (an `.index` without all
+        // its data files, V1 shards missing) are remains, not checkpoints: they go.
+        let remains = unlisted.filter { !Self.isComplete($0.resolved, $0.format) }
+        unlisted.removeAll { !Self.isComplete($0.resolved, $0.format) }
         var candidates = unlisted + listed
         var preserved: [PrunePlan.Item] = []
         var start = before.lastPreservedTimestamp
-        switch chosen {
-        case .manager:
-            // CheckpointManager.__init__: times are capped at now; those not after
-            // last_preserved_timestamp are not managed (preserved before).
+        // CheckpointManager.__init__: times are capped at now; checkpoints not after
+        // last_preserved_timestamp are not managed (preserved before). A state file
+        // this command wrote with the Saver's rule records it the same way.
+        if chosen == .manager || start > 0 {
             let now = Date().timeIntervalSince1970
             if now < start { start = now }
             candidates = candidates.map { var c = $0; c.timestamp = min(c.timestamp, now); return c }
-            preserved = candidates.filter { $0.timestamp <= start && PathRules.absolute($0.resolved) != latestAbsolute }
-            candidates.removeAll { $0.timestamp <= start && PathRules.absolute($0.resolved) != latestAbsolute }
-        case .saver:
+            let old = { (c: PrunePlan.Item) in c.timestamp <= start && PathRules.absolute(c.resolved) != latestAbsolute }
+            preserved = candidates.filter(old)
+            candidates.removeAll(where: old)
+        }
+        if chosen == .saver && start <= 0 {
             // The Saver's clock starts when it is built, before its first save.
-            if start <= 0 { start = candidates.map(\.timestamp).min() ?? 0 }
+            start = candidates.map(\.timestamp).min() ?? 0
         }
         let protected = candidates.firstIndex { PathRules.absolute($0.resolved) == latestAbsolute }
         let decision = policy.decide(timestamps: candidates.map(\.timestamp), lastPreserved: start, protected: protected)
         let kept = decision.kept.map { candidates[$0] }
-        preserved += decision.preserved.map { candidates[$0] }
-        let deleted = decision.deleted.map { candidates[$0] }
+        let newlyPreserved = decision.preserved.map { candidates[$0] }
+        preserved += newlyPreserved
+        let deleted = remains + decision.deleted.map { candidates[$0] }
 
         var after = before
         after.allModelCheckpointPaths = kept.map(\.path)
@@ -241,6 +264,11 @@ extension CheckpointDirectory {
             after.lastPreservedTimestamp = decision.lastPreserved
         case .saver:
             after.allModelCheckpointTimestamps = hasTimes ? kept.map(\.timestamp) : []
+            // The Saver keeps no such record; without one, a second run would weigh
+            // the checkpoints it preserved (unlisted, like any old one) again.
+            if let newest = newlyPreserved.map(\.timestamp).max() {
+                after.lastPreservedTimestamp = max(before.lastPreservedTimestamp, newest)
+            }
         }
 
         // Files a kept checkpoint (or anything not deleted) names are never deleted.
@@ -249,7 +277,10 @@ extension CheckpointDirectory {
         protectedFiles.insert(PathRules.absolute(stateFilePath))
         let deletions = deleted.map { item -> PrunePlan.Item in
             var i = item
-            i.files = item.files.filter { !protectedFiles.contains(PathRules.absolute($0)) }
+            let files = item.files.filter { !protectedFiles.contains(PathRules.absolute($0)) }
+            // The `.index` last: a checkpoint whose deletion was cut short is still
+            // a checkpoint (not stray data files), so the next run finishes it.
+            i.files = files.filter { !$0.hasSuffix(".index") } + files.filter { $0.hasSuffix(".index") }
             return i
         }
 
@@ -276,5 +307,17 @@ extension CheckpointDirectory {
             PausePoint.reached("prune-checkpoint")
         }
         return plan
+    }
+
+    /// Whether every file of a checkpoint exists: for V2 (and sharded V1), as many
+    /// data files (shards) as their `-of-N` names say, at least one.
+    static func isComplete(_ prefix: String, _ format: CheckpointFormat) -> Bool {
+        let shards = format == .v2 ? FileGlob.matchingPaths(prefix + ".data-?????-of-?????")
+            : (FileGlob.hasWildcards(PathRules.basename(prefix)) ? FileGlob.matchingPaths(prefix) : [prefix])
+        guard let first = shards.first else { return false }
+        guard let of = first.range(of: "-of-", options: .backwards), let total = Int(first[of.upperBound...]) else {
+            return true
+        }
+        return shards.count >= total
     }
 }
