@@ -132,6 +132,7 @@ def test_damaged_fixture(inp, kind, arg, i, case_dir):
 INTACT_FAILS = {
     # Its stored paths are absolute paths of the machine that generated it.
     ("state/absolute/checkpoint", "state latest"): "names checkpoint",
+    ("state/absolute/checkpoint", "state show"): "names checkpoint",
 }
 
 

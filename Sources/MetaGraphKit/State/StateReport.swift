@@ -40,14 +40,15 @@ public struct StateReport: Sendable {
         self.repair = nil
         if latest == nil {
             let dir = directory.path
+            let head = "\(stateFile) names checkpoint '\(stored.modelCheckpointPath)', but no file of it exists"
             if directory.repairedPath(for: stored.modelCheckpointPath) != nil {
-                repair = "the latest checkpoint's files are missing where the state file points, but the directory holds them: "
+                repair = head + " where it points; the directory holds it, so it was probably moved: "
                     + "`tfmeta state rebase \(dir)` repairs the state file"
             } else if checkpoints.contains(where: { $0.exists || directory.repairedPath(for: $0.path) != nil }) {
-                repair = "the latest checkpoint's files are missing: `tfmeta state rebase \(dir) --drop-missing` drops the missing "
+                repair = head + ": `tfmeta state rebase \(dir) --drop-missing` drops the missing "
                     + "entries and makes the newest remaining one the latest (or `tfmeta state set-latest \(dir) PREFIX`)"
             } else {
-                repair = "no listed checkpoint has files: `tfmeta state init \(dir) --overwrite` lists the checkpoints the directory holds"
+                repair = head + ", nor of any listed checkpoint: `tfmeta state init \(dir) --overwrite` lists the checkpoints the directory holds"
             }
         }
     }
