@@ -48,7 +48,8 @@ struct StateDirectoryOptions: ParsableArguments {
 ///           "bytes": <int>                                      // its files' total size
 ///       ],
 ///       "last_preserved_timestamp": {"seconds": <double>, "utc": "<ISO-8601>"} | null,
-///       "repair": "<what repairs it>" | null                  // set when latest is null (exit 1)
+///       "repair": "<what repairs it>" | null,                 // set when latest is null (exit 1)
+///       "unlisted": ["<checkpoint name in DIR the file does not list>"]
 ///     }
 struct StateShow: ParsableCommand {
     static let configuration = CommandConfiguration(

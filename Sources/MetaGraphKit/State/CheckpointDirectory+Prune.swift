@@ -106,13 +106,13 @@ public struct PrunePlan: Sendable {
             var s = "  \(i.format)  \(i.path)"
             if let step = i.step { s += "  step \(step)" }
             s += "  \(StateReport.iso8601(i.timestamp)) (\(i.timestampSource == "mtime" ? "mtime" : "state file"))"
-            s += "  \(i.bytes) bytes in \(i.files.count) file(s)" + (i.listed ? "" : "  (not listed)") + "\n"
+            s += "  \(i.bytes) bytes in \(i.files.count) file(s)" + (i.listed ? "" : "  (was not listed)") + "\n"
             return s
         }
         var out = "policy: keep \(policy.keep)"
         if let h = policy.keepEveryHours, h > 0 { out += ", one every \(h) h" }
         out += " (\(policy.rule == .manager ? "CheckpointManager" : "Saver") rule)\n"
-        out += "kept (listed, oldest first):\n" + kept.map(line).joined()
+        out += "kept (listed by the new state file, oldest first):\n" + kept.map(line).joined()
         if !preserved.isEmpty { out += "preserved (kept on disk, no longer listed):\n" + preserved.map(line).joined() }
         out += (dryRun ? "would delete" : "deleted") + ":" + (deleted.isEmpty ? " nothing\n" : "\n" + deleted.map(line).joined())
         if !droppedMissing.isEmpty { out += "dropped from the state file (no files): " + droppedMissing.joined(separator: ", ") + "\n" }

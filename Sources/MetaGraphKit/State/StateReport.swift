@@ -20,6 +20,9 @@ public struct StateReport: Sendable {
     public var sizes: [Int64]
     /// When ``latest`` is nil: the command that repairs the state file, as a sentence.
     public var repair: String?
+    /// Checkpoints found in the directory (``CheckpointDirectory/scan()``) that the
+    /// state file does not list, by name, oldest first.
+    public var unlisted: [String]
 
     /// Reads and checks a directory's state file.
     ///
@@ -38,6 +41,9 @@ public struct StateReport: Sendable {
                 .reduce(Int64(0)) { $0 + (CheckpointDirectory.fileSize($1) ?? 0) }
         }
         self.repair = nil
+        let listedAbsolute = Set(checkpoints.map { PathRules.absolute($0.resolved) })
+        self.unlisted = ((try? directory.scan().checkpoints) ?? [])
+            .filter { !listedAbsolute.contains(PathRules.absolute($0.resolved)) }.map(\.name)
         if latest == nil {
             let dir = directory.path
             let head = "\(stateFile) names checkpoint '\(stored.modelCheckpointPath)', but no file of it exists"
@@ -107,6 +113,7 @@ public struct StateReport: Sendable {
             })),
             ("last_preserved_timestamp", Self.timestampJSON(lastPreservedTimestamp)),
             ("repair", repair.map(JSONValue.string) ?? .null),
+            ("unlisted", .array(unlisted.map(JSONValue.string))),
         ])
     }
 
@@ -128,6 +135,9 @@ public struct StateReport: Sendable {
         }
         if let t = lastPreservedTimestamp { out += "last preserved: \(Self.iso8601(t)) (\(t))\n" }
         let missing = checkpoints.filter { !$0.exists }
+        if !unlisted.isEmpty {
+            out += "not listed: \(unlisted.count) other checkpoint(s) in the directory: " + unlisted.joined(separator: ", ") + "\n"
+        }
         if !missing.isEmpty {
             out += "warning: \(missing.count) listed checkpoint(s) have no files: "
                 + missing.map(\.path).joined(separator: ", ")

@@ -151,7 +151,7 @@ struct CheckpointDirectoryTests {
                 "timestamp":{"seconds":1795555379.5780394,"utc":"2026-11-24T21:22:59.578Z"},"step":1,"bytes":0},\
                 {"path":"ckpt-2","resolved":"\(dir)/ckpt-2","exists":true,"format":"V2",\
                 "timestamp":{"seconds":1795555379.5925772,"utc":"2026-11-24T21:22:59.593Z"},"step":2,"bytes":1}],\
-                "last_preserved_timestamp":{"seconds":1795555378.5200078,"utc":"2026-11-24T21:22:58.520Z"},"repair":null}
+                "last_preserved_timestamp":{"seconds":1795555378.5200078,"utc":"2026-11-24T21:22:58.520Z"},"repair":null,"unlisted":[]}
                 """)
         }
     }
