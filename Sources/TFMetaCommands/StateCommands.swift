@@ -1,5 +1,8 @@
 import ArgumentParser
 import MetaGraphKit
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `tfmeta state`: the group; its subcommands live beside it in this file.
 struct StateCommand: ParsableCommand {
@@ -75,6 +78,7 @@ struct StateShow: ParsableCommand {
             print(report.text(), terminator: "")
         }
         if let repair = report.repair {
+            fflush(nil)   // the report first, then the error
             throw MetaGraphKitError(.notFound, repair)
         }
     }
