@@ -154,6 +154,50 @@ def test_prune_keeps_what_the_tf1_saver_keeps(tmp_path, clock, keep, hours):
     assert again["deleted"] == [] and not again["state_written"]
 
 
+def tf1_v1_run(directory, clock, start, times, max_to_keep, hours, sharded):
+    """A V1 Saver (tensor-slice files; sharded: one per device, named by a pattern)."""
+    g = tf.Graph()
+    with g.as_default():
+        for i in range(2):
+            with tf.device("/cpu:%d" % i):
+                tf1.get_variable("v%d" % i, initializer=float(i))
+        clock.now = start
+        saver = tf1.train.Saver(max_to_keep=max_to_keep, keep_checkpoint_every_n_hours=hours,
+                                write_version=saver_pb2.SaverDef.V1, sharded=sharded)
+        with tf1.Session(graph=g, config=tf1.ConfigProto(device_count={"CPU": 2})) as sess:
+            sess.run(tf1.global_variables_initializer())
+            paths = []
+            for step, t in enumerate(times, 1):
+                clock.now = t
+                paths.append(saver.save(sess, os.path.join(directory, "model.ckpt"), global_step=step))
+                for name in os.listdir(directory):
+                    if name.startswith("model.ckpt-%d." % step) or name.startswith("model.ckpt-%d-" % step) \
+                            or name == "model.ckpt-%d" % step:
+                        os.utime(os.path.join(directory, name), (t, t))
+    return paths
+
+
+@pytest.mark.parametrize("sharded", [False, True], ids=["v1", "v1-sharded"])
+def test_prune_v1_keeps_what_the_tf1_saver_keeps(tmp_path, clock, sharded):
+    start = 1_700_000_000.0
+    times = [start + o * HOUR for o in OFFSETS[:9]]
+    ours, theirs = str(tmp_path / "ours"), str(tmp_path / "theirs")
+    os.makedirs(ours)
+    os.makedirs(theirs)
+    paths = tf1_v1_run(ours, clock, start, times, None, 10000.0, sharded)
+    assert paths[-1].endswith("-?????-of-00002") == sharded
+    tf1_v1_run(theirs, clock, start, times, 2, 1.0, sharded)
+    report = json.loads(ok("state", "prune", ours, "--keep", "2", "--keep-every-hours", "1", "--json"))
+    assert {i["format"] for i in report["deleted"]} == {"V1"}
+    assert all(len(i["files"]) == (3 if sharded else 2) for i in report["deleted"])   # .meta and the file(s)
+    assert all_files_of(ours) == all_files_of(theirs)
+    state, reference = agree(ours), tf.train.get_checkpoint_state(theirs)
+    assert [os.path.basename(p) for p in state.all_model_checkpoint_paths] == \
+        [os.path.basename(p) for p in reference.all_model_checkpoint_paths]
+    reader = tf.train.load_checkpoint(state.model_checkpoint_path)
+    assert reader.get_tensor("v1") == 1.0
+
+
 # ------------------------------------------------------------------ CheckpointManager
 
 def manager_run(directory, clock, created, times, max_to_keep, hours):
