@@ -84,6 +84,8 @@ extension FuzzTarget {
         try tolerating { _ = try directory.allCheckpoints() }
         try tolerating { _ = try directory.latestCheckpoint() }
         try tolerating { _ = try directory.rebase(dryRun: true) }
+        try tolerating { _ = try directory.rebase(dryRun: true, dropMissing: true) }
+        try tolerating { _ = try directory.prune(keep: 1, keepEveryHours: 1, dryRun: true).json() }
         try tolerating {
             let report = try StateReport(directory)
             _ = report.text()
