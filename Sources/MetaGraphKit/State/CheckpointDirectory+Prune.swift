@@ -222,15 +222,17 @@ extension CheckpointDirectory {
         for found in scan.checkpoints where !seen.contains(PathRules.absolute(found.resolved)) {
             if CheckpointFiles.series(of: found.name) == series {
                 let stored = relativeStyle ? PathRules.relative(found.resolved, to: path) : PathRules.absolute(found.resolved)
-                unlisted.append(makeItem(stored: stored, resolved: found.resolved, format: found.format, time: nil, listed: false))
+                unlisted.append(PrunePlan.Item(path: stored, resolved: found.resolved, format: found.format,
+                                               step: found.step, timestamp: found.mtime, timestampSource: "mtime",
+                                               listed: false, files: found.files, bytes: found.bytes))
             } else {
                 others.append(found)
             }
         }
         // Unlisted checkpoints whose deletion was cut short (an `.index` without all
         // its data files, V1 shards missing) are remains, not checkpoints: they go.
-        let remains = unlisted.filter { !Self.isComplete($0.resolved, $0.format) }
-        unlisted.removeAll { !Self.isComplete($0.resolved, $0.format) }
+        let remains = unlisted.filter { !Self.isComplete($0) }
+        unlisted.removeAll { !Self.isComplete($0) }
         var candidates = unlisted + listed
         var preserved: [PrunePlan.Item] = []
         var start = before.lastPreservedTimestamp
@@ -311,9 +313,11 @@ extension CheckpointDirectory {
 
     /// Whether every file of a checkpoint exists: for V2 (and sharded V1), as many
     /// data files (shards) as their `-of-N` names say, at least one.
-    static func isComplete(_ prefix: String, _ format: CheckpointFormat) -> Bool {
-        let shards = format == .v2 ? FileGlob.matchingPaths(prefix + ".data-?????-of-?????")
-            : (FileGlob.hasWildcards(PathRules.basename(prefix)) ? FileGlob.matchingPaths(prefix) : [prefix])
+    static func isComplete(_ item: PrunePlan.Item) -> Bool {
+        if item.format != .v2 && !FileGlob.hasWildcards(PathRules.basename(item.resolved)) { return true }
+        let shards = item.format == .v2
+            ? item.files.filter { isDataFileName(PathRules.basename($0)) }
+            : item.files.filter { !$0.hasSuffix(".meta") || $0 == item.resolved }
         guard let first = shards.first else { return false }
         guard let of = first.range(of: "-of-", options: .backwards), let total = Int(first[of.upperBound...]) else {
             return true

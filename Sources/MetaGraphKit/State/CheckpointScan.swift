@@ -103,11 +103,24 @@ extension CheckpointDirectory {
         }
         var claimed = Set<String>()
         var found: [FoundCheckpoint] = []
+        let present = Set(names)
         for (name, format) in prefixes {
             let resolved = PathRules.join(path, name)
-            let files = CheckpointFiles.files(of: resolved, format: format)
-            claimed.formUnion(files.map(PathRules.basename))
-            let timeFiles = format == .v2 ? [resolved + ".index"] : FileGlob.matchingPaths(resolved)
+            // remove_checkpoint's patterns, matched against the one listing (no glob per checkpoint).
+            let meta = CheckpointFiles.metaGraphFilename(for: name)
+            var own: [String] = present.contains(meta) ? [meta] : []
+            let matched: [String]
+            switch format {
+            case .v2:
+                own.append(name + ".index")
+                matched = names.filter { $0.hasPrefix(name + ".data-") && FileGlob.matches($0, pattern: name + ".data-?????-of-?????") }
+            case .v1, .foreign:
+                matched = FileGlob.hasWildcards(name) ? names.filter { FileGlob.matches($0, pattern: name) } : [name]
+            }
+            own += matched
+            let files = own.map { PathRules.join(path, $0) }
+            claimed.formUnion(own)
+            let timeFiles = format == .v2 ? [resolved + ".index"] : matched.map { PathRules.join(path, $0) }
             let mtime = timeFiles.compactMap(Self.modificationTime).max() ?? 0
             let bytes = files.reduce(Int64(0)) { $0 + (Self.fileSize($1) ?? 0) }
             found.append(FoundCheckpoint(name: name, resolved: resolved, format: format,
