@@ -8,7 +8,8 @@ struct HelpTests {
     static let commands: [[String]] = [
         ["meta", "inspect"], ["meta", "convert"], ["meta", "rescope"], ["meta", "variables"],
         ["meta", "saver"], ["meta", "extract"], ["meta", "diff"],
-        ["state", "show"], ["state", "latest"], ["state", "rebase"],
+        ["state", "show"], ["state", "latest"], ["state", "rebase"], ["state", "init"], ["state", "set-latest"],
+        ["state", "prune"],
         ["ckpt", "list"], ["ckpt", "show"], ["ckpt", "verify"], ["ckpt", "export"], ["ckpt", "migrate"],
         ["ckpt", "rename"], ["ckpt", "to-object"], ["ckpt", "to-names"], ["ckpt", "match"],
         ["objgraph"],
