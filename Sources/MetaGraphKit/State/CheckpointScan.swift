@@ -70,7 +70,8 @@ extension CheckpointDirectory {
     /// that belong to none.
     ///
     /// A V2 checkpoint is a `P.index`; a V1 checkpoint is a file whose last 8 bytes
-    /// are the table magic and whose name has no V2 suffix (`P`, or the shards
+    /// are the table magic and whose name has no V2 suffix and does not hold
+    /// `.index` or `tempstate` (`P`, or the shards
     /// `P-00000-of-N`, named by the pattern `P-?????-of-N`). The state file and its
     /// temporary files are neither checkpoints nor unknown.
     ///
@@ -91,6 +92,9 @@ extension CheckpointDirectory {
             if name.hasSuffix(".index") {
                 prefixes.append((String(name.dropLast(6)), .v2))
             } else if !name.hasSuffix(".meta"), !Self.isDataFileName(name), !name.hasPrefix(stateFileName + ".tmp"),
+                      // A copied index (`x.index.bak`) or a save in progress (`*.tempstate*`)
+                      // is a table too, but no V1 checkpoint.
+                      !name.contains(".index"), !name.contains("tempstate"),
                       Self.endsWithTableMagic(full) {
                 let stripped = CheckpointFiles.strippingShardSuffix(name)
                 if stripped != name, let of = name.range(of: "-of-", options: .backwards) {
