@@ -469,3 +469,25 @@ def test_interrupted_prune_leaves_a_consistent_state_file(tmp_path, clock, termi
     ok("state", "prune", directory, "--keep", "2")
     assert all_files_of(directory) == all_files_of(reference)
     assert_state_names_only_complete_checkpoints(directory)
+
+
+def test_checkpoint_manager_continues_from_a_state_file_we_wrote(tmp_path, clock):
+    """init on a CheckpointManager's directory whose state file was lost: a new
+    manager resumes from it, keeps counting, and its own sweep deletes the oldest
+    checkpoints our file lists, in our order."""
+    start = float(int(time.time()) - 3600)
+    directory = str(tmp_path / "d")
+    manager_run(directory, clock, start - 5, [start + 60 * i for i in range(4)], None, None)
+    os.remove(os.path.join(directory, "checkpoint"))
+    ok("state", "init", directory)
+    agree(directory)
+    checkpoint = tf.train.Checkpoint(v=tf.Variable([0.0, 0.0]))
+    clock.now = start + 3000
+    manager = tf.train.CheckpointManager(checkpoint, directory, max_to_keep=2)
+    assert manager.checkpoints == [os.path.join(directory, "ckpt-%d" % i) for i in (1, 2, 3, 4)]
+    checkpoint.restore(manager.latest_checkpoint).assert_consumed()
+    assert checkpoint.save_counter.numpy() == 4
+    path = manager.save()
+    assert path == os.path.join(directory, "ckpt-5")
+    assert checkpoints_on_disk(directory) == ["ckpt-4", "ckpt-5"]
+    agree(directory)
