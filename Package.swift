@@ -15,6 +15,8 @@ let package = Package(
     products: [
         .library(name: "MetaGraphKit", targets: ["MetaGraphKit"]),
         .executable(name: "tfmeta", targets: ["tfmeta"]),
+        // The C ABI for bindings (Python/tfmeta loads it with ctypes): libTFMetaC.so.
+        .library(name: "TFMetaC", type: .dynamic, targets: ["TFMetaC"]),
         // What each libFuzzer target in Fuzz/ does with an input (not for users).
         .library(name: "MetaGraphKitFuzzing", targets: ["MetaGraphKitFuzzing"]),
     ],
@@ -76,6 +78,14 @@ let package = Package(
             name: "tfmeta",
             dependencies: ["TFMetaCommands"],
             path: "Sources/tfmeta",
+            swiftSettings: swiftSettings
+        ),
+        // The C functions over MetaGraphKit's reader and writer (tfmeta.h).
+        .target(
+            name: "TFMetaC",
+            dependencies: ["MetaGraphKit"],
+            path: "Sources/TFMetaC",
+            exclude: ["tfmeta.h"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
