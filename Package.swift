@@ -83,10 +83,14 @@ let package = Package(
         // The C functions over MetaGraphKit's reader and writer (tfmeta.h).
         .target(
             name: "TFMetaC",
-            dependencies: ["MetaGraphKit"],
+            dependencies: ["MetaGraphKit", "TFMetaCommands"],
             path: "Sources/TFMetaC",
             exclude: ["tfmeta.h"],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // SwiftPM's --static-swift-stdlib reaches executables only: the shared
+            // library of the wheel (Scripts/build-wheel) links the Swift runtime,
+            // Foundation and Dispatch statically too in release builds.
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
         ),
         .testTarget(
             name: "MetaGraphKitTests",

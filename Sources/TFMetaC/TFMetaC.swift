@@ -17,6 +17,7 @@ import Glibc
 import Darwin
 #endif
 import MetaGraphKit
+import TFMetaCommands
 
 /// An open checkpoint and the C strings lent from it.
 final class TFMetaHandle {
@@ -89,7 +90,7 @@ private func jsonScalar(_ value: Any) -> JSONValue? {
     case let i as Int64: return .int(i)
     case let i as Int32: return .int(Int64(i))
     case let u as UInt64: return .uint(u)
-    case let c as CustomStringConvertible where mirror.displayStyle == .struct && mirror.children.isEmpty: return .string(c.description)
+    case let c as any CustomStringConvertible where mirror.displayStyle == .struct && mirror.children.isEmpty: return .string(c.description)
     default: return nil
     }
 }
@@ -365,4 +366,17 @@ public func tfmeta_save(_ prefix: UnsafePointer<CChar>?, _ shards: Int32, _ over
     } catch {
         return fail(error, file: p, errorOut)
     }
+}
+
+// MARK: - The command
+
+/// Runs the `tfmeta` command with `argv[1...]` and exits the process with its
+/// status (the wheel's `bin/tfmeta` launcher calls this; never returns).
+@_cdecl("tfmeta_main")
+public func tfmeta_main(_ argc: Int32, _ argv: UnsafePointer<UnsafePointer<CChar>?>?) -> Int32 {
+    var arguments: [String] = []
+    if let argv, argc > 1 {
+        for i in 1..<Int(argc) { if let a = argv[i] { arguments.append(String(cString: a)) } }
+    }
+    TFMetaEntry.run(arguments)
 }
