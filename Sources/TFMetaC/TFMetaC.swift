@@ -61,14 +61,27 @@ final class TFMetaHandle {
     /// `{"format", "prefix", "metadata": {…}, "entries": [{"key", "dtype", "shape", "slices"}]}`.
     func json() -> UnsafeMutablePointer<CChar>? {
         if entriesJSON == nil {
-            let entries = JSONValue.array(reader.entries.map { e in
-                .object([("key", .string(e.key)), ("dtype", .string(e.dtype.name)),
-                         ("shape", .array(e.shape.map { .int(Int64($0)) })), ("slices", .int(Int64(e.slices.count)))])
-            })
+            // Written directly (not as a JSONValue tree): this is on the path of
+            // every open, and checkpoints have thousands of entries.
             let meta = JSONValue.object(reader.metadata.map { ($0.0, .string($0.1)) })
-            let doc = JSONValue.object([("format", .string(reader.formatName)), ("prefix", .string(reader.prefix)),
-                                        ("metadata", meta), ("entries", entries)])
-            entriesJSON = strdup(doc.serialized())
+            var out = "{\"format\":" + JSONValue.string(reader.formatName).serialized()
+                + ",\"prefix\":" + JSONValue.string(reader.prefix).serialized()
+                + ",\"metadata\":" + meta.serialized() + ",\"entries\":["
+            out.reserveCapacity(out.utf8.count + reader.entries.count * 64)
+            for (i, e) in reader.entries.enumerated() {
+                if i > 0 { out += "," }
+                out += "{\"key\":"
+                out += JSONValue.string(e.key).serialized()
+                out += ",\"dtype\":\""
+                out += e.dtype.name
+                out += "\",\"shape\":["
+                out += e.shape.map { String($0) }.joined(separator: ",")
+                out += "],\"slices\":"
+                out += String(e.slices.count)
+                out += "}"
+            }
+            out += "]}"
+            entriesJSON = strdup(out)
         }
         return entriesJSON
     }
