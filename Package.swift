@@ -15,6 +15,8 @@ let package = Package(
     products: [
         .library(name: "MetaGraphKit", targets: ["MetaGraphKit"]),
         .executable(name: "tfmeta", targets: ["tfmeta"]),
+        // The C ABI for bindings (Python/tfmeta loads it with ctypes): libTFMetaC.so.
+        .library(name: "TFMetaC", type: .dynamic, targets: ["TFMetaC"]),
         // What each libFuzzer target in Fuzz/ does with an input (not for users).
         .library(name: "MetaGraphKitFuzzing", targets: ["MetaGraphKitFuzzing"]),
     ],
@@ -77,6 +79,18 @@ let package = Package(
             dependencies: ["TFMetaCommands"],
             path: "Sources/tfmeta",
             swiftSettings: swiftSettings
+        ),
+        // The C functions over MetaGraphKit's reader and writer (tfmeta.h).
+        .target(
+            name: "TFMetaC",
+            dependencies: ["MetaGraphKit", "TFMetaCommands"],
+            path: "Sources/TFMetaC",
+            exclude: ["tfmeta.h"],
+            swiftSettings: swiftSettings,
+            // SwiftPM's --static-swift-stdlib reaches executables only: the shared
+            // library of the wheel (Scripts/build-wheel) links the Swift runtime,
+            // Foundation and Dispatch statically too in release builds.
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
         ),
         .testTarget(
             name: "MetaGraphKitTests",

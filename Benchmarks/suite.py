@@ -31,6 +31,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import python_section
 from bench import clean, repeat, tensorflow
 
 N, D = 16, 4096
@@ -46,19 +47,22 @@ class Suite:
         self.python = sys.executable
         self.rows = []
         self.tf_import = []
+        self.python_section = None
 
     # ---- inputs ---------------------------------------------------------------
 
     def path(self, name):
         return self.work / name
 
-    def make_inputs(self):
+    def make_inputs(self, with_meta=True):
         """Makes the inputs with TensorFlow in a child process (this process stays
-        small: its children's peak RSS must be theirs alone)."""
+        small: its children's peak RSS must be theirs alone); the .meta only
+        `with_meta` (the python section alone does not need it)."""
         v1, v2, meta = self.path("v1_1gib"), self.path("v2_1gib"), self.path("graph_300k.meta")
-        if not v1.exists() or not Path(f"{v2}.index").exists() or not meta.exists():
+        if not v1.exists() or not Path(f"{v2}.index").exists() or (with_meta and not meta.exists()):
             print("making the inputs with TensorFlow (once)…", flush=True)
-            subprocess.run([self.python, "-c", MAKE_INPUTS, str(v1), str(v2), str(meta), str(N), str(D)], check=True)
+            subprocess.run([self.python, "-c", MAKE_INPUTS, str(v1), str(v2), str(meta) if with_meta else "",
+                            str(N), str(D)], check=True)
         return v1, v2, meta
 
     # ---- running one comparison -----------------------------------------------
@@ -198,7 +202,7 @@ if not os.path.exists(v1) or not os.path.exists(v2 + ".index"):
     tf.raw_ops.SaveSlices(filename=v1 + ".partial", tensor_names=names, shapes_and_slices=[""] * n, data=tensors)
     os.replace(v1 + ".partial", v1)
     tf.raw_ops.SaveV2(prefix=v2, tensor_names=names, shape_and_slices=[""] * n, tensors=tensors)
-if not os.path.exists(meta):
+if meta and not os.path.exists(meta):
     g = tf.Graph()
     with g.as_default():
         x = tf.constant(1.0, name="x")
@@ -361,10 +365,12 @@ def report(suite, runs):
     lines += ["- Floor: `cat` for commands that only read, `cp` for commands that write the same bytes.",
               "- Peak RSS of tfmeta and of the floor is the child process's own; TensorFlow's includes its import.",
               ""]
+    if suite.python_section:
+        lines += python_section.report_lines(suite.python_section) + [""]
     return "\n".join(lines)
 
 
-SECTIONS = ["list", "verify", "export", "migrate", "rename", "inspect", "convert"]
+SECTIONS = ["list", "verify", "export", "migrate", "rename", "inspect", "convert", "python"]
 
 
 def main():
@@ -377,14 +383,18 @@ def main():
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     suite = Suite(args.work, args.runs, args.tf_runs)
-    v1, v2, meta = suite.make_inputs()
+    v1, v2, meta = suite.make_inputs(with_meta=bool({"inspect", "convert"} & set(args.only)))
     print(f"{'':34s} {'median':>9s} {'peak':>9s}", flush=True)
     suite.checkpoints(v1, v2, set(args.only))
     suite.meta(meta, set(args.only))
+    if "python" in args.only:
+        python_section.run(suite, v2, Path(__file__).resolve().parents[1] / "Fixtures")
     if args.report:
         args.report.write_text(report(suite, args.runs))
         print(f"wrote {args.report}")
     missed = [r["name"] for r in suite.rows if r["met"] is False]
+    if suite.python_section:
+        missed += [r["name"] for r in suite.python_section["rows"] if not r["met"]]
     if missed:
         print("goals missed: " + ", ".join(missed))
 

@@ -41,7 +41,8 @@ public final class CheckpointReader {
     ///
     /// - Parameter path: A V2 prefix (`dir/ckpt-3`; a path ending in `.index` or
     ///   `.data-…` is accepted too), a V1 file, pattern (`PREFIX-?????-of-00003`),
-    ///   shard or sharded prefix, or a directory with a `checkpoint` state file.
+    ///   shard or sharded prefix, a directory with a `checkpoint` state file, or a
+    ///   SavedModel directory (its `variables/variables`).
     /// - Throws: ``MetaGraphKitError`` with code `notFound` when no checkpoint is
     ///   there, or the code of the first structural problem of the index/metadata.
     public convenience init(path: String) throws {
@@ -49,8 +50,10 @@ public final class CheckpointReader {
             self.init(foreign: foreign)
             return
         }
-        // A directory: its newest checkpoint, as tf.train.latest_checkpoint finds it.
-        try self.init(resolved: Self.isDirectory(path) ? CheckpointDirectory(path).latestCheckpoint() : path)
+        // A directory: a SavedModel's variables, or its newest checkpoint, as
+        // tf.train.latest_checkpoint finds it.
+        guard Self.isDirectory(path) else { try self.init(resolved: path); return }
+        try self.init(resolved: Self.savedModelVariables(path) ?? CheckpointDirectory(path).latestCheckpoint())
     }
 
     private init(foreign: any ForeignCheckpoint) {

@@ -1,0 +1,4 @@
+"""`python -m tfmeta ARGS` runs the `tfmeta` command."""
+from ._cli import main
+
+main()
