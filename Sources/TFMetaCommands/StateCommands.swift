@@ -103,8 +103,11 @@ struct StateRebase: ParsableCommand {
     @Flag(name: .long, help: "Print the changes without writing the state file.")
     var dryRun = false
 
+    @Flag(name: .long, help: "Replace the state file with the repaired one (required to write it).")
+    var overwrite = false
+
     func run() throws {
-        let plan = try location.open().rebase(dryRun: dryRun)
+        let plan = try location.open().rebase(dryRun: dryRun, overwrite: overwrite)
         if plan.changes.isEmpty {
             print("\(plan.stateFile): every checkpoint exists; nothing to repair")
             return

@@ -133,7 +133,7 @@ def inputs():
             files = [str(p.relative_to(FIXTURES)) for p in sorted(folder.iterdir()) if p.is_file()]
             out.append(Input(rel, "state", files,
                              [["state", "show", "in"], ["state", "latest", "in"]],
-                             [["state", "rebase", "in"], ["ckpt", "migrate", "in", "out/d"]]))
+                             [["state", "rebase", "in", "--overwrite"], ["ckpt", "migrate", "in", "out/d"]]))
         elif name.endswith(".meta"):
             readers = [["meta", "inspect", f"in/{name}"], ["meta", "variables", f"in/{name}"]]
             if rel not in NO_SAVER:

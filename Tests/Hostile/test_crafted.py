@@ -271,7 +271,7 @@ def test_state_file_nested_deep(body, case_dir):
 def test_state_file_too_large(case_dir):
     (case_dir / "in").mkdir()
     (case_dir / "in" / "checkpoint").write_bytes(b'model_checkpoint_path: "a"\n' + b" " * (16 << 20))
-    run_case(case_dir, ["state", "latest", "in"], "in/checkpoint", ["larger than"], ["state", "rebase", "in"])
+    run_case(case_dir, ["state", "latest", "in"], "in/checkpoint", ["larger than"], ["state", "rebase", "in", "--overwrite"])
 
 
 def test_rename_map_nested_deep(case_dir):
@@ -337,7 +337,7 @@ def test_state_path_escaping(stored, case_dir):
         assert "leave in" in show.stdout, show.describe()
 
     real = "ckpt-9" in stored
-    for args in (["ckpt", "verify", "in"], ["ckpt", "migrate", "in", "out/d"], ["state", "rebase", "in"]):
+    for args in (["ckpt", "verify", "in"], ["ckpt", "migrate", "in", "out/d"], ["state", "rebase", "in", "--overwrite"]):
         before = snapshot(case_dir / "in")
         outcome = run_tfmeta(args, cwd=case_dir)
         if real:

@@ -191,7 +191,7 @@ def test_signal_leaves_no_partial_output(inputs, tmp_path, kind, point, sig):
 def test_state_rebase_keeps_the_old_state_file(inputs, tmp_path):
     moved = tmp_path / "moved"
     shutil.copytree(inputs / "moved", moved)
-    assert_interrupted(["state", "rebase", moved], "atomic-placed", inputs, tmp_path)
+    assert_interrupted(["state", "rebase", moved, "--overwrite"], "atomic-placed", inputs, tmp_path)
     assert "/gone/" in (moved / "checkpoint").read_text()
 
 
@@ -227,7 +227,7 @@ def test_overwritten_checkpoint_is_back_after_interrupt(inputs, tmp_path):
 
 def test_overwritten_export_and_directory_are_back_after_interrupt(inputs, tmp_path):
     tfmeta("ckpt", "export", inputs / "v1", tmp_path / "x.safetensors")
-    assert_interrupted(["ckpt", "export", inputs / "v2", tmp_path / "x.safetensors"], "atomic-placed",
+    assert_interrupted(["ckpt", "export", inputs / "v2", tmp_path / "x.safetensors", "--overwrite"], "atomic-placed",
                        inputs, tmp_path)
     tfmeta("ckpt", "migrate", inputs / "saver", tmp_path / "dir")
     args = ["ckpt", "migrate", inputs / "saver", tmp_path / "dir", "--overwrite", "--shards", "2"]

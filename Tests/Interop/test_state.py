@@ -127,7 +127,7 @@ def test_rebase_after_moving_the_directory(tmp_path):
     assert "dry run" in out
     assert tf.train.latest_checkpoint(new) is None
 
-    code, out, err = tfmeta("state", "rebase", new)
+    code, out, err = tfmeta("state", "rebase", new, "--overwrite")
     assert code == 0, err
     assert out.count(" -> ") == 3
     assert sorted(os.listdir(new)).count("checkpoint") == 1

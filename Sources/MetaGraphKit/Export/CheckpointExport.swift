@@ -59,14 +59,18 @@ extension CheckpointReader {
     /// - Parameters:
     ///   - path: The output file.
     ///   - format: The format; nil chooses by the extension of `path`.
+    ///   - overwrite: Replace an existing file at `path` (otherwise `exists`).
     /// - Returns: The keys written and the keys skipped (strings, complex for
     ///   safetensors, bfloat16 for npz, variant, resource …).
     /// - Throws: ``MetaGraphKitError``: `invalidArgument` for an unknown extension,
-    ///   `io` for write failures, or any read error of a tensor.
-    public func export(to path: String, format: CheckpointExportFormat? = nil) throws -> CheckpointExportReport {
+    ///   `exists` for an existing output without `overwrite`, `invalidArgument` for an
+    ///   output that is the checkpoint's own file, `io` for write failures, or any
+    ///   read error of a tensor.
+    public func export(to path: String, format: CheckpointExportFormat? = nil, overwrite: Bool = false) throws -> CheckpointExportReport {
         guard let format = format ?? CheckpointExportFormat(path: path) else {
             throw MetaGraphKitError(.invalidArgument, "\(path): the output must end in .safetensors or .npz")
         }
+        try OutputDestination.check(path, overwrite: overwrite, sources: [prefix])
         var report = CheckpointExportReport()
         var chosen: [TensorEntry] = []
         for e in entries {

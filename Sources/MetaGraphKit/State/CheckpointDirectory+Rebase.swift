@@ -9,11 +9,14 @@ extension CheckpointDirectory {
     /// exist are kept; timestamps are kept. The file is written atomically unless
     /// `dryRun`.
     ///
-    /// - Parameter dryRun: Compute the plan without writing.
+    /// - Parameters:
+    ///   - dryRun: Compute the plan without writing.
+    ///   - overwrite: Allow replacing the state file (a repair replaces it; without
+    ///     this the plan is refused with `exists` when it would write).
     /// - Returns: The plan: changes, paths still missing, whether it was written.
     /// - Throws: As ``state()``; ``MetaGraphKitError`` `notFound` naming the missing
     ///   checkpoints when some are missing and none can be repaired; `io` when writing fails.
-    public func rebase(dryRun: Bool = false) throws -> RebasePlan {
+    public func rebase(dryRun: Bool = false, overwrite: Bool = false) throws -> RebasePlan {
         let before = try validatedStoredState()
         var after = before
         var changes: [RebasePlan.Change] = []
@@ -39,7 +42,10 @@ extension CheckpointDirectory {
                 + " exists, neither where the state file points nor under its name in \(path)")
         }
         let write = !dryRun && !changes.isEmpty
-        if write { try self.write(after) }
+        if write {
+            try OutputDestination.check(stateFilePath, overwrite: overwrite)
+            try self.write(after)
+        }
         return RebasePlan(stateFile: stateFilePath, before: before, after: after,
                           changes: changes, stillMissing: missing, written: write)
     }

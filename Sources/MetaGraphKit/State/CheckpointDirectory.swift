@@ -57,9 +57,20 @@ public struct CheckpointDirectory: Sendable {
         let file = stateFilePath
         var info = stat()
         guard stat(file, &info) == 0 else {
-            if errno == ENOENT {
-                throw MetaGraphKitError(.notFound,
-                    "\(file): no checkpoint state file (nothing was saved in \(path), or it was saved with another latest_filename)")
+            if errno == ENOENT || errno == ENOTDIR {
+                // Not a checkpoint directory at all (a file, a SavedModel, an archive…): say what it is.
+                let identity = InputIdentification.identify(path)
+                if ![.directory, .missing, .checkpointDirectory, .unknown].contains(identity.kind) {
+                    throw MetaGraphKitError(.invalidArgument, identity.message)
+                }
+                var message = "\(file): no checkpoint state file (nothing was saved in \(path), or it was saved with another latest_filename)"
+                let found = InputIdentification.checkpoints(in: path)
+                if !found.isEmpty {
+                    message += "; the directory holds \(found.count) checkpoint\(found.count == 1 ? "" : "s") ("
+                        + found.prefix(8).map { PathRules.join(path, $0) }.joined(separator: ", ")
+                        + (found.count > 8 ? ", …" : "") + "): pass one of them"
+                }
+                throw MetaGraphKitError(.notFound, message)
             }
             throw MetaGraphKitError(.io, "\(file): cannot read: \(String(cString: strerror(errno)))")
         }

@@ -23,7 +23,7 @@ struct RebaseTests {
             #expect(!dry.written)
             #expect(try d.readStoredState().modelCheckpointPath == "/old/home/m-3")
 
-            let plan = try d.rebase()
+            let plan = try d.rebase(overwrite: true)
             #expect(plan.written)
             #expect(plan.stillMissing.isEmpty)
             #expect(try d.readStoredState() == CheckpointState(
@@ -32,7 +32,7 @@ struct RebaseTests {
             #expect(try d.latestCheckpoint() == dir + "/m-3")
             #expect(StateFixture.files(dir).filter { $0.hasPrefix("checkpoint") } == ["checkpoint"])
 
-            let again = try d.rebase()
+            let again = try d.rebase(overwrite: true)
             #expect(again.changes.isEmpty && !again.written)
         }
     }
@@ -48,7 +48,7 @@ struct RebaseTests {
                     all_model_checkpoint_paths: "/gone/lost-2"
                     all_model_checkpoint_paths: "/gone/m-3-?????-of-00002"
                     """)
-                let plan = try CheckpointDirectory(dir).rebase()
+                let plan = try CheckpointDirectory(dir).rebase(overwrite: true)
                 #expect(plan.changes == [.init(from: "/gone/m-3-?????-of-00002", to: "m-3-?????-of-00002")])
                 #expect(plan.stillMissing == ["/gone/lost-2"])
                 #expect(plan.after.allModelCheckpointPaths == ["\(other)/keep-1", "/gone/lost-2", "m-3-?????-of-00002"])
