@@ -43,7 +43,11 @@ struct StateCommandTests {
         #expect(dry.status == 0)
         #expect(dry.stdout.contains("/moved/m-2 -> m-2"))
         #expect(try runTFMeta(["state", "latest", dir]).status == 1)
-        #expect(try runTFMeta(["state", "rebase", dir]).status == 0)
+        let refused = try runTFMeta(["state", "rebase", dir])
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "Error: \(dir)/checkpoint: the destination exists (a file of 36 bytes); use --overwrite to replace it\n")
+        #expect(try String(contentsOfFile: dir + "/checkpoint", encoding: .utf8) == "model_checkpoint_path: \"/moved/m-2\"\n")
+        #expect(try runTFMeta(["state", "rebase", dir, "--overwrite"]).status == 0)
         #expect(try runTFMeta(["state", "latest", dir]).stdout == dir + "/m-2\n")
         let json = try runTFMeta(["state", "show", dir, "--json"])
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]

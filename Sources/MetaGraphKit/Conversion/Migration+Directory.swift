@@ -54,7 +54,8 @@ extension Migration {
     public static func migrateDirectory(source: String, destination: String, options: Options = Options()) throws -> DirectorySummary {
         let started = Date()
         let from = try CheckpointDirectory(source)
-        let listed = try from.allCheckpoints()
+        // A directory without a state file, a SavedModel, a file…: say what it is.
+        let listed = try CheckpointReader.explaining(source, as: .stateDirectory) { try from.allCheckpoints() }
         let stored = try from.readStoredState()
         try OutputDestination.check(destination, kind: .directory, overwrite: options.overwrite, sources: [source])
         // Every file written (and the directory, when created here) belongs to one

@@ -127,6 +127,8 @@ public struct MetaGraphFile: Sendable {
             }
         }
         let bytes = try FileIO.read(path)
+        // Zero bytes decode as an empty message, but an empty file is an unfinished copy.
+        if bytes.isEmpty { throw MetaGraphKitError(.truncated, InputIdentification.identify(path).message) }
         let name = (path as NSString).lastPathComponent
         return (path, name.hasPrefix("saved_model.") ? .savedModel : .metaGraph, bytes)
     }
