@@ -56,6 +56,7 @@ FAILING = [
     (["meta", "inspect", "in/v2"], 1, "invalid-argument", "in/v2"),
     (["meta", "variables", "in/empty.meta"], 1, "truncated", "in/empty.meta"),
     (["state", "show", "in"], 1, "not-found", "in/checkpoint"),
+    (["meta", "inspect", "in/bad.pbtxt"], 1, "unknown-name", "in/bad.pbtxt"),   # "FILE:LINE:COL: …"
     (["ckpt", "list"], 2, "usage", None),
 ]
 
@@ -67,6 +68,7 @@ def test_errors_are_json_under_json(args, status, code, file, case_dir):
         shutil.copy(str(FIXTURES / "ckpt" / "v2_partitioned") + suffix, case_dir / "in" / ("v2" + suffix))
     shutil.copy(FIXTURES / "meta" / "train_graph.meta", case_dir / "in" / "g.meta")
     (case_dir / "in" / "empty.meta").write_bytes(b"")
+    (case_dir / "in" / "bad.pbtxt").write_text("meta_info_def { bogus: 1 }\n")
     plain = run_tfmeta(args, cwd=case_dir)
     outcome = run_tfmeta(args + ["--json"], cwd=case_dir)
     assert plain.status == status and outcome.status == status, outcome.describe()

@@ -8,12 +8,21 @@ public enum MetaGraphKitVersion {
 }
 
 extension MetaGraphKitError {
-    /// The file the message names: its text before the first `: `, when that looks
-    /// like a path (no spaces, or it exists); nil otherwise.
+    /// The file the message names: its text before the first `: ` (without a
+    /// `:LINE:COLUMN` suffix), when that looks like a path (no spaces, or it
+    /// exists); nil otherwise.
     public var derivedFile: String? {
         let bytes = Array(message.utf8)
         guard let colon = bytes.indices.dropLast().first(where: { bytes[$0] == 0x3a && bytes[$0 + 1] == 0x20 }) else { return nil }
-        let head = String(decoding: bytes[..<colon], as: UTF8.self)
+        var end = colon
+        // "FILE:LINE:COLUMN: problem" (text format) names FILE.
+        for _ in 0..<2 {
+            var i = end
+            while i > 0, bytes[i - 1] >= 0x30, bytes[i - 1] <= 0x39 { i -= 1 }
+            guard i < end, i > 1, bytes[i - 1] == 0x3a else { break }
+            end = i - 1
+        }
+        let head = String(decoding: bytes[..<end], as: UTF8.self)
         guard !head.isEmpty, head.count <= 4096 else { return nil }
         if !head.contains(" ") || FileIO.exists(head) { return head }
         return nil

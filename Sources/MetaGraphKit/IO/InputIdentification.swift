@@ -174,7 +174,7 @@ public enum InputIdentification {
         }
         if head.starts(with: [0x93] + Array("NUMPY".utf8)) {
             return id(.npy, "a NumPy .npy array, not a TensorFlow checkpoint",
-                      "pass the directory of .npy files or convert them to a checkpoint first")
+                      "convert it to a checkpoint first (`numpy.load` it and save with `tf.train.Checkpoint`)")
         }
         if isSafetensors(head, size: size) {
             return id(.safetensors, "a safetensors file, not a TensorFlow checkpoint",
@@ -300,9 +300,26 @@ public enum InputIdentification {
                   "pass one of them")
     }
 
-    /// The checkpoint prefixes in a directory: `P` for every `P.index`, sorted.
+    /// The checkpoints in a directory, sorted: `P` for every `P.index` (V2), and V1
+    /// files (tables not named `.index`; the shards of one as its `-?????-of-N`
+    /// pattern). At most 1,000 entries are looked at.
     static func checkpoints(in directory: String) -> [String] {
-        OutputDestination.directoryEntries(directory).filter { $0.hasSuffix(".index") }.map { String($0.dropLast(6)) }
+        var found: [String] = []
+        for name in OutputDestination.directoryEntries(directory).prefix(1000) {
+            if name.hasSuffix(".index") {
+                found.append(String(name.dropLast(6)))
+                continue
+            }
+            guard dataShardPrefix(name) == nil, !name.hasSuffix(".meta"), !name.hasSuffix(".json"), name != "checkpoint" else { continue }
+            let path = PathRules.join(directory, name)
+            var info = stat()
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size >= 48 else { continue }
+            let (_, tail) = headAndTail(path, size: Int(info.st_size))
+            guard tail.suffix(8).elementsEqual([0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb]) else { continue }
+            let pattern = CheckpointShardName.pattern(name)
+            if !found.contains(pattern) { found.append(pattern) }
+        }
+        return found.sorted()
     }
 
     static func savedModelAdvice(_ directory: String) -> String {
@@ -405,4 +422,16 @@ extension Array where Element == UInt8 {
 
 extension ArraySlice where Element == UInt8 {
     func containsSequence(_ needle: [UInt8]) -> Bool { Array(self).containsSequence(needle) }
+}
+
+/// V1 shard names: `P-00001-of-00003` → `P-?????-of-00003`.
+enum CheckpointShardName {
+    static func pattern(_ name: String) -> String {
+        let u = Array(name.utf8)
+        guard u.count > 15 else { return name }
+        let tail = Array(u[(u.count - 15)...])   // -NNNNN-of-NNNNN
+        let digits = Array(tail[1..<6]) + Array(tail[10...])
+        guard tail[0] == 0x2d, tail[6..<10].elementsEqual("-of-".utf8), digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return name }
+        return String(decoding: u[..<(u.count - 14)], as: UTF8.self) + "?????" + String(decoding: tail[6...], as: UTF8.self)
+    }
 }
