@@ -149,7 +149,7 @@ struct CkptExport: ParsableCommand {
 
     func run() throws {
         let reader = try CheckpointReader(path: checkpoint.checkpoint)
-        let report = try reader.export(to: out, overwrite: writing.overwrite)
+        let report = try reader.export(to: out, overwrite: writing.overwrite, progress: TerminalProgress.onStandardError())
         let skipped = report.skipped.map { "  skipped \($0.key): \($0.reason)" }.joined(separator: "\n")
         if !skipped.isEmpty, !lines.quiet {
             let shown = lines.apply(skipped, terminal: isatty(2) != 0).split(separator: "\n").map { $0.dropFirst(2) }

@@ -80,16 +80,20 @@ def test_errors_are_json_under_json(args, status, code, file, case_dir):
         assert plain.stderr == "Error: " + error["message"] + "\n"
 
 
-def test_progress_shows_rate_and_eta_on_a_terminal(tmp_path):
+@pytest.mark.parametrize("command", ["migrate", "export"])
+def test_progress_shows_rate_and_eta_on_a_terminal(command, tmp_path):
+    out = tmp_path / ("out" if command == "migrate" else "out.safetensors")
     status, terminal, stdout = run_on_terminal(
-        ["ckpt", "migrate", FIXTURES / "ckpt" / "v2_dtypes", tmp_path / "out"], tmp_path, "stderr")
+        ["ckpt", command, FIXTURES / "ckpt" / "v2_dtypes", out, "--quiet" if command == "export" else "--json"],
+        tmp_path, "stderr")
     assert status == 0, terminal
     line = re.search(r"\r\x1b\[K(\d+)/(\d+) tensors, \d+ MiB, \d+ MiB/s, ETA \d+ s", terminal)
     assert line, repr(terminal)
     assert int(line.group(1)) < int(line.group(2))
     assert terminal.endswith("\r\x1b[K")   # the line is cleared at the end
     # Not a terminal: no progress at all.
-    piped = run_tfmeta(["ckpt", "migrate", FIXTURES / "ckpt" / "v2_dtypes", tmp_path / "out2"], cwd=tmp_path)
+    piped = run_tfmeta(["ckpt", command, FIXTURES / "ckpt" / "v2_dtypes", tmp_path / ("piped" + out.suffix), "--quiet" if command == "export" else "--json"],
+                       cwd=tmp_path)
     assert piped.status == 0 and piped.stderr == ""
 
 
