@@ -268,10 +268,13 @@ def test_checkpoint_given_as_a_graph(case_dir):
     copy_v2(case_dir, "model.ckpt")
     shutil.copy(FIXTURES / "meta" / "train_graph.meta", case_dir / "model.ckpt.meta")
     shutil.copy(FIXTURES / "ckpt" / "v1_partitioned", case_dir / "v1")
+    shutil.copytree(FIXTURES / "state" / "relative", case_dir / "run")
     for path, phrases in [("model.ckpt", ["model.ckpt: a V2 checkpoint prefix (the weights, not a graph)",
                                           "its graph is model.ckpt.meta"]),
                           ("model.ckpt.index", ["model.ckpt.index: the index of the V2 checkpoint model.ckpt"]),
-                          ("v1", ["v1: a V1 checkpoint file (tensor-slice table) (the weights, not a graph)"])]:
+                          ("v1", ["v1: a V1 checkpoint file (tensor-slice table) (the weights, not a graph)"]),
+                          ("run", ["run: a checkpoint directory (its state file names the latest checkpoint), not a graph",
+                                   "pass the .meta beside its latest checkpoint"])]:
         outcome = run_tfmeta(["meta", "inspect", path], cwd=case_dir)
         check_outcome(outcome, damaged=path, must_fail=True)
         for phrase in phrases:

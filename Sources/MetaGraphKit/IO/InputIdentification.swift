@@ -255,6 +255,10 @@ public enum InputIdentification {
                 identity = InputIdentity(path: path, kind: identity.kind, description: identity.description + " (the weights, not a graph)",
                                          advice: FileIO.exists(meta) ? "its graph is \(meta)" : "pass its .meta graph or the SavedModel directory",
                                          file: identity.file, missingIndex: identity.missingIndex)
+            case .stateFile, .checkpointDirectory:
+                identity = InputIdentity(path: path, kind: identity.kind, description: identity.description + ", not a graph",
+                                         advice: "pass the .meta beside its latest checkpoint (`tfmeta state latest` names the checkpoint)",
+                                         file: identity.file, missingIndex: nil)
             default: break
             }
         }

@@ -154,7 +154,7 @@ public struct CheckpointDirectory: Sendable {
     ///
     /// - Returns: The prefix, exactly as `tf.train.latest_checkpoint` returns it.
     /// - Throws: As ``state()``, and `notFound` naming the files looked for when the
-    ///   checkpoint does not exist (with a hint when ``rebase(dryRun:)`` could fix it).
+    ///   checkpoint does not exist (with a hint when ``rebase(dryRun:overwrite:)`` could fix it).
     ///
     /// TensorFlow's name for this is `tf.train.latest_checkpoint`.
     public func latestCheckpoint() throws -> String {
