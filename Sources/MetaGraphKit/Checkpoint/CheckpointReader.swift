@@ -49,11 +49,13 @@ public final class CheckpointReader {
     ///   for an input of another kind (a `.meta`, an archive, an LFS pointer…) a
     ///   message saying what it is and what to pass instead.
     public convenience init(path: String) throws {
+        // A format another opener claims reports its own errors (a damaged file of
+        // its kind); only what nobody claims is identified.
+        if let foreign = try ForeignCheckpoints.open(path) {
+            self.init(foreign: foreign)
+            return
+        }
         do {
-            if let foreign = try ForeignCheckpoints.open(path) {
-                self.init(foreign: foreign)
-                return
-            }
             let path = try Self.resolveInput(path)
             // A directory: its newest checkpoint, as tf.train.latest_checkpoint finds it.
             try self.init(resolved: Self.isDirectory(path) ? CheckpointDirectory(path).latestCheckpoint() : path)
