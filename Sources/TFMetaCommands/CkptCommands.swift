@@ -1,5 +1,8 @@
 import ArgumentParser
 import MetaGraphKit
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `tfmeta ckpt`: the group; its subcommands live beside it in this file.
 struct CkptCommand: ParsableCommand {
@@ -135,6 +138,8 @@ struct CkptExport: ParsableCommand {
     @OptionGroup var checkpoint: CheckpointArgument
     @Argument(help: "The output file, ending in .safetensors or .npz.")
     var out: String
+    @OptionGroup var writing: OverwriteOption
+    @OptionGroup var lines: PerKeyLines
 
     func validate() throws {
         if CheckpointExportFormat(path: out) == nil {
@@ -144,8 +149,12 @@ struct CkptExport: ParsableCommand {
 
     func run() throws {
         let reader = try CheckpointReader(path: checkpoint.checkpoint)
-        let report = try reader.export(to: out)
-        for s in report.skipped { FileHandle.standardErrorWrite("skipped \(s.key): \(s.reason)\n") }
-        print("wrote \(report.written.count) tensors to \(out)")
+        let report = try reader.export(to: out, overwrite: writing.overwrite, progress: TerminalProgress.onStandardError())
+        let skipped = report.skipped.map { "  skipped \($0.key): \($0.reason)" }.joined(separator: "\n")
+        if !skipped.isEmpty, !lines.quiet {
+            let shown = lines.apply(skipped, terminal: isatty(2) != 0).split(separator: "\n").map { $0.dropFirst(2) }
+            FileHandle.standardErrorWrite(shown.joined(separator: "\n") + "\n")
+        }
+        print("wrote \(report.written.count) tensors to \(out)" + (report.skipped.isEmpty ? "" : " (\(report.skipped.count) skipped)"))
     }
 }

@@ -51,8 +51,10 @@ extension CkptCommand {
             options.mergeSlices = mergeSlices
             options.skipDamaged = skipDamaged
             options.overwrite = writing.overwrite
+            // A checkpoint directory is migrated whole; a SavedModel directory is its variables/variables.
             var isDirectory: ObjCBool = false
-            if Foundation.FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue {
+            if Foundation.FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue,
+               InputIdentification.identify(source).kind != .savedModelDirectory {
                 let summary = try Migration.migrateDirectory(source: source, destination: destination, options: options)
                 print(output.json ? summary.json.serialized(pretty: true) : summary.text)
             } else {

@@ -46,6 +46,7 @@ extension CkptCommand {
         var dryRun = false
         @OptionGroup var writing: CheckpointOutputOptions
         @OptionGroup var output: JSONOption
+        @OptionGroup var lines: PerKeyLines
 
         func run() throws {
             let rules = try keys.keyRules()
@@ -54,7 +55,7 @@ extension CkptCommand {
                                                     overwrite: writing.overwrite, dryRun: dryRun, shards: writing.shards,
                                                     progress: progress)
             for w in result.warnings { FileHandle.standardErrorWrite("warning: \(w)\n") }
-            print(output.json ? result.json.serialized(pretty: true) : result.text)
+            if output.json { print(result.json.serialized(pretty: true)) } else { lines.print(result.text) }
         }
     }
 
@@ -92,6 +93,7 @@ extension CkptCommand {
         var dryRun = false
         @OptionGroup var writing: CheckpointOutputOptions
         @OptionGroup var output: JSONOption
+        @OptionGroup var lines: PerKeyLines
 
         func run() throws {
             let rules = try keys.keyRules()
@@ -100,10 +102,10 @@ extension CkptCommand {
                 source: source, template: template, destination: destination, rules: rules,
                 fillFromTemplate: fillFromTemplate, strict: strict, overwrite: writing.overwrite, dryRun: dryRun, shards: writing.shards,
                 progress: progress)
-            if dryRun {
-                print(output.json ? result.report.jsonValue.serialized(pretty: true) : result.report.text)
+            if output.json {
+                print((dryRun ? result.report.jsonValue : result.json).serialized(pretty: true))
             } else {
-                print(output.json ? result.json.serialized(pretty: true) : result.text)
+                lines.print(dryRun ? result.report.text : result.text)
             }
         }
     }
@@ -136,6 +138,7 @@ extension CkptCommand {
         var dryRun = false
         @OptionGroup var writing: CheckpointOutputOptions
         @OptionGroup var output: JSONOption
+        @OptionGroup var lines: PerKeyLines
 
         func run() throws {
             let progress = writing.startWriting()
@@ -143,7 +146,7 @@ extension CkptCommand {
                                                      keepObjectGraph: keepObjectGraph, overwrite: writing.overwrite, dryRun: dryRun,
                                                      shards: writing.shards, progress: progress)
             for w in result.warnings { FileHandle.standardErrorWrite(w + "\n") }
-            print(output.json ? result.json.serialized(pretty: true) : result.text)
+            if output.json { print(result.json.serialized(pretty: true)) } else { lines.print(result.text) }
         }
     }
 
@@ -170,6 +173,7 @@ extension CkptCommand {
         var meta: String?
         @OptionGroup var keys: KeyRuleOptions
         @OptionGroup var output: JSONOption
+        @OptionGroup var lines: PerKeyLines
 
         func validate() throws {
             if (template == nil) == (meta == nil) { throw ValidationError("Give exactly one of --template and --meta.") }
@@ -180,7 +184,7 @@ extension CkptCommand {
             let reader = try CheckpointReader(path: source)
             let target = try template.map { try RemapTarget.template($0) } ?? RemapTarget.metaGraph(meta!)
             let report = try MatchReport.match(reader, sourcePath: source, target: target, rules: rules)
-            print(output.json ? report.jsonValue.serialized(pretty: true) : report.text)
+            if output.json { print(report.jsonValue.serialized(pretty: true)) } else { lines.print(report.text) }
         }
     }
 }

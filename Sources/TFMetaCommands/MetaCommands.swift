@@ -66,6 +66,8 @@ extension MetaCommand {
         @Option(name: .long, help: "The output encoding: binary, text or json (default: from OUT's extension).")
         var to: String?
 
+        @OptionGroup var writing: OverwriteOption
+
         func validate() throws {
             if let to, ProtoFileEncoding(rawValue: to) == nil {
                 throw ValidationError("--to must be binary, text or json, not '\(to)'")
@@ -75,7 +77,7 @@ extension MetaCommand {
         func run() throws {
             let meta = try MetaGraphFile.read(input)
             let encoding = to.flatMap(ProtoFileEncoding.init(rawValue:)) ?? ProtoFileEncoding.implied(by: output)
-            try meta.write(to: output, as: encoding)
+            try meta.write(to: output, as: encoding, overwrite: writing.overwrite)
             print("Wrote \(output) (\(encoding.rawValue), \(meta.kind.rawValue))")
         }
     }

@@ -15,9 +15,10 @@ fileprivate func loadMetaGraph(_ path: String) throws -> ProtoMessage {
 }
 
 /// Writes a MetaGraphDef in the encoding OUT's extension implies (binary, text, JSON).
-fileprivate func writeMetaGraph(_ message: ProtoMessage, to path: String) throws {
-    try MetaGraphFile(path: "", kind: .metaGraph, encoding: .binary, message: message)
-        .write(to: path, as: ProtoFileEncoding.implied(by: path))
+/// `source` (the file read) is never written over; an existing `path` only with `overwrite`.
+fileprivate func writeMetaGraph(_ message: ProtoMessage, to path: String, source: String, overwrite: Bool) throws {
+    try MetaGraphFile(path: source, kind: .metaGraph, encoding: .binary, message: message)
+        .write(to: path, as: ProtoFileEncoding.implied(by: path), overwrite: overwrite)
 }
 
 fileprivate func printJSON(_ value: JSONValue) { print(value.serialized(pretty: true)) }
@@ -53,6 +54,7 @@ extension MetaCommand {
         @Flag(name: .long, help: "Empty every node's device.") var clearDevices = false
         @Flag(name: .long, help: "Remove attrs equal to their OpDef default.") var stripDefaultAttrs = false
         @Flag(name: .long, help: "Keep only the saver the SaverDef names.") var clearExtraneousSavers = false
+        @OptionGroup var writing: OverwriteOption
         @OptionGroup var json: JSONOption
 
         func validate() throws {
@@ -68,6 +70,8 @@ extension MetaCommand {
         }
 
         func run() throws {
+            // Refused before the (possibly long) transform when the output exists.
+            try OutputDestination.check(output, overwrite: writing.overwrite, sources: [input])
             let scope: RescopeOptions.Scope? = stripScope.map { .strip($0) } ?? addScope.map { .add($0) }
             let result = try MetaGraphTransform.rescope(
                 loadMetaGraph(input),
@@ -75,7 +79,7 @@ extension MetaCommand {
                                         stripDefaultAttrs: stripDefaultAttrs,
                                         clearExtraneousSavers: clearExtraneousSavers),
                 file: input)
-            try writeMetaGraph(result.metaGraph, to: output)
+            try writeMetaGraph(result.metaGraph, to: output, source: input, overwrite: writing.overwrite)
             if json.json {
                 printJSON(result.jsonValue)
             } else {
@@ -176,16 +180,18 @@ extension MetaCommand {
         @Argument(help: "saved_model.pb or the SavedModel directory.") var savedModel: String
         @Option(name: .long, help: "The meta graph's tags, comma-separated (serve or serve,gpu).") var tags: String
         @Argument(help: "The .meta to write: binary, or text for .pbtxt/.txt, JSON for .json.") var output: String
+        @OptionGroup var writing: OverwriteOption
 
         func validate() throws {
             if tags.split(separator: ",").isEmpty { throw ValidationError("--tags needs at least one tag.") }
         }
 
         func run() throws {
+            try OutputDestination.check(output, overwrite: writing.overwrite, sources: [savedModel])
             let model = try SavedModelExtraction.read(savedModel)
             let wanted = tags.split(separator: ",").map { String($0).trimmingSpaces }
             let graph = try SavedModelExtraction.metaGraph(model, tags: wanted, file: savedModel)
-            try writeMetaGraph(graph, to: output)
+            try writeMetaGraph(graph, to: output, source: savedModel, overwrite: writing.overwrite)
             print("wrote \(output): meta graph with tags {\(Set(wanted).sorted().joined(separator: ","))}")
         }
     }

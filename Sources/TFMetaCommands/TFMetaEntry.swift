@@ -11,6 +11,20 @@ import Glibc
 public enum TFMetaEntry {
     /// Parses `CommandLine.arguments`, runs the command, and exits.
     public static func run(_ arguments: [String]? = nil) -> Never {
+        // With --json, a failure is a JSON object on stdout: {"error": {"code",
+        // "message", "file"}}, with the same exit status (README, "Errors as JSON").
+        let given = arguments ?? Array(CommandLine.arguments.dropFirst())
+        let json = given.prefix { $0 != "--" }.contains("--json")
+        func fail(_ status: Int32, code: String, message: String, file: String? = nil) -> Never {
+            if json {
+                print(JSONValue.object([("error", .object([
+                    ("code", .string(code)), ("message", .string(message)), ("file", file.map { .string($0) } ?? .null),
+                ]))]).serialized(pretty: true))
+            } else {
+                FileHandle.standardErrorWrite((status == 2 ? "" : "Error: ") + message + "\n")
+            }
+            exit(status)
+        }
         let command: any ParsableCommand
         do {
             command = try TFMeta.parseAsRoot(arguments)
@@ -21,8 +35,8 @@ public enum TFMetaEntry {
                 print(TFMeta.fullMessage(for: error))
                 exit(0)
             }
-            FileHandle.standardErrorWrite(TFMeta.fullMessage(for: error) + "\n")
-            exit(2)
+            let message = TFMeta.fullMessage(for: error)
+            fail(2, code: "usage", message: json && message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message)
         }
         // Before any command runs, so every command that writes (checkpoints,
         // exports, .meta and state files) leaves nothing behind when interrupted.
@@ -32,6 +46,10 @@ public enum TFMetaEntry {
             try command.run()
             exit(0)
         } catch let error as MetaGraphKitError {
+            if json {
+                print(error.jsonReport.serialized(pretty: true))
+                exit(1)
+            }
             FileHandle.standardErrorWrite("Error: \(error.message)\n")
             exit(1)
         } catch let code as ExitCode {
@@ -44,12 +62,8 @@ public enum TFMetaEntry {
                 if !message.isEmpty { print(message) }
                 exit(0)
             }
-            if code == .validationFailure {
-                FileHandle.standardErrorWrite(message + "\n")
-                exit(2)
-            }
-            FileHandle.standardErrorWrite("Error: \(message)\n")
-            exit(1)
+            if code == .validationFailure { fail(2, code: "usage", message: message) }
+            fail(1, code: "error", message: message)
         }
     }
 }

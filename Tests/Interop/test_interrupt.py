@@ -227,7 +227,7 @@ def test_overwritten_checkpoint_is_back_after_interrupt(inputs, tmp_path):
 
 def test_overwritten_export_and_directory_are_back_after_interrupt(inputs, tmp_path):
     tfmeta("ckpt", "export", inputs / "v1", tmp_path / "x.safetensors")
-    assert_interrupted(["ckpt", "export", inputs / "v2", tmp_path / "x.safetensors"], "atomic-placed",
+    assert_interrupted(["ckpt", "export", inputs / "v2", tmp_path / "x.safetensors", "--overwrite"], "atomic-placed",
                        inputs, tmp_path)
     tfmeta("ckpt", "migrate", inputs / "saver", tmp_path / "dir")
     args = ["ckpt", "migrate", inputs / "saver", tmp_path / "dir", "--overwrite", "--shards", "2"]

@@ -41,19 +41,27 @@ public final class CheckpointReader {
     ///
     /// - Parameter path: A V2 prefix (`dir/ckpt-3`; a path ending in `.index` or
     ///   `.data-…` is accepted too), a V1 file, pattern (`PREFIX-?????-of-00003`),
-    ///   shard or sharded prefix, a directory with a `checkpoint` state file, or a
-    ///   SavedModel directory (its `variables/variables`).
+    ///   shard or sharded prefix, a directory with a `checkpoint` state file, the
+    ///   state file itself, or a SavedModel directory or `saved_model.pb` (its
+    ///   `variables/variables`).
     /// - Throws: ``MetaGraphKitError`` with code `notFound` when no checkpoint is
-    ///   there, or the code of the first structural problem of the index/metadata.
+    ///   there, or the code of the first structural problem of the index/metadata;
+    ///   for an input of another kind (a `.meta`, an archive, an LFS pointer…) a
+    ///   message saying what it is and what to pass instead.
     public convenience init(path: String) throws {
+        // A format another opener claims reports its own errors (a damaged file of
+        // its kind); only what nobody claims is identified.
         if let foreign = try ForeignCheckpoints.open(path) {
             self.init(foreign: foreign)
             return
         }
-        // A directory: a SavedModel's variables, or its newest checkpoint, as
-        // tf.train.latest_checkpoint finds it.
-        guard Self.isDirectory(path) else { try self.init(resolved: path); return }
-        try self.init(resolved: Self.savedModelVariables(path) ?? CheckpointDirectory(path).latestCheckpoint())
+        do {
+            let path = try Self.resolveInput(path)
+            // A directory: its newest checkpoint, as tf.train.latest_checkpoint finds it.
+            try self.init(resolved: Self.isDirectory(path) ? CheckpointDirectory(path).latestCheckpoint() : path)
+        } catch let error as MetaGraphKitError {
+            throw InputIdentification.explain(path, as: .checkpoint, error: error)
+        }
     }
 
     private init(foreign: any ForeignCheckpoint) {

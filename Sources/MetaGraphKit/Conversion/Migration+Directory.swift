@@ -54,11 +54,10 @@ extension Migration {
     public static func migrateDirectory(source: String, destination: String, options: Options = Options()) throws -> DirectorySummary {
         let started = Date()
         let from = try CheckpointDirectory(source)
-        let listed = try from.allCheckpoints()
+        // A directory without a state file, a SavedModel, a file…: say what it is.
+        let listed = try CheckpointReader.explaining(source, as: .stateDirectory) { try from.allCheckpoints() }
         let stored = try from.readStoredState()
-        if PathRules.absolute(source) == PathRules.absolute(destination) {
-            throw MetaGraphKitError(.invalidArgument, "\(destination): the destination directory is the source directory")
-        }
+        try OutputDestination.check(destination, kind: .directory, overwrite: options.overwrite, sources: [source])
         // Every file written (and the directory, when created here) belongs to one
         // transaction: a failure or Ctrl-C before the state file is in place removes
         // them all, and puts back any file an --overwrite replaced.
@@ -67,10 +66,6 @@ extension Migration {
         if stat(destination, &info) == 0 {
             guard (info.st_mode & S_IFMT) == S_IFDIR else {
                 throw MetaGraphKitError(.exists, "\(destination): exists and is not a directory")
-            }
-            let contents = (try? FileManager.default.contentsOfDirectory(atPath: destination)) ?? []
-            if !contents.isEmpty, !options.overwrite {
-                throw MetaGraphKitError(.exists, "\(destination): the directory is not empty; use --overwrite to write into it")
             }
         } else {
             try transaction.makeDirectory(destination)

@@ -77,7 +77,8 @@ public enum Migration {
     ///   - options: Shards, slices, damage and overwrite policy.
     /// - Returns: What was written.
     /// - Throws: ``MetaGraphKitError``: `notFound` (no source), `exists` (destination
-    ///   present without `overwrite`), `badChecksum`/`corrupt` (damaged source without
+    ///   present without `overwrite`), `invalidArgument` (the destination is or
+    ///   overlaps the source), `badChecksum`/`corrupt` (damaged source without
     ///   `skipDamaged`), `unsupported`, `io`. Nothing is left behind on a throw.
     @discardableResult
     public static func migrate(source: String, destination: String, options: Options = Options()) throws -> Summary {
@@ -89,28 +90,34 @@ public enum Migration {
     static func migrate(source: String, destination: String, options: Options,
                         within outer: OutputTransaction?) throws -> Summary {
         let started = Date()
-        let existing = BundleWriter.existingFiles(of: destination)
-        if !existing.isEmpty, !options.overwrite {
-            throw MetaGraphKitError(.exists,
-                "\(destination): the destination exists (\(existing[0])); use --overwrite to replace it")
-        }
+        // Before anything is written: not onto the source (a V1 file and a V2 prefix
+        // of one name would both be read back as "the checkpoint"), not over an
+        // existing checkpoint without --overwrite.
+        try OutputDestination.check(destination, kind: .checkpoint, overwrite: options.overwrite, sources: [source])
         let parent = PathRules.dirname(destination)
         var info = stat()
         guard stat(parent.isEmpty ? "." : parent, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
             throw MetaGraphKitError(.notFound, "\(destination): the directory \(parent) does not exist")
         }
-        let isV2 = FileIO.exists(source + ".index")
-        if isV2, PathRules.absolute(source) == PathRules.absolute(destination) {
-            throw MetaGraphKitError(.invalidArgument, "\(destination): the destination is the source")
+        // The sources are opened before anything is written; an input of another
+        // kind (a .meta, an archive, an LFS pointer…) is named as what it is.
+        let (bundle, slices): (BundleReader?, TensorSliceReader?) = try CheckpointReader.explaining(source, as: .checkpoint) {
+            let resolved = try CheckpointReader.resolveInput(source)
+            if resolved != source {
+                try OutputDestination.check(destination, kind: .checkpoint, overwrite: options.overwrite, sources: [resolved])
+            }
+            return FileIO.exists(resolved + ".index")
+                ? (try BundleReader(prefix: resolved), nil) : (nil, try TensorSliceReader(pattern: resolved))
         }
+        let isV2 = bundle != nil
         var writerOptions = BundleWriter.Options()
         writerOptions.shards = options.shards
         let writer = try BundleWriter(prefix: destination, options: writerOptions, within: outer)
         let copier = Copier(writer: writer, options: options)
-        if isV2 {
-            try copier.copyV2(BundleReader(prefix: source))
-        } else {
-            try copier.copyV1(TensorSliceReader(pattern: source))
+        if let bundle {
+            try copier.copyV2(bundle)
+        } else if let slices {
+            try copier.copyV1(slices)
         }
         // Replaces an old checkpoint at the destination (data files of another shard
         // count included) only once the new one is complete.

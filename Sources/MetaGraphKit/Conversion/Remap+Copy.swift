@@ -25,17 +25,10 @@ final class RemapOutput {
          expected: Int = 0, progress: Migration.Progress? = nil) throws {
         self.expected = expected
         self.progress = progress
-        let existing = BundleWriter.existingFiles(of: destination)
-        if !existing.isEmpty, !overwrite {
-            throw MetaGraphKitError(.exists,
-                "\(destination): the destination exists (\(existing[0])); use --overwrite to replace it")
-        }
+        try OutputDestination.check(destination, kind: .checkpoint, overwrite: overwrite, sources: sources.map(\.prefix))
         let parent = PathRules.dirname(destination)
         guard FileIO.isDirectory(parent.isEmpty ? "." : parent) else {
             throw MetaGraphKitError(.notFound, "\(destination): the directory \(parent) does not exist")
-        }
-        for s in sources where s.format == .v2 && PathRules.absolute(s.prefix) == PathRules.absolute(destination) {
-            throw MetaGraphKitError(.invalidArgument, "\(destination): the destination is a source (\(s.prefix))")
         }
         var options = BundleWriter.Options()
         options.shards = shards

@@ -59,14 +59,21 @@ extension CheckpointReader {
     /// - Parameters:
     ///   - path: The output file.
     ///   - format: The format; nil chooses by the extension of `path`.
+    ///   - overwrite: Replace an existing file at `path` (otherwise `exists`).
+    ///   - progress: Called after each tensor with (tensors done, tensors in all,
+    ///     bytes written).
     /// - Returns: The keys written and the keys skipped (strings, complex for
     ///   safetensors, bfloat16 for npz, variant, resource …).
     /// - Throws: ``MetaGraphKitError``: `invalidArgument` for an unknown extension,
-    ///   `io` for write failures, or any read error of a tensor.
-    public func export(to path: String, format: CheckpointExportFormat? = nil) throws -> CheckpointExportReport {
+    ///   `exists` for an existing output without `overwrite`, `invalidArgument` for an
+    ///   output that is the checkpoint's own file, `io` for write failures, or any
+    ///   read error of a tensor.
+    public func export(to path: String, format: CheckpointExportFormat? = nil, overwrite: Bool = false,
+                       progress: (@Sendable (_ done: Int, _ total: Int, _ bytes: Int) -> Void)? = nil) throws -> CheckpointExportReport {
         guard let format = format ?? CheckpointExportFormat(path: path) else {
             throw MetaGraphKitError(.invalidArgument, "\(path): the output must end in .safetensors or .npz")
         }
+        try OutputDestination.check(path, overwrite: overwrite, sources: [prefix])
         var report = CheckpointExportReport()
         var chosen: [TensorEntry] = []
         for e in entries {
@@ -84,8 +91,8 @@ extension CheckpointReader {
         let checks = startChecks(chosen.map(\.key), verbatim: verbatim)
         let result = Result {
             switch format {
-            case .safetensors: try writeSafetensors(chosen, verbatim: verbatim, to: out)
-            case .npz: try writeNPZ(chosen, to: out)
+            case .safetensors: try writeSafetensors(chosen, verbatim: verbatim, to: out, progress: progress)
+            case .npz: try writeNPZ(chosen, to: out, progress: progress)
             }
         }
         let problems = checks()
@@ -188,7 +195,8 @@ extension CheckpointReader {
 
     // MARK: - safetensors
 
-    private func writeSafetensors(_ chosen: [TensorEntry], verbatim: [String: VerbatimPayload], to out: AtomicOutputFile) throws {
+    private func writeSafetensors(_ chosen: [TensorEntry], verbatim: [String: VerbatimPayload], to out: AtomicOutputFile,
+                                  progress: ((Int, Int, Int) -> Void)?) throws {
         var header: [(String, JSONValue)] = []
         var offset = 0
         for e in chosen {
@@ -213,7 +221,8 @@ extension CheckpointReader {
         try withUnsafeBytes(of: &length) { try out.write($0) }
         try out.write(text)
         var sources = SourceFiles()
-        for e in chosen {
+        for (i, e) in chosen.enumerated() {
+            defer { progress?(i + 1, chosen.count, out.offset) }
             if let payload = verbatim[e.key] {
                 try out.copyInKernel(from: sources.descriptor(payload.table.file), offset: payload.offset, count: payload.count)
             } else {
@@ -241,10 +250,11 @@ extension CheckpointReader {
 
     // MARK: - npz
 
-    private func writeNPZ(_ chosen: [TensorEntry], to out: AtomicOutputFile) throws {
+    private func writeNPZ(_ chosen: [TensorEntry], to out: AtomicOutputFile, progress: ((Int, Int, Int) -> Void)?) throws {
         var central: [UInt8] = []
         var count = 0
-        for e in chosen {
+        for (i, e) in chosen.enumerated() {
+            defer { progress?(i + 1, chosen.count, out.offset) }
             let name = Array((e.key + ".npy").utf8)
             let shape = e.shape.count == 1 ? "(\(e.shape[0]),)" : "(" + e.shape.map(String.init).joined(separator: ", ") + ")"
             var dict = Array("{'descr': '\(CheckpointExportFormat.npz.typeName(e.dtype)!)', 'fortran_order': False, 'shape': \(shape), }".utf8)

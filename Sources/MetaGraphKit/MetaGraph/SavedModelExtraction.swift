@@ -35,7 +35,9 @@ public enum SavedModelExtraction {
                     "\(path): has only saved_model.pbtxt; convert it to binary saved_model.pb first")
             }
         }
-        return try ProtoMessage(binary: FileIO.read(file), as: .savedModel, file: file)
+        return try CheckpointReader.explaining(path, as: .graph) {
+            try ProtoMessage(binary: FileIO.read(file), as: .savedModel, file: file)
+        }
     }
 
     /// The meta graph whose tag set equals `tags` (order and duplicates ignored).

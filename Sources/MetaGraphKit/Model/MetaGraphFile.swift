@@ -67,6 +67,10 @@ public struct MetaGraphFile: Sendable {
     /// - Throws: ``MetaGraphKitError`` naming the file: `notFound`, `notAProtobuf`,
     ///   `syntax`, `unknownName`, `tooDeep`.
     public static func read(_ path: String) throws -> MetaGraphFile {
+        try explainingGraph(path) { try readUnexplained(path) }
+    }
+
+    private static func readUnexplained(_ path: String) throws -> MetaGraphFile {
         let (path, kind, bytes) = try load(path)
         let type: ProtoMessageType = kind == .savedModel ? .savedModel : .metaGraphDef
         if looksLikeText(bytes) {
@@ -88,6 +92,10 @@ public struct MetaGraphFile: Sendable {
     /// - Returns: The file's path, kind and encoding, and one summary per meta graph.
     /// - Throws: ``MetaGraphKitError`` as ``read(_:)`` does.
     public static func inspect(_ path: String) throws -> (path: String, kind: Kind, encoding: ProtoFileEncoding, summaries: [MetaGraphSummary]) {
+        try explainingGraph(path) { try inspectUnexplained(path) }
+    }
+
+    private static func inspectUnexplained(_ path: String) throws -> (path: String, kind: Kind, encoding: ProtoFileEncoding, summaries: [MetaGraphSummary]) {
         let (path, kind, loaded) = try load(path)
         let type: ProtoMessageType = kind == .savedModel ? .savedModel : .metaGraphDef
         var bytes = loaded
@@ -119,8 +127,20 @@ public struct MetaGraphFile: Sendable {
             }
         }
         let bytes = try FileIO.read(path)
+        // Zero bytes decode as an empty message, but an empty file is an unfinished copy.
+        if bytes.isEmpty { throw MetaGraphKitError(.truncated, InputIdentification.identify(path).message) }
         let name = (path as NSString).lastPathComponent
         return (path, name.hasPrefix("saved_model.") ? .savedModel : .metaGraph, bytes)
+    }
+
+    /// Runs an open of `path` as a graph; a failure on an input of another kind (a
+    /// checkpoint, an archive, an LFS pointer…) says what it is.
+    static func explainingGraph<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as MetaGraphKitError {
+            throw InputIdentification.explain(path, as: .graph, error: error)
+        }
     }
 
     /// Checks that text-format bytes are UTF-8.
@@ -173,8 +193,11 @@ public struct MetaGraphFile: Sendable {
     /// - Parameters:
     ///   - path: The output file; must not be the input.
     ///   - encoding: binary, text or JSON.
-    /// - Throws: ``MetaGraphKitError`` `invalidArgument` when `path` is the input, `io`.
-    public func write(to path: String, as encoding: ProtoFileEncoding) throws {
+    ///   - overwrite: Replace an existing file at `path` (otherwise `exists`).
+    /// - Throws: ``MetaGraphKitError`` `invalidArgument` when `path` is the input,
+    ///   `exists` when it exists and `overwrite` is false, `io`.
+    public func write(to path: String, as encoding: ProtoFileEncoding, overwrite: Bool = false) throws {
+        try OutputDestination.check(path, overwrite: overwrite, sources: [self.path])
         try write(to: path, as: encoding, within: nil)
     }
 
@@ -183,7 +206,7 @@ public struct MetaGraphFile: Sendable {
         let a = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
         let b = URL(fileURLWithPath: self.path).standardizedFileURL.resolvingSymlinksInPath().path
         guard a != b else {
-            throw MetaGraphKitError(.invalidArgument, "\(path): is the input file; inputs are never modified")
+            throw MetaGraphKitError.outputOverlapsSource(path, source: self.path, file: nil)
         }
         guard encoding == .text else {
             try FileIO.writeAtomically(encoded(as: encoding), to: path, within: parent)

@@ -21,6 +21,9 @@ extension CheckpointDirectory {
     /// - Throws: As ``state()``; ``MetaGraphKitError`` `notFound` naming the missing
     ///   checkpoints when some are missing and none can be repaired (without
     ///   `dropMissing`), or when no listed checkpoint would remain; `io` when writing fails.
+    ///
+    /// A repair edits the state file in place (atomically), as TensorFlow's savers
+    /// do; it is the command's purpose, so it needs no `overwrite`.
     public func rebase(dryRun: Bool = false, dropMissing: Bool = false) throws -> RebasePlan {
         let before = try validatedStoredState()
         var after = before
@@ -71,7 +74,9 @@ extension CheckpointDirectory {
                 + "; `tfmeta state rebase \(path) --drop-missing` removes such entries")
         }
         let write = !dryRun && (!changes.isEmpty || !dropped.isEmpty)
-        if write { try self.write(after) }
+        if write {
+            try self.write(after)
+        }
         return RebasePlan(stateFile: stateFilePath, before: before, after: after,
                           changes: changes, stillMissing: missing, written: write, dropped: dropped)
     }

@@ -57,10 +57,18 @@ public struct CheckpointDirectory: Sendable {
         let file = stateFilePath
         var info = stat()
         guard stat(file, &info) == 0 else {
-            if errno == ENOENT {
+            if errno == ENOENT || errno == ENOTDIR {
+                // Not a checkpoint directory at all (a file, a SavedModel, an archive…): say what it is.
+                let identity = InputIdentification.identify(path)
+                if ![.directory, .missing, .checkpointDirectory, .unknown].contains(identity.kind) {
+                    throw MetaGraphKitError(.invalidArgument, identity.message)
+                }
                 var message = "\(file): no checkpoint state file (nothing was saved in \(path), or it was saved with another latest_filename)"
-                if let found = try? scan().checkpoints, !found.isEmpty {
-                    message += "; the directory holds \(found.count) checkpoint(s): `tfmeta state init \(path)` writes a state file listing them"
+                let found = InputIdentification.checkpoints(in: path)
+                if !found.isEmpty {
+                    message += "; the directory holds \(found.count) checkpoint\(found.count == 1 ? "" : "s") ("
+                        + found.prefix(8).map { PathRules.join(path, $0) }.joined(separator: ", ")
+                        + (found.count > 8 ? ", …" : "") + "): pass one of them, or `tfmeta state init \(path)` writes a state file listing them"
                 }
                 throw MetaGraphKitError(.notFound, message)
             }
@@ -146,7 +154,7 @@ public struct CheckpointDirectory: Sendable {
     ///
     /// - Returns: The prefix, exactly as `tf.train.latest_checkpoint` returns it.
     /// - Throws: As ``state()``, and `notFound` naming the files looked for when the
-    ///   checkpoint does not exist (with a hint when ``rebase(dryRun:)`` could fix it).
+    ///   checkpoint does not exist (with a hint when ``rebase(dryRun:dropMissing:)`` could fix it).
     ///
     /// TensorFlow's name for this is `tf.train.latest_checkpoint`.
     public func latestCheckpoint() throws -> String {
