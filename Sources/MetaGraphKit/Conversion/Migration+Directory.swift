@@ -15,7 +15,7 @@ extension Migration {
         public var source: String
         /// The written `.meta`.
         public var destination: String
-        /// `rewritten`, `already-v2`, `no-saver`, `kept-sharded`, `kept` or `copied`.
+        /// `rewritten`, `already-v2`, `no-saver`, `kept` or `copied`.
         public var outcome: String
         /// A sentence for the summary.
         public var note: String
@@ -40,7 +40,8 @@ extension Migration {
     }
 
     /// Migrates every checkpoint a directory's state file lists into `destination`,
-    /// carries each `.meta` along (a non-sharded V1 saver is rewritten to save V2),
+    /// carries each `.meta` along (a V1 saver, sharded or not, is rewritten to save
+    /// and restore V2 where its graph allows),
     /// and writes `destination/checkpoint` with relative paths.
     ///
     /// - Parameters:
@@ -55,6 +56,9 @@ extension Migration {
         let started = Date()
         let from = try CheckpointDirectory(source)
         let listed = try from.allCheckpoints()
+        // The rule every directory command follows: a stored path that is stale but
+        // whose checkpoint sits in the directory is refused, with the rebase hint.
+        try from.refuseStalePaths(listed)
         let stored = try from.readStoredState()
         if PathRules.absolute(source) == PathRules.absolute(destination) {
             throw MetaGraphKitError(.invalidArgument, "\(destination): the destination directory is the source directory")
@@ -81,12 +85,8 @@ extension Migration {
             var missing: [String] = []
             var newPaths: [String: String] = [:]
             for entry in listed {
-                // A directory that was moved: the stored path is stale, the files are here.
-                var resolved = entry.resolved
-                if !entry.exists {
-                    guard let repaired = from.repairedPath(for: entry.path) else { missing.append(entry.path); continue }
-                    resolved = from.resolve(repaired)
-                }
+                let resolved = entry.resolved
+                if !entry.exists { missing.append(entry.path); continue }
                 let name = checkpointName(entry.path)
                 // The output is named after the stored path's base name, inside the
                 // destination; a path whose base name is not a plain name gives none.
@@ -165,12 +165,10 @@ extension Migration {
         let message = file.message
         let outcome = try SaverGraphRewrite.rewriteToV2(message, file: source)
         let (name, note): (String, String) = switch outcome {
-        case .rewritten(let node): ("rewritten", "save node \(node) now SaveV2, SaverDef.version V2")
+        case .rewritten(let what): ("rewritten", what)
         case .alreadyV2: ("already-v2", "the saver already writes V2")
         case .noSaver: ("no-saver", "no saver in the graph")
-        case .keptSharded: ("kept-sharded", "sharded V1 saver kept unchanged: it restores the V2 checkpoint but saves V1")
-        case .kept(let why) where why.contains("reads V1 checkpoints only"): ("kept", "saver kept unchanged: \(why)")
-        case .kept(let why): ("kept", "saver kept unchanged (\(why)): it restores the V2 checkpoint but saves V1")
+        case .kept(let why): ("kept", "saver kept unchanged, it saves V1 and may not restore the migrated V2 checkpoint: \(why); re-create the saver in TensorFlow")
         }
         if case .rewritten = outcome {
             try file.write(to: destination, as: file.encoding, within: parent)
