@@ -21,7 +21,7 @@ extension CkptCommand {
                 SRC is a V1 file, a V1 shard pattern (PREFIX-?????-of-NNNNN) or sharded prefix, or a V2 \
                 prefix (re-sharded, checksums re-checked); DST is the V2 prefix to write. When SRC is a \
                 directory, every checkpoint its state file lists is migrated into the directory DST, each \
-                .meta is carried along with a non-sharded V1 saver rewritten to save V2, and DST/checkpoint \
+                .meta is carried along with its V1 saver (sharded or not) rewritten to save and restore V2, and DST/checkpoint \
                 is written with relative paths. Memory stays bounded by the largest slice. Partitioned \
                 variables keep their slices unless --merge-slices. Nothing is left behind on failure or \
                 Ctrl-C; SRC is never modified.

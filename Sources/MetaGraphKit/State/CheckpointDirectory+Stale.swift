@@ -19,8 +19,11 @@ extension CheckpointDirectory {
         var message = "\(stateFilePath) names \(what) '\(stored)', but no file of it exists: "
             + "neither \(resolved).index (V2) nor a file matching \(resolved) (V1)"
         if repairedPath(for: stored) != nil {
-            // The wording of latestCheckpoint(), so every command says the same.
-            message += "; the directory holds '\(PathRules.basename(resolved))', so it was probably moved: "
+            // The wording of latestCheckpoint(), so every command says the same; a
+            // relative path was stored relative to the writer's working directory.
+            let why = stored.hasPrefix("/") ? "it was probably moved"
+                : "the path was probably stored relative to the writer's working directory"
+            message += "; the directory holds '\(PathRules.basename(resolved))', so \(why): "
                 + "`tfmeta state rebase \(path)` repairs the state file"
         }
         return MetaGraphKitError(.notFound, message)

@@ -150,13 +150,7 @@ public struct CheckpointDirectory: Sendable {
         let stored = try validatedStoredState()
         let latest = resolve(stored.modelCheckpointPath)
         if CheckpointFormat.detect(prefix: latest) != nil { return latest }
-        var message = "\(stateFilePath) names checkpoint '\(stored.modelCheckpointPath)', but no file of it exists: "
-            + "neither \(latest).index (V2) nor a file matching \(latest) (V1)"
-        if repairedPath(for: stored.modelCheckpointPath) != nil {
-            message += "; the directory holds '\(PathRules.basename(latest))', so it was probably moved: "
-                + "`tfmeta state rebase \(path)` repairs the state file"
-        }
-        throw MetaGraphKitError(.notFound, message)
+        throw missingCheckpointError(stored: stored.modelCheckpointPath)
     }
 
     /// The stored path rewritten relative to ``path`` when its checkpoint is missing

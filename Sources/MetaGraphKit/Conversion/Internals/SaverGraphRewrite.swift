@@ -104,10 +104,11 @@ enum SaverGraphRewrite {
                 convertSaveSlices(node)
                 parts.append("save node \(SaverGraphEditor.name(node)) now SaveV2")
             }
+            let kinds = Set(restore.flatMap(\.members).compactMap { editor.node($0.node).map(SaverGraphEditor.op) }).sorted()
             let restoreOps = try applyRestore(editor, restore, scope: scope)
             if !restoreOps.isEmpty {
                 let count = restore.reduce(0) { $0 + $1.members.count }
-                parts.append("\(count) RestoreSlice/Restore op(s) now \(restoreOps.joined(separator: ", ")) (RestoreV2)")
+                parts.append("\(count) \(kinds.joined(separator: "/")) now RestoreV2 \(restoreOps.joined(separator: ", ")) (one per device)")
             }
             editor.commit()
             // The saver, here and in the `savers` collection.
