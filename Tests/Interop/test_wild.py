@@ -11,6 +11,7 @@ get_checkpoint_state/latest_checkpoint; and the truncated file TensorFlow cannot
 read either is refused with a clear message.
 """
 import base64
+import collections
 import json
 import os
 import re
@@ -258,6 +259,33 @@ def import_meta(meta_path):
     return tf1.train.import_meta_graph(mg, clear_devices=True)
 
 
+def saver_structure(graph_def, scope, filename_tensor, save_side_only=False):
+    """A saver's node structure: the multiset of (consumer op, input slot or
+    'ctrl', producer op) edges under scope/, the filename tensor as FILENAME (TF
+    2.21 feeds it through PlaceholderWithDefault nodes, old graphs through a Const)."""
+    nodes = {n.name: n for n in graph_def.node if n.name.startswith(scope + "/")}
+    filename = filename_tensor.split(":")[0]
+
+    def feeding(name):
+        n = nodes.get(name)
+        return name != filename and n is not None and (n.op == "PlaceholderWithDefault" or name.endswith("/filename/input"))
+
+    def kind(name):
+        return "FILENAME" if name == filename else nodes[name].op if name in nodes else "OUTSIDE"
+
+    edges = collections.Counter()
+    for n in nodes.values():
+        if n.name == filename or feeding(n.name):
+            continue
+        if save_side_only and (n.op in ("RestoreV2", "Assign", "NoOp") or "/RestoreV2" in n.name):
+            continue
+        for slot, inp in enumerate(n.input):
+            src = inp.lstrip("^").split(":")[0]
+            if not feeding(src):
+                edges[(kind(n.name), "ctrl" if inp.startswith("^") else slot, kind(src))] += 1
+    return edges
+
+
 def staged(tmp_path, files, state_path):
     """A directory of links to an artifact's files with a fresh state file, for
     artifacts without a usable one (SessionBundle exports, stale state files)."""
@@ -328,6 +356,14 @@ def test_every_v1_artifact_migrates_and_restores_through_its_migrated_meta(name,
             assert saver.saver_def.version == tf1.train.SaverDef.V2
             ops = {n.op for n in g.as_graph_def().node}
             assert not ops & {"SaveSlices", "RestoreSlice", "Restore", "ShardedFilespec"}, ops
+            # The rewritten saver has the node structure of TF 2.21's own saver for
+            # the same variables (the SessionBundle graph keeps its per-variable
+            # RestoreV2 nodes, which read V2 already: its save side is compared).
+            reference = tf1.train.Saver(sharded=saver.saver_def.sharded, name="reference")
+            kept_restore = name == "serving_session_bundle_v1"
+            ours_structure = saver_structure(g.as_graph_def(), "save", saver.saver_def.filename_tensor_name, kept_restore)
+            tf_structure = saver_structure(g.as_graph_def(), "reference", reference.saver_def.filename_tensor_name, kept_restore)
+            assert ours_structure == tf_structure, (ours_structure - tf_structure, tf_structure - ours_structure)
             saver.restore(sess, migrated)
             restored = 0
             for v in tf1.global_variables():
