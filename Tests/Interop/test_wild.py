@@ -11,7 +11,6 @@ get_checkpoint_state/latest_checkpoint; and the truncated file TensorFlow cannot
 read either is refused with a clear message.
 """
 import base64
-import collections
 import json
 import os
 import re
@@ -24,6 +23,7 @@ from google.protobuf import json_format, text_format
 from tensorflow.core.protobuf import meta_graph_pb2, saved_model_pb2
 
 from conftest import ROOT, tfmeta
+from saver_structure import saver_structure
 
 tf1 = tf.compat.v1
 
@@ -257,33 +257,6 @@ def import_meta(meta_path):
     assert mg.meta_info_def.tensorflow_version.endswith(".head")
     mg.meta_info_def.tensorflow_version = ""
     return tf1.train.import_meta_graph(mg, clear_devices=True)
-
-
-def saver_structure(graph_def, scope, filename_tensor, save_side_only=False):
-    """A saver's node structure: the multiset of (consumer op, input slot or
-    'ctrl', producer op) edges under scope/, the filename tensor as FILENAME (TF
-    2.21 feeds it through PlaceholderWithDefault nodes, old graphs through a Const)."""
-    nodes = {n.name: n for n in graph_def.node if n.name.startswith(scope + "/")}
-    filename = filename_tensor.split(":")[0]
-
-    def feeding(name):
-        n = nodes.get(name)
-        return name != filename and n is not None and (n.op == "PlaceholderWithDefault" or name.endswith("/filename/input"))
-
-    def kind(name):
-        return "FILENAME" if name == filename else nodes[name].op if name in nodes else "OUTSIDE"
-
-    edges = collections.Counter()
-    for n in nodes.values():
-        if n.name == filename or feeding(n.name):
-            continue
-        if save_side_only and (n.op in ("RestoreV2", "Assign", "NoOp") or "/RestoreV2" in n.name):
-            continue
-        for slot, inp in enumerate(n.input):
-            src = inp.lstrip("^").split(":")[0]
-            if not feeding(src):
-                edges[(kind(n.name), "ctrl" if inp.startswith("^") else slot, kind(src))] += 1
-    return edges
 
 
 def staged(tmp_path, files, state_path):

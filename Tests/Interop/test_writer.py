@@ -281,6 +281,12 @@ def test_sharded_v1_saver_is_rewritten_and_saves_and_restores_v2(inputs, tmp_pat
         ops = [n.op for n in g.as_graph_def().node if n.name.startswith("save/")]
         assert "SaveSlices" not in ops and "ShardedFilespec" not in ops and "RestoreSlice" not in ops
         assert ops.count("MergeV2Checkpoints") == 1 and ops.count("SaveV2") == ops.count("ShardedFilename") >= 2
+        # The same node structure as TF 2.21's own sharded V2 saver over the same three devices.
+        from saver_structure import saver_structure
+        reference = tf1.train.Saver(sharded=True, name="reference")
+        ours = saver_structure(g.as_graph_def(), "save", saver.saver_def.filename_tensor_name)
+        theirs = saver_structure(g.as_graph_def(), "reference", reference.saver_def.filename_tensor_name)
+        assert ours == theirs, (ours - theirs, theirs - ours)
         saver.restore(sess, tf.train.latest_checkpoint(str(dst)))
         v = {x.op.name: x for x in tf1.global_variables()}
         np.testing.assert_array_equal(sess.run(v["w"]), values["w"])
