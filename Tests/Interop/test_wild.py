@@ -382,3 +382,26 @@ def test_state_show_and_latest_agree_with_tensorflow(directory):
         assert p.returncode == 0, p.stderr
         assert p.stdout.strip() == latest
         assert shown["latest"] == latest
+
+
+def test_op_defs_added_to_the_stripped_op_list_are_tensorflows(tmp_path):
+    """The OpDefs the rewrite adds are byte for byte what TF 2.21's
+    export_meta_graph puts into stripped_op_list for its own sharded V2 saver."""
+    src = WILD / "quant_contrib_learn_v1" / "model"
+    tfmeta("ckpt", "migrate", src, tmp_path / "dst")
+    before, after = meta_graph_pb2.MetaGraphDef(), meta_graph_pb2.MetaGraphDef()
+    before.ParseFromString((src / "model.ckpt-4.meta").read_bytes())
+    after.ParseFromString((tmp_path / "dst" / "model.ckpt-4.meta").read_bytes())
+    old = {op.name for op in before.meta_info_def.stripped_op_list.op}
+    added = {op.name: op for op in after.meta_info_def.stripped_op_list.op if op.name not in old}
+    assert set(added) >= {"SaveV2", "RestoreV2", "MergeV2Checkpoints", "StringJoin", "StaticRegexFullMatch"}
+    assert {"SaveSlices", "RestoreSlice", "ShardedFilespec"} & {op.name for op in after.meta_info_def.stripped_op_list.op} == set()
+    names = [op.name for op in after.meta_info_def.stripped_op_list.op]
+    assert names == sorted(names)
+    with tf.Graph().as_default() as g:
+        tf1.Variable(1.0, name="v", use_resource=False)
+        reference = tf1.train.Saver(sharded=True)
+        exported = tf1.train.export_meta_graph(graph=g, saver_def=reference.saver_def)
+    theirs = {op.name: op for op in exported.meta_info_def.stripped_op_list.op}
+    for name, op in added.items():
+        assert op.SerializeToString() == theirs[name].SerializeToString(), name

@@ -78,6 +78,23 @@ struct WildArtifactTests {
         }
     }
 
+    /// A saver the rewrite cannot map (here a RestoreSlice with a control input,
+    /// which one merged RestoreV2 could turn into a cycle) is refused with the
+    /// reason, and the graph is left exactly as it was.
+    @Test func aSaverThatCannotBeRewrittenIsLeftAsItWas() throws {
+        let path = try Wild.path("nxt_tensorflow_v1/model.ckpt.meta")
+        var text = try MetaGraphFile.read(path).message.textFormat()
+        let marker = "  op: \"RestoreSlice\"\n"
+        let at = try #require(text.range(of: marker))
+        text.replaceSubrange(at, with: marker + "  input: \"^save/Const\"\n")
+        let message = try ProtoMessage(text: text, as: .metaGraphDef)
+        let before = message.binary()
+        let outcome = try SaverGraphRewrite.rewriteToV2(message, file: "x")
+        guard case .kept(let why) = outcome else { Issue.record("expected kept, got \(outcome)"); return }
+        #expect(why.contains("RestoreSlice") && why.contains("control inputs"))
+        #expect(message.binary() == before)
+    }
+
     /// A state file whose path does not exist (a writer's /tmp path, a path relative
     /// to the writer's working directory) is refused by every directory command
     /// alike, with the stale path and the rebase hint; nothing is written.
