@@ -81,6 +81,15 @@ final class SaverGraphEditor {
             .map(Self.name)
     }
 
+    /// Names of every node some kept node uses as a data or control input.
+    func referencedNames() -> Set<String> {
+        var names: Set<String> = []
+        for node in nodes where !removed.contains(Self.name(node)) {
+            for input in Self.inputs(node) { names.insert(Self.producer(input)) }
+        }
+        return names
+    }
+
     // MARK: Editing
 
     /// `base`, or `base_1`, `base_2`, … — the first name no node has (TensorFlow's

@@ -98,10 +98,13 @@ extension SaverGraphRewrite {
                 return i == 0 ? op : "\(op):\(i)"
             }
             for m in group.members { editor.remove(m.node) }
-            for m in group.members {
-                for c in m.constants where editor.consumers(of: c).isEmpty { editor.remove(c) }
-            }
             made.append(op)
+        }
+        // The old name and slice constants go when nothing else reads them (one
+        // pass over the graph, however many variables).
+        let referenced = editor.referencedNames()
+        for m in groups.flatMap(\.members) {
+            for c in m.constants where !referenced.contains(c) { editor.remove(c) }
         }
         return made
     }
