@@ -31,7 +31,7 @@ struct CkptMigrateCommandTests {
         #expect(r.status == 0)
         let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         #expect(Set(object?.keys.map { $0 } ?? [])
-                == ["source", "destination", "source_format", "tensors", "slices", "bytes", "seconds", "files", "skipped"])
+                == ["source", "destination", "source_format", "tensors", "slices", "bytes", "seconds", "files", "skipped", "meta_graph"])
         #expect(object?["source_format"] as? String == "V1")
     }
 

@@ -95,14 +95,16 @@ extension Migration {
                         "\(from.stateFilePath): listed checkpoint '\(entry.path)' has no file name to give its migrated copy")
                 }
                 let target = PathRules.join(destination, name)
-                let summary = try migrate(source: resolved, destination: target, options: options, within: transaction)
-                summaries.append(summary)
+                var summary = try migrate(source: resolved, destination: target, options: options, within: transaction)
                 newPaths[entry.path] = name
                 let meta = CheckpointFiles.metaGraphFilename(for: resolved)
                 if FileIO.exists(meta) {
                     let out = target + ".meta"
-                    metas.append(try migrateMetaGraph(source: meta, destination: out, within: transaction))
+                    let result = try migrateMetaGraph(source: meta, destination: out, within: transaction)
+                    metas.append(result)
+                    summary.metaGraph = result
                 }
+                summaries.append(summary)
                 PausePoint.reached("directory-checkpoint")
             }
             guard let latest = newPaths[stored.modelCheckpointPath] ?? summaries.last.map({ PathRules.basename($0.destination) }) else {

@@ -78,6 +78,25 @@ struct WildArtifactTests {
         }
     }
 
+    /// A single checkpoint (a SessionBundle export has no state file) brings its
+    /// `.meta` along, rewritten; the pair is refused as a whole when DST.meta exists.
+    @Test func aSingleCheckpointBringsItsMetaGraph() throws {
+        let source = try Wild.path("serving_session_bundle_v1/half_plus_two/00000123/export-00000-of-00001")
+        try withTemporaryDirectory { dir in
+            let s = try Migration.migrate(source: source, destination: dir + "/export")
+            let meta = try #require(s.metaGraph)
+            #expect(meta.outcome == "rewritten" && meta.destination == dir + "/export.meta")
+            #expect(try saverOps(dir + "/export.meta").contains("MergeV2Checkpoints"))
+            #expect(s.textWithMetaGraph.hasSuffix("\(dir)/export.meta: \(meta.note)"))
+            try FileManager.default.removeItem(atPath: dir + "/export.index")
+            let error = #expect(throws: MetaGraphKitError.self) {
+                try Migration.migrate(source: source, destination: dir + "/export")
+            }
+            #expect(error?.code == .exists && error?.message.contains("export.meta") == true)
+            #expect(!FileIO.exists(dir + "/export.index"))
+        }
+    }
+
     /// A saver the rewrite cannot map (here a RestoreSlice with a control input,
     /// which one merged RestoreV2 could turn into a cycle) is refused with the
     /// reason, and the graph is left exactly as it was.
