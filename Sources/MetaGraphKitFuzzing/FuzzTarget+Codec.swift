@@ -36,7 +36,7 @@ extension FuzzTarget {
         // fields, bad UTF-8, odd floats and enums), which small inputs show as well.
         if bytes.count <= printLimit {
             _ = message.textFormat()
-            _ = message.json()
+            _ = try? message.json()
         }
         if type == .metaGraphDef || type == .savedModel {
             let file = MetaGraphFile(path: "input", kind: type == .savedModel ? .savedModel : .metaGraph,
@@ -70,7 +70,7 @@ extension FuzzTarget {
         guard reparsed.textFormat() == printed else {
             throw FuzzInvariantViolation("\(type): printing is not stable across a parse\n\(printed)")
         }
-        _ = message.json()
+        _ = try? message.json()
     }
 
     /// Writes the input as a directory's `checkpoint` file and asks the directory

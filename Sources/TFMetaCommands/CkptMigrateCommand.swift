@@ -10,7 +10,7 @@ extension CkptCommand {
     ///
     /// JSON shape (one checkpoint): `{"source", "destination", "source_format",
     /// "tensors", "slices", "bytes", "seconds", "files", "skipped": [{"name",
-    /// "reason"}]}`; directory mode: `{"source", "destination", "state_file",
+    /// "reason"}], "meta_graph": {"source", "destination", "outcome", "note"}|null}`; directory mode: `{"source", "destination", "state_file",
     /// "tensors", "bytes", "seconds", "checkpoints": [...], "meta_graphs": [{"source",
     /// "destination", "outcome", "note"}], "missing": [...]}`.
     struct Migrate: ParsableCommand {
@@ -19,9 +19,10 @@ extension CkptCommand {
             abstract: "Convert a V1 checkpoint (or a whole checkpoint directory) to V2, tensor by tensor.",
             discussion: """
                 SRC is a V1 file, a V1 shard pattern (PREFIX-?????-of-NNNNN) or sharded prefix, or a V2 \
-                prefix (re-sharded, checksums re-checked); DST is the V2 prefix to write. When SRC is a \
+                prefix (re-sharded, checksums re-checked); DST is the V2 prefix to write, and SRC's .meta, if any, \
+                comes along as DST.meta with its saver switched to V2. When SRC is a \
                 directory, every checkpoint its state file lists is migrated into the directory DST, each \
-                .meta is carried along with a non-sharded V1 saver rewritten to save V2, and DST/checkpoint \
+                .meta is carried along with its V1 saver (sharded or not) rewritten to save and restore V2, and DST/checkpoint \
                 is written with relative paths. Memory stays bounded by the largest slice. Partitioned \
                 variables keep their slices unless --merge-slices. Nothing is left behind on failure or \
                 Ctrl-C; SRC is never modified.
@@ -59,7 +60,7 @@ extension CkptCommand {
                 print(output.json ? summary.json.serialized(pretty: true) : summary.text)
             } else {
                 let summary = try Migration.migrate(source: source, destination: destination, options: options)
-                print(output.json ? summary.json.serialized(pretty: true) : summary.text)
+                print(output.json ? summary.json.serialized(pretty: true) : summary.textWithMetaGraph)
             }
         }
     }

@@ -267,18 +267,36 @@ def test_directory_restores_and_saves_v2(inputs, tmp_path):
     np.testing.assert_array_equal(reader.get_tensor("part"), values["part"])
 
 
-def test_sharded_v1_saver_is_kept_and_still_restores(inputs, tmp_path):
+def test_sharded_v1_saver_is_rewritten_and_saves_and_restores_v2(inputs, tmp_path):
+    """A sharded V1 saver over three devices gets TF's sharded V2 save path
+    (SaveV2 per device, MergeV2Checkpoints) and restores the migrated checkpoint."""
     src, values = inputs["saver_sharded"]
     dst = tmp_path / "migrated"
     summary = json.loads(tfmeta("ckpt", "migrate", src, dst, "--json").stdout)
-    assert [m["outcome"] for m in summary["meta_graphs"]] == ["kept-sharded"]
+    assert [m["outcome"] for m in summary["meta_graphs"]] == ["rewritten"]
     assert tf.train.latest_checkpoint(str(dst)) == str(dst / "model.ckpt-1")
     with tf.Graph().as_default() as g, tf1.Session(config=tf1.ConfigProto(device_count={"CPU": 3})) as sess:
         saver = tf1.train.import_meta_graph(str(dst / "model.ckpt-1.meta"))
+        assert saver.saver_def.version == tf1.train.SaverDef.V2 and saver.saver_def.sharded
+        ops = [n.op for n in g.as_graph_def().node if n.name.startswith("save/")]
+        assert "SaveSlices" not in ops and "ShardedFilespec" not in ops and "RestoreSlice" not in ops
+        assert ops.count("MergeV2Checkpoints") == 1 and ops.count("SaveV2") == ops.count("ShardedFilename") >= 2
+        # The same node structure as TF 2.21's own sharded V2 saver over the same three devices.
+        from saver_structure import saver_structure
+        reference = tf1.train.Saver(sharded=True, name="reference")
+        ours = saver_structure(g.as_graph_def(), "save", saver.saver_def.filename_tensor_name)
+        theirs = saver_structure(g.as_graph_def(), "reference", reference.saver_def.filename_tensor_name)
+        assert ours == theirs, (ours - theirs, theirs - ours)
         saver.restore(sess, tf.train.latest_checkpoint(str(dst)))
         v = {x.op.name: x for x in tf1.global_variables()}
         np.testing.assert_array_equal(sess.run(v["w"]), values["w"])
         np.testing.assert_array_equal(np.concatenate(sess.run([v[f"part/part_{i}"] for i in range(3)])), values["part"])
+        saved = saver.save(sess, str(dst / "model.ckpt"), global_step=2)
+    assert saved == str(dst / "model.ckpt-2")
+    assert (dst / "model.ckpt-2.index").exists() and not list(dst.glob("*_temp*"))
+    reader = tf.train.load_checkpoint(saved)
+    np.testing.assert_array_equal(reader.get_tensor("part"), values["part"])
+    np.testing.assert_array_equal(reader.get_tensor("w"), values["w"])
 
 
 def test_failed_directory_migration_leaves_nothing(inputs, tmp_path):

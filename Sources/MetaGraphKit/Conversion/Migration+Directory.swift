@@ -15,7 +15,7 @@ extension Migration {
         public var source: String
         /// The written `.meta`.
         public var destination: String
-        /// `rewritten`, `already-v2`, `no-saver`, `kept-sharded`, `kept` or `copied`.
+        /// `rewritten`, `already-v2`, `no-saver`, `kept` or `copied`.
         public var outcome: String
         /// A sentence for the summary.
         public var note: String
@@ -40,7 +40,8 @@ extension Migration {
     }
 
     /// Migrates every checkpoint a directory's state file lists into `destination`,
-    /// carries each `.meta` along (a non-sharded V1 saver is rewritten to save V2),
+    /// carries each `.meta` along (a V1 saver, sharded or not, is rewritten to save
+    /// and restore V2 where its graph allows),
     /// and writes `destination/checkpoint` with relative paths.
     ///
     /// - Parameters:
@@ -56,6 +57,9 @@ extension Migration {
         let from = try CheckpointDirectory(source)
         // A directory without a state file, a SavedModel, a file…: say what it is.
         let listed = try CheckpointReader.explaining(source, as: .stateDirectory) { try from.allCheckpoints() }
+        // The rule every directory command follows: a stored path that is stale but
+        // whose checkpoint sits in the directory is refused, with the rebase hint.
+        try from.refuseStalePaths(listed)
         let stored = try from.readStoredState()
         try OutputDestination.check(destination, kind: .directory, overwrite: options.overwrite, sources: [source])
         // Every file written (and the directory, when created here) belongs to one
@@ -76,12 +80,8 @@ extension Migration {
             var missing: [String] = []
             var newPaths: [String: String] = [:]
             for entry in listed {
-                // A directory that was moved: the stored path is stale, the files are here.
-                var resolved = entry.resolved
-                if !entry.exists {
-                    guard let repaired = from.repairedPath(for: entry.path) else { missing.append(entry.path); continue }
-                    resolved = from.resolve(repaired)
-                }
+                let resolved = entry.resolved
+                if !entry.exists { missing.append(entry.path); continue }
                 let name = checkpointName(entry.path)
                 // The output is named after the stored path's base name, inside the
                 // destination; a path whose base name is not a plain name gives none.
@@ -90,14 +90,16 @@ extension Migration {
                         "\(from.stateFilePath): listed checkpoint '\(entry.path)' has no file name to give its migrated copy")
                 }
                 let target = PathRules.join(destination, name)
-                let summary = try migrate(source: resolved, destination: target, options: options, within: transaction)
-                summaries.append(summary)
+                var summary = try migrate(source: resolved, destination: target, options: options, within: transaction)
                 newPaths[entry.path] = name
                 let meta = CheckpointFiles.metaGraphFilename(for: resolved)
                 if FileIO.exists(meta) {
                     let out = target + ".meta"
-                    metas.append(try migrateMetaGraph(source: meta, destination: out, within: transaction))
+                    let result = try migrateMetaGraph(source: meta, destination: out, within: transaction)
+                    metas.append(result)
+                    summary.metaGraph = result
                 }
+                summaries.append(summary)
                 PausePoint.reached("directory-checkpoint")
             }
             guard let latest = newPaths[stored.modelCheckpointPath] ?? summaries.last.map({ PathRules.basename($0.destination) }) else {
@@ -160,12 +162,10 @@ extension Migration {
         let message = file.message
         let outcome = try SaverGraphRewrite.rewriteToV2(message, file: source)
         let (name, note): (String, String) = switch outcome {
-        case .rewritten(let node): ("rewritten", "save node \(node) now SaveV2, SaverDef.version V2")
+        case .rewritten(let what): ("rewritten", what)
         case .alreadyV2: ("already-v2", "the saver already writes V2")
         case .noSaver: ("no-saver", "no saver in the graph")
-        case .keptSharded: ("kept-sharded", "sharded V1 saver kept unchanged: it restores the V2 checkpoint but saves V1")
-        case .kept(let why) where why.contains("reads V1 checkpoints only"): ("kept", "saver kept unchanged: \(why)")
-        case .kept(let why): ("kept", "saver kept unchanged (\(why)): it restores the V2 checkpoint but saves V1")
+        case .kept(let why): ("kept", "saver kept unchanged, it saves V1 and may not restore the migrated V2 checkpoint: \(why); re-create the saver in TensorFlow")
         }
         if case .rewritten = outcome {
             try file.write(to: destination, as: file.encoding, within: parent)

@@ -3,7 +3,8 @@
 extension Migration.Summary {
     /// The summary as JSON:
     /// `{"source", "destination", "source_format", "tensors", "slices", "bytes",
-    /// "seconds", "files": [...], "skipped": [{"name", "reason"}]}`.
+    /// "seconds", "files": [...], "skipped": [{"name", "reason"}], "meta_graph":
+    /// {"source", "destination", "outcome", "note"}|null}`.
     public var json: JSONValue {
         .object([
             ("source", .string(source)),
@@ -15,6 +16,7 @@ extension Migration.Summary {
             ("seconds", .double(seconds)),
             ("files", .array(files.map { .string($0) })),
             ("skipped", .array(skipped.map { .object([("name", .string($0.name)), ("reason", .string($0.reason))]) })),
+            ("meta_graph", metaGraph.map(\.json) ?? .null),
         ])
     }
 
@@ -26,6 +28,20 @@ extension Migration.Summary {
         line += String(Double(Int(seconds * 1000)) / 1000) + " s"
         for s in skipped { line += "\n  skipped damaged tensor \(s.name): \(s.reason)" }
         return line
+    }
+
+    /// ``text`` and, when a `.meta` came along, a line saying what was done to its saver
+    /// (the report of a single-checkpoint migration; a directory lists its `.meta` files once).
+    public var textWithMetaGraph: String {
+        text + (metaGraph.map { "\n\($0.destination): \($0.note)" } ?? "")
+    }
+}
+
+extension Migration.MetaGraphResult {
+    /// `{"source", "destination", "outcome", "note"}`.
+    public var json: JSONValue {
+        .object([("source", .string(source)), ("destination", .string(destination)),
+                 ("outcome", .string(outcome)), ("note", .string(note))])
     }
 }
 
@@ -42,10 +58,7 @@ extension Migration.DirectorySummary {
             ("bytes", .int(Int64(checkpoints.reduce(0) { $0 + $1.bytes }))),
             ("seconds", .double(seconds)),
             ("checkpoints", .array(checkpoints.map(\.json))),
-            ("meta_graphs", .array(metaGraphs.map {
-                .object([("source", .string($0.source)), ("destination", .string($0.destination)),
-                         ("outcome", .string($0.outcome)), ("note", .string($0.note))])
-            })),
+            ("meta_graphs", .array(metaGraphs.map(\.json))),
             ("missing", .array(missing.map { .string($0) })),
         ])
     }

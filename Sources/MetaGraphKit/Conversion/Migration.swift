@@ -65,6 +65,9 @@ public enum Migration {
         public var seconds: Double
         /// Tensors left out because they are damaged.
         public var skipped: [SkippedTensor]
+        /// The `.meta` carried along with the checkpoint (its saver switched to V2), if
+        /// one was beside it.
+        public var metaGraph: MetaGraphResult? = nil
     }
 
     // MARK: - One checkpoint
@@ -80,9 +83,31 @@ public enum Migration {
     ///   present without `overwrite`), `invalidArgument` (the destination is or
     ///   overlaps the source), `badChecksum`/`corrupt` (damaged source without
     ///   `skipDamaged`), `unsupported`, `io`. Nothing is left behind on a throw.
+    ///
+    /// The checkpoint's `.meta` (TensorFlow's `meta_graph_filename`: the prefix, a V1
+    /// `-?????-of-N` suffix removed, plus `.meta`), when there is one, is carried along
+    /// to `destination.meta` with its saver switched to V2, as a directory migration
+    /// does (a SessionBundle export has no state file); both appear together or not at all.
     @discardableResult
     public static func migrate(source: String, destination: String, options: Options = Options()) throws -> Summary {
-        try migrate(source: source, destination: destination, options: options, within: nil)
+        let meta = CheckpointFiles.metaGraphFilename(for: source)
+        let metaOut = destination + ".meta"
+        guard FileIO.exists(meta), PathRules.absolute(meta) != PathRules.absolute(metaOut) else {
+            return try migrate(source: source, destination: destination, options: options, within: nil)
+        }
+        if FileIO.exists(metaOut), !options.overwrite {
+            throw MetaGraphKitError(.exists, "\(destination): the destination exists (\(metaOut)); use --overwrite to replace it")
+        }
+        let transaction = OutputTransaction()
+        do {
+            var summary = try migrate(source: source, destination: destination, options: options, within: transaction)
+            summary.metaGraph = try migrateMetaGraph(source: meta, destination: metaOut, within: transaction)
+            transaction.commit()
+            return summary
+        } catch {
+            transaction.rollback()
+            throw error
+        }
     }
 
     /// ``migrate(source:destination:options:)`` as part of a larger output (a

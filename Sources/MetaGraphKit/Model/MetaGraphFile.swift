@@ -59,6 +59,11 @@ public struct MetaGraphFile: Sendable {
         self.message = message
     }
 
+    /// The bytes of a binary source, kept so that writing an unchanged message back
+    /// in binary gives the source byte for byte even when its writer did not use
+    /// field-number order (TF builds that write MetaGraphDef field 7 before field 1).
+    var sourceBinary: [UInt8]?
+
     /// Reads a `.meta` (binary or text, told apart by the content), a
     /// `saved_model.pb`/`saved_model.pbtxt`, or a SavedModel directory.
     ///
@@ -78,8 +83,10 @@ public struct MetaGraphFile: Sendable {
             return MetaGraphFile(path: path, kind: kind, encoding: .text,
                                  message: try ProtoMessage(textUTF8: consume bytes, as: type, file: path))
         }
-        return MetaGraphFile(path: path, kind: kind, encoding: .binary,
-                             message: try ProtoMessage(binary: bytes, as: type, file: path))
+        var file = MetaGraphFile(path: path, kind: kind, encoding: .binary,
+                                 message: try ProtoMessage(binary: bytes, as: type, file: path))
+        file.sourceBinary = bytes
+        return file
     }
 
     /// Summarizes a `.meta`, `saved_model.pb` or SavedModel directory without
@@ -179,13 +186,36 @@ public struct MetaGraphFile: Sendable {
     /// The file's content in an encoding.
     ///
     /// - Parameter encoding: binary, text or JSON.
-    /// - Returns: The encoded bytes; binary is byte-identical to a binary input.
-    public func encoded(as encoding: ProtoFileEncoding) -> [UInt8] {
+    /// - Returns: The encoded bytes. Binary from a binary input whose message was not
+    ///   changed is the input's bytes exactly (whatever order its writer put the
+    ///   fields in); otherwise binary is the canonical encoding (field-number order,
+    ///   as TensorFlow's own serializer writes it).
+    /// - Throws: ``MetaGraphKitError`` `unsupported` for JSON of a message holding an
+    ///   `Any` whose type is not in our schemas (see ``ProtoMessage/jsonValue()``).
+    public func encoded(as encoding: ProtoFileEncoding) throws -> [UInt8] {
         switch encoding {
-        case .binary: message.binary()
-        case .text: Array(message.textFormat().utf8)
-        case .json: Array((message.jsonValue().serialized(pretty: true) + "\n").utf8)
+        case .binary: return binaryKeepingSourceBytes()
+        case .text: return Array(message.textFormat().utf8)
+        case .json:
+            do {
+                return Array((try message.jsonValue().serialized(pretty: true) + "\n").utf8)
+            } catch let error as MetaGraphKitError {
+                throw MetaGraphKitError(error.code, "\(path): \(error.message)")
+            }
         }
+    }
+
+    /// The binary encoding: the source's own bytes when the file was read from
+    /// binary and the message still is what they decode to (compared through the
+    /// canonical encoding, field-number order), otherwise the canonical encoding.
+    func binaryKeepingSourceBytes() -> [UInt8] {
+        let canonical = message.binary()
+        guard let source = sourceBinary, source != canonical else { return canonical }
+        // Only a non-canonical source gets here: decode it once more to tell a
+        // reordered-but-equal message from a changed one.
+        guard let again = try? ProtoMessage(binary: source, as: message.type, file: path),
+              again.binary() == canonical else { return canonical }
+        return source
     }
 
     /// Writes the file in an encoding, atomically.

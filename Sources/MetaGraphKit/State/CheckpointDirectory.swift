@@ -161,16 +161,14 @@ public struct CheckpointDirectory: Sendable {
         let stored = try validatedStoredState()
         let latest = resolve(stored.modelCheckpointPath)
         if CheckpointFormat.detect(prefix: latest) != nil { return latest }
-        var message = "\(stateFilePath) names checkpoint '\(stored.modelCheckpointPath)', but no file of it exists: "
-            + "neither \(latest).index (V2) nor a file matching \(latest) (V1)"
-        if let repaired = repairedPath(for: stored.modelCheckpointPath) {
-            message += "; the directory holds '\(repaired)', so it was probably moved: "
-                + "`tfmeta state rebase \(path)` repairs the state file"
-        } else if stored.listedPaths.contains(where: { CheckpointFormat.detect(prefix: resolve($0)) != nil || repairedPath(for: $0) != nil }) {
-            message += "; other listed checkpoints exist: `tfmeta state rebase \(path) --drop-missing` drops the missing "
-                + "entries and makes the newest remaining one the latest (or `tfmeta state set-latest \(path) PREFIX`)"
+        var error = missingCheckpointError(stored: stored.modelCheckpointPath)
+        if repairedPath(for: stored.modelCheckpointPath) == nil,
+           stored.listedPaths.contains(where: { CheckpointFormat.detect(prefix: resolve($0)) != nil || repairedPath(for: $0) != nil }) {
+            error = MetaGraphKitError(.notFound, error.message
+                + "; other listed checkpoints exist: `tfmeta state rebase \(path) --drop-missing` drops the missing "
+                + "entries and makes the newest remaining one the latest (or `tfmeta state set-latest \(path) PREFIX`)")
         }
-        throw MetaGraphKitError(.notFound, message)
+        throw error
     }
 
     /// The stored path rewritten relative to ``path`` when its checkpoint is missing

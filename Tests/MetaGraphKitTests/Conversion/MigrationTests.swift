@@ -143,13 +143,27 @@ struct MigrationTests {
         }
     }
 
-    @Test func shardedV1SaverIsKeptAndMovedDirectoriesAreRepaired() throws {
+    @Test func shardedV1SaverIsRewrittenAndMovedDirectoriesAreRefused() throws {
         try withTemporaryDirectory { dir in
             let s = try Migration.migrateDirectory(source: Fixture.path("state/v1_sharded"), destination: dir + "/a")
-            #expect(s.metaGraphs.map(\.outcome) == ["kept-sharded", "kept-sharded"])
+            #expect(s.metaGraphs.map(\.outcome) == ["rewritten", "rewritten"])
+            let meta = try MetaGraphFile.read(dir + "/a/model.ckpt-3.meta")
+            let saver = try #require(try meta.summaries().first?.saver)
+            #expect(saver.version == .v2 && saver.sharded)
+            let ops = try GraphSnapshot(meta.message).nodes.filter { $0.name.hasPrefix("save/") }.map(\.op)
+            #expect(ops.contains("MergeV2Checkpoints") && ops.contains("SaveV2") && ops.contains("StringJoin"))
+            #expect(!ops.contains("SaveSlices") && !ops.contains("ShardedFilespec"))
+            #expect(try SaverGraphRewrite.rewriteToV2(meta.message, file: "x") == .alreadyV2)
             #expect(try CheckpointDirectory(dir + "/a").latestCheckpoint() == dir + "/a/model.ckpt-3")
-            let t = try Migration.migrateDirectory(source: Fixture.path("state/absolute"), destination: dir + "/b")
-            #expect(t.checkpoints.count == 2 && t.missing.isEmpty)
+            // A moved directory is refused as `state latest` and `ckpt list` refuse it,
+            // with the same rebase hint, and nothing is written.
+            let error = #expect(throws: MetaGraphKitError.self) {
+                try Migration.migrateDirectory(source: Fixture.path("state/absolute"), destination: dir + "/b")
+            }
+            #expect(error?.code == .notFound)
+            #expect(error?.message.contains("tfmeta state rebase") == true)
+            #expect(error?.message.contains("/tmp/metagraphkit-fixture-gen/state/absolute/model.ckpt-1") == true)
+            #expect(!FileIO.exists(dir + "/b"))
         }
     }
 

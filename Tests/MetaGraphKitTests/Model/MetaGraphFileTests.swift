@@ -58,7 +58,7 @@ struct MetaGraphFileTests {
                 let out = dir + "/out." + encoding.rawValue
                 try file.write(to: out, as: encoding)
                 let back = try FileIO.read(out)
-                #expect(sameBytes(back, file.encoded(as: encoding)))
+                #expect(sameBytes(back, try file.encoded(as: encoding)))
             }
             let text = try MetaGraphFile.read(dir + "/out.text")
             #expect(text.message.textFormat() == file.message.textFormat())

@@ -10,13 +10,20 @@ import Foundation
 /// keys in order; `google.protobuf.Any` as `{"@type": url, …fields}`; wrapper types
 /// as their bare value. Strings that are not valid UTF-8 show U+FFFD for the bad
 /// bytes (JSON strings cannot hold them).
+///
+/// An `Any` whose type is not in our schemas (or whose value does not decode as
+/// that type) has no proto3 JSON form: the mapping needs the packed message's
+/// fields. protobuf's own printer (Python `json_format.MessageToJson`, C++
+/// `MessageToJsonString`) fails on it, and so does this one: it throws
+/// `unsupported` naming the type URL, instead of writing a `{"typeUrl", "value"}`
+/// object that no proto3 JSON parser accepts (TensorFlow's says `@type is missing`).
 enum JSONPrinter {
-    static func value(_ message: UnsafePointer<ProtobufCMessage>, _ type: ProtoMessageType) -> JSONValue {
-        if type == .any, let any = expandedAny(message) { return any }
+    static func value(_ message: UnsafePointer<ProtobufCMessage>, _ type: ProtoMessageType) throws -> JSONValue {
+        if type == .any { return try expandedAny(message) }
         if isWrapper(type) {
             let field = type.fields[0]
             let v = MessageReflection.values(of: field, in: message).first
-            return v.map { scalar($0, field) } ?? defaultValue(field)
+            return try v.map { try scalar($0, field) } ?? defaultValue(field)
         }
         var members: [(String, JSONValue)] = []
         for field in type.fields {
@@ -30,24 +37,24 @@ enum JSONPrinter {
                     let fields = entryType.fields
                     let key = MessageReflection.values(of: fields[0], in: entry).first
                     let keyText: String
-                    switch key.map({ scalar($0, fields[0]) }) ?? defaultValue(fields[0]) {
+                    switch try key.map({ try scalar($0, fields[0]) }) ?? defaultValue(fields[0]) {
                     case .string(let s): keyText = s
                     case let other: keyText = other.serialized()
                     }
                     let v = MessageReflection.values(of: fields[1], in: entry).first
-                    object.append((keyText, v.map { scalar($0, fields[1]) } ?? defaultValue(fields[1])))
+                    object.append((keyText, try v.map { try scalar($0, fields[1]) } ?? defaultValue(fields[1])))
                 }
                 members.append((name, .object(object)))
             } else if field.isRepeated {
-                members.append((name, .array(values.map { scalar($0, field) })))
+                members.append((name, .array(try values.map { try scalar($0, field) })))
             } else {
-                members.append((name, scalar(values[0], field)))
+                members.append((name, try scalar(values[0], field)))
             }
         }
         return .object(members)
     }
 
-    static func scalar(_ value: FieldValue, _ field: FieldInfo) -> JSONValue {
+    static func scalar(_ value: FieldValue, _ field: FieldInfo) throws -> JSONValue {
         switch value {
         case .int32(let v): return .int(Int64(v))
         case .uint32(let v): return .uint(UInt64(v))
@@ -59,7 +66,7 @@ enum JSONPrinter {
         case .enumNumber(let v): return field.enumName(v).map { .string($0) } ?? .int(Int64(v))
         case .string(let b): return .string(String(decoding: b, as: UTF8.self))
         case .bytes(let b): return .string(Data(b).base64EncodedString())
-        case .message(let m, let t): return Self.value(m, t)
+        case .message(let m, let t): return try Self.value(m, t)
         }
     }
 
@@ -72,7 +79,7 @@ enum JSONPrinter {
             // use, which `.pointer` is (a map entry without its message value
             // read freed memory in release builds).
             let empty = ProtoMessage(empty: t)
-            return withExtendedLifetime(empty) { value(UnsafePointer(empty.pointer), t) }
+            return (try? withExtendedLifetime(empty) { try value(UnsafePointer(empty.pointer), t) }) ?? .object([])
         case PROTOBUF_C_TYPE_STRING, PROTOBUF_C_TYPE_BYTES: return .string("")
         case PROTOBUF_C_TYPE_BOOL: return .bool(false)
         case PROTOBUF_C_TYPE_FLOAT, PROTOBUF_C_TYPE_DOUBLE: return .double(0)
@@ -83,18 +90,33 @@ enum JSONPrinter {
         }
     }
 
-    /// `{"@type": url, …}` for a known type; nil to show the plain `typeUrl`/`value`.
-    private static func expandedAny(_ message: UnsafePointer<ProtobufCMessage>) -> JSONValue? {
+    /// `{"@type": url, …}`; throws for a type that is not in our schemas or a value
+    /// that does not decode as its type (see the type's documentation).
+    private static func expandedAny(_ message: UnsafePointer<ProtobufCMessage>) throws -> JSONValue {
         let fields = ProtoMessageType.any.fields
-        guard case .string(let urlBytes)? = MessageReflection.values(of: fields[0], in: message).first,
-              let url = String(validating: urlBytes, as: UTF8.self),
-              let slash = url.lastIndex(of: "/"),
-              let type = ProtoMessageType.named(String(url[url.index(after: slash)...]))
-        else { return nil }
+        var urlBytes: [UInt8] = []
+        if case .string(let b)? = MessageReflection.values(of: fields[0], in: message).first { urlBytes = b }
         var bytes: [UInt8] = []
         if case .bytes(let b)? = MessageReflection.values(of: fields[1], in: message).first { bytes = b }
-        guard let packed = try? ProtoMessage(binary: bytes, as: type, file: url) else { return nil }
-        let inner = withExtendedLifetime(packed) { value(UnsafePointer(packed.pointer), type) }
+        // An empty Any prints as {} (json_format does the same).
+        if urlBytes.isEmpty && bytes.isEmpty { return .object([]) }
+        let url = String(decoding: urlBytes, as: UTF8.self)
+        guard let slash = url.lastIndex(of: "/"),
+              let type = ProtoMessageType.named(String(url[url.index(after: slash)...])) else {
+            throw MetaGraphKitError(.unsupported,
+                "a google.protobuf.Any holds type '\(url)', which is not in our schemas, so it has no proto3 JSON form "
+                + "(the mapping prints the packed message's fields; protobuf's json_format refuses it too); "
+                + "convert to binary or text instead")
+        }
+        let packed: ProtoMessage
+        do {
+            packed = try ProtoMessage(binary: bytes, as: type, file: url)
+        } catch {
+            throw MetaGraphKitError(.unsupported,
+                "a google.protobuf.Any of type '\(url)' holds \(bytes.count) bytes that do not decode as \(type.fullName), "
+                + "so it has no proto3 JSON form; convert to binary or text instead")
+        }
+        let inner = try withExtendedLifetime(packed) { try value(UnsafePointer(packed.pointer), type) }
         if case .object(let members) = inner, !isWrapper(type) {
             return .object([("@type", .string(url))] + members)
         }

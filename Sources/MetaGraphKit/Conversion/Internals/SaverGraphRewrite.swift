@@ -7,26 +7,29 @@ internal import CTFProtos
 import Glibc
 #endif
 
-/// Rewrites the saver of a `.meta` so that `Saver.save` writes V2.
+/// Rewrites the saver of a `.meta` so that `Saver.save` writes V2 and
+/// `Saver.restore` reads it.
 ///
 /// A non-sharded V1 saver saves with one `SaveSlices(filename, tensor_names,
 /// shapes_and_slices, data)` node; `SaveV2(prefix, tensor_names,
 /// shape_and_slices, tensors)` takes the same inputs in the same order and the same
-/// slice specs, its type list attr is `dtypes` instead of `T`. Restoring already
-/// uses `RestoreV2`, which reads both formats, so only the save node, the
+/// slice specs, its type list attr is `dtypes` instead of `T`. A sharded V1 saver
+/// (`ShardedFilename` per device, `ShardedFilespec` as save tensor) gets TF 2.21's
+/// sharded V2 save path (`SaverGraphRewrite+Sharded.swift`). Restores with
+/// `RestoreSlice`/`Restore` (TF ≤ 0.12), which read V1 only, become one `RestoreV2`
+/// per device; restores that already use `RestoreV2` read both formats and stay.
 /// `SaverDef.version` (top level and `savers` collection) and the stripped op list
-/// change.
+/// follow. Everything is planned before anything changes: a saver that cannot be
+/// rewritten is reported with the reason and left as it was.
 enum SaverGraphRewrite {
     enum Outcome: Equatable {
-        /// The save node was rewritten (its name).
+        /// The saver was rewritten (what changed, as a sentence).
         case rewritten(String)
         /// The saver already writes V2.
         case alreadyV2
         /// The graph has no saver.
         case noSaver
-        /// The saver is sharded (ShardedFilename/ShardedFilespec per device); kept.
-        case keptSharded
-        /// The save op could not be identified; kept.
+        /// The saver could not be rewritten (why); the graph is unchanged.
         case kept(String)
     }
 
@@ -63,55 +66,85 @@ enum SaverGraphRewrite {
         try meta.withStruct(as: Tensorflow__MetaGraphDef.self) { m in
             guard let saver = m.pointee.saver_def else { return .noSaver }
             if saver.pointee.version == TENSORFLOW__SAVER_DEF__CHECKPOINT_FORMAT_VERSION__V2 { return .alreadyV2 }
-            if saver.pointee.sharded != 0 { return .keptSharded }
             guard let graph = m.pointee.graph_def else { return .kept("the .meta has no graph") }
             let filenameTensor = String(cString: saver.pointee.filename_tensor_name)
+            let saveTensor = String(cString: saver.pointee.save_tensor_name)
+            let sharded = saver.pointee.sharded != 0
             let scope = filenameTensor.split(separator: "/").dropLast().joined(separator: "/")
-            var saveNodes: [UnsafeMutablePointer<Tensorflow__NodeDef>] = []
-            for i in 0..<graph.pointee.n_node {
-                guard let node = graph.pointee.node[i] else { continue }
-                if String(cString: node.pointee.op) == "SaveSlices",
-                   String(cString: node.pointee.name).hasPrefix(scope + "/") {
-                    saveNodes.append(node)
+            let editor = SaverGraphEditor(graph, file: file)
+            // Plan everything before changing anything: a refusal leaves the graph as it was.
+            let restore: [RestoreGroup]
+            switch planRestore(editor, scope: scope) {
+            case .success(let groups): restore = groups
+            case .failure(let refusal): return .kept("its V1-only restore ops cannot be rewritten: \(refusal.reason)")
+            }
+            var shardedPlan: ShardedSavePlan?
+            var saveNode: SaverGraphEditor.Node?
+            if sharded {
+                switch planShardedSave(editor, filenameTensor: filenameTensor, saveTensor: saveTensor, scope: scope) {
+                case .success(let plan): shardedPlan = plan
+                case .failure(let refusal): return .kept("its sharded save path cannot be rewritten: \(refusal.reason)")
                 }
-            }
-            guard saveNodes.count == 1, let node = saveNodes.first else {
-                return .kept("expected one SaveSlices node under \(scope)/, found \(saveNodes.count)")
-            }
-            // Graphs from before TF 1.0 restore with RestoreSlice/Restore, which read V1
-            // only; such a saver cannot restore a V2 checkpoint whatever its save op.
-            for i in 0..<graph.pointee.n_node {
-                guard let n = graph.pointee.node[i] else { continue }
-                let op = String(cString: n.pointee.op)
-                if op == "RestoreSlice" || op == "Restore", String(cString: n.pointee.name).hasPrefix(scope + "/") {
-                    return .kept("it restores with \(op), which reads V1 checkpoints only, so it cannot restore the migrated V2 checkpoint; re-create the saver in TensorFlow")
+            } else {
+                let saveNodes = editor.nodes.filter {
+                    SaverGraphEditor.op($0) == "SaveSlices" && SaverGraphEditor.name($0).hasPrefix(scope + "/")
                 }
+                guard saveNodes.count == 1 else {
+                    return .kept("expected one SaveSlices node under \(scope)/, found \(saveNodes.count)")
+                }
+                saveNode = saveNodes[0]
             }
-            // The node: op and type-list attr name.
-            replace(&node.pointee.op, with: "SaveV2")
-            for j in 0..<node.pointee.n_attr {
-                guard let entry = node.pointee.attr[j] else { continue }
-                if String(cString: entry.pointee.key) == "T" { replace(&entry.pointee.key, with: "dtypes") }
+            // Apply.
+            var parts: [String] = []
+            var newSaveTensor: String?
+            if let plan = shardedPlan {
+                newSaveTensor = try applyShardedSave(editor, plan, scope: scope)
+                parts.append("sharded save path now SaveV2 ×\(plan.shards.count) + MergeV2Checkpoints (save tensor \(newSaveTensor!))")
+            } else if let node = saveNode {
+                convertSaveSlices(node)
+                parts.append("save node \(SaverGraphEditor.name(node)) now SaveV2")
             }
-            var attrs = UnsafeMutableBufferPointer(start: node.pointee.attr, count: node.pointee.n_attr)
-            attrs.sort { a, b in strcmp(a!.pointee.key, b!.pointee.key) < 0 }
+            let kinds = Set(restore.flatMap(\.members).compactMap { editor.node($0.node).map(SaverGraphEditor.op) }).sorted()
+            let restoreOps = try applyRestore(editor, restore, scope: scope)
+            if !restoreOps.isEmpty {
+                let count = restore.reduce(0) { $0 + $1.members.count }
+                parts.append("\(count) \(kinds.joined(separator: "/")) now RestoreV2 \(restoreOps.joined(separator: ", ")) (one per device)")
+            }
+            editor.commit()
             // The saver, here and in the `savers` collection.
             saver.pointee.version = TENSORFLOW__SAVER_DEF__CHECKPOINT_FORMAT_VERSION__V2
-            try rewriteSaversCollection(m, filenameTensor: filenameTensor, file: file)
-            // The op list: SaveV2 in, SaveSlices out if nothing else uses it.
+            if let newSaveTensor { CMutation.setString(&saver.pointee.save_tensor_name, newSaveTensor) }
+            try rewriteSaversCollection(m, filenameTensor: filenameTensor, oldSaveTensor: saveTensor,
+                                        newSaveTensor: newSaveTensor, file: file)
+            // The op list: ops now used in, V1-only ops out when nothing uses them any more.
             if let info = m.pointee.meta_info_def, let ops = info.pointee.stripped_op_list {
-                var stillUsed = false
-                for i in 0..<graph.pointee.n_node where String(cString: graph.pointee.node[i]!.pointee.op) == "SaveSlices" {
-                    stillUsed = true
+                let used = Set(editor.nodes.map(SaverGraphEditor.op))
+                for old in ["SaveSlices", "ShardedFilespec", "RestoreSlice", "Restore"] where !used.contains(old) {
+                    removeOp(named: old, from: ops)
                 }
-                if !stillUsed { removeOp(named: "SaveSlices", from: ops) }
                 try insertOp(saveV2OpDef, named: "SaveV2", into: ops, file: file)
+                for (name, bytes) in v2SaverOpDefs.sorted(by: { $0.key < $1.key }) where used.contains(name) {
+                    try insertOp(bytes, named: name, into: ops, file: file)
+                }
             }
-            return .rewritten(String(cString: node.pointee.name))
+            parts.append("SaverDef.version V2")
+            return .rewritten(parts.joined(separator: "; "))
         }
     }
 
-    private static func rewriteSaversCollection(_ m: UnsafeMutablePointer<Tensorflow__MetaGraphDef>, filenameTensor: String, file: String) throws {
+    /// `SaveSlices` → `SaveV2` in place: same inputs, type-list attr `T` → `dtypes`.
+    static func convertSaveSlices(_ node: SaverGraphEditor.Node) {
+        replace(&node.pointee.op, with: "SaveV2")
+        for j in 0..<node.pointee.n_attr {
+            guard let entry = node.pointee.attr[j] else { continue }
+            if String(cString: entry.pointee.key) == "T" { replace(&entry.pointee.key, with: "dtypes") }
+        }
+        var attrs = UnsafeMutableBufferPointer(start: node.pointee.attr, count: node.pointee.n_attr)
+        attrs.sort { a, b in strcmp(a!.pointee.key, b!.pointee.key) < 0 }
+    }
+
+    private static func rewriteSaversCollection(_ m: UnsafeMutablePointer<Tensorflow__MetaGraphDef>, filenameTensor: String,
+                                                oldSaveTensor: String, newSaveTensor: String?, file: String) throws {
         for i in 0..<m.pointee.n_collection_def {
             guard let entry = m.pointee.collection_def[i], String(cString: entry.pointee.key) == "savers",
                   let value = entry.pointee.value,
@@ -122,8 +155,10 @@ enum SaverGraphRewrite {
                 let saver = try ProtoMessage(binaryBuffer: UnsafeRawBufferPointer(start: data.data, count: data.len),
                                              as: .saverDef, file: file)
                 let matches = saver.withStruct(as: Tensorflow__SaverDef.self) { s in
-                    guard String(cString: s.pointee.filename_tensor_name) == filenameTensor, s.pointee.sharded == 0 else { return false }
+                    guard String(cString: s.pointee.filename_tensor_name) == filenameTensor,
+                          String(cString: s.pointee.save_tensor_name) == oldSaveTensor else { return false }
                     s.pointee.version = TENSORFLOW__SAVER_DEF__CHECKPOINT_FORMAT_VERSION__V2
+                    if let newSaveTensor { CMutation.setString(&s.pointee.save_tensor_name, newSaveTensor) }
                     return true
                 }
                 guard matches else { continue }
@@ -136,7 +171,7 @@ enum SaverGraphRewrite {
         }
     }
 
-    private static func replace(_ field: inout UnsafeMutablePointer<CChar>?, with text: String) {
+    static func replace(_ field: inout UnsafeMutablePointer<CChar>?, with text: String) {
         // Unpacked non-empty strings are malloc'ed; an empty one may be protobuf-c's
         // shared empty string, which must not be freed.
         if let old = field, old.pointee != 0 { free(old) }
