@@ -16,8 +16,42 @@ struct KeyRuleOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Leave out keys this regular expression matches (repeatable).", valueName: "regex"))
     var drop: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp(
+        "A rules file (JSON, Schemas/rules-v1.schema.json); repeatable, applied after --drop/--map/--rule, in order.",
+        valueName: "file.json"))
+    var rules: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp(
+        "A rules file shipped with tfmeta (`tfmeta rules list`); repeatable, applied after --rules, in order.",
+        valueName: "name"))
+    var preset: [String] = []
+
     /// The compiled rules; a bad rule or map file is a MetaGraphKitError (exit 1).
     func keyRules() throws -> KeyRules { try KeyRules(rules: rule, drops: drop, mapFile: map) }
+
+    /// Every step: --drop, --map, --rule, then each --rules file, then each --preset.
+    func ruleSet() throws -> RuleSet {
+        var set = RuleSet(try keyRules())
+        for file in rules { set.append(contentsOf: try RuleSet.read(file)) }
+        for name in preset { set.append(contentsOf: try RulePresets.ruleSet(name)) }
+        return set
+    }
+}
+
+/// `--meta IN.meta` / `--no-meta`: the graph rewritten along with a renamed checkpoint.
+struct MetaAlongOptions: ParsableArguments {
+    @Option(name: .customLong("meta"), help: ArgumentHelp(
+        "The .meta to rewrite as DST.meta with the same renames (default: SRC.meta when it exists).", valueName: "in.meta"))
+    var metaFile: String?
+
+    @Flag(name: .long, help: "Do not write DST.meta, even when SRC.meta exists.")
+    var noMeta = false
+
+    func validate() throws {
+        if metaFile != nil, noMeta { throw ValidationError("Give --meta or --no-meta, not both.") }
+    }
+
+    var source: CheckpointRemap.MetaSource { noMeta ? .none : metaFile.map { .file($0) } ?? .auto }
 }
 
 extension CkptCommand {
@@ -32,9 +66,13 @@ extension CkptCommand {
             abstract: "Copy a checkpoint to a V2 checkpoint with its keys renamed.",
             discussion: """
                 For each key: a --drop match leaves it out; else a --map entry gives its new name; else \
-                every --rule is applied in order. Two keys renamed onto one name is an error naming both. \
-                V2 payloads are copied as stored (checksums re-checked), partitioned tensors keep their \
-                slices. Nothing is written before every check passed.
+                every --rule is applied in order; then the steps of each --rules file and --preset \
+                (rename, drop, keep, transpose, reshape, merge_partitions, split, promote_ema, cast, slots). \
+                Two keys renamed onto one name is an error naming both. Tensors whose values no step \
+                changes are copied as stored (checksums re-checked), partitioned tensors keep their \
+                slices; changed tensors are rewritten one at a time. When SRC.meta exists (or --meta is \
+                given) DST.meta is written with nodes, collections, the SaverDef and the saver's keys \
+                renamed by the same steps. Nothing is written before every check passed.
                 """)
 
         @Argument(help: "The source checkpoint (V1 or V2 prefix, pattern, or directory).")
@@ -42,18 +80,22 @@ extension CkptCommand {
         @Argument(help: "The V2 prefix to write.")
         var destination: String
         @OptionGroup var keys: KeyRuleOptions
+        @OptionGroup var meta: MetaAlongOptions
+        @Flag(name: .long, help: "Fail when a rule, map entry or preset matches nothing.")
+        var strict = false
         @Flag(name: .long, help: "Print what would be renamed; write nothing.")
         var dryRun = false
         @OptionGroup var writing: CheckpointOutputOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let rules = try keys.keyRules()
+            let rules = try keys.ruleSet()
             let progress = writing.startWriting()
-            let result = try CheckpointRemap.rename(source: source, destination: destination, rules: rules,
-                                                    overwrite: writing.overwrite, dryRun: dryRun, shards: writing.shards,
-                                                    progress: progress)
+            let result = try CheckpointRemap.rename(source: source, destination: destination, ruleSet: rules, strict: strict,
+                                                    meta: meta.source, overwrite: writing.overwrite, dryRun: dryRun,
+                                                    shards: writing.shards, progress: progress)
             for w in result.warnings { FileHandle.standardErrorWrite("warning: \(w)\n") }
+            for w in result.rules.warnings { FileHandle.standardErrorWrite(w + "\n") }
             print(output.json ? result.json.serialized(pretty: true) : result.text)
         }
     }
@@ -94,12 +136,13 @@ extension CkptCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let rules = try keys.keyRules()
+            let rules = try keys.ruleSet()
             let progress = writing.startWriting()
             let result = try CheckpointRemap.toObject(
-                source: source, template: template, destination: destination, rules: rules,
+                source: source, template: template, destination: destination, ruleSet: rules,
                 fillFromTemplate: fillFromTemplate, strict: strict, overwrite: writing.overwrite, dryRun: dryRun, shards: writing.shards,
                 progress: progress)
+            for w in result.rules.warnings { FileHandle.standardErrorWrite(w + "\n") }
             if dryRun {
                 print(output.json ? result.report.jsonValue.serialized(pretty: true) : result.report.text)
             } else {
@@ -128,7 +171,9 @@ extension CkptCommand {
         var source: String
         @Argument(help: "The V2 prefix to write.")
         var destination: String
-        @Flag(name: .long, help: "Fail when several attributes share a full name.")
+        @OptionGroup var keys: KeyRuleOptions
+        @OptionGroup var meta: MetaAlongOptions
+        @Flag(name: .long, help: "Fail when several attributes share a full name, or a rule matches nothing.")
         var strict = false
         @Flag(name: .long, help: "Also write the object graph entry.")
         var keepObjectGraph = false
@@ -139,10 +184,12 @@ extension CkptCommand {
 
         func run() throws {
             let progress = writing.startWriting()
-            let result = try CheckpointRemap.toNames(source: source, destination: destination, strict: strict,
+            let result = try CheckpointRemap.toNames(source: source, destination: destination, ruleSet: keys.ruleSet(),
+                                                     strict: strict, meta: meta.source,
                                                      keepObjectGraph: keepObjectGraph, overwrite: writing.overwrite, dryRun: dryRun,
                                                      shards: writing.shards, progress: progress)
             for w in result.warnings { FileHandle.standardErrorWrite(w + "\n") }
+            for w in result.rules.warnings { FileHandle.standardErrorWrite(w + "\n") }
             print(output.json ? result.json.serialized(pretty: true) : result.text)
         }
     }
@@ -176,10 +223,10 @@ extension CkptCommand {
         }
 
         func run() throws {
-            let rules = try keys.keyRules()
+            let rules = try keys.ruleSet()
             let reader = try CheckpointReader(path: source)
             let target = try template.map { try RemapTarget.template($0) } ?? RemapTarget.metaGraph(meta!)
-            let report = try MatchReport.match(reader, sourcePath: source, target: target, rules: rules)
+            let report = try MatchReport.match(reader, sourcePath: source, target: target, ruleSet: rules)
             print(output.json ? report.jsonValue.serialized(pretty: true) : report.text)
         }
     }
