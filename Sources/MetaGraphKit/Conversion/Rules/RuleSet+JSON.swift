@@ -74,7 +74,8 @@ extension RuleSet {
         }
         func int(_ v: Any?, _ name: String) throws -> Int? {
             guard let v else { return nil }
-            guard let n = v as? Int, !(v is Bool) else { throw bad("\"\(name)\" must be an integer") }
+            // JSON true arrives as a boolean NSNumber, which also casts to Int.
+            guard let n = v as? Int, !String(describing: type(of: v)).contains("Boolean") else { throw bad("\"\(name)\" must be an integer") }
             return n
         }
         func string(_ v: Any?, _ name: String) throws -> String? {
