@@ -205,8 +205,10 @@ extension CkptCommand {
             discussion: """
                 Lists matched pairs, tensors the target expects that the checkpoint lacks, and checkpoint \
                 keys nothing uses, each with dtype and shape; for the unmatched, the most likely \
-                counterpart (same dtype and shape, nearest name). With --meta the target is the graph's \
-                variables (partitioned variables by their full name).
+                counterpart (same dtype and shape, nearest name). With --meta the target is the keys the \
+                graph's saver writes and reads (its SaveV2 tensor_names constant), or its variables when it \
+                has no saver. --emit-rules writes rules that turn each suggested key into its counterpart, \
+                one rule per renamed scope where the suggestions agree.
                 """)
 
         @Argument(help: "The checkpoint (V1 or V2).")
@@ -216,6 +218,14 @@ extension CkptCommand {
         @Option(name: .long, help: "A .meta file whose variables are the target.")
         var meta: String?
         @OptionGroup var keys: KeyRuleOptions
+        @Option(name: .long, help: ArgumentHelp(
+            "Write rules that explain the suggestions (after the given rules) to this JSON file, ready for --rules.",
+            valueName: "file.json"))
+        var emitRules: String?
+        @Flag(name: .long, help: "Replace an existing --emit-rules file.")
+        var overwrite = false
+        @Flag(name: .long, help: "Exit 1 when any target tensor is missing, any key unused, or a rule matches nothing.")
+        var strict = false
         @OptionGroup var output: JSONOption
 
         func validate() throws {
@@ -226,8 +236,20 @@ extension CkptCommand {
             let rules = try keys.ruleSet()
             let reader = try CheckpointReader(path: source)
             let target = try template.map { try RemapTarget.template($0) } ?? RemapTarget.metaGraph(meta!)
-            let report = try MatchReport.match(reader, sourcePath: source, target: target, ruleSet: rules)
+            let report = try MatchReport.match(reader, sourcePath: source, target: target, ruleSet: rules, strict: strict)
+            if let emitRules {
+                if FileIO.exists(emitRules), !overwrite {
+                    throw MetaGraphKitError(.exists, "\(emitRules): exists; use --overwrite to replace it")
+                }
+                let (set, explained) = report.suggestedRules(after: rules)
+                let text = set.jsonValue(description: "Emitted by tfmeta ckpt match \(source) against \(template ?? meta!)").serialized(pretty: true)
+                try FileIO.writeAtomically(Array((text + "\n").utf8), to: emitRules)
+                FileHandle.standardErrorWrite("wrote \(emitRules): \(set.steps.count - rules.steps.count) new step(s) explaining \(explained) suggestion(s)\n")
+            }
             print(output.json ? report.jsonValue.serialized(pretty: true) : report.text)
+            if strict, !report.missing.isEmpty || !report.unused.isEmpty || !report.mismatched.isEmpty {
+                throw ExitCode(1)
+            }
         }
     }
 }

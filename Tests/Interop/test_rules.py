@@ -378,3 +378,73 @@ def test_renamed_meta_imports_and_restores_the_renamed_checkpoint(tmp_path):
             out = tf1.get_collection("outputs")[0]
             assert out.name.startswith("model/")
             s.run(out, {"x:0": np.ones((1, 3), np.float32)})
+
+
+def test_emit_rules_from_match_rename_the_old_checkpoint_for_the_new_graph(tmp_path):
+    old = tf1_graph(tmp_path / "old" / "model", "net", ["layer1", "layer2"], 10)
+    new = tf1_graph(tmp_path / "new" / "model", "model", ["dense_1", "dense_2"], 11)
+    old_values = read_all(old)
+    emitted = tmp_path / "emitted.json"
+    p = tfmeta("ckpt", "match", old, "--meta", new + ".meta", "--emit-rules", emitted, "--strict", check=False)
+    assert p.returncode == 1                   # keys are missing and unused before the rules
+    assert "maybe" in p.stdout
+    rules = json.loads(emitted.read_text())
+    assert rules["version"] == 1 and rules["$schema"].endswith("rules-v1.schema.json")
+    renames = [s for s in rules["steps"] if "rename" in s]
+    # 16 keys (kernel, bias, their Adam slots, per layer) need 2 scope rules, not 16.
+    assert len(rules["steps"]) <= 3 and renames, rules
+    # With the emitted rules everything matches, and the text shows each key's new name.
+    p = tfmeta("ckpt", "match", old, "--meta", new + ".meta", "--rules", emitted, "--strict")
+    assert "0 missing, 0 unused" in p.stdout
+    assert "net/layer1/kernel (as model/dense_1/kernel)" in p.stdout
+
+    dst = tmp_path / "renamed" / "model"
+    tfmeta("ckpt", "rename", old, dst, "--rules", emitted)
+    # The renamed .meta imports, and its saver restores the renamed checkpoint.
+    with tf.Graph().as_default():
+        saver = tf1.train.import_meta_graph(str(dst) + ".meta")
+        with tf1.Session() as s:
+            saver.restore(s, str(dst))
+            for v in tf1.global_variables():
+                name = v.op.name
+                key = name.replace("model/dense_1/", "net/layer1/").replace("model/dense_2/", "net/layer2/")
+                np.testing.assert_array_equal(s.run(v), old_values[key])
+    # The new graph's own saver restores it too.
+    with tf.Graph().as_default():
+        saver = tf1.train.import_meta_graph(new + ".meta")
+        with tf1.Session() as s:
+            saver.restore(s, str(dst))
+            k = [v for v in tf1.global_variables() if v.op.name == "model/dense_2/kernel"][0]
+            np.testing.assert_array_equal(s.run(k), old_values["net/layer2/kernel"])
+
+
+def test_match_meta_uses_the_saver_keys_not_the_variable_names(tmp_path):
+    """After `meta rescope --add-scope`, TF's saver still reads the old keys."""
+    old = tf1_graph(tmp_path / "old" / "model", "net", ["layer1"], 12)
+    scoped = tmp_path / "scoped.meta"
+    tfmeta("meta", "rescope", old + ".meta", scoped, "--add-scope", "outer")
+    p = tfmeta("ckpt", "match", old, "--meta", scoped, "--strict")
+    assert " 0 missing, 0 unused" in p.stdout
+    with tf.Graph().as_default():
+        saver = tf1.train.import_meta_graph(str(scoped))
+        assert any(v.op.name.startswith("outer/net/") for v in tf1.global_variables())
+        with tf1.Session() as s:
+            saver.restore(s, old)          # TensorFlow agrees: it restores
+    # A scope rename (--strip-scope A --add-scope B) keeps the nodes outside A.
+    renamed = tmp_path / "renamed.meta"
+    tfmeta("meta", "rescope", old + ".meta", renamed, "--strip-scope", "net", "--add-scope", "model")
+    with tf.Graph().as_default():
+        saver = tf1.train.import_meta_graph(str(renamed))
+        names = {v.op.name for v in tf1.global_variables()}
+        assert "model/layer1/kernel" in names and "global_step" in names
+        with tf1.Session() as s:
+            saver.restore(s, old)
+    # --rules renames nodes; with --saver-keys the keys too, for a checkpoint renamed alike.
+    rules = write_rules(tmp_path / "r.json", [{"rename": {"pattern": "^net/", "replacement": "m/"}}])
+    tfmeta("meta", "rescope", old + ".meta", tmp_path / "r.meta", "--rules", rules, "--saver-keys")
+    tfmeta("ckpt", "rename", old, tmp_path / "r" / "model", "--rules", rules, "--no-meta")
+    assert not os.path.exists(tmp_path / "r" / "model.meta")
+    with tf.Graph().as_default():
+        saver = tf1.train.import_meta_graph(str(tmp_path / "r.meta"))
+        with tf1.Session() as s:
+            saver.restore(s, str(tmp_path / "r" / "model"))
