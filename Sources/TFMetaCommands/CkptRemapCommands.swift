@@ -75,9 +75,9 @@ extension CkptCommand {
                 renamed by the same steps. Nothing is written before every check passed.
                 """)
 
-        @Argument(help: "The source checkpoint (V1 or V2 prefix, pattern, or directory).")
+        @Argument(help: "The source checkpoint (V1 or V2 prefix or pattern), or a directory: every checkpoint its state file lists.")
         var source: String
-        @Argument(help: "The V2 prefix to write.")
+        @Argument(help: "The V2 prefix to write (for a directory source: the directory to fill).")
         var destination: String
         @OptionGroup var keys: KeyRuleOptions
         @OptionGroup var meta: MetaAlongOptions
@@ -90,6 +90,20 @@ extension CkptCommand {
 
         func run() throws {
             let rules = try keys.ruleSet()
+            if FileIO.isDirectory(source) {
+                guard meta.metaFile == nil, !meta.noMeta else {
+                    throw ValidationError("A directory's checkpoints take the .meta beside each; --meta/--no-meta are for one checkpoint.")
+                }
+                let result = try CheckpointRemap.renameDirectory(source: source, destination: destination, ruleSet: rules,
+                                                                 strict: strict, overwrite: writing.overwrite, dryRun: dryRun,
+                                                                 shards: writing.shards)
+                for c in result.checkpoints {
+                    for w in c.warnings { FileHandle.standardErrorWrite("warning: \(w)\n") }
+                    for w in c.rules.warnings { FileHandle.standardErrorWrite(w + "\n") }
+                }
+                print(output.json ? result.json.serialized(pretty: true) : result.text)
+                return
+            }
             let progress = writing.startWriting()
             let result = try CheckpointRemap.rename(source: source, destination: destination, ruleSet: rules, strict: strict,
                                                     meta: meta.source, overwrite: writing.overwrite, dryRun: dryRun,

@@ -448,3 +448,40 @@ def test_match_meta_uses_the_saver_keys_not_the_variable_names(tmp_path):
         saver = tf1.train.import_meta_graph(str(tmp_path / "r.meta"))
         with tf1.Session() as s:
             saver.restore(s, str(tmp_path / "r" / "model"))
+
+
+def test_directory_every_listed_checkpoint_renamed_with_its_meta_and_state(tmp_path):
+    src = tmp_path / "train"
+    os.makedirs(src)
+    saved = {}
+    with tf.Graph().as_default():
+        with tf1.variable_scope("net"):
+            w = tf1.get_variable("w", initializer=np.zeros((2, 2), np.float32))
+        inc = w.assign_add(tf.ones((2, 2)))
+        step = tf1.train.get_or_create_global_step()
+        saver = tf1.train.Saver(max_to_keep=5)
+        with tf1.Session() as s:
+            s.run(tf1.global_variables_initializer())
+            for i in range(3):
+                s.run([inc, step.assign_add(1)])
+                path = saver.save(s, str(src / "model.ckpt"), global_step=i + 1)
+                saved[os.path.basename(path)] = s.run(w)
+    rules = write_rules(tmp_path / "r.json", [{"rename": {"pattern": "^net/", "replacement": "model/"}}])
+    out = tmp_path / "out" / "converted"
+    p = tfmeta("ckpt", "rename", src, out, "--rules", rules, "--json")
+    report = json.loads(p.stdout)
+    assert report["latest"] == "model.ckpt-3" and len(report["checkpoints"]) == 3
+    assert tf.train.latest_checkpoint(str(out)) == str(out / "model.ckpt-3")
+    state = tf.train.get_checkpoint_state(str(out))
+    assert [os.path.basename(x) for x in state.all_model_checkpoint_paths] == ["model.ckpt-1", "model.ckpt-2", "model.ckpt-3"]
+    for name, value in saved.items():
+        with tf.Graph().as_default():
+            saver = tf1.train.import_meta_graph(str(out / name) + ".meta")
+            with tf1.Session() as s:
+                saver.restore(s, str(out / name))
+                v = [v for v in tf1.global_variables() if v.op.name == "model/w"][0]
+                np.testing.assert_array_equal(s.run(v), value)
+    # The source is untouched, and a second run without --overwrite refuses.
+    assert set(read_all(src / "model.ckpt-3")) == {"net/w", "global_step"}
+    p = tfmeta("ckpt", "rename", src, out, "--rules", rules, check=False)
+    assert p.returncode == 1 and "--overwrite" in p.stderr

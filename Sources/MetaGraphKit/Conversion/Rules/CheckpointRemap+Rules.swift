@@ -58,6 +58,15 @@ extension CheckpointRemap {
     public static func rename(source: String, destination: String, ruleSet: RuleSet, strict: Bool = false,
                               meta: MetaSource = .auto, overwrite: Bool = false, dryRun: Bool = false, shards: Int = 1,
                               progress: Migration.Progress? = nil) throws -> RenameResult {
+        try rename(source: source, destination: destination, ruleSet: ruleSet, strict: strict, meta: meta,
+                   overwrite: overwrite, dryRun: dryRun, shards: shards, progress: progress, within: nil)
+    }
+
+    /// ``rename(source:destination:ruleSet:strict:meta:overwrite:dryRun:shards:progress:)`` as
+    /// part of a larger output (a converted directory): `outer` keeps what is written undoable.
+    static func rename(source: String, destination: String, ruleSet: RuleSet, strict: Bool, meta: MetaSource,
+                       overwrite: Bool, dryRun: Bool, shards: Int, progress: Migration.Progress?,
+                       within outer: OutputTransaction?) throws -> RenameResult {
         let reader = try CheckpointReader(path: source)
         let graphKey = ObjectGraph.checkpointKey
         let entries = reader.entries.filter { $0.key != graphKey }
@@ -91,7 +100,7 @@ extension CheckpointRemap {
         if keepGraph { renamed.append((graphKey, graphKey)) }
         var written: BundleWriter.Result?
         if !dryRun {
-            let transaction = OutputTransaction()
+            let transaction = OutputTransaction(within: outer)
             try makeParents(of: destination, in: transaction)
             let out = try RemapOutput(destination: destination, overwrite: overwrite, sources: [reader], shards: shards,
                                       expected: plan.tensors.count + (keepGraph ? 1 : 0), progress: progress, within: transaction)
@@ -297,4 +306,131 @@ extension RulesOutcome {
 
     /// Warnings for stderr: unmatched steps, notes about the `.meta`.
     public var warnings: [String] { unmatched.map { "warning: \($0)" } + metaNotes.map { "warning: \($0)" } }
+}
+
+extension CheckpointRemap {
+    /// What ``renameDirectory(source:destination:ruleSet:strict:overwrite:dryRun:shards:)`` did.
+    public struct DirectoryRenameResult: Sendable {
+        /// The source directory.
+        public let source: String
+        /// The destination directory.
+        public let destination: String
+        /// One result per converted checkpoint, in the state file's order.
+        public let checkpoints: [RenameResult]
+        /// The state file written (nil for a dry run).
+        public let stateFile: String?
+        /// The new state's latest checkpoint (a name inside `destination`).
+        public let latest: String
+        /// Listed checkpoints whose files are missing (not converted).
+        public let missing: [String]
+    }
+
+    /// Converts every checkpoint a directory's `checkpoint` state lists by the same
+    /// rules, each `.meta` along, into `destination` (created when missing), and writes
+    /// a state file whose latest checkpoint is the converted newest.
+    ///
+    /// - Parameters:
+    ///   - source: A directory with a `checkpoint` state file.
+    ///   - destination: The directory to fill; must be empty unless `overwrite`.
+    ///   - ruleSet: The steps.
+    ///   - strict: Fail when a step matches nothing in a checkpoint.
+    ///   - overwrite: Write into a non-empty directory, replacing what has the same names.
+    ///   - dryRun: Plan only.
+    ///   - shards: Data files per checkpoint.
+    /// - Returns: What was written.
+    /// - Throws: ``MetaGraphKitError``; on a throw nothing written is left behind.
+    public static func renameDirectory(source: String, destination: String, ruleSet: RuleSet, strict: Bool = false,
+                                       overwrite: Bool = false, dryRun: Bool = false, shards: Int = 1) throws -> DirectoryRenameResult {
+        let from = try CheckpointDirectory(source)
+        let listed = try from.allCheckpoints()
+        let stored = try from.readStoredState()
+        if PathRules.absolute(source) == PathRules.absolute(destination) {
+            throw MetaGraphKitError(.invalidArgument, "\(destination): the destination directory is the source directory")
+        }
+        let transaction = OutputTransaction()
+        var info = stat()
+        if stat(destination, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFDIR else {
+                throw MetaGraphKitError(.exists, "\(destination): exists and is not a directory")
+            }
+            if FileIO.exists(PathRules.join(destination, "checkpoint")), !overwrite {
+                throw MetaGraphKitError(.exists, "\(destination): already holds a checkpoint state file; use --overwrite to write into it")
+            }
+        } else if !dryRun {
+            try makeParents(of: destination, in: transaction)
+            try transaction.makeDirectory(destination)
+        }
+        do {
+            var results: [RenameResult] = []
+            var missing: [String] = []
+            var newPaths: [String: String] = [:]
+            for entry in listed {
+                var resolved = entry.resolved
+                if !entry.exists {
+                    guard let repaired = from.repairedPath(for: entry.path) else { missing.append(entry.path); continue }
+                    resolved = from.resolve(repaired)
+                }
+                let name = Migration.checkpointName(entry.path)
+                guard !name.isEmpty, name != ".", name != ".." else {
+                    throw MetaGraphKitError(.invalidArgument,
+                        "\(from.stateFilePath): listed checkpoint '\(entry.path)' has no file name to give its converted copy")
+                }
+                results.append(try rename(source: resolved, destination: PathRules.join(destination, name), ruleSet: ruleSet,
+                                          strict: strict, meta: .auto, overwrite: overwrite, dryRun: dryRun, shards: shards,
+                                          progress: nil, within: transaction))
+                newPaths[entry.path] = name
+            }
+            guard let latest = newPaths[stored.modelCheckpointPath] ?? results.last.map({ PathRules.basename($0.destination) }) else {
+                throw MetaGraphKitError(.notFound, "\(from.stateFilePath): none of the listed checkpoints exists")
+            }
+            var all: [String] = []
+            var stamps: [Double] = []
+            for (i, p) in stored.allModelCheckpointPaths.enumerated() {
+                guard let n = newPaths[p] else { continue }
+                all.append(n)
+                if let t = stored.timestamp(at: i) { stamps.append(t) }
+            }
+            if all.last != latest { all.append(latest) }
+            var stateFile: String?
+            if !dryRun {
+                let state = CheckpointState(modelCheckpointPath: latest, allModelCheckpointPaths: all,
+                                            allModelCheckpointTimestamps: stamps.count == all.count ? stamps : [],
+                                            lastPreservedTimestamp: stored.lastPreservedTimestamp)
+                let to = try CheckpointDirectory(destination)
+                try to.write(state, within: transaction)
+                stateFile = to.stateFilePath
+            }
+            transaction.commit()
+            return DirectoryRenameResult(source: source, destination: destination, checkpoints: results, stateFile: stateFile,
+                                         latest: latest, missing: missing)
+        } catch {
+            transaction.rollback()
+            throw error
+        }
+    }
+}
+
+extension CheckpointRemap.DirectoryRenameResult {
+    /// `{"source", "destination", "dry_run", "latest", "state_file", "missing": [str],
+    /// "checkpoints": [<ckpt rename JSON>]}`.
+    public var json: JSONValue {
+        .object([
+            ("source", .string(source)), ("destination", .string(destination)), ("dry_run", .bool(stateFile == nil)),
+            ("latest", .string(latest)), ("state_file", stateFile.map { .string($0) } ?? .null),
+            ("missing", .array(missing.map { .string($0) })),
+            ("checkpoints", .array(checkpoints.map(\.json))),
+        ])
+    }
+
+    /// One summary line per checkpoint, then the state line.
+    public var text: String {
+        var lines = checkpoints.map { r in
+            r.text.split(separator: "\n").last.map(String.init) ?? ""
+        }
+        for c in checkpoints { lines += c.rules.lines.filter { $0.contains(".meta") } }
+        for m in missing { lines.append("  missing (not converted): \(m)") }
+        lines.append(stateFile.map { "wrote \($0): latest \(latest), \(checkpoints.count) checkpoint(s)" }
+                     ?? "would write \(destination)/checkpoint: latest \(latest)")
+        return lines.joined(separator: "\n")
+    }
 }
