@@ -36,8 +36,7 @@ extension MatchReport {
             guard tail > 0 else { exact[from] = to; continue }
             let headA = a[..<(a.count - tail)].joined(separator: "/"), headB = b[..<(b.count - tail)].joined(separator: "/")
             if !rules.contains(where: { $0.literal == (headA, headB) }) {
-                rules.append(("^" + NSRegularExpression.escapedPattern(for: headA + "/"),
-                              NSRegularExpression.escapedTemplate(for: headB + "/"), (headA, headB)))
+                rules.append(("^" + Self.escapePattern(headA + "/"), Self.escapeTemplate(headB + "/"), (headA, headB)))
             }
         }
         // Keep the rules that rename only what they should.
@@ -70,5 +69,25 @@ extension MatchReport {
         var out = base
         out.append(contentsOf: steps)
         return (out, pairs.count)
+    }
+
+    /// A literal for a regular expression: the ICU metacharacters escaped, `/` left readable.
+    static func escapePattern(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            if "\\^$.|?*+()[]{}".contains(c) { out.append("\\") }
+            out.append(c)
+        }
+        return out
+    }
+
+    /// A literal for a replacement template: `$` and `\` escaped.
+    static func escapeTemplate(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            if c == "$" || c == "\\" { out.append("\\") }
+            out.append(c)
+        }
+        return out
     }
 }
