@@ -485,3 +485,24 @@ def test_directory_every_listed_checkpoint_renamed_with_its_meta_and_state(tmp_p
     assert set(read_all(src / "model.ckpt-3")) == {"net/w", "global_step"}
     p = tfmeta("ckpt", "rename", src, out, "--rules", rules, check=False)
     assert p.returncode == 1 and "--overwrite" in p.stderr
+
+
+def test_drop_optimizer_with_meta_takes_the_dropped_keys_out_of_the_saver(tmp_path):
+    src = tf1_graph(tmp_path / "old" / "model", "net", ["layer1"], 13)
+    old = read_all(src)
+    dst = tmp_path / "small" / "model"
+    p = tfmeta("ckpt", "rename", src, dst, "--preset", "drop-optimizer", "--preset", "drop-step", "--json")
+    report = json.loads(p.stdout)["rules"]
+    assert report["meta"] is not None and "no longer saves or restores" in report["meta_notes"][0]
+    assert set(read_all(dst)) == {"net/layer1/kernel", "net/layer1/bias"}
+    with tf.Graph().as_default():
+        saver = tf1.train.import_meta_graph(str(dst) + ".meta")
+        with tf1.Session() as s:
+            s.run(tf1.global_variables_initializer())
+            saver.restore(s, str(dst))
+            for name in ("net/layer1/kernel", "net/layer1/bias"):
+                v = [v for v in tf1.global_variables() if v.op.name == name][0]
+                np.testing.assert_array_equal(s.run(v), old[name])
+            # The pruned saver still saves: exactly the kept keys.
+            again = saver.save(s, str(tmp_path / "again" / "model"))
+    assert set(read_all(again)) == {"net/layer1/kernel", "net/layer1/bias"}

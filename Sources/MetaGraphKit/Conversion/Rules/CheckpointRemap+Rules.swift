@@ -143,8 +143,10 @@ extension CheckpointRemap {
             if let new = keyMap[key] { return new }
             if droppedKeys.contains(key) { return nil }
             return nodeName(key)
-        }, file: path)
-        if !result.droppedKeys.isEmpty {
+        }, pruneDropped: true, file: path)
+        if !result.droppedKeys.isEmpty, result.prunedDroppedKeys {
+            outcome.metaNotes.append("\(out): the saver no longer saves or restores the \(result.droppedKeys.count) dropped key(s); their variables keep their initializers")
+        } else if !result.droppedKeys.isEmpty {
             let few = result.droppedKeys.prefix(3).joined(separator: ", ")
             outcome.metaNotes.append("\(out) not written: the saver in \(path) reads \(result.droppedKeys.count) dropped key(s) (\(few)\(result.droppedKeys.count > 3 ? ", …" : "")); restore through a Saver over the kept variables, or init_from_checkpoint")
             return nil
