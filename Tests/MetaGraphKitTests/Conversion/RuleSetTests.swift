@@ -131,3 +131,16 @@ struct RuleSetTests {
         #expect(TensorBytes.partitionSizes(10, parts: 4) == [3, 3, 2, 2])
     }
 }
+
+@Suite("Rules: hostile values")
+struct RuleSetHostileTests {
+    @Test func hugeReshapeAndSplitAreErrorsNotTraps() throws {
+        let e = TensorEntry(key: "w", dtype: .float32, shape: [4], slices: [])
+        let reshape = try RuleSet.parse(Array(#"{"steps": [{"reshape": {"pattern": "w", "shape": [9223372036854775807, 2, -1]}}]}"#.utf8), origin: "r")
+        #expect(throws: MetaGraphKitError.self) { try reshape.plan([e], file: "f") }
+        let split = try RuleSet.parse(Array(#"{"steps": [{"split": {"pattern": "w", "parts": 5}}]}"#.utf8), origin: "r")
+        #expect(throws: MetaGraphKitError.self) { try split.plan([e], file: "f") }
+        let perm = try RuleSet.parse(Array(#"{"steps": [{"transpose": {"pattern": "w", "perm": [1, 0]}}]}"#.utf8), origin: "r")
+        #expect(throws: MetaGraphKitError.self) { try perm.plan([e], file: "f") }
+    }
+}

@@ -217,7 +217,12 @@ extension RuleSet {
         guard unknown.count <= 1, shape.allSatisfy({ $0 >= -1 }) else {
             throw MetaGraphKitError(.invalidArgument, "\(what): \(shape) may hold one -1 and no other negative size")
         }
-        let known = shape.filter { $0 >= 0 }.reduce(1, *)
+        var known = 1
+        for d in shape where d >= 0 {
+            let (m, overflow) = known.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw MetaGraphKitError(.invalidArgument, "\(what): \(shape) is too large") }
+            known = m
+        }
         var out = shape
         if let u = unknown.first {
             guard known > 0, count % known == 0 else {
@@ -225,7 +230,7 @@ extension RuleSet {
             }
             out[u] = count / known
         }
-        guard out.reduce(1, *) == count else {
+        guard unknown.isEmpty ? known == count : out[unknown[0]] * known == count else {
             throw MetaGraphKitError(.invalidArgument, "\(what): \(count) elements do not fit \(shape)")
         }
         return out
