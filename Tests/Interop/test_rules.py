@@ -506,3 +506,24 @@ def test_drop_optimizer_with_meta_takes_the_dropped_keys_out_of_the_saver(tmp_pa
             # The pruned saver still saves: exactly the kept keys.
             again = saver.save(s, str(tmp_path / "again" / "model"))
     assert set(read_all(again)) == {"net/layer1/kernel", "net/layer1/bias"}
+
+
+def test_to_names_with_rules_restores_into_renamed_tf1_variables(tmp_path):
+    rng = np.random.default_rng(14)
+    w0 = rng.standard_normal((3, 2)).astype(np.float32)
+    root = tf.Module()
+    with tf.name_scope("net"):
+        root.w = tf.Variable(w0, name="kernel")
+    root.step = tf.Variable(5, dtype=tf.int64, name="global_step")
+    src = tf.train.Checkpoint(root=root).write(str(tmp_path / "obj" / "ckpt"))
+    rules = write_rules(tmp_path / "r.json", [{"rename": {"pattern": "^net/", "replacement": "model/"}},
+                                               {"transpose": {"pattern": "kernel$", "perm": [1, 0]}}])
+    p = tfmeta("ckpt", "to-names", src, tmp_path / "names" / "model", "--rules", rules,
+               "--preset", "drop-step", "--json")
+    renamed = {r["to"] for r in json.loads(p.stdout)["renamed"]}
+    assert renamed == {"model/kernel"}
+    with tf.Graph().as_default():
+        v = tf1.get_variable("model/kernel", shape=[2, 3])
+        with tf1.Session() as s:
+            tf1.train.Saver([v]).restore(s, str(tmp_path / "names" / "model"))
+            np.testing.assert_array_equal(s.run(v), w0.T)
