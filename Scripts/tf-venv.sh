@@ -64,4 +64,13 @@ if ! xdist_ok; then
     xdist_ok || fail "pytest-xdist was installed into $VENV but cannot be imported"
 fi
 
+# The safetensors package reads exported .safetensors files in the interop suite
+# (Tests/Interop/test_rules.py: to-torch layouts); PyTorch itself is not needed.
+if ! "$PY" -c 'import safetensors.numpy' >/dev/null 2>&1; then
+    log "installing safetensors into $VENV"
+    "$PY" -m pip install --disable-pip-version-check safetensors >&2 \
+        || fail "pip could not install safetensors into $VENV"
+    "$PY" -c 'import safetensors.numpy' >/dev/null 2>&1 || fail "safetensors was installed into $VENV but cannot be imported"
+fi
+
 printf '%s\n' "$PY"

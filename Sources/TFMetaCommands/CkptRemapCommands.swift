@@ -16,8 +16,42 @@ struct KeyRuleOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Leave out keys this regular expression matches (repeatable).", valueName: "regex"))
     var drop: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp(
+        "A rules file (JSON, Schemas/rules-v1.schema.json); repeatable, applied after --drop/--map/--rule, in order.",
+        valueName: "file.json"))
+    var rules: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp(
+        "A rules file shipped with tfmeta (`tfmeta rules list`); repeatable, applied after --rules, in order.",
+        valueName: "name"))
+    var preset: [String] = []
+
     /// The compiled rules; a bad rule or map file is a MetaGraphKitError (exit 1).
     func keyRules() throws -> KeyRules { try KeyRules(rules: rule, drops: drop, mapFile: map) }
+
+    /// Every step: --drop, --map, --rule, then each --rules file, then each --preset.
+    func ruleSet() throws -> RuleSet {
+        var set = RuleSet(try keyRules())
+        for file in rules { set.append(contentsOf: try RuleSet.read(file)) }
+        for name in preset { set.append(contentsOf: try RulePresets.ruleSet(name)) }
+        return set
+    }
+}
+
+/// `--meta IN.meta` / `--no-meta`: the graph rewritten along with a renamed checkpoint.
+struct MetaAlongOptions: ParsableArguments {
+    @Option(name: .customLong("meta"), help: ArgumentHelp(
+        "The .meta to rewrite as DST.meta with the same renames (default: SRC.meta when it exists).", valueName: "in.meta"))
+    var metaFile: String?
+
+    @Flag(name: .long, help: "Do not write DST.meta, even when SRC.meta exists.")
+    var noMeta = false
+
+    func validate() throws {
+        if metaFile != nil, noMeta { throw ValidationError("Give --meta or --no-meta, not both.") }
+    }
+
+    var source: CheckpointRemap.MetaSource { noMeta ? .none : metaFile.map { .file($0) } ?? .auto }
 }
 
 extension CkptCommand {
@@ -32,16 +66,23 @@ extension CkptCommand {
             abstract: "Copy a checkpoint to a V2 checkpoint with its keys renamed.",
             discussion: """
                 For each key: a --drop match leaves it out; else a --map entry gives its new name; else \
-                every --rule is applied in order. Two keys renamed onto one name is an error naming both. \
-                V2 payloads are copied as stored (checksums re-checked), partitioned tensors keep their \
-                slices. Nothing is written before every check passed.
+                every --rule is applied in order; then the steps of each --rules file and --preset \
+                (rename, drop, keep, transpose, reshape, merge_partitions, split, promote_ema, cast, slots). \
+                Two keys renamed onto one name is an error naming both. Tensors whose values no step \
+                changes are copied as stored (checksums re-checked), partitioned tensors keep their \
+                slices; changed tensors are rewritten one at a time. When SRC.meta exists (or --meta is \
+                given) DST.meta is written with nodes, collections, the SaverDef and the saver's keys \
+                renamed by the same steps. Nothing is written before every check passed.
                 """)
 
-        @Argument(help: "The source checkpoint (V1 or V2 prefix, pattern, or directory).")
+        @Argument(help: "The source checkpoint (V1 or V2 prefix or pattern), or a directory: every checkpoint its state file lists.")
         var source: String
-        @Argument(help: "The V2 prefix to write.")
+        @Argument(help: "The V2 prefix to write (for a directory source: the directory to fill).")
         var destination: String
         @OptionGroup var keys: KeyRuleOptions
+        @OptionGroup var meta: MetaAlongOptions
+        @Flag(name: .long, help: "Fail when a rule, map entry or preset matches nothing.")
+        var strict = false
         @Flag(name: .long, help: "Print what would be renamed; write nothing.")
         var dryRun = false
         @OptionGroup var writing: CheckpointOutputOptions
@@ -49,12 +90,27 @@ extension CkptCommand {
         @OptionGroup var lines: PerKeyLines
 
         func run() throws {
-            let rules = try keys.keyRules()
+            let rules = try keys.ruleSet()
+            if FileIO.isDirectory(source) {
+                guard meta.metaFile == nil, !meta.noMeta else {
+                    throw ValidationError("A directory's checkpoints take the .meta beside each; --meta/--no-meta are for one checkpoint.")
+                }
+                let result = try CheckpointRemap.renameDirectory(source: source, destination: destination, ruleSet: rules,
+                                                                 strict: strict, overwrite: writing.overwrite, dryRun: dryRun,
+                                                                 shards: writing.shards)
+                for c in result.checkpoints {
+                    for w in c.warnings { FileHandle.standardErrorWrite("warning: \(w)\n") }
+                    for w in c.rules.warnings { FileHandle.standardErrorWrite(w + "\n") }
+                }
+                print(output.json ? result.json.serialized(pretty: true) : result.text)
+                return
+            }
             let progress = writing.startWriting()
-            let result = try CheckpointRemap.rename(source: source, destination: destination, rules: rules,
-                                                    overwrite: writing.overwrite, dryRun: dryRun, shards: writing.shards,
-                                                    progress: progress)
+            let result = try CheckpointRemap.rename(source: source, destination: destination, ruleSet: rules, strict: strict,
+                                                    meta: meta.source, overwrite: writing.overwrite, dryRun: dryRun,
+                                                    shards: writing.shards, progress: progress)
             for w in result.warnings { FileHandle.standardErrorWrite("warning: \(w)\n") }
+            for w in result.rules.warnings { FileHandle.standardErrorWrite(w + "\n") }
             if output.json { print(result.json.serialized(pretty: true)) } else { lines.print(result.text) }
         }
     }
@@ -96,12 +152,13 @@ extension CkptCommand {
         @OptionGroup var lines: PerKeyLines
 
         func run() throws {
-            let rules = try keys.keyRules()
+            let rules = try keys.ruleSet()
             let progress = writing.startWriting()
             let result = try CheckpointRemap.toObject(
-                source: source, template: template, destination: destination, rules: rules,
+                source: source, template: template, destination: destination, ruleSet: rules,
                 fillFromTemplate: fillFromTemplate, strict: strict, overwrite: writing.overwrite, dryRun: dryRun, shards: writing.shards,
                 progress: progress)
+            for w in result.rules.warnings { FileHandle.standardErrorWrite(w + "\n") }
             if output.json {
                 print((dryRun ? result.report.jsonValue : result.json).serialized(pretty: true))
             } else {
@@ -130,7 +187,9 @@ extension CkptCommand {
         var source: String
         @Argument(help: "The V2 prefix to write.")
         var destination: String
-        @Flag(name: .long, help: "Fail when several attributes share a full name.")
+        @OptionGroup var keys: KeyRuleOptions
+        @OptionGroup var meta: MetaAlongOptions
+        @Flag(name: .long, help: "Fail when several attributes share a full name, or a rule matches nothing.")
         var strict = false
         @Flag(name: .long, help: "Also write the object graph entry.")
         var keepObjectGraph = false
@@ -142,10 +201,12 @@ extension CkptCommand {
 
         func run() throws {
             let progress = writing.startWriting()
-            let result = try CheckpointRemap.toNames(source: source, destination: destination, strict: strict,
+            let result = try CheckpointRemap.toNames(source: source, destination: destination, ruleSet: keys.ruleSet(),
+                                                     strict: strict, meta: meta.source,
                                                      keepObjectGraph: keepObjectGraph, overwrite: writing.overwrite, dryRun: dryRun,
                                                      shards: writing.shards, progress: progress)
             for w in result.warnings { FileHandle.standardErrorWrite(w + "\n") }
+            for w in result.rules.warnings { FileHandle.standardErrorWrite(w + "\n") }
             if output.json { print(result.json.serialized(pretty: true)) } else { lines.print(result.text) }
         }
     }
@@ -161,8 +222,10 @@ extension CkptCommand {
             discussion: """
                 Lists matched pairs, tensors the target expects that the checkpoint lacks, and checkpoint \
                 keys nothing uses, each with dtype and shape; for the unmatched, the most likely \
-                counterpart (same dtype and shape, nearest name). With --meta the target is the graph's \
-                variables (partitioned variables by their full name).
+                counterpart (same dtype and shape, nearest name). With --meta the target is the keys the \
+                graph's saver writes and reads (its SaveV2 tensor_names constant), or its variables when it \
+                has no saver. --emit-rules writes rules that turn each suggested key into its counterpart, \
+                one rule per renamed scope where the suggestions agree.
                 """)
 
         @Argument(help: "The checkpoint (V1 or V2).")
@@ -172,6 +235,14 @@ extension CkptCommand {
         @Option(name: .long, help: "A .meta file whose variables are the target.")
         var meta: String?
         @OptionGroup var keys: KeyRuleOptions
+        @Option(name: .long, help: ArgumentHelp(
+            "Write rules that explain the suggestions (after the given rules) to this JSON file, ready for --rules.",
+            valueName: "file.json"))
+        var emitRules: String?
+        @Flag(name: .long, help: "Replace an existing --emit-rules file.")
+        var overwrite = false
+        @Flag(name: .long, help: "Exit 1 when any target tensor is missing, any key unused, or a rule matches nothing.")
+        var strict = false
         @OptionGroup var output: JSONOption
         @OptionGroup var lines: PerKeyLines
 
@@ -180,11 +251,21 @@ extension CkptCommand {
         }
 
         func run() throws {
-            let rules = try keys.keyRules()
+            let rules = try keys.ruleSet()
             let reader = try CheckpointReader(path: source)
             let target = try template.map { try RemapTarget.template($0) } ?? RemapTarget.metaGraph(meta!)
-            let report = try MatchReport.match(reader, sourcePath: source, target: target, rules: rules)
+            let report = try MatchReport.match(reader, sourcePath: source, target: target, ruleSet: rules, strict: strict)
+            if let emitRules {
+                try OutputDestination.check(emitRules, overwrite: overwrite, sources: [source])
+                let (set, explained) = report.suggestedRules(after: rules)
+                let text = set.jsonValue(description: "Emitted by tfmeta ckpt match \(source) against \(template ?? meta!)").serialized(pretty: true)
+                try FileIO.writeAtomically(Array((text + "\n").utf8), to: emitRules)
+                FileHandle.standardErrorWrite("wrote \(emitRules): \(set.steps.count - rules.steps.count) new step(s) explaining \(explained) suggestion(s)\n")
+            }
             if output.json { print(report.jsonValue.serialized(pretty: true)) } else { lines.print(report.text) }
+            if strict, !report.missing.isEmpty || !report.unused.isEmpty || !report.mismatched.isEmpty {
+                throw ExitCode(1)
+            }
         }
     }
 }

@@ -24,7 +24,8 @@ fileprivate func writeMetaGraph(_ message: ProtoMessage, to path: String, source
 fileprivate func printJSON(_ value: JSONValue) { print(value.serialized(pretty: true)) }
 
 extension MetaCommand {
-    /// `tfmeta meta rescope IN OUT (--strip-scope S | --add-scope S) [--clear-devices]
+    /// `tfmeta meta rescope IN OUT (--strip-scope S | --add-scope S | --strip-scope A --add-scope B
+    /// | --rules FILE… [--saver-keys]) [--clear-devices]
     /// [--strip-default-attrs] [--clear-extraneous-savers] [--json]`.
     ///
     /// Writes OUT atomically, in the encoding its extension implies (binary unless
@@ -50,7 +51,13 @@ extension MetaCommand {
         @Argument(help: "The .meta to read (binary or text).") var input: String
         @Argument(help: "The .meta to write: binary, or text for .pbtxt/.txt, JSON for .json.") var output: String
         @Option(name: .long, help: "Keep only nodes under this scope and remove it from names.") var stripScope: String?
-        @Option(name: .long, help: "Put every name under this scope.") var addScope: String?
+        @Option(name: .long, help: "Put every name under this scope (with --strip-scope: rename that scope to this one).") var addScope: String?
+        @Option(name: .long, help: ArgumentHelp("Rename nodes by the rename/map/slots steps of a rules file (repeatable).", valueName: "file.json"))
+        var rules: [String] = []
+        @Option(name: .long, help: ArgumentHelp("Rename nodes by a preset's steps (repeatable).", valueName: "name"))
+        var preset: [String] = []
+        @Flag(name: .long, help: "With --rules/--preset: rename the keys in the saver's tensor_names constants too (for a checkpoint renamed by the same rules).")
+        var saverKeys = false
         @Flag(name: .long, help: "Empty every node's device.") var clearDevices = false
         @Flag(name: .long, help: "Remove attrs equal to their OpDef default.") var stripDefaultAttrs = false
         @Flag(name: .long, help: "Keep only the saver the SaverDef names.") var clearExtraneousSavers = false
@@ -58,10 +65,12 @@ extension MetaCommand {
         @OptionGroup var json: JSONOption
 
         func validate() throws {
-            if stripScope != nil, addScope != nil {
-                throw ValidationError("Give --strip-scope or --add-scope, not both.")
+            let byRules = !rules.isEmpty || !preset.isEmpty
+            if byRules, stripScope != nil || addScope != nil || clearDevices || stripDefaultAttrs || clearExtraneousSavers {
+                throw ValidationError("--rules/--preset rename nodes on their own; give the scope edits in another run.")
             }
-            if stripScope == nil, addScope == nil, !clearDevices, !stripDefaultAttrs, !clearExtraneousSavers {
+            if saverKeys, !byRules { throw ValidationError("--saver-keys goes with --rules or --preset.") }
+            if stripScope == nil, addScope == nil, !clearDevices, !stripDefaultAttrs, !clearExtraneousSavers, !byRules {
                 throw ValidationError("Nothing to do: give --strip-scope or --add-scope (or another edit).")
             }
             for s in [stripScope, addScope].compactMap({ $0 }) where s.allSatisfy({ $0 == "/" }) {
@@ -72,7 +81,13 @@ extension MetaCommand {
         func run() throws {
             // Refused before the (possibly long) transform when the output exists.
             try OutputDestination.check(output, overwrite: writing.overwrite, sources: [input])
-            let scope: RescopeOptions.Scope? = stripScope.map { .strip($0) } ?? addScope.map { .add($0) }
+            if !rules.isEmpty || !preset.isEmpty { return try runRules() }
+            let scope: RescopeOptions.Scope?
+            if let stripScope, let addScope {
+                scope = .rename(from: stripScope, to: addScope)
+            } else {
+                scope = stripScope.map { .strip($0) } ?? addScope.map { .add($0) }
+            }
             let result = try MetaGraphTransform.rescope(
                 loadMetaGraph(input),
                 options: RescopeOptions(scope: scope, clearDevices: clearDevices,
@@ -92,6 +107,25 @@ extension MetaCommand {
                     line += "; signatures dropped: " + result.droppedSignatures.joined(separator: ", ")
                 }
                 print(line)
+            }
+        }
+
+        /// `--rules`/`--preset`: nodes (and with --saver-keys the saver's keys) renamed by the steps.
+        /// JSON: `{"renamed_nodes": [{"from", "to"}], "renamed_keys": [{"from", "to"}]}`.
+        func runRules() throws {
+            var set = RuleSet()
+            for file in rules { set.append(contentsOf: try RuleSet.read(file)) }
+            for name in preset { set.append(contentsOf: try RulePresets.ruleSet(name)) }
+            let result = try MetaGraphTransform.renameNodes(loadMetaGraph(input), nodeName: set.renameNode,
+                                                            saverKey: { saverKeys ? set.renameNode($0) : $0 }, file: input)
+            try writeMetaGraph(result.metaGraph, to: output, source: input, overwrite: writing.overwrite)
+            func pairs(_ p: [(from: String, to: String)]) -> JSONValue {
+                .array(p.map { .object([("from", .string($0.from)), ("to", .string($0.to))]) })
+            }
+            if json.json {
+                printJSON(.object([("renamed_nodes", pairs(result.renamedNodes)), ("renamed_keys", pairs(result.renamedKeys))]))
+            } else {
+                print("wrote \(output): renamed \(result.renamedNodes.count) nodes, \(result.renamedKeys.count) saver keys")
             }
         }
     }

@@ -157,9 +157,14 @@ def test_reports_on_what_we_write(tfm, samples, tmp_path):
 
 def test_usage_errors_exit_two(tfm, samples, tmp_path):
     out = tmp_path / "out.meta"
+    # --strip-scope A --add-scope B together is a scope rename (issue 12); --saver-keys
+    # without --rules, and --rules with a scope edit, are usage errors.
     code, _, err = tfm("meta", "rescope", samples / "graph.meta", out, "--strip-scope", "a",
-                       "--add-scope", "b", check=False)
-    assert code == 2 and "not both" in err
+                       "--saver-keys", check=False)
+    assert code == 2 and "--saver-keys goes with --rules" in err
+    code, _, err = tfm("meta", "rescope", samples / "graph.meta", out, "--strip-scope", "a",
+                       "--preset", "slim-to-keras", check=False)
+    assert code == 2 and "on their own" in err
     code, _, _ = tfm("meta", "rescope", samples / "graph.meta", out, check=False)
     assert code == 2
     assert not out.exists()

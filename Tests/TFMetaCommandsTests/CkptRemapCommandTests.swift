@@ -23,11 +23,12 @@ struct CkptRemapCommandTests {
         let r = try runTFMeta(["ckpt", "rename", src, dir + "/out", "--rule", "^model/=>net/", "--drop", "_power$", "--json"])
         #expect(r.status == 0)
         #expect(try keys(r.stdout) == ["source", "destination", "source_format", "dry_run", "tensors", "renamed",
-                                       "unchanged", "dropped", "warnings", "bytes", "files"])
+                                       "unchanged", "dropped", "warnings", "bytes", "files", "rules"])
         let clash = try runTFMeta(["ckpt", "rename", src, dir + "/clash", "--rule", "/Adam(_1)?$=>"])
         #expect(clash.status == 1)
         #expect(clash.stderr.hasPrefix("Error: ") && clash.stderr.contains("would both be renamed to"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["out.data-00000-of-00001", "out.index"])
+        // train_graph.meta sits beside the source: out.meta is written with the renames.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["out.data-00000-of-00001", "out.index", "out.meta"])
     }
 
     @Test func badRuleAndMapExitOneUsageExitsTwo() throws {
@@ -54,7 +55,7 @@ struct CkptRemapCommandTests {
         let names = try runTFMeta(["ckpt", "to-names", keras, dir + "/names", "--json"])
         #expect(names.status == 0 && names.stderr.isEmpty)
         #expect(try keys(names.stdout) == ["source", "destination", "dry_run", "tensors", "renamed", "duplicates",
-                                           "empty_full_name", "not_in_object_graph", "object_graph", "bytes", "files"])
+                                           "empty_full_name", "not_in_object_graph", "object_graph", "bytes", "files", "rules"])
         let match = try runTFMeta(["ckpt", "match", dir + "/names", "--template", keras, "--json"])
         #expect(match.status == 0)
         #expect(try keys(match.stdout) == ["source", "target", "target_kind", "counts", "matched", "mismatched",

@@ -21,7 +21,7 @@ extension CheckpointRemap.RenameResult {
             ("unchanged", .int(Int64(renamed.count - changed.count))),
             ("dropped", .array(dropped.map { .string($0) })),
             ("warnings", .array(warnings.map { .string($0) })),
-        ] + writtenFields(written))
+        ] + writtenFields(written) + [("rules", rules.jsonValue)])
     }
 
     /// One line per renamed or dropped key, then a summary line.
@@ -30,6 +30,7 @@ extension CheckpointRemap.RenameResult {
         lines += dropped.map { "  \($0) (dropped)" }
         let changed = renamed.filter { $0.from != $0.to }.count
         let verb = written == nil ? "would write" : "wrote"
+        lines += rules.lines
         lines.append("\(source) (\(sourceFormat)) -> \(destination): \(verb) \(renamed.count) tensors, \(changed) renamed, \(dropped.count) dropped"
                      + (written.map { ", \($0.dataBytes) bytes" } ?? ""))
         return lines.joined(separator: "\n")
@@ -46,7 +47,7 @@ extension CheckpointRemap.ToObjectResult {
             ("destination", .string(destination)), ("dry_run", .bool(written == nil)),
             ("tensors", .int(Int64(1 + report.matched.count + filled.count))),
             ("filled", .array(filled.map { .string($0) })),
-        ] + writtenFields(written) + [("match", report.jsonValue)])
+        ] + writtenFields(written) + [("match", report.jsonValue), ("rules", rules.jsonValue)])
     }
 
     /// The match report's text and a summary line.
@@ -79,7 +80,7 @@ extension CheckpointRemap.ToNamesResult {
             ("empty_full_name", .array(emptyFullName.map { .string($0) })),
             ("not_in_object_graph", .array(notInObjectGraph.map { .string($0) })),
             ("object_graph", .string(keptObjectGraph ? "kept" : "dropped")),
-        ] + writtenFields(written))
+        ] + writtenFields(written) + [("rules", rules.jsonValue)])
     }
 
     /// Warnings for shared full names (for stderr).
@@ -95,6 +96,7 @@ extension CheckpointRemap.ToNamesResult {
         var lines = renamed.map { "  \($0.from) -> \($0.to)" }
         for k in emptyFullName { lines.append("  note: \(k) has no full name; kept under its key") }
         for k in notInObjectGraph { lines.append("  note: \(k) is not named by the object graph; kept under its key") }
+        lines += rules.lines
         let verb = written == nil ? "would write" : "wrote"
         lines.append("\(source) -> \(destination): \(verb) \(renamed.count) tensors under TF1 names, object graph \(keptObjectGraph ? "kept" : "dropped")"
                      + (written.map { ", \($0.dataBytes) bytes" } ?? ""))

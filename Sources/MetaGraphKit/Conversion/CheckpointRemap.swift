@@ -28,6 +28,8 @@ public enum CheckpointRemap {
         public let warnings: [String]
         /// What was written; nil for a dry run.
         public let written: BundleWriter.Result?
+        /// What the rules did beyond renaming (``RuleSet`` form only).
+        public internal(set) var rules = RulesOutcome()
     }
 
     /// What ``toObject(source:template:destination:rules:fillFromTemplate:strict:overwrite:dryRun:)`` did.
@@ -40,6 +42,8 @@ public enum CheckpointRemap {
         public let filled: [String]
         /// What was written; nil for a dry run.
         public let written: BundleWriter.Result?
+        /// What the rules did beyond renaming (``RuleSet`` form only).
+        public internal(set) var rules = RulesOutcome()
     }
 
     /// What ``toNames(source:destination:strict:keepObjectGraph:overwrite:dryRun:)`` did.
@@ -71,6 +75,8 @@ public enum CheckpointRemap {
         public let keptObjectGraph: Bool
         /// What was written; nil for a dry run.
         public let written: BundleWriter.Result?
+        /// What the rules did beyond renaming (``RuleSet`` form only).
+        public internal(set) var rules = RulesOutcome()
     }
 
     // MARK: - rename

@@ -60,7 +60,8 @@ extension MatchReport {
         if !mismatched.isEmpty {
             lines.append("dtype or shape disagree:")
             for p in mismatched {
-                lines.append("  \(p.source) \(p.dtype.name) \(shape(p.shape)) -> \(p.target.key) \(p.target.dtype.name) \(shape(p.target.shape))")
+                let renamed = p.name == p.source ? "" : " (as \(p.name))"
+                lines.append("  \(p.source)\(renamed) \(p.dtype.name) \(shape(p.shape)) -> \(p.target.key) \(p.target.dtype.name) \(shape(p.target.shape))")
             }
         }
         if !missing.isEmpty {
@@ -75,7 +76,8 @@ extension MatchReport {
             lines.append("unused checkpoint keys:")
             for u in unused {
                 let hint = u.suggestion.map { "  maybe \($0.fullName.isEmpty ? $0.key : $0.fullName)" } ?? ""
-                lines.append("  \(u.source)  \(u.dtype.name) \(shape(u.shape))\(hint)")
+                let renamed = u.name == u.source ? "" : " (as \(u.name))"
+                lines.append("  \(u.source)\(renamed)  \(u.dtype.name) \(shape(u.shape))\(hint)")
             }
         }
         if !dropped.isEmpty {

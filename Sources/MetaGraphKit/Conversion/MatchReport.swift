@@ -108,9 +108,33 @@ public struct MatchReport: Sendable {
     /// - Throws: ``MetaGraphKitError`` `invalidArgument` when two keys are renamed onto one.
     public static func match(_ reader: CheckpointReader, sourcePath: String? = nil, target: RemapTarget,
                              rules: KeyRules = KeyRules()) throws -> MatchReport {
-        let entries = reader.entries.filter { $0.key != ObjectGraph.checkpointKey }
-        let plan = try rules.plan(entries.map(\.key), file: sourcePath ?? reader.prefix)
-        let byKey = Dictionary(entries.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        try match(reader, sourcePath: sourcePath, target: target, ruleSet: RuleSet(rules))
+    }
+
+    /// Matches a checkpoint against a target after a ``RuleSet``: each source tensor
+    /// is matched under its name, dtype and shape after the steps (merged parts as
+    /// one tensor; `source` is the first source key).
+    ///
+    /// - Parameters:
+    ///   - reader: The source checkpoint.
+    ///   - sourcePath: The source as the user named it.
+    ///   - target: What to match it against.
+    ///   - ruleSet: The steps applied to the source keys first.
+    ///   - strict: Fail when a step matches nothing.
+    /// - Returns: The report.
+    /// - Throws: ``MetaGraphKitError`` as ``RuleSet/plan(_:file:strict:)``.
+    public static func match(_ reader: CheckpointReader, sourcePath: String? = nil, target: RemapTarget,
+                             ruleSet: RuleSet, strict: Bool = false) throws -> MatchReport {
+        try match(reader, sourcePath: sourcePath, target: target,
+                  plan: ruleSet.plan(reader.entries.filter { $0.key != ObjectGraph.checkpointKey },
+                                     file: sourcePath ?? reader.prefix, strict: strict))
+    }
+
+    static func match(_ reader: CheckpointReader, sourcePath: String? = nil, target: RemapTarget,
+                      plan rulePlan: RulePlan) throws -> MatchReport {
+        let plan = (kept: rulePlan.tensors.map { (from: $0.sources[0], to: $0.name) }, dropped: rulePlan.dropped)
+        let byKey = Dictionary(rulePlan.tensors.map { ($0.sources[0], TensorEntry(key: $0.sources[0], dtype: $0.dtype, shape: $0.shape, slices: [])) },
+                               uniquingKeysWith: { a, _ in a })
         var byName: [String: (from: String, entry: TensorEntry)] = [:]
         for (from, to) in plan.kept { byName[to] = (from, byKey[from]!) }
 

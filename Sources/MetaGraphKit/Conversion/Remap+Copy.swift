@@ -22,7 +22,7 @@ final class RemapOutput {
     /// - Throws: ``MetaGraphKitError`` `exists` (without `overwrite`), `notFound`
     ///   for a missing directory, `invalidArgument` when the destination is a source.
     init(destination: String, overwrite: Bool, sources: [CheckpointReader], shards: Int = 1,
-         expected: Int = 0, progress: Migration.Progress? = nil) throws {
+         expected: Int = 0, progress: Migration.Progress? = nil, within outer: OutputTransaction? = nil) throws {
         self.expected = expected
         self.progress = progress
         try OutputDestination.check(destination, kind: .checkpoint, overwrite: overwrite, sources: sources.map(\.prefix))
@@ -32,7 +32,7 @@ final class RemapOutput {
         }
         var options = BundleWriter.Options()
         options.shards = shards
-        writer = try BundleWriter(prefix: destination, options: options)
+        writer = try BundleWriter(prefix: destination, options: options, within: outer)
         copier = Copier(writer: writer, options: Migration.Options())
     }
 

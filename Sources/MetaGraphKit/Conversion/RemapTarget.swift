@@ -120,6 +120,26 @@ public struct RemapTarget {
         let variables = try MetaGraphVariables.list(file.message, file: file.path)
         var seen = Set<String>()
         var out: [RemapTargetTensor] = []
+        // TensorFlow restores through the keys its save op writes (the SaveV2
+        // tensor_names constant), not the variable names: use them when there is a saver.
+        let saverKeys = MetaGraphTransform.saverKeys(file.message)
+        if !saverKeys.isEmpty {
+            var byName: [String: VariableInfo] = [:]
+            for v in variables {
+                byName[v.opName] = byName[v.opName] ?? v
+                if let p = v.partition { byName[p.fullName] = byName[p.fullName] ?? v }
+            }
+            for (key, spec) in saverKeys where seen.insert(key).inserted {
+                let v = byName[key]
+                let specShape = spec.split(separator: " ").dropLast().compactMap { Int($0) }
+                let shape: [Int]? = !specShape.isEmpty ? specShape
+                    : v.flatMap { v in v.partition.map { $0.fullShape.map { Int($0) } } ?? v.shape?.map { Int($0) } }
+                let dtypeName = v.map { $0.dtype.hasSuffix("_ref") ? String($0.dtype.dropLast(4)) : $0.dtype } ?? ""
+                out.append(RemapTargetTensor(key: key, fullName: key, dtype: DType(name: dtypeName) ?? .invalid,
+                                             shape: shape, slot: nil))
+            }
+            return RemapTarget(path: path, kind: .metaGraph, tensors: out, objectGraph: nil, reader: nil)
+        }
         for v in variables {
             let name = v.partition?.fullName ?? v.opName
             guard seen.insert(name).inserted else { continue }

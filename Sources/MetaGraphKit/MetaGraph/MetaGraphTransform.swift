@@ -60,8 +60,12 @@ public enum MetaGraphTransform {
         guard metaGraph.type == .metaGraphDef else {
             throw MetaGraphKitError(.invalidArgument, "expected a tensorflow.MetaGraphDef, got \(metaGraph.type)")
         }
-        switch options.scope {
-        case .strip(let s), .add(let s):
+        let scopes: [String] = switch options.scope {
+        case .strip(let s), .add(let s): [s]
+        case .rename(let a, let b): [a, b]
+        case nil: []
+        }
+        for s in scopes {
             let trimmed = NameScope(s, .strip).scope
             guard !trimmed.isEmpty else {
                 throw MetaGraphKitError(.invalidArgument, "the scope must not be empty")
@@ -69,8 +73,6 @@ public enum MetaGraphTransform {
             guard !trimmed.hasPrefix("^"), !trimmed.contains(":") else {
                 throw MetaGraphKitError(.invalidArgument, "'\(s)' is not a name scope (no '^' or ':' allowed)")
             }
-        case nil:
-            break
         }
         let copy = try ProtoMessage(binary: metaGraph.binary(), as: .metaGraphDef, file: "<copy>")
         let rescoper = Rescoper(options: options, file: file)

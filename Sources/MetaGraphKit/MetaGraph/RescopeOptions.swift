@@ -15,6 +15,9 @@ public struct RescopeOptions: Sendable, Hashable {
         case strip(String)
         /// Put every name under `scope/`, as `import_scope` does.
         case add(String)
+        /// Rename scope `from/` to `to/` (`--strip-scope A --add-scope B`), keeping
+        /// the nodes outside it unchanged.
+        case rename(from: String, to: String)
     }
 
     /// The scope edit, or nil for none.

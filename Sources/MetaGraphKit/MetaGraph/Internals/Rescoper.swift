@@ -23,6 +23,9 @@ final class Rescoper {
     var droppedSaver = false
     var strippedAttrCount = 0
     var clearedDeviceCount = 0
+    /// Renames op names (no `^`, `loc:@` or `:N`) instead of the scope: a scope
+    /// rename (`--strip-scope A --add-scope B`) or renaming rules.
+    var opRenamer: ((String) -> String)?
 
     init(options: RescopeOptions, file: String) {
         self.options = options
@@ -30,6 +33,10 @@ final class Rescoper {
         switch options.scope {
         case .strip(let s): scope = NameScope(s, .strip)
         case .add(let s): scope = NameScope(s, .add)
+        case .rename(let from, let to):
+            scope = nil
+            let old = NameScope(from, .strip), new = NameScope(to, .add)
+            opRenamer = { old.isInside($0) ? new.rename(old.rename($0)) : $0 }
         case nil: scope = nil
         }
     }
@@ -37,7 +44,13 @@ final class Rescoper {
     var stripping: Bool { scope?.direction == .strip }
 
     /// The new spelling of a name (stripped or prefixed), marker kept.
-    func rename(_ name: String) -> String { scope?.rename(name) ?? name }
+    func rename(_ name: String) -> String {
+        guard let opRenamer else { return scope?.rename(name) ?? name }
+        let (marker, body) = NameScope.split(name)
+        if body.isEmpty || body.hasPrefix(NameScope.unboundPrefix) { return name }
+        let op = NameScope.opName(body)
+        return marker + opRenamer(op) + body.dropFirst(op.count)
+    }
 
     /// Whether a node, tensor, `^control` or `loc:@` name survives: names of graph
     /// nodes follow their node; other names (context names, stale names) stay when
