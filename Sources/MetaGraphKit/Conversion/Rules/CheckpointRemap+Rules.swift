@@ -157,7 +157,7 @@ extension CheckpointRemap {
         outcome.meta = (path, out)
         outcome.metaRenamedNodes = result.renamedNodes.count
         outcome.metaRenamedKeys = result.renamedKeys.count
-        return (out, MetaGraphFile(path: out, kind: .metaGraph, encoding: .binary, message: result.metaGraph)
+        return (out, try MetaGraphFile(path: out, kind: .metaGraph, encoding: .binary, message: result.metaGraph)
             .encoded(as: ProtoFileEncoding.implied(by: out)))
     }
 
