@@ -46,3 +46,29 @@ extension CkptCommand {
         }
     }
 }
+
+extension CkptCommand {
+    /// `tfmeta ckpt stats PREFIX [--quiet] [--json]`.
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "stats",
+            abstract: "Per-tensor min, max, mean, std, NaN/Inf/zero counts, and the size by role.",
+            discussion: """
+                Roles follow the key conventions: optimizer slots (VAR/Adam, VAR/Adam_1, adam_m, \
+                .OPTIMIZER_SLOT, optimizer/…), EMA shadows (ExponentialMovingAverage), counters \
+                (global_step, save_counter, iterations, beta1_power …), model (other float tensors), other. \
+                Statistics are over the finite elements. JSON shape in the README.
+                """)
+
+        @OptionGroup var checkpoint: CheckpointArgument
+        @Flag(name: .long, help: "Print only the breakdown by role, not one line per tensor.")
+        var quiet = false
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let stats = try CheckpointStats.compute(checkpoint.checkpoint)
+            print(output.json ? stats.json.serialized(pretty: true) : stats.text(quiet: quiet))
+            if stats.tensors.contains(where: { $0.message != nil }) { throw ExitCode(1) }
+        }
+    }
+}
