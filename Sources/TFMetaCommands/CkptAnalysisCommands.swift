@@ -72,3 +72,35 @@ extension CkptCommand {
         }
     }
 }
+
+extension CkptCommand {
+    /// `tfmeta ckpt import IN DST [--rule …] [--drop …] [--map …] [--shards N] [--overwrite] [--dry-run] [--json]`.
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import",
+            abstract: "Write a safetensors, npz or .npy-directory's tensors as a V2 checkpoint.",
+            discussion: """
+                Every dtype both formats have is kept (bfloat16 included; numpy S/U string arrays become \
+                string tensors). Payloads are written from the mapped input tensor by tensor. Keys pass \
+                through --drop, --map and --rule as in `ckpt rename`. JSON as `ckpt rename`.
+                """)
+
+        @Argument(help: "A .safetensors or .npz file, a .npy file, or a directory of .npy files.")
+        var source: String
+        @Argument(help: "The V2 prefix to write.")
+        var destination: String
+        @OptionGroup var keys: KeyRuleOptions
+        @Flag(name: .long, help: "Print what would be written; write nothing.")
+        var dryRun = false
+        @OptionGroup var writing: CheckpointOutputOptions
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let result = try CheckpointRemap.importForeign(source: source, destination: destination, rules: try keys.keyRules(),
+                                                           overwrite: writing.overwrite, dryRun: dryRun, shards: writing.shards,
+                                                           progress: writing.startWriting())
+            for w in result.warnings { FileHandle.standardErrorWrite("warning: \(w)\n") }
+            print(output.json ? result.json.serialized(pretty: true) : result.text)
+        }
+    }
+}

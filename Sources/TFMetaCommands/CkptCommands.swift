@@ -7,7 +7,7 @@ struct CkptCommand: ParsableCommand {
         commandName: "ckpt",
         abstract: "List, show, verify, export and convert checkpoints (V1 and V2).",
         subcommands: [CkptList.self, CkptShow.self, CkptVerify.self, CkptExport.self, Migrate.self, Rename.self, ToObject.self, ToNames.self, Match.self,
-                      Diff.self, Stats.self]
+                      Diff.self, Stats.self, Import.self]
     )
 }
 
