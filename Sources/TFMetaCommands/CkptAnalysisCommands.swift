@@ -68,7 +68,11 @@ extension CkptCommand {
         func run() throws {
             let stats = try CheckpointStats.compute(checkpoint.checkpoint)
             print(output.json ? stats.json.serialized(pretty: true) : stats.text(quiet: quiet))
-            if stats.tensors.contains(where: { $0.message != nil }) { throw ExitCode(1) }
+            let unread = stats.tensors.compactMap(\.message)
+            guard unread.isEmpty else {
+                for m in unread { FileHandle.standardErrorWrite("\(m)\n") }
+                throw MetaGraphKitError(.corrupt, "\(stats.path): \(unread.count) tensor\(unread.count == 1 ? "" : "s") could not be read")
+            }
         }
     }
 }

@@ -137,7 +137,7 @@ class MappedForeignCheckpoint: ForeignCheckpoint {
                 while i < end {
                     let v = UInt32(littleEndian: b.loadUnaligned(fromByteOffset: i, as: UInt32.self))
                     guard let scalar = Unicode.Scalar(v) else {
-                        throw MetaGraphKitError(.corrupt, "\(path): \(key) holds \(MetaGraphKitError.hex(Int(v))), not a Unicode character")
+                        throw MetaGraphKitError(.corrupt, "\(r.file.path): \(key) holds \(MetaGraphKitError.hex(Int(v))), not a Unicode character")
                     }
                     s.unicodeScalars.append(scalar)
                     i += 4
@@ -165,7 +165,7 @@ class MappedForeignCheckpoint: ForeignCheckpoint {
         for e in entries {
             guard let r = regions[e.key] else { continue }
             if r.dtype == .bool, let bad = r.bytes.firstIndex(where: { $0 > 1 }) {
-                problems.append(MetaGraphKitError(.corrupt, "\(path): \(e.key) holds the bool byte \(r.bytes[bad]) at element \(bad)"))
+                problems.append(MetaGraphKitError(.corrupt, "\(r.file.path): \(e.key) holds the bool byte \(r.bytes[bad]) at element \(bad)"))
             }
             if case .ucs4 = r.layout {
                 do { _ = try tensor(e.key) } catch let error as MetaGraphKitError { problems.append(error) } catch {}
