@@ -130,7 +130,7 @@ public struct CheckpointStats: Sendable {
             while b < hi {
                 let e = Swift.min(hi, b + block)
                 switch kind {
-                case .float32: m.merge(blockMoments(base, b, e, F32.self))
+                case .float32: m.merge(float32BlockMoments(base, b, e) ?? blockMoments(base, b, e, F32.self))
                 case .float64: m.merge(blockMoments(base, b, e, F64.self))
                 case .float16: m.merge(blockMoments(base, b, e, F16.self))
                 case .bfloat16: m.merge(blockMoments(base, b, e, BF16.self))

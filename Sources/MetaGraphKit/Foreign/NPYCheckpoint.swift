@@ -27,10 +27,10 @@ final class NPYCheckpoint: MappedForeignCheckpoint {
         }
         guard FileIO.isDirectory(path) else { return nil }
         let names = (try? directoryNames(path)) ?? []
-        guard names.contains(where: { $0.hasSuffix(".npy") }),
-              !names.contains("checkpoint"), !names.contains(where: { $0.hasSuffix(".index") }) else { return nil }
+        guard !names.contains("checkpoint"), !names.contains(where: { $0.hasSuffix(".index") }) else { return nil }
         var files: [(String, String)] = []
         try collect(path, prefix: "", depth: 0, into: &files)
+        guard !files.isEmpty else { return nil }
         return try NPYCheckpoint(path: path, files: files)
     }
 
