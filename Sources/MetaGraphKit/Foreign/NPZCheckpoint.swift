@@ -2,6 +2,7 @@
 // (np.savez, and tfmeta's own export) are mapped and lent without a copy; deflated
 // ones (np.savez_compressed) are refused with a message saying how to convert.
 // ZIP64 records (numpy asks for them on every member) are understood.
+import Foundation
 
 /// A `.npz` file read as a checkpoint.
 final class NPZCheckpoint: MappedForeignCheckpoint {
@@ -12,6 +13,10 @@ final class NPZCheckpoint: MappedForeignCheckpoint {
         let count: Int
         let crc32: UInt32
     }
+
+    /// The member tfmeta's export adds: `{"source", "source_format", "writer",
+    /// "bfloat16_as_uint16": [key]}` (bfloat16 tensors stored as their uint16 bits).
+    static let noteName = "__tfmeta__.json"
 
     /// The members holding arrays, for ``verify()``.
     let members: [Member]
@@ -40,7 +45,14 @@ final class NPZCheckpoint: MappedForeignCheckpoint {
         var zip = ZipDirectory(bytes: file.bytes, path: path)
         var regions: [ForeignRegion] = []
         var members: [Member] = []
-        for m in try zip.members() {
+        let all = try zip.members()
+        var bfloat16: Set<String> = []
+        if let note = all.first(where: { $0.name == Self.noteName && $0.method == 0 }), note.size <= 1 << 24,
+           let json = try? JSONSerialization.jsonObject(with: Data(file.bytes[note.dataOffset..<(note.dataOffset + note.size)])),
+           let keys = (json as? [String: Any])?["bfloat16_as_uint16"] as? [String] {
+            bfloat16 = Set(keys)
+        }
+        for m in all {
             guard m.name.hasSuffix(".npy") else { continue }
             let key = String(m.name.dropLast(4))
             let what = "\(path): \(m.name)"
@@ -50,7 +62,8 @@ final class NPZCheckpoint: MappedForeignCheckpoint {
             }
             let body = UnsafeRawBufferPointer(rebasing: file.bytes[m.dataOffset..<(m.dataOffset + m.size)])
             let header = try NPYHeader(body, what: what)
-            let (dtype, layout) = try header.element(what: what)
+            var (dtype, layout) = try header.element(what: what)
+            if dtype == .uint16, bfloat16.contains(key) { dtype = .bfloat16 }
             regions.append(try ForeignRegion(key: key, dtype: dtype, shape: header.shape, file: file,
                                              offset: m.dataOffset + header.dataOffset, count: m.size - header.dataOffset,
                                              layout: layout, fortran: header.fortranOrder, what: what))
