@@ -253,3 +253,33 @@ def test_stats_counts_nan_and_infinities(tmp_path):
     finite = a[np.isfinite(a)].astype(np.float64)
     assert (s["min"], s["max"]) == (0, 3)
     assert s["mean"] == pytest.approx(finite.mean()) and s["std"] == pytest.approx(finite.std())
+
+
+def test_export_for_pytorch_users(tmp_path):
+    """npz: bfloat16 as uint16 bits (named in __tfmeta__.json) or float32, strings as S
+    arrays, numpy reading it all without pickle; safetensors: __metadata__ names
+    the source; rules select and rename."""
+    arrays = {"w": np.array([[1.5, -2.0], [0.0, 3.0e38]], dtype=BF16), "names": np.array([b"ab", b"c"]),
+              "step": np.array(3, dtype=np.int64)}
+    src = tmp_path / "src"
+    with tf.Graph().as_default(), tf1.Session() as sess:
+        vs = [tf1.get_variable(k, initializer=tf.constant(v)) for k, v in arrays.items()]
+        sess.run(tf1.global_variables_initializer())
+        prefix = tf1.train.Saver(vs).save(sess, str(src / "m"), write_meta_graph=False)
+    tfmeta("ckpt", "export", prefix, tmp_path / "raw.npz")
+    z = np.load(tmp_path / "raw.npz", allow_pickle=False)
+    assert z["w"].dtype == np.uint16 and z["w"].view(BF16).tolist() == arrays["w"].tolist()
+    assert z["names"].dtype.kind == "S" and z["names"].tolist() == [b"ab", b"c"]
+    assert json.loads(bytes(z["__tfmeta__.json"]))["bfloat16_as_uint16"] == ["w"]
+    # tfmeta reads its own npz back as the same checkpoint, bfloat16 included.
+    assert tfmeta("ckpt", "diff", prefix, tmp_path / "raw.npz", check=False).returncode == 0
+    tfmeta("ckpt", "export", prefix, tmp_path / "f.npz", "--bf16-as", "float32")
+    f = np.load(tmp_path / "f.npz", allow_pickle=False)
+    assert f["w"].dtype == np.float32 and f["w"].tolist() == arrays["w"].astype(np.float32).tolist()
+    report = json.loads(tfmeta("ckpt", "export", prefix, tmp_path / "s.safetensors", "--drop", "^step$",
+                               "--rule", "^w$=>model.weight", "--json").stdout)
+    assert report["dropped"] == ["step"] and report["renamed"] == [{"from": "w", "to": "model.weight"}]
+    from safetensors import safe_open
+    with safe_open(str(tmp_path / "s.safetensors"), "np") as s:
+        assert s.metadata() == {"source": prefix, "source_format": "V2", "writer": "tfmeta ckpt export"}
+        assert list(s.keys()) == ["model.weight"]
