@@ -161,6 +161,30 @@ class Suite:
                      note="TensorFlow: load_checkpoint + SaveV2 under the new names")
             clean(dst), clean(tf_dst), clean(copy)
 
+    def questions(self, v1, v2, only):
+        """diff and stats: what a user asks of two checkpoints or one, against the
+        script they write today (load_checkpoint + numpy)."""
+        data = f"{v2}.data-00000-of-00001"
+        ulp = self.path("v2_1gib_ulp")
+        if "diff" in only:
+            if not Path(f"{ulp}.index").exists():
+                tensorflow(self.python, TF_MAKE_ULP, 0, v2, ulp)
+            self.row("ckpt diff (V2 vs V2, every value 1 ULP off)", "compare 2 × 1 GiB element by element",
+                     self.ours("ckpt", "diff", v2, ulp),
+                     floor=self.floor(f"cat '{data}' '{ulp}.data-00000-of-00001' >/dev/null"), tf=self.tf(TF_DIFF, v2, ulp),
+                     goal=("≤ 2 × cat of both", lambda r: r["ours"].median <= 2 * r["floor"].median),
+                     note="TensorFlow: load_checkpoint of both, numpy |a - b| max/argmax/mean and allclose per tensor")
+            self.row("ckpt diff (V1 vs its V2)", "compare 2 × 1 GiB, identical values",
+                     self.ours("ckpt", "diff", v1, v2),
+                     floor=self.floor(f"cat '{v1}' '{data}' >/dev/null"), tf=self.tf(TF_DIFF, v1, v2),
+                     goal=("≤ 2 × cat of both", lambda r: r["ours"].median <= 2 * r["floor"].median))
+        if "stats" in only:
+            verify = self.ours("ckpt", "verify", v2)
+            self.row("ckpt stats (V2)", "min/max/mean/std/NaN/Inf/zeros of 1 GiB", self.ours("ckpt", "stats", v2, "--quiet"),
+                     floor=verify, tf=self.tf(TF_STATS, v2),
+                     goal=("≤ 2 × ckpt verify", lambda r: r["ours"].median <= 2 * r["floor"].median),
+                     note="floor: tfmeta ckpt verify; TensorFlow: load_checkpoint + numpy per tensor")
+
     def check_checkpoint(self, src, dst, old="", new=""):
         """TensorFlow reads every tensor of dst equal to src's (old prefix → new)."""
         tensorflow(self.python, TF_CHECK, 0, src, dst, old, new)
@@ -249,6 +273,34 @@ def job(src, dst, old, new):
     assert sorted(b.get_variable_to_shape_map()) == sorted(renamed)
     for n, m in zip(names, renamed):
         assert np.array_equal(a.get_tensor(n), b.get_tensor(m)), n
+"""
+
+TF_MAKE_ULP = """
+def job(src, dst):
+    reader = tf.train.load_checkpoint(src)
+    names = sorted(reader.get_variable_to_shape_map())
+    tensors = [np.nextafter(reader.get_tensor(n), np.float32(np.inf)) for n in names]
+    tf.raw_ops.SaveV2(prefix=dst, tensor_names=names, shape_and_slices=[""] * len(names), tensors=tensors)
+"""
+
+TF_DIFF = """
+def job(a, b):
+    ra, rb = tf.train.load_checkpoint(a), tf.train.load_checkpoint(b)
+    for n in sorted(ra.get_variable_to_shape_map()):
+        x, y = ra.get_tensor(n), rb.get_tensor(n)
+        d = np.abs(x.astype(np.float64) - y)
+        at = np.unravel_index(np.argmax(d), d.shape)
+        d.max(), d.mean(), np.allclose(x, y, equal_nan=True), np.array_equal(x, y)
+"""
+
+TF_STATS = """
+def job(prefix):
+    reader = tf.train.load_checkpoint(prefix)
+    for n in sorted(reader.get_variable_to_shape_map()):
+        a = reader.get_tensor(n)
+        finite = a[np.isfinite(a)].astype(np.float64)
+        finite.min(), finite.max(), finite.mean(), finite.std()
+        np.isnan(a).sum(), np.isposinf(a).sum(), np.isneginf(a).sum(), (a == 0).sum()
 """
 
 TF_INSPECT = """
@@ -370,7 +422,7 @@ def report(suite, runs):
     return "\n".join(lines)
 
 
-SECTIONS = ["list", "verify", "export", "migrate", "rename", "inspect", "convert", "python"]
+SECTIONS = ["list", "verify", "export", "migrate", "rename", "diff", "stats", "inspect", "convert", "python"]
 
 
 def main():
@@ -386,6 +438,7 @@ def main():
     v1, v2, meta = suite.make_inputs(with_meta=bool({"inspect", "convert"} & set(args.only)))
     print(f"{'':34s} {'median':>9s} {'peak':>9s}", flush=True)
     suite.checkpoints(v1, v2, set(args.only))
+    suite.questions(v1, v2, set(args.only))
     suite.meta(meta, set(args.only))
     if "python" in args.only:
         python_section.run(suite, v2, Path(__file__).resolve().parents[1] / "Fixtures")

@@ -9,7 +9,8 @@ struct CkptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ckpt",
         abstract: "List, show, verify, export and convert checkpoints (V1 and V2).",
-        subcommands: [CkptList.self, CkptShow.self, CkptVerify.self, CkptExport.self, Migrate.self, Rename.self, ToObject.self, ToNames.self, Match.self]
+        subcommands: [CkptList.self, CkptShow.self, CkptVerify.self, CkptExport.self, Migrate.self, Rename.self, ToObject.self, ToNames.self, Match.self,
+                      Diff.self, Stats.self, Import.self]
     )
 }
 
@@ -133,27 +134,58 @@ struct CkptExport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export the tensors to OUT.safetensors or OUT.npz (chosen by extension).",
-        discussion: "Keys the format cannot hold (strings; complex for safetensors; bfloat16 for npz) are named on stderr. The file is written under a temporary name and renamed when complete.")
+        discussion: """
+            Keys the format cannot hold (strings and complex for safetensors) are named on stderr. --drop, \
+            --map and --rule select and rename keys as in `ckpt rename`. safetensors files get a __metadata__ \
+            naming the source. npz: bfloat16 as raw uint16 bits (listed in a __tfmeta__.json member) or \
+            float32 with --bf16-as float32; strings as fixed-width S arrays. The file is written under a \
+            temporary name and renamed when complete. JSON: {"source", "source_format", "output", "written", \
+            "renamed": [{"from", "to"}], "dropped", "skipped": [{"key", "reason"}], "bfloat16_as_uint16"}.
+            """)
 
     @OptionGroup var checkpoint: CheckpointArgument
     @Argument(help: "The output file, ending in .safetensors or .npz.")
     var out: String
     @OptionGroup var writing: OverwriteOption
     @OptionGroup var lines: PerKeyLines
+    @OptionGroup var keys: KeyRuleOptions
+    @Option(name: .customLong("bf16-as"), help: "npz only: bfloat16 as `uint16` (raw bits, named in __tfmeta__.json) or `float32`.")
+    var bf16As = "uint16"
+    @OptionGroup var output: JSONOption
 
     func validate() throws {
         if CheckpointExportFormat(path: out) == nil {
             throw ValidationError("The output must end in .safetensors or .npz.")
         }
+        if !["uint16", "float32"].contains(bf16As) { throw ValidationError("--bf16-as is uint16 or float32.") }
     }
 
     func run() throws {
         let reader = try CheckpointReader(path: checkpoint.checkpoint)
-        let report = try reader.export(to: out, overwrite: writing.overwrite, progress: TerminalProgress.onStandardError())
+        var options = CheckpointExportOptions()
+        options.rules = try keys.keyRules()
+        options.bfloat16AsFloat32 = bf16As == "float32"
+        options.overwrite = writing.overwrite
+        options.progress = TerminalProgress.onStandardError()
+        let report = try reader.export(to: out, options: options)
+        if output.json {
+            print(JSONValue.object([
+                ("source", .string(reader.prefix)), ("source_format", .string(reader.formatName)), ("output", .string(out)),
+                ("written", .array(report.written.map { .string($0) })),
+                ("renamed", .array(report.renamed.map { .object([("from", .string($0.from)), ("to", .string($0.to))]) })),
+                ("dropped", .array(report.dropped.map { .string($0) })),
+                ("skipped", .array(report.skipped.map { .object([("key", .string($0.key)), ("reason", .string($0.reason))]) })),
+                ("bfloat16_as_uint16", .array(report.bfloat16AsUInt16.map { .string($0) })),
+            ]).serialized(pretty: true))
+            return
+        }
         let skipped = report.skipped.map { "  skipped \($0.key): \($0.reason)" }.joined(separator: "\n")
         if !skipped.isEmpty, !lines.quiet {
             let shown = lines.apply(skipped, terminal: isatty(2) != 0).split(separator: "\n").map { $0.dropFirst(2) }
             FileHandle.standardErrorWrite(shown.joined(separator: "\n") + "\n")
+        }
+        if !report.bfloat16AsUInt16.isEmpty {
+            FileHandle.standardErrorWrite("\(report.bfloat16AsUInt16.count) bfloat16 tensors stored as uint16 bits (listed in __tfmeta__.json; --bf16-as float32 converts them)\n")
         }
         print("wrote \(report.written.count) tensors to \(out)" + (report.skipped.isEmpty ? "" : " (\(report.skipped.count) skipped)"))
     }

@@ -7,7 +7,8 @@ struct MetaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meta",
         abstract: "Inspect and convert MetaGraphDef (.meta) and SavedModel files.",
-        subcommands: [Inspect.self, Convert.self, Rescope.self, Variables.self, Saver.self, Extract.self, Diff.self]
+        subcommands: [Inspect.self, Convert.self, Rescope.self, Variables.self, Saver.self, Extract.self, Diff.self,
+                      FromCkpt.self]
     )
 }
 

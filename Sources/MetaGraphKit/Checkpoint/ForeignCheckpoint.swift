@@ -32,6 +32,9 @@ package enum ForeignCheckpoints {
 
     /// Tried in order by ``CheckpointReader/init(path:)`` before TensorFlow's formats.
     static let openers: [Opener] = [
+        SafetensorsCheckpoint.opener,
+        NPZCheckpoint.opener,
+        NPYCheckpoint.opener,
     ]
 
     /// The first format that claims `path`, opened; nil when none does.

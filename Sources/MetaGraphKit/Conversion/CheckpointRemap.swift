@@ -122,7 +122,7 @@ public enum CheckpointRemap {
             for (from, to) in plan.kept { try out.copy(reader, key: from, as: to) }
             written = try out.finish()
         }
-        return RenameResult(source: source, destination: destination, sourceFormat: reader.format == .v1 ? "V1" : "V2",
+        return RenameResult(source: source, destination: destination, sourceFormat: reader.formatName,
                             renamed: plan.kept, dropped: plan.dropped, warnings: warnings, written: written)
     }
 

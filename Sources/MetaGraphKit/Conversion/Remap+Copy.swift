@@ -77,6 +77,16 @@ final class RemapOutput {
             }
             return
         }
+        if let foreign = reader.foreign {
+            // safetensors, npz, .npy: written from the mapped source, CRC computed on the way.
+            guard let e = reader.entry(key) else { throw MetaGraphKitError(.notFound, "\(reader.prefix): no tensor named \(key)") }
+            if e.dtype.elementSize != nil {
+                try foreign.withTensorBytes(key) { try writer.add(name: name, dtype: e.dtype, shape: e.shape, bytes: $0) }
+            } else {
+                try writer.add(try foreign.tensor(key), name: name)
+            }
+            return
+        }
         guard let v1 = reader.slices, let item = v1.items[key] else {
             throw MetaGraphKitError(.notFound, "\(reader.prefix): no tensor named \(key)")
         }

@@ -44,10 +44,32 @@ public enum CheckpointExportFormat: String, Sendable {
 
 /// What an export wrote and what it had to leave out.
 public struct CheckpointExportReport: Sendable {
-    /// Keys written, in order.
+    /// Keys written, in order (source keys).
     public var written: [String] = []
     /// Keys the format cannot hold, with the reason (for example `string`).
     public var skipped: [(key: String, reason: String)] = []
+    /// Keys the rules renamed, and their names in the output.
+    public var renamed: [(from: String, to: String)] = []
+    /// Keys a `--drop` rule left out.
+    public var dropped: [String] = []
+    /// Output names of bfloat16 tensors stored in an npz as raw `uint16` bit patterns
+    /// (listed in the `__tfmeta__.json` member).
+    public var bfloat16AsUInt16: [String] = []
+}
+
+/// How ``CheckpointReader/export(to:format:options:)`` selects and converts.
+public struct CheckpointExportOptions: Sendable {
+    /// Selection and renames (`--drop`, `--map`, `--rule`), as `ckpt rename` applies them.
+    public var rules = KeyRules()
+    /// npz only: write bfloat16 tensors as float32 (exact) instead of raw uint16 bits.
+    public var bfloat16AsFloat32 = false
+    /// Replace an existing file at the output path (otherwise `exists`).
+    public var overwrite = false
+    /// Called after each tensor with (tensors done, tensors in all, bytes written).
+    public var progress: (@Sendable (_ done: Int, _ total: Int, _ bytes: Int) -> Void)?
+
+    /// Every key, unchanged; bfloat16 as raw uint16 in npz.
+    public init() {}
 }
 
 extension CheckpointReader {
@@ -70,17 +92,44 @@ extension CheckpointReader {
     ///   read error of a tensor.
     public func export(to path: String, format: CheckpointExportFormat? = nil, overwrite: Bool = false,
                        progress: (@Sendable (_ done: Int, _ total: Int, _ bytes: Int) -> Void)? = nil) throws -> CheckpointExportReport {
+        var options = CheckpointExportOptions()
+        options.overwrite = overwrite
+        options.progress = progress
+        return try export(to: path, format: format, options: options)
+    }
+
+    /// ``export(to:format:overwrite:progress:)`` with keys selected and renamed by
+    /// `options.rules`. safetensors files get a `__metadata__` naming the source
+    /// (`source`, `source_format`, `writer`). npz files hold bfloat16 as raw `uint16`
+    /// bit patterns (named in a `__tfmeta__.json` member; `tfmeta` reads them back as
+    /// bfloat16) or, with `bfloat16AsFloat32`, as float32; string tensors as
+    /// fixed-width `S` arrays when no element ends in a NUL byte.
+    ///
+    /// - Throws: as ``export(to:format:overwrite:progress:)``, and `invalidArgument`
+    ///   when the rules map two keys onto one.
+    public func export(to path: String, format: CheckpointExportFormat? = nil,
+                       options: CheckpointExportOptions) throws -> CheckpointExportReport {
         guard let format = format ?? CheckpointExportFormat(path: path) else {
             throw MetaGraphKitError(.invalidArgument, "\(path): the output must end in .safetensors or .npz")
         }
-        try OutputDestination.check(path, overwrite: overwrite, sources: [prefix])
+        try OutputDestination.check(path, overwrite: options.overwrite, sources: [prefix])
         var report = CheckpointExportReport()
         var chosen: [TensorEntry] = []
-        for e in entries {
-            if format.typeName(e.dtype) != nil { chosen.append(e) } else {
+        let plan = try options.rules.plan(entries.map(\.key), file: prefix)
+        report.dropped = plan.dropped
+        var names: [String: String] = [:]
+        for (from, to) in plan.kept {
+            names[from] = to
+            if from != to { report.renamed.append((from, to)) }
+        }
+        for e in entries where names[e.key] != nil {
+            let npzString = format == .npz && e.dtype.base == .string
+            let npzBF16 = format == .npz && e.dtype.base == .bfloat16
+            if format.typeName(e.dtype) != nil || npzString || npzBF16 { chosen.append(e) } else {
                 report.skipped.append((e.key, "\(format.rawValue) cannot hold \(e.dtype)"))
             }
         }
+        let outputName = { (e: TensorEntry) in names[e.key] ?? e.key }
         let out = try AtomicOutputFile(path: path)
         // Large V1 tensors stored verbatim in one whole slice are copied by the
         // kernel like V2 payloads (safetensors only: npz needs their zip CRC).
@@ -91,15 +140,15 @@ extension CheckpointReader {
         let checks = startChecks(chosen.map(\.key), verbatim: verbatim)
         let result = Result {
             switch format {
-            case .safetensors: try writeSafetensors(chosen, verbatim: verbatim, to: out, progress: progress)
-            case .npz: try writeNPZ(chosen, to: out, progress: progress)
+            case .safetensors: try writeSafetensors(chosen, names: outputName, verbatim: verbatim, to: out, progress: options.progress)
+            case .npz: try writeNPZ(chosen, names: outputName, options: options, report: &report, to: out)
             }
         }
         let problems = checks()
         try result.get()
         if let first = problems.first { throw first }
         try out.commit()
-        report.written = chosen.map(\.key)
+        report.written = chosen.map(\.key).filter { k in !report.skipped.contains { $0.key == k } }
         return report
     }
 
@@ -195,14 +244,18 @@ extension CheckpointReader {
 
     // MARK: - safetensors
 
-    private func writeSafetensors(_ chosen: [TensorEntry], verbatim: [String: VerbatimPayload], to out: AtomicOutputFile,
+    private func writeSafetensors(_ chosen: [TensorEntry], names: (TensorEntry) -> String,
+                                  verbatim: [String: VerbatimPayload], to out: AtomicOutputFile,
                                   progress: ((Int, Int, Int) -> Void)?) throws {
-        var header: [(String, JSONValue)] = []
+        // The format's metadata holds strings only.
+        var header: [(String, JSONValue)] = [("__metadata__", .object([
+            ("source", .string(prefix)), ("source_format", .string(formatName)), ("writer", .string("tfmeta ckpt export")),
+        ]))]
         var offset = 0
         for e in chosen {
             let n = try Tensor.elementCount(e.shape, file: prefix, key: e.key)
             let size = try Tensor.byteCount(n, e.dtype.elementSize!, file: prefix, key: e.key)
-            header.append((e.key, .object([
+            header.append((names(e), .object([
                 ("dtype", .string(CheckpointExportFormat.safetensors.typeName(e.dtype)!)),
                 ("shape", .array(e.shape.map { .int(Int64($0)) })),
                 ("data_offsets", .array([.int(Int64(offset)), .int(Int64(offset + size))])),
@@ -250,46 +303,90 @@ extension CheckpointReader {
 
     // MARK: - npz
 
-    private func writeNPZ(_ chosen: [TensorEntry], to out: AtomicOutputFile, progress: ((Int, Int, Int) -> Void)?) throws {
+    private func writeNPZ(_ chosen: [TensorEntry], names: (TensorEntry) -> String, options: CheckpointExportOptions,
+                          report: inout CheckpointExportReport, to out: AtomicOutputFile) throws {
         var central: [UInt8] = []
         var count = 0
-        for (i, e) in chosen.enumerated() {
-            defer { progress?(i + 1, chosen.count, out.offset) }
-            let name = Array((e.key + ".npy").utf8)
-            let shape = e.shape.count == 1 ? "(\(e.shape[0]),)" : "(" + e.shape.map(String.init).joined(separator: ", ") + ")"
-            var dict = Array("{'descr': '\(CheckpointExportFormat.npz.typeName(e.dtype)!)', 'fortran_order': False, 'shape': \(shape), }".utf8)
+        /// One stored member: local header, name, the .npy header, the data.
+        func member(_ memberName: String, _ prefix: [UInt8], _ data: UnsafeRawBufferPointer, what: String) throws {
+            let name = Array(memberName.utf8)
+            let localOffset = out.offset
+            let size = prefix.count + data.count
+            let crc = CRC32.extend(prefix.withUnsafeBytes { CRC32.extend(0, $0) }, data)
+            guard size <= 0xffff_fffe, localOffset <= 0xffff_fffe else {
+                throw MetaGraphKitError(.tooLarge, "\(out.path): \(what) is too large for a zip without ZIP64")
+            }
+            var local: [UInt8] = []
+            Self.le(&local, 0x0403_4b50, 4)
+            Self.le(&local, 20, 2); Self.le(&local, 0x0800, 2); Self.le(&local, 0, 2)  // version, flags (UTF-8), stored
+            Self.le(&local, 0, 2); Self.le(&local, 0x21, 2)  // time, date (1980-01-01)
+            Self.le(&local, UInt64(crc), 4); Self.le(&local, UInt64(size), 4); Self.le(&local, UInt64(size), 4)
+            Self.le(&local, UInt64(name.count), 2); Self.le(&local, 0, 2)
+            try out.write(local + name + prefix)
+            try out.write(data)
+            Self.le(&central, 0x0201_4b50, 4)
+            Self.le(&central, 20, 2); Self.le(&central, 20, 2); Self.le(&central, 0x0800, 2); Self.le(&central, 0, 2)
+            Self.le(&central, 0, 2); Self.le(&central, 0x21, 2)
+            Self.le(&central, UInt64(crc), 4); Self.le(&central, UInt64(size), 4); Self.le(&central, UInt64(size), 4)
+            Self.le(&central, UInt64(name.count), 2); Self.le(&central, 0, 2); Self.le(&central, 0, 2)
+            Self.le(&central, 0, 2); Self.le(&central, 0, 2); Self.le(&central, 0, 4)
+            Self.le(&central, UInt64(localOffset), 4)
+            central += name
+            count += 1
+        }
+        func npyHeader(_ descr: String, _ shape: [Int]) -> [UInt8] {
+            let dims = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+            var dict = Array("{'descr': '\(descr)', 'fortran_order': False, 'shape': \(dims), }".utf8)
             while (10 + dict.count + 1) % 64 != 0 { dict.append(0x20) }
             dict.append(0x0a)
             var npy: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
             Self.le(&npy, UInt64(dict.count), 2)
-            npy += dict
-            let localOffset = out.offset
-            try withTensorBytes(e.key, checkCRC: false) { data in
-                let size = npy.count + data.count
-                let crc = CRC32.extend(npy.withUnsafeBytes { CRC32.extend(0, $0) }, data)
-                guard size <= 0xffff_fffe, localOffset <= 0xffff_fffe else {
-                    throw MetaGraphKitError(.tooLarge, "\(out.path): \(e.key) is too large for a zip without ZIP64")
+            return npy + dict
+        }
+        for (i, e) in chosen.enumerated() {
+            defer { options.progress?(i + 1, chosen.count, out.offset) }
+            let name = names(e)
+            if e.dtype.base == .string {
+                // Fixed-width bytes (numpy `S`): numpy drops trailing NULs, so a string
+                // ending in one cannot come back; such tensors are skipped.
+                let strings = try tensor(e.key).strings ?? []
+                if strings.contains(where: { $0.last == 0 }) {
+                    report.skipped.append((e.key, "npz S arrays cannot hold strings ending in a NUL byte"))
+                    continue
                 }
-                var local: [UInt8] = []
-                Self.le(&local, 0x0403_4b50, 4)
-                Self.le(&local, 20, 2); Self.le(&local, 0x0800, 2); Self.le(&local, 0, 2)  // version, flags (UTF-8), stored
-                Self.le(&local, 0, 2); Self.le(&local, 0x21, 2)  // time, date (1980-01-01)
-                Self.le(&local, UInt64(crc), 4); Self.le(&local, UInt64(size), 4); Self.le(&local, UInt64(size), 4)
-                Self.le(&local, UInt64(name.count), 2); Self.le(&local, 0, 2)
-                try out.write(local + name + npy)
-                try out.write(data)
-                Self.le(&central, 0x0201_4b50, 4)
-                Self.le(&central, 20, 2); Self.le(&central, 20, 2); Self.le(&central, 0x0800, 2); Self.le(&central, 0, 2)
-                Self.le(&central, 0, 2); Self.le(&central, 0x21, 2)
-                Self.le(&central, UInt64(crc), 4); Self.le(&central, UInt64(size), 4); Self.le(&central, UInt64(size), 4)
-                Self.le(&central, UInt64(name.count), 2); Self.le(&central, 0, 2); Self.le(&central, 0, 2)
-                Self.le(&central, 0, 2); Self.le(&central, 0, 2); Self.le(&central, 0, 4)
-                Self.le(&central, UInt64(localOffset), 4)
-                central += name
+                let width = max(1, strings.map(\.count).max() ?? 1)
+                let total = strings.count.multipliedReportingOverflow(by: width)
+                guard !total.overflow, total.partialValue <= 4 * strings.reduce(0, { $0 + $1.count }) + (1 << 20) else {
+                    report.skipped.append((e.key, "npz S arrays would pad its strings to \(width) bytes each"))
+                    continue
+                }
+                var data = [UInt8](repeating: 0, count: total.partialValue)
+                for (i, s) in strings.enumerated() { data.replaceSubrange((i * width)..<(i * width + s.count), with: s) }
+                try data.withUnsafeBytes { try member(name + ".npy", npyHeader("|S\(width)", e.shape), $0, what: e.key) }
+            } else if e.dtype.base == .bfloat16 {
+                if options.bfloat16AsFloat32 {
+                    try withTensorBytes(e.key, checkCRC: false) { raw in
+                        var floats = [UInt32](repeating: 0, count: raw.count / 2)
+                        for i in floats.indices { floats[i] = UInt32(raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16 }
+                        try floats.withUnsafeBytes { try member(name + ".npy", npyHeader("<f4", e.shape), $0, what: e.key) }
+                    }
+                } else {
+                    try withTensorBytes(e.key, checkCRC: false) { try member(name + ".npy", npyHeader("<u2", e.shape), $0, what: e.key) }
+                    report.bfloat16AsUInt16.append(name)
+                }
+            } else {
+                try withTensorBytes(e.key, checkCRC: false) { data in
+                    try member(name + ".npy", npyHeader(CheckpointExportFormat.npz.typeName(e.dtype)!, e.shape), data, what: e.key)
+                }
             }
-            count += 1
             PausePoint.reached("export-tensor")
         }
+        // A note for readers: the source, and which uint16 arrays are bfloat16 bits.
+        let note = JSONValue.object([
+            ("source", .string(prefix)), ("source_format", .string(formatName)), ("writer", .string("tfmeta ckpt export")),
+            ("bfloat16_as_uint16", .array(report.bfloat16AsUInt16.map { .string($0) })),
+        ]).serialized(pretty: true) + "\n"
+        try Array(note.utf8).withUnsafeBytes { try member(NPZCheckpoint.noteName, [], $0, what: NPZCheckpoint.noteName) }
         let centralOffset = out.offset
         guard count < 0xffff, centralOffset <= 0xffff_fffe else {
             throw MetaGraphKitError(.tooLarge, "\(out.path): too large for a zip without ZIP64")

@@ -67,10 +67,11 @@ struct ExportTests {
             let dict = String(decoding: npy[10..<10 + headerLength], as: UTF8.self)
             #expect(dict.hasPrefix("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }"))
             #expect(Array(npy[(10 + headerLength)..<(18 + headerLength)]) == TestTable.floats([1, 2]))
-            // End of central directory: one entry.
+            // End of central directory: a, the string tensor b as an S array, and the
+            // __tfmeta__.json note.
             let end = Array(bytes.suffix(22))
             #expect(Array(end[0..<4]) == [0x50, 0x4b, 0x05, 0x06])
-            #expect(end[10] == 1)
+            #expect(end[10] == 3)
         }
     }
 
