@@ -32,7 +32,8 @@ struct CkptList: ParsableCommand {
         if output.json {
             print(JSONValue.array(reader.entries.map { e in
                 .object([("key", .string(e.key)), ("dtype", .string(e.dtype.name)),
-                         ("shape", .array(e.shape.map { .int(Int64($0)) }))])
+                         ("shape", .array(e.shape.map { .int(Int64($0)) }))]
+                        + reader.annotations(e.key).map { ($0.0, JSONValue.string($0.1)) })
             }).serialized(pretty: true))
             return
         }
