@@ -6,7 +6,7 @@ struct CkptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ckpt",
         abstract: "List, show, verify, export and convert checkpoints (V1 and V2).",
-        subcommands: [CkptList.self, CkptShow.self, CkptVerify.self, CkptExport.self, Migrate.self, Rename.self, ToObject.self, ToNames.self, Match.self]
+        subcommands: [CkptList.self, CkptShow.self, CkptVerify.self, CkptExport.self, Migrate.self, Rename.self, ToObject.self, ToNames.self, Match.self, ToKeras.self]
     )
 }
 
