@@ -95,7 +95,17 @@ final class KerasFile {
         for d in catalog.datasets {
             let dtype = try Self.dtype(d, file: path)
             let count = try Tensor.elementCount(d.shape, file: path, key: d.path)
-            _ = try Tensor.byteCount(count, dtype.elementSize ?? 1, file: path, key: d.path)
+            let bytes = try Tensor.byteCount(count, dtype.elementSize ?? 1, file: path, key: d.path)
+            // Checked before anything is read: a shape's bytes must be in the file.
+            if d.inlineBytes == nil, bytes > 0 {
+                guard bytes <= map.bytes.count else {
+                    throw MetaGraphKitError(.tooLarge,
+                        "\(path): dataset \(d.path) has shape \(d.shape) (\(bytes) bytes), more than the whole file (\(map.bytes.count) bytes)")
+                }
+                guard d.offset != nil else {
+                    throw MetaGraphKitError(.corrupt, "\(path): dataset \(d.path) has no stored data (shape \(d.shape))")
+                }
+            }
             byKey[d.path] = d
             list.append(TensorEntry(key: d.path, dtype: dtype, shape: d.shape, slices: []))
         }

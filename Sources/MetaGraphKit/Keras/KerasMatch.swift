@@ -80,6 +80,7 @@ enum KerasMatcher {
     static let aliases: [String: String] = [
         "weights": "kernel", "biases": "bias", "depthwise_weights": "depthwise_kernel",
         "pointwise_weights": "pointwise_kernel", "embedding": "embeddings", "w": "kernel", "b": "bias",
+        "_kernel": "kernel", "_embeddings": "embeddings",
     ]
 
     /// Optimizer slots and counters of TF1 and TF2 checkpoints.
@@ -97,6 +98,7 @@ enum KerasMatcher {
     static func naturalLess(_ a: String, _ b: String) -> Bool {
         let x = a.split(separator: "/"), y = b.split(separator: "/")
         for (p, q) in zip(x, y) where p != q {
+            if let pi = Int(p), let qi = Int(q) { return pi < qi }
             let (ps, pn) = KerasLayers.stem(String(p)), (qs, qn) = KerasLayers.stem(String(q))
             if ps != qs { return ps < qs }
             if pn != qn { return pn < qn }

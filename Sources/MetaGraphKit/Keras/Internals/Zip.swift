@@ -39,25 +39,21 @@ enum Zip {
                 defer { zip_error_fini(&e) }
                 throw MetaGraphKitError(.corrupt, "\(path): not a readable zip archive: \(String(cString: zip_error_strerror(&e)))")
             }
-            handle = h
+            handle = h   // from here on deinit discards it, also when init throws
             let count = zip_get_num_entries(h, 0)
             guard count >= 0, count <= 100_000 else {
-                zip_discard(h)
                 throw MetaGraphKitError(.tooLarge, "\(path): the archive lists \(count) entries")
             }
             for i in 0..<UInt64(count) {
                 var st = zip_stat_t()
                 guard zip_stat_index(h, i, 0, &st) == 0, let cName = st.name else {
-                    zip_discard(h)
                     throw MetaGraphKitError(.corrupt, "\(path): damaged zip entry \(i)")
                 }
                 let entryName = String(cString: cName)
                 guard Zip.isSafe(entryName) else {
-                    zip_discard(h)
                     throw MetaGraphKitError(.corrupt, "\(path): entry \"\(entryName)\" names a path outside the archive (absolute, or with ..); refusing it")
                 }
                 guard st.size <= UInt64(Int.max), st.comp_size <= UInt64(Int.max) else {
-                    zip_discard(h)
                     throw MetaGraphKitError(.tooLarge, "\(path): entry \(entryName) declares an impossible size")
                 }
                 entries.append(Entry(name: entryName, index: i, size: Int(st.size), compressedSize: Int(st.comp_size),
