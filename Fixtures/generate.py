@@ -31,7 +31,8 @@ META = os.path.join(HERE, "meta")
 SAVED_MODEL = os.path.join(HERE, "saved_model")
 STATE = os.path.join(HERE, "state")
 CKPT = os.path.join(HERE, "ckpt")
-OWNED_DIRS = [META, SAVED_MODEL, STATE, CKPT]
+KERAS = os.path.join(HERE, "keras")
+OWNED_DIRS = [META, SAVED_MODEL, STATE, CKPT, KERAS]
 
 # Where state/absolute is written before it is copied into the repository. A fixed
 # path, removed afterwards: the committed checkpoint file then always describes a
@@ -667,6 +668,38 @@ def section_ckpt_tf2_keras():
     write_objgraph("tf2_keras", "tf2_keras")
 
 
+def section_keras():
+    """Keras 3 files: a weights file and a compiled model archive after one Adam
+    step (optimizer/vars present), with the values written beside them."""
+    np, tf = tf_modules()
+    import keras
+    keras.utils.set_random_seed(0)
+    os.makedirs(KERAS, exist_ok=True)
+    model = keras.Sequential([
+        keras.Input((3,)),
+        keras.layers.Dense(4, name="hidden"),
+        keras.layers.BatchNormalization(),
+        keras.layers.Dense(2),
+    ], name="small")
+    model.save_weights(os.path.join(KERAS, "small.weights.h5"))
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    x = np.arange(6, dtype=np.float32).reshape(2, 3) / 6.0
+    model.fit(x, np.float32([[1.0, 0.0], [0.0, 1.0]]), verbose=0, batch_size=2)
+    model.save(os.path.join(KERAS, "small.keras"))
+    import h5py, io, zipfile
+    expected = {}
+    for name, opener in [("small.weights.h5", lambda p: h5py.File(p, "r")),
+                         ("small.keras", lambda p: h5py.File(io.BytesIO(zipfile.ZipFile(p).read("model.weights.h5")), "r"))]:
+        values = {}
+        with opener(os.path.join(KERAS, name)) as f:
+            f.visititems(lambda k, o: values.__setitem__(k, {"dtype": str(o.dtype), "shape": list(o.shape),
+                                                             "values": np.asarray(o[()]).ravel().tolist()})
+                         if isinstance(o, h5py.Dataset) else None)
+        expected[name] = values
+    assert "optimizer/vars/0" in expected["small.keras"] and "layers/dense/vars/0" in expected["small.weights.h5"]
+    write_json(os.path.join(KERAS, "small.expected.json"), expected)
+
+
 def section_ckpt_v2_sliced_tf2():
     np, tf = tf_modules()
     big = tf.Variable(np.arange(96, dtype=np.float32).reshape(12, 8) - 40.0, name="big")
@@ -889,6 +922,7 @@ SECTIONS = {
     "ckpt_sharded": (section_ckpt_sharded, [(CKPT, "v1_sharded"), (CKPT, "v2_sharded")]),
     "ckpt_v2_large_index": (section_ckpt_v2_large_index, [(CKPT, "v2_large_index")]),
     "ckpt_tf2_keras": (section_ckpt_tf2_keras, [(CKPT, "tf2_keras")]),
+    "keras": (section_keras, [(KERAS, "small")]),
     "ckpt_v2_sliced_tf2": (section_ckpt_v2_sliced_tf2, [(CKPT, "v2_sliced_tf2")]),
     "ckpt_snappy": (section_ckpt_snappy, [(CKPT, "v2_snappy"), (CKPT, "v1_snappy")]),
 }
