@@ -490,3 +490,63 @@ def test_hostile_keras_files_exit_1(tfm, tmp_path):
     assert "outside the archive" in err
     code, out, err = tfm("ckpt", "list", tmp_path / "case_bomb.keras", check=False)
     assert "zip bomb" in err
+
+
+# ---------------------------------------------------------------- Keras 3 TF-format templates
+
+def test_keras3_object_template_matches_without_rules(tfm, tmp_path):
+    """The issue's case: a subclassed Keras 3 model whose layers' kernels share one
+    full_name (`net/kernel`), saved with its Adam through tf.train.Checkpoint; a TF1
+    checkpoint with Adam slots. match and to-object need no rules."""
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__(name="net")
+            self.conv1 = L.Dense(4, name="conv1")
+            self.fc = L.Dense(3, name="fc")
+
+        def call(self, x):
+            return self.fc(tf.nn.relu(self.conv1(x)))
+
+    def make():
+        m = Net()
+        m(np.zeros((1, 5), np.float32))
+        opt = keras.optimizers.Adam(0.01)
+        opt.build(m.trainable_variables)
+        return m, opt
+
+    m, opt = make()
+    template = tf.train.Checkpoint(model=m, optimizer=opt).write(str(tmp_path / "tmpl" / "ckpt"))
+    gr = tf.Graph()
+    with gr.as_default():
+        g = Graph(seed=11)
+        x = tf1.placeholder(tf.float32, (None, 5))
+        out = dense(g, dense(g, x, 4, "conv1", tf.nn.relu), 3, "fc")
+        step = tf1.train.get_or_create_global_step()
+        train = tf1.train.AdamOptimizer(0.01).minimize(tf.reduce_sum(out), global_step=step)
+        sess = tf1.Session(graph=gr)
+        sess.run(tf1.global_variables_initializer())
+        sess.run(train, {x: np.ones((2, 5), np.float32)})
+        os.makedirs(tmp_path / "tf1")
+        src = tf1.train.Saver().save(sess, str(tmp_path / "tf1" / "model"), write_meta_graph=False)
+    code, out, _ = tfm("ckpt", "match", src, "--template", template, "--json")
+    report = json.loads(out)
+    via = {m["source"]: m["via"] for m in report["matched"]}
+    assert via["conv1/kernel"] == "object_path" and via["fc/kernel"] == "object_path"
+    assert via["conv1/kernel/Adam_1"] == "slot_convention" and via["global_step"] == "step_counter"
+    # Keras numbers optimizers per process: adam, adam_1, …
+    assert [m["full_name"].split("/")[1] for m in report["missing"]] == ["learning_rate"]
+    assert all(m["suggestion"] is None for m in report["missing"])
+    assert all(u["suggestion"] is None for u in report["unused"])   # beta powers: no learning rate
+    targets = {m["source"]: m["full_name"] for m in report["matched"]}
+    assert targets["conv1/kernel/Adam"].endswith("/net_conv1_kernel_momentum")
+    assert targets["conv1/kernel/Adam_1"].endswith("/net_conv1_kernel_velocity")
+
+    tfm("ckpt", "to-object", src, "--template", template, tmp_path / "dst", "--fill-from-template")
+    m2, opt2 = make()
+    tf.train.Checkpoint(model=m2, optimizer=opt2).read(str(tmp_path / "dst")).assert_existing_objects_matched()
+    reader = tf.train.load_checkpoint(src)
+    np.testing.assert_array_equal(m2.conv1.kernel.numpy(), reader.get_tensor("conv1/kernel"))
+    np.testing.assert_array_equal(m2.fc.kernel.numpy(), reader.get_tensor("fc/kernel"))
+    slots = {v.path.split("/")[-1]: v.numpy() for v in opt2.variables}
+    np.testing.assert_array_equal(slots["net_fc_kernel_velocity"], reader.get_tensor("fc/kernel/Adam_1"))
+    assert int(opt2.iterations.numpy()) == int(reader.get_tensor("global_step"))
