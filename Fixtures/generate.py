@@ -697,7 +697,38 @@ def section_keras():
                          if isinstance(o, h5py.Dataset) else None)
         expected[name] = values
     assert "optimizer/vars/0" in expected["small.keras"] and "layers/dense/vars/0" in expected["small.weights.h5"]
-    write_json(os.path.join(KERAS, "small.expected.json"), expected)
+    write_json(os.path.join(KERAS, "small.values.json"), expected)
+
+    # A TF1 checkpoint with the names TF1 layers give (conv2d, batch_normalization,
+    # rnn/lstm_cell, dense_1, …), and the template of the equivalent Keras 3 model.
+    tf1 = tf.compat.v1
+    rng = np.random.default_rng(0)
+    g = tf.Graph()
+    with g.as_default():
+        def var(name, shape):
+            return tf1.get_variable(name, initializer=(rng.standard_normal(shape) * 0.5).astype(np.float32))
+        for scope, names in [("conv2d", [("kernel", (3, 3, 1, 2)), ("bias", (2,))]),
+                             ("batch_normalization", [("gamma", (2,)), ("beta", (2,)), ("moving_mean", (2,)),
+                                                      ("moving_variance", (2,))]),
+                             ("rnn/lstm_cell", [("kernel", (2 + 3, 12)), ("bias", (12,))]),
+                             ("dense", [("kernel", (3, 4)), ("bias", (4,))]),
+                             ("dense_1", [("kernel", (4, 2)), ("bias", (2,))])]:
+            with tf1.variable_scope(scope):
+                for n, shape in names:
+                    var(n, shape)
+        tf1.train.get_or_create_global_step()
+        with tf1.Session() as sess:
+            sess.run(tf1.global_variables_initializer())
+            tf1.train.Saver().save(sess, os.path.join(KERAS, "tf1_model"), write_meta_graph=False)
+    for f in glob.glob(os.path.join(KERAS, "checkpoint")):
+        os.remove(f)
+    inp = keras.Input((4, 4, 1))
+    h = keras.layers.Conv2D(2, 3, name="features")(inp)
+    h = keras.layers.BatchNormalization()(h)
+    h = keras.layers.Reshape((4, 2))(h)
+    h = keras.layers.LSTM(3)(h)
+    h = keras.layers.Dense(4, activation="relu")(h)
+    keras.Model(inp, keras.layers.Dense(2)(h)).save_weights(os.path.join(KERAS, "tf1_model.template.weights.h5"))
 
 
 def section_ckpt_v2_sliced_tf2():
@@ -922,7 +953,7 @@ SECTIONS = {
     "ckpt_sharded": (section_ckpt_sharded, [(CKPT, "v1_sharded"), (CKPT, "v2_sharded")]),
     "ckpt_v2_large_index": (section_ckpt_v2_large_index, [(CKPT, "v2_large_index")]),
     "ckpt_tf2_keras": (section_ckpt_tf2_keras, [(CKPT, "tf2_keras")]),
-    "keras": (section_keras, [(KERAS, "small")]),
+    "keras": (section_keras, [(KERAS, "small"), (KERAS, "tf1_model")]),
     "ckpt_v2_sliced_tf2": (section_ckpt_v2_sliced_tf2, [(CKPT, "v2_sliced_tf2")]),
     "ckpt_snappy": (section_ckpt_snappy, [(CKPT, "v2_snappy"), (CKPT, "v1_snappy")]),
 }

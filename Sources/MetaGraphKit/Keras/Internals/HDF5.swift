@@ -6,6 +6,7 @@
 // the file, after checking them against the file's size. Writing (structures this
 // library made) runs libhdf5 in-process.
 internal import CHDF5
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -62,6 +63,16 @@ enum HDF5 {
     static let maxInlineBytes = 64 << 20
     static let maxCatalogBytes = 512 << 20
     static let childCPUSeconds: rlim_t = 120
+    static let childWallSeconds = 180.0
+
+    /// Held around every in-process use of libhdf5 and around the fork.
+    static let lock = NSLock()
+
+    static func monotonicSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
 
     // MARK: - Reading (in a child process)
 
@@ -75,7 +86,11 @@ enum HDF5 {
         guard pipe(&fds) == 0 else {
             throw MetaGraphKitError(.io, "\(name): cannot create a pipe: \(String(cString: strerror(errno)))")
         }
+        // libhdf5 (a thread-safe build) keeps one global lock: a fork while another
+        // thread of ours holds it would leave the child waiting forever.
+        lock.lock()
         let pid = fork()
+        if pid != 0 { lock.unlock() }
         if pid < 0 {
             close(fds[0]); close(fds[1])
             throw MetaGraphKitError(.io, "\(name): cannot fork to read HDF5: \(String(cString: strerror(errno)))")
@@ -107,7 +122,17 @@ enum HDF5 {
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var overflow = false
+        var timedOut = false
+        let deadline = monotonicSeconds() + childWallSeconds
         while true {
+            // A child that blocks (libhdf5 locked by a thread of the host program at
+            // the fork) is killed at the deadline instead of hanging the caller.
+            var p = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+            let left = deadline - monotonicSeconds()
+            if left <= 0 { timedOut = true; break }
+            let r = poll(&p, 1, Int32(min(left, 1.0) * 1000))
+            if r < 0, errno == EINTR { continue }
+            if r == 0 { continue }
             let n = chunk.withUnsafeMutableBytes { read(fds[0], $0.baseAddress!, $0.count) }
             if n < 0, errno == EINTR { continue }
             if n <= 0 { break }
@@ -115,9 +140,12 @@ enum HDF5 {
             received.append(contentsOf: chunk[..<n])
         }
         close(fds[0])
-        if overflow { kill(pid, SIGKILL) }
+        if overflow || timedOut { kill(pid, SIGKILL) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        if timedOut {
+            throw MetaGraphKitError(.io, "\(name): the contained HDF5 reader did not finish within \(Int(childWallSeconds)) s")
+        }
         if overflow {
             throw MetaGraphKitError(.tooLarge, "\(name): the HDF5 structure is larger than \(maxCatalogBytes >> 20) MiB of names and attributes")
         }
@@ -398,6 +426,8 @@ enum HDF5 {
     /// allocated but unfilled. Returns each dataset's element offset (nil for an
     /// empty one); the caller writes the elements there after this returns.
     static func create(path: String, groups: [Group], datasets: [NewDataset]) throws -> [Int?] {
+        lock.lock()
+        defer { lock.unlock() }
         H5Eset_auto2(mgk_h5e_default(), nil, nil)
         func fail(_ what: String) -> MetaGraphKitError {
             MetaGraphKitError(.io, "\(path): libhdf5 could not \(what)")
