@@ -550,3 +550,19 @@ def test_keras3_object_template_matches_without_rules(tfm, tmp_path):
     slots = {v.path.split("/")[-1]: v.numpy() for v in opt2.variables}
     np.testing.assert_array_equal(slots["net_fc_kernel_velocity"], reader.get_tensor("fc/kernel/Adam_1"))
     assert int(opt2.iterations.numpy()) == int(reader.get_tensor("global_step"))
+
+
+def test_keras_weights_restore_into_a_tf1_graph_through_to_names(tfm, tmp_path):
+    """Weights trained in Keras 3 → to-names → a TF1 graph's Saver: same outputs."""
+    model = keras_conv2d_bn()
+    rng = np.random.default_rng(9)
+    model.set_weights([rng.uniform(0.5, 1.5, w.shape).astype(np.float32) for w in model.get_weights()])
+    model.save_weights(tmp_path / "k.weights.h5")
+    os.makedirs(tmp_path / "names")
+    tfm("ckpt", "to-names", tmp_path / "k.weights.h5", tmp_path / "names" / "ckpt")
+    g = Graph().build(case_conv2d_bn)
+    with g.graph.as_default():
+        model_vars = [v for v in tf1.global_variables() if v.op.name != "global_step"]
+        tf1.train.Saver(var_list=model_vars).restore(g.sess, str(tmp_path / "names" / "ckpt"))
+    x = fixed_input((2, 8, 8, 3), "x")
+    np.testing.assert_allclose(g.run(x), model.predict(x, verbose=0), rtol=RTOL, atol=ATOL)
