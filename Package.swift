@@ -38,6 +38,20 @@ let package = Package(
             pkgConfig: "snappy",
             providers: [.apt(["libsnappy-dev"])]
         ),
+        // libhdf5's C API (Debian: libhdf5-dev), for Keras 3 `.weights.h5` files.
+        .systemLibrary(
+            name: "CHDF5",
+            path: "Sources/CHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]
+        ),
+        // libzip's C API (Debian: libzip-dev), for Keras 3 `.keras` archives.
+        .systemLibrary(
+            name: "CZip",
+            path: "Sources/CZip",
+            pkgConfig: "libzip",
+            providers: [.apt(["libzip-dev"])]
+        ),
         // The code protoc-c generated from Protos/ (committed; see regenerate.sh).
         .target(
             name: "CTFProtos",
@@ -53,7 +67,7 @@ let package = Package(
         ),
         .target(
             name: "MetaGraphKit",
-            dependencies: ["CTFProtos", "CProtobufC", "CSnappy", "CMetaGraphSupport"],
+            dependencies: ["CTFProtos", "CProtobufC", "CSnappy", "CMetaGraphSupport", "CHDF5", "CZip"],
             path: "Sources/MetaGraphKit",
             swiftSettings: swiftSettings
         ),

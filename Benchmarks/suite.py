@@ -9,7 +9,9 @@ TensorFlow's virtual environment):
 Inputs, made once with TensorFlow under WORK (ignored by git):
   * v1_1gib: 16 x float32[4096,4096] (1 GiB) written by SaveSlices (V1);
   * v2_1gib: the same tensors written by SaveV2 (V2), keys `model/layer_NN/kernel`;
-  * graph_300k.meta: a ~44 MB MetaGraphDef of 300k nodes from export_meta_graph.
+  * graph_300k.meta: a ~44 MB MetaGraphDef of 300k nodes from export_meta_graph;
+  * keras_template.weights.h5: what Keras 3 writes for 16 Dense(4096, no bias)
+    layers (the template of `ckpt to-keras`).
 
 Every command runs once to warm the page cache, then N times; the report gives
 the median (and the range) of the wall times, and the largest peak RSS. tfmeta
@@ -161,6 +163,22 @@ class Suite:
                      note="TensorFlow: load_checkpoint + SaveV2 under the new names")
             clean(dst), clean(tf_dst), clean(copy)
 
+        if "to-keras" in only:
+            # The template: what a Keras 3 model of 16 Dense(4096) layers writes.
+            template, dst, tf_dst = self.path("keras_template.weights.h5"), self.path("out.weights.h5"), \
+                self.path("tf_out.weights.h5")
+            if not template.exists():
+                tensorflow(self.python, TF_KERAS_TEMPLATE, 0, template, N, D)
+            ours = self.ours("ckpt", "to-keras", v2, "--template", template, dst, output=dst)
+            tf = self.tf(TF_KERAS_ROUTE, v2, tf_dst, N, D)
+            tensorflow(self.python, TF_KERAS_CHECK, 0, v2, dst, N)
+            self.row("ckpt to-keras (V2 → .weights.h5)", "match 16 layers, write 1 GiB", ours,
+                     floor=self.floor(f"cp '{data}' '{out}.copy'", output=Path(f"{out}.copy")), tf=tf,
+                     goal=("≤ 1.5 × cp, ≤ 128 MB",
+                           lambda r: r["ours"].median <= 1.5 * r["floor"].median and r["ours"].peak_mb <= 128),
+                     note="Keras route: load_checkpoint, set_weights, save_weights")
+            clean(dst), clean(tf_dst), clean(Path(f"{out}.copy"))
+
     def questions(self, v1, v2, only):
         """diff and stats: what a user asks of two checkpoints or one, against the
         script they write today (load_checkpoint + numpy)."""
@@ -263,6 +281,38 @@ def job(src, dst, old, new):
     tensors = [reader.get_tensor(n) for n in names]
     renamed = [new + n[len(old):] if old and n.startswith(old) else n for n in names]
     tf.raw_ops.SaveV2(prefix=dst, tensor_names=renamed, shape_and_slices=[""] * len(names), tensors=tensors)
+"""
+
+TF_KERAS_MODEL = """
+import keras
+def model(n, d):
+    return keras.Sequential([keras.Input((d,))] + [keras.layers.Dense(d, use_bias=False) for _ in range(n)])
+"""
+
+TF_KERAS_TEMPLATE = TF_KERAS_MODEL + """
+def job(path, n, d):
+    model(int(n), int(d)).save_weights(path)
+"""
+
+TF_KERAS_ROUTE = TF_KERAS_MODEL + """
+import os
+def job(src, dst, n, d):
+    reader = tf.train.load_checkpoint(src)
+    m = model(int(n), int(d))
+    m.set_weights([reader.get_tensor(f"model/layer_{i:02d}/kernel") for i in range(int(n))])
+    if os.path.exists(dst):
+        os.remove(dst)
+    m.save_weights(dst)
+"""
+
+TF_KERAS_CHECK = TF_KERAS_MODEL + """
+import h5py
+def job(src, dst, n):
+    reader = tf.train.load_checkpoint(src)
+    with h5py.File(dst, "r") as f:
+        for i in range(int(n)):
+            path = "layers/dense" + (f"_{i}" if i else "") + "/vars/0"
+            assert np.array_equal(f[path][()], reader.get_tensor(f"model/layer_{i:02d}/kernel")), path
 """
 
 TF_CHECK = """
@@ -422,7 +472,7 @@ def report(suite, runs):
     return "\n".join(lines)
 
 
-SECTIONS = ["list", "verify", "export", "migrate", "rename", "diff", "stats", "inspect", "convert", "python"]
+SECTIONS = ["list", "verify", "export", "migrate", "rename", "to-keras", "diff", "stats", "inspect", "convert", "python"]
 
 
 def main():

@@ -31,7 +31,8 @@ META = os.path.join(HERE, "meta")
 SAVED_MODEL = os.path.join(HERE, "saved_model")
 STATE = os.path.join(HERE, "state")
 CKPT = os.path.join(HERE, "ckpt")
-OWNED_DIRS = [META, SAVED_MODEL, STATE, CKPT]
+KERAS = os.path.join(HERE, "keras")
+OWNED_DIRS = [META, SAVED_MODEL, STATE, CKPT, KERAS]
 
 # Where state/absolute is written before it is copied into the repository. A fixed
 # path, removed afterwards: the committed checkpoint file then always describes a
@@ -667,6 +668,69 @@ def section_ckpt_tf2_keras():
     write_objgraph("tf2_keras", "tf2_keras")
 
 
+def section_keras():
+    """Keras 3 files: a weights file and a compiled model archive after one Adam
+    step (optimizer/vars present), with the values written beside them."""
+    np, tf = tf_modules()
+    import keras
+    keras.utils.set_random_seed(0)
+    os.makedirs(KERAS, exist_ok=True)
+    model = keras.Sequential([
+        keras.Input((3,)),
+        keras.layers.Dense(4, name="hidden"),
+        keras.layers.BatchNormalization(),
+        keras.layers.Dense(2),
+    ], name="small")
+    model.save_weights(os.path.join(KERAS, "small.weights.h5"))
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    x = np.arange(6, dtype=np.float32).reshape(2, 3) / 6.0
+    model.fit(x, np.float32([[1.0, 0.0], [0.0, 1.0]]), verbose=0, batch_size=2)
+    model.save(os.path.join(KERAS, "small.keras"))
+    import h5py, io, zipfile
+    expected = {}
+    for name, opener in [("small.weights.h5", lambda p: h5py.File(p, "r")),
+                         ("small.keras", lambda p: h5py.File(io.BytesIO(zipfile.ZipFile(p).read("model.weights.h5")), "r"))]:
+        values = {}
+        with opener(os.path.join(KERAS, name)) as f:
+            f.visititems(lambda k, o: values.__setitem__(k, {"dtype": str(o.dtype), "shape": list(o.shape),
+                                                             "values": np.asarray(o[()]).ravel().tolist()})
+                         if isinstance(o, h5py.Dataset) else None)
+        expected[name] = values
+    assert "optimizer/vars/0" in expected["small.keras"] and "layers/dense/vars/0" in expected["small.weights.h5"]
+    write_json(os.path.join(KERAS, "small.values.json"), expected)
+
+    # A TF1 checkpoint with the names TF1 layers give (conv2d, batch_normalization,
+    # rnn/lstm_cell, dense_1, …), and the template of the equivalent Keras 3 model.
+    tf1 = tf.compat.v1
+    rng = np.random.default_rng(0)
+    g = tf.Graph()
+    with g.as_default():
+        def var(name, shape):
+            return tf1.get_variable(name, initializer=(rng.standard_normal(shape) * 0.5).astype(np.float32))
+        for scope, names in [("conv2d", [("kernel", (3, 3, 1, 2)), ("bias", (2,))]),
+                             ("batch_normalization", [("gamma", (2,)), ("beta", (2,)), ("moving_mean", (2,)),
+                                                      ("moving_variance", (2,))]),
+                             ("rnn/lstm_cell", [("kernel", (2 + 3, 12)), ("bias", (12,))]),
+                             ("dense", [("kernel", (3, 4)), ("bias", (4,))]),
+                             ("dense_1", [("kernel", (4, 2)), ("bias", (2,))])]:
+            with tf1.variable_scope(scope):
+                for n, shape in names:
+                    var(n, shape)
+        tf1.train.get_or_create_global_step()
+        with tf1.Session() as sess:
+            sess.run(tf1.global_variables_initializer())
+            tf1.train.Saver().save(sess, os.path.join(KERAS, "tf1_model"), write_meta_graph=False)
+    for f in glob.glob(os.path.join(KERAS, "checkpoint")):
+        os.remove(f)
+    inp = keras.Input((4, 4, 1))
+    h = keras.layers.Conv2D(2, 3, name="features")(inp)
+    h = keras.layers.BatchNormalization()(h)
+    h = keras.layers.Reshape((4, 2))(h)
+    h = keras.layers.LSTM(3)(h)
+    h = keras.layers.Dense(4, activation="relu")(h)
+    keras.Model(inp, keras.layers.Dense(2)(h)).save_weights(os.path.join(KERAS, "tf1_model.template.weights.h5"))
+
+
 def section_ckpt_v2_sliced_tf2():
     np, tf = tf_modules()
     big = tf.Variable(np.arange(96, dtype=np.float32).reshape(12, 8) - 40.0, name="big")
@@ -889,6 +953,7 @@ SECTIONS = {
     "ckpt_sharded": (section_ckpt_sharded, [(CKPT, "v1_sharded"), (CKPT, "v2_sharded")]),
     "ckpt_v2_large_index": (section_ckpt_v2_large_index, [(CKPT, "v2_large_index")]),
     "ckpt_tf2_keras": (section_ckpt_tf2_keras, [(CKPT, "tf2_keras")]),
+    "keras": (section_keras, [(KERAS, "small"), (KERAS, "tf1_model")]),
     "ckpt_v2_sliced_tf2": (section_ckpt_v2_sliced_tf2, [(CKPT, "v2_sliced_tf2")]),
     "ckpt_snappy": (section_ckpt_snappy, [(CKPT, "v2_snappy"), (CKPT, "v1_snappy")]),
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages MetaGraphKit builds with, if any is missing:
-# protobuf-c's runtime and compiler, snappy, pkg-config.
+# protobuf-c's runtime and compiler, snappy, libhdf5 and libzip (Keras 3 files),
+# pkg-config.
 set -euo pipefail
-needed=(libprotobuf-c-dev protobuf-c-compiler libsnappy-dev pkg-config)
+needed=(libprotobuf-c-dev protobuf-c-compiler libsnappy-dev libhdf5-dev libzip-dev pkg-config)
 missing=()
 for p in "${needed[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

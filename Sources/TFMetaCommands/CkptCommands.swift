@@ -10,7 +10,7 @@ struct CkptCommand: ParsableCommand {
         commandName: "ckpt",
         abstract: "List, show, verify, export and convert checkpoints (V1 and V2).",
         subcommands: [CkptList.self, CkptShow.self, CkptVerify.self, CkptExport.self, Migrate.self, Rename.self, ToObject.self, ToNames.self, Match.self,
-                      Diff.self, Stats.self, Import.self]
+                      ToKeras.self, Diff.self, Stats.self, Import.self]
     )
 }
 
@@ -36,7 +36,8 @@ struct CkptList: ParsableCommand {
         if output.json {
             print(JSONValue.array(reader.entries.map { e in
                 .object([("key", .string(e.key)), ("dtype", .string(e.dtype.name)),
-                         ("shape", .array(e.shape.map { .int(Int64($0)) }))])
+                         ("shape", .array(e.shape.map { .int(Int64($0)) }))]
+                        + reader.annotations(e.key).map { ($0.0, JSONValue.string($0.1)) })
             }).serialized(pretty: true))
             return
         }

@@ -100,6 +100,22 @@ def _bundle_data_ranges(index_path, shard):
     return ranges
 
 
+def _zip_entry_ranges(path):
+    """(start, end) of every entry's stored bytes in a zip archive."""
+    import struct
+    import zipfile
+    data = path.read_bytes()
+    ranges = []
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            o = info.header_offset
+            name_len, extra_len = struct.unpack("<HH", data[o + 26:o + 30])
+            start = o + 30 + name_len + extra_len
+            if info.compress_size > 0:
+                ranges.append((start, start + info.compress_size))
+    return ranges
+
+
 def inputs():
     """One Input per fixture file that a command reads."""
     out = []
@@ -151,6 +167,18 @@ def inputs():
                              [["meta", "inspect", f"in/{name}"]],
                              [["meta", "extract", f"in/{name}", "--tags", "serve", "out/x.meta"]],
                              truncate_at=_sample(formats.field_boundaries(data), 8)))
+        elif name.endswith(".weights.h5") or name.endswith(".keras"):
+            # Keras 3 files. HDF5 keeps no checksum over element bytes, so only
+            # cuts (libhdf5 compares the superblock's end-of-file address) are certain
+            # to be seen; in a .keras every entry's bytes are under its zip CRC-32,
+            # and every entry is read whole.
+            suffix = ".keras" if name.endswith(".keras") else ".weights.h5"
+            checked = _zip_entry_ranges(path) if suffix == ".keras" else []
+            out.append(Input(rel, "keras", [rel],
+                             [["ckpt", "verify", f"in/{name}"], ["ckpt", "list", "--json", f"in/{name}"]],
+                             [["ckpt", "export", f"in/{name}", "out/e.npz"],
+                              ["ckpt", "to-keras", f"in/{name}", "--template", f"in/{name}", f"out/o{suffix}"]],
+                             checked, len(data)))
         elif _is_table(path):
             m = SHARD.match(name)
             if m:

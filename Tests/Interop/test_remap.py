@@ -105,11 +105,14 @@ def test_tf1_checkpoint_restores_into_keras(tmp_path, version, scoped):
     p = tfmeta("ckpt", "to-object", src, "--template", template, dst, "--fill-from-template", "--json", *rules)
     report = json.loads(p.stdout)
     match = report["match"]
-    # 4 weights + 8 Adam slots; the Keras iteration counter and learning rate are filled.
-    assert match["counts"]["matched"] == 12, match
-    assert sorted(report["filled"]) == sorted(full_names(template)[n] for n in ["adam/iteration", "adam/learning_rate"])
-    assert {u["source"].removeprefix(scope) for u in match["unused"]} == {"beta1_power", "beta2_power", "global_step"}
+    # 4 weights + 8 Adam slots + global_step as Keras's iteration counter; the
+    # learning rate is filled (beta1_power/beta2_power are no learning rate).
+    assert match["counts"]["matched"] == 13, match
+    assert sorted(report["filled"]) == [full_names(template)["adam/learning_rate"]]
+    assert {u["source"].removeprefix(scope) for u in match["unused"]} == {"beta1_power", "beta2_power"}
+    assert all(u["suggestion"] is None for u in match["unused"])
     assert sum(m["via"] == "slot_convention" for m in match["matched"]) == 8
+    assert [m["source"].removeprefix(scope) for m in match["matched"] if m["via"] == "step_counter"] == ["global_step"]
 
     restored = restore_into_keras(dst, tmp_path)
     original = tf.train.load_checkpoint(src)

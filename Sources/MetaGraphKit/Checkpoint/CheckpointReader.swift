@@ -197,6 +197,14 @@ public final class CheckpointReader {
         return try b.withUnsafeBytes(body)
     }
 
+    /// What another framework's format says about a key beyond dtype and shape
+    /// (for Keras 3 files `layer_class`, `layer_name`, `variable`); empty for
+    /// TensorFlow's formats.
+    ///
+    /// - Parameter key: The tensor's name.
+    /// - Returns: (name, value) pairs.
+    public func annotations(_ key: String) -> [(String, String)] { foreign?.annotations(key) ?? [] }
+
     // MARK: - Object graph
 
     /// The object graph of an object-based checkpoint.

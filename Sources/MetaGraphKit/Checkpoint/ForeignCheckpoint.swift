@@ -22,6 +22,13 @@ package protocol ForeignCheckpoint: AnyObject {
     func withTensorBytes<R>(_ key: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R
     /// Every problem found by checking the whole file; empty when it is sound.
     func verify() -> [MetaGraphKitError]
+    /// What the format says about a key beyond dtype and shape (`layer_class`,
+    /// `variable`…), printed by `ckpt list --json`; empty by default.
+    func annotations(_ key: String) -> [(String, String)]
+}
+
+extension ForeignCheckpoint {
+    package func annotations(_ key: String) -> [(String, String)] { [] }
 }
 
 /// The openers of the formats that are not TensorFlow's.
@@ -32,6 +39,7 @@ package enum ForeignCheckpoints {
 
     /// Tried in order by ``CheckpointReader/init(path:)`` before TensorFlow's formats.
     static let openers: [Opener] = [
+        KerasCheckpoint.opener,
         SafetensorsCheckpoint.opener,
         NPZCheckpoint.opener,
         NPYCheckpoint.opener,

@@ -201,6 +201,8 @@ public enum CheckpointRemap {
                                progress: Migration.Progress? = nil) throws -> ToNamesResult {
         let reader = try CheckpointReader(path: source)
         guard let graph = try reader.objectGraph() else {
+            if let keras = try kerasToNames(reader, source: source, destination: destination, overwrite: overwrite,
+                                            dryRun: dryRun, shards: shards, progress: progress) { return keras }
             throw MetaGraphKitError(.invalidArgument,
                 "\(source): not an object-based checkpoint (no \(ObjectGraph.checkpointKey)); its keys already are TF1 names")
         }

@@ -144,11 +144,20 @@ public struct MatchReport: Sendable {
             let key = String(t.fullName.map { $0 == "/" ? "_" : $0 })
             if flat[key] == nil { flat[key] = t.fullName }
         }
+        // Keras 3 gives two layers' variables one full_name (`net/kernel`): those go
+        // by object path, and its optimizer names slots after the variable's path.
+        let collided = KerasTemplateNames.collidedFullNames(target.tensors)
+        for (k, v) in KerasTemplateNames.flattenedPaths(target.tensors) where flat[k] == nil || collided.contains(flat[k]!) {
+            flat[k] = v
+        }
         var claimed = Set<String>()
         var matched: [Pair] = [], mismatched: [Pair] = [], missingTargets: [RemapTargetTensor] = []
         for (t, name) in zip(target.tensors, unique) {
             var candidates: [(String, String)] = []
+            let byPath = t.slot == nil ? KerasTemplateNames.objectPathNames(t.key) : []
+            if collided.contains(t.fullName) { candidates += byPath.map { ($0, "object_path") } }
             if !name.isEmpty { candidates.append((name, name == t.fullName ? "full_name" : "tf1_unique_name")) }
+            if let counter = KerasTemplateNames.stepCounterSource(t) { candidates.append((counter, "step_counter")) }
             if let slot = t.slot {
                 candidates += SlotConventions.tf1Names(variable: slot.variable, slot: slot.name, siblings: slot.siblings)
                     .map { ($0, "slot_convention") }
@@ -167,12 +176,12 @@ public struct MatchReport: Sendable {
         let leftovers = plan.kept.filter { !claimed.contains($0.to) }.map { (from: $0.from, name: $0.to, entry: byKey[$0.from]!) }
         let missing = missingTargets.map { t in
             let best = nearest(t.fullName.isEmpty ? t.key : t.fullName,
-                               among: leftovers.filter { agree($0.entry, t) }, name: \.name)
+                               among: leftovers.filter { agree($0.entry, t) && KerasTemplateNames.plausible($0.name, t) }, name: \.name)
             return Missing(target: t, suggestion: best.map { ($0.from, $0.name) })
         }
         let unused = leftovers.map { s in
             Unused(source: s.from, name: s.name, dtype: s.entry.dtype, shape: s.entry.shape,
-                   suggestion: nearest(s.name, among: missingTargets.filter { agree(s.entry, $0) },
+                   suggestion: nearest(s.name, among: missingTargets.filter { agree(s.entry, $0) && KerasTemplateNames.plausible(s.name, $0) },
                                        name: { $0.fullName.isEmpty ? $0.key : $0.fullName }))
         }
         return MatchReport(source: sourcePath ?? reader.prefix, target: target.path, targetKind: target.kind,

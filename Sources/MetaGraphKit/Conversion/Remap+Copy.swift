@@ -50,6 +50,12 @@ final class RemapOutput {
             tensors += 1
             progress?(tensors, max(expected, tensors), writer.bytesWritten)
         }
+        if reader.foreign != nil, let e = reader.entry(key) {
+            // Another framework's file (Keras 3…): its checked bytes, as one tensor.
+            if e.dtype.elementSize == nil { try writer.add(try reader.tensor(key), name: name); return }
+            try reader.withTensorBytes(key) { try writer.add(name: name, dtype: e.dtype, shape: e.shape, bytes: $0) }
+            return
+        }
         if let bundle = reader.bundle {
             guard let keyBytes = reader.keyBytes(key), let entry = bundle.entries[keyBytes] else {
                 throw MetaGraphKitError(.notFound, "\(reader.prefix): no tensor named \(key)")

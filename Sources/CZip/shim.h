@@ -1,0 +1,2 @@
+// libzip's C API (Debian: libzip-dev).
+#include <zip.h>

@@ -1,0 +1,116 @@
+"""Crafted Keras 3 files (.weights.h5 and .keras): zip bombs, entries that escape
+the archive, datasets whose shapes claim more than the file holds, links out of the
+file, data stored in external files, groups nested without end. Each must exit 1
+naming the file and the problem, within the suite's memory limits, leaving
+nothing behind. (h5py, from the suite's virtual environment, makes the files.)
+"""
+import zipfile
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import FIXTURES, check_nothing_left, check_outcome, run_tfmeta, snapshot
+
+GOOD_H5 = FIXTURES / "keras" / "small.weights.h5"
+
+
+def run_case(case_dir, name, words):
+    (case_dir / "out").mkdir(exist_ok=True)
+    suffix = ".keras" if name.endswith(".keras") else ".weights.h5"
+    for args in (["ckpt", "verify", f"in/{name}"], ["ckpt", "list", f"in/{name}"],
+                 ["ckpt", "to-keras", f"in/{name}",
+                  "--template", f"in/{name}", f"out/o{suffix}"]):
+        before = snapshot(case_dir / "in")
+        outcome = run_tfmeta(args, cwd=case_dir)
+        check_outcome(outcome, damaged=f"in/{name}", must_fail=True)
+        text = (outcome.stdout + outcome.stderr).lower()
+        for w in words:
+            assert w.lower() in text, f"{w!r} not in the message\n{outcome.describe()}"
+        check_nothing_left(outcome, inputs_before=before, input_dir=case_dir / "in", output_dir=case_dir / "out")
+
+
+def h5(case_dir, name, build):
+    (case_dir / "in").mkdir(exist_ok=True)
+    with h5py.File(case_dir / "in" / name, "w") as f:
+        build(f)
+
+
+def archive(case_dir, name, entries, compression=zipfile.ZIP_STORED):
+    (case_dir / "in").mkdir(exist_ok=True)
+    with zipfile.ZipFile(case_dir / "in" / name, "w", compression) as z:
+        for entry, data in entries:
+            z.writestr(entry, data)
+
+
+def test_dataset_shape_larger_than_the_file(case_dir):
+    h5(case_dir, "huge.weights.h5",
+       lambda f: f.create_dataset("layers/dense/vars/0", shape=(1 << 30, 1 << 30), dtype="float32"))
+    run_case(case_dir, "huge.weights.h5", ["more than the whole file"])
+
+
+def test_dataset_shape_that_overflows(case_dir):
+    h5(case_dir, "overflow.weights.h5",
+       lambda f: f.create_dataset("layers/dense/vars/0", shape=(1 << 40, 1 << 40, 1 << 40), dtype="float64",
+                                  chunks=(1, 1, 1)))
+    run_case(case_dir, "overflow.weights.h5", ["overflow.weights.h5"])
+
+
+def test_external_link_is_refused(case_dir):
+    def build(f):
+        f.create_dataset("layers/dense/vars/0", data=np.ones(3, np.float32))
+        f["layers/dense/vars/1"] = h5py.ExternalLink("/etc/passwd", "/x")
+    h5(case_dir, "link.weights.h5", build)
+    run_case(case_dir, "link.weights.h5", ["external link"])
+
+
+def test_external_storage_is_refused(case_dir):
+    def build(f):
+        f.create_dataset("layers/dense/vars/0", shape=(4,), dtype="float32", external=[("/etc/passwd", 0, 16)])
+    h5(case_dir, "external.weights.h5", build)
+    run_case(case_dir, "external.weights.h5", ["external files"])
+
+
+def test_groups_nested_without_end(case_dir):
+    def build(f):
+        g = f
+        for i in range(200):
+            g = g.create_group("g")
+        g.create_dataset("vars/0", data=np.ones(2, np.float32))
+    h5(case_dir, "deep.weights.h5", build)
+    run_case(case_dir, "deep.weights.h5", ["deeper than"])
+
+
+def test_compressed_dataset_beyond_the_cap(case_dir):
+    h5(case_dir, "gzip.weights.h5",
+       lambda f: f.create_dataset("layers/dense/vars/0", data=np.zeros((1 << 25,), np.float32), compression="gzip",
+                                  chunks=(1 << 20,)))
+    run_case(case_dir, "gzip.weights.h5", ["larger than"])
+
+
+def test_zip_bomb(case_dir):
+    archive(case_dir, "bomb.keras", [("config.json", "{}"), ("model.weights.h5", b"\0" * (200 << 20))],
+            zipfile.ZIP_DEFLATED)
+    run_case(case_dir, "bomb.keras", ["zip bomb"])
+
+
+@pytest.mark.parametrize("entry", ["../../evil.json", "/etc/evil.json", "a/../../b", "a\\..\\b"])
+def test_path_escaping_entry(entry, case_dir):
+    archive(case_dir, "escape.keras", [(entry, "{}"), ("model.weights.h5", GOOD_H5.read_bytes())])
+    run_case(case_dir, "escape.keras", ["outside the archive"])
+
+
+def test_archive_without_weights(case_dir):
+    archive(case_dir, "empty.keras", [("config.json", "{}"), ("metadata.json", "{}")])
+    run_case(case_dir, "empty.keras", ["no model.weights.h5"])
+
+
+def test_archive_whose_weights_are_not_hdf5(case_dir):
+    archive(case_dir, "junk.keras", [("config.json", "{}"), ("model.weights.h5", b"not hdf5 at all" * 100)])
+    run_case(case_dir, "junk.keras", ["not an hdf5 file"])
+
+
+def test_weights_file_that_is_not_hdf5(case_dir):
+    (case_dir / "in").mkdir()
+    (case_dir / "in" / "text.weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\xff" * 4000)
+    run_case(case_dir, "text.weights.h5", ["hdf5"])
