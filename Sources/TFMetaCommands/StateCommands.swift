@@ -78,6 +78,8 @@ struct StateShow: ParsableCommand {
             print(report.text(), terminator: "")
         }
         if let repair = report.repair {
+            // With --json the report carries `repair`; exit 1 without a second document.
+            if output.json { throw ExitCode(1) }
             fflush(nil)   // the report first, then the error
             throw MetaGraphKitError(.notFound, repair)
         }
