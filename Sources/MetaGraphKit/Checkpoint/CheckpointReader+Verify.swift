@@ -115,7 +115,7 @@ extension CheckpointReader {
             let expected = try slice.shape(in: container.shape, file: bundle.indexName, key: name)
             let key = OrderedCode.tensorNameSliceKey(name: name, slice: slice)
             guard let entry = bundle.entries[key] else {
-                throw MetaGraphKitError(.notFound, "\(bundle.indexName): slice \(slice) of \(name) is listed but not stored")
+                throw MetaGraphKitError.sliceNotStored(bundle.indexName, key: name, slice: slice)
             }
             guard entry.shape == expected, entry.dtype == container.dtype else {
                 throw MetaGraphKitError(.corrupt,

@@ -59,7 +59,7 @@ final class RemapOutput {
         }
         if let bundle = reader.bundle {
             guard let keyBytes = reader.keyBytes(key), let entry = bundle.entries[keyBytes] else {
-                throw MetaGraphKitError(.notFound, "\(reader.prefix): no tensor named \(key)")
+                throw MetaGraphKitError.noTensor(reader.prefix, key: key)
             }
             defer { for i in 0..<bundle.header.numShards { (try? bundle.shard(i))?.releaseResidentPages() } }
             if entry.slices.isEmpty {
@@ -78,14 +78,14 @@ final class RemapOutput {
             }
             for slice in entry.slices {
                 guard let sliceEntry = bundle.entries[OrderedCode.tensorNameSliceKey(name: key, slice: slice)] else {
-                    throw MetaGraphKitError(.corrupt, "\(bundle.indexName): slice \(slice) of \(key) is listed but not stored")
+                    throw MetaGraphKitError.sliceNotStored(bundle.indexName, key: key, slice: slice)
                 }
                 try copier.copyV2Plain(bundle, sliceEntry, name: name, slice: slice, fullShape: entry.shape)
             }
             return
         }
         guard let v1 = reader.slices, let item = v1.items[key] else {
-            throw MetaGraphKitError(.notFound, "\(reader.prefix): no tensor named \(key)")
+            throw MetaGraphKitError.noTensor(reader.prefix, key: key)
         }
         for (slice, file) in item.slices {
             switch try v1.sliceValues(item, slice, file: file) {
