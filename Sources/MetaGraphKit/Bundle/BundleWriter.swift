@@ -294,7 +294,7 @@ public final class BundleWriter {
         var crc: UInt32 = 0
         var total = 0
         for s in strings {
-            WireFormat.appendVarint(UInt64(s.count), to: &head)
+            Varint.append(UInt64(s.count), to: &head)
             crc = s.count <= 0xffff_ffff ? CRC32C.extend(crc, u32le: UInt32(s.count)) : CRC32C.extend(crc, u64le: UInt64(s.count))
             total += s.count
         }

@@ -233,9 +233,9 @@ struct BlockBuilder {
             restarts.append(UInt32(buffer.count))
             counter = 0
         }
-        WireFormat.appendVarint(UInt64(shared), to: &buffer)
-        WireFormat.appendVarint(UInt64(key.count - shared), to: &buffer)
-        WireFormat.appendVarint(UInt64(value.count), to: &buffer)
+        Varint.append(UInt64(shared), to: &buffer)
+        Varint.append(UInt64(key.count - shared), to: &buffer)
+        Varint.append(UInt64(value.count), to: &buffer)
         buffer.append(contentsOf: key[shared...])
         buffer.append(contentsOf: value)
         lastKey = key
@@ -267,8 +267,8 @@ extension BlockHandle {
     /// `varint64 offset ‖ varint64 size`.
     var encoded: [UInt8] {
         var out: [UInt8] = []
-        WireFormat.appendVarint(UInt64(offset), to: &out)
-        WireFormat.appendVarint(UInt64(size), to: &out)
+        Varint.append(UInt64(offset), to: &out)
+        Varint.append(UInt64(size), to: &out)
         return out
     }
 }

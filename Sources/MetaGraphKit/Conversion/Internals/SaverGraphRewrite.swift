@@ -34,15 +34,15 @@ enum SaverGraphRewrite {
     static let saveV2OpDef: [UInt8] = {
         func field(_ n: UInt64, _ bytes: [UInt8]) -> [UInt8] {
             var out: [UInt8] = []
-            WireFormat.appendVarint(n << 3 | 2, to: &out)
-            WireFormat.appendVarint(UInt64(bytes.count), to: &out)
+            Varint.append(n << 3 | 2, to: &out)
+            Varint.append(UInt64(bytes.count), to: &out)
             return out + bytes
         }
         func text(_ n: UInt64, _ s: String) -> [UInt8] { field(n, Array(s.utf8)) }
         func varint(_ n: UInt64, _ v: UInt64) -> [UInt8] {
             var out: [UInt8] = []
-            WireFormat.appendVarint(n << 3, to: &out)
-            WireFormat.appendVarint(v, to: &out)
+            Varint.append(n << 3, to: &out)
+            Varint.append(v, to: &out)
             return out
         }
         let stringType: UInt64 = 7  // DT_STRING
