@@ -2,6 +2,10 @@
 //
 // MetaGraphKit: TensorFlow's saver files (MetaGraphDef, SaverDef, CheckpointState,
 // TrackableObjectGraph, V1 and V2 checkpoints) without TensorFlow.
+//
+// Platform: Linux only (glibc). Every libc file call is behind
+// Sources/MetaGraphKit/IO/Internals/SystemCalls.swift, which imports Glibc alone;
+// the `canImport(Darwin)` branches left in other files are not built or tested.
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [

@@ -28,21 +28,13 @@ public final class MappedFile: @unchecked Sendable {
         self.path = path
         // O_NONBLOCK: opening a FIFO would otherwise wait for a writer before the
         // regular-file check below could refuse it. (No effect on regular files.)
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else {
-            let code = errno
-            throw MetaGraphKitError(code == ENOENT ? .notFound : .io,
-                "\(path): cannot open: \(String(cString: strerror(code)))")
+        let fd = try SystemCalls.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, codes: [ENOENT: .notFound])
+        defer { SystemCalls.closeQuietly(fd) }
+        let status = try SystemCalls.status(of: fd, path: path)
+        guard status.kind == .regular else {
+            throw MetaGraphKitError(.io, "\(path): not a regular file", file: path)
         }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw MetaGraphKitError(.io, "\(path): cannot stat: \(String(cString: strerror(errno)))")
-        }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw MetaGraphKitError(.io, "\(path): not a regular file")
-        }
-        let size = Int(info.st_size)
+        let size = status.size
         if size == 0 {
             mapping = nil
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -50,7 +42,7 @@ public final class MappedFile: @unchecked Sendable {
         }
         let pointer = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
         guard let pointer, pointer != MAP_FAILED else {
-            throw MetaGraphKitError(.io, "\(path): cannot map \(size) bytes: \(String(cString: strerror(errno)))")
+            throw MetaGraphKitError.system("cannot map \(size) bytes", path: path, errno: .current)
         }
         mapping = pointer
         bytes = UnsafeRawBufferPointer(start: pointer, count: size)

@@ -103,7 +103,7 @@ public final class CheckpointReader {
 
     // MARK: - Paths
 
-    static func exists(_ path: String) -> Bool { var s = stat(); return stat(path, &s) == 0 }
+    static func exists(_ path: String) -> Bool { FileIO.exists(path) }
 
     /// `P` for a data file name `P.data-NNNNN-of-MMMMM`.
     static func dataFilePrefix(_ path: String) -> String? {
@@ -117,10 +117,7 @@ public final class CheckpointReader {
         return String(decoding: u[..<(u.count - 20)], as: UTF8.self)
     }
 
-    static func isDirectory(_ path: String) -> Bool {
-        var s = stat()
-        return stat(path, &s) == 0 && (s.st_mode & S_IFMT) == S_IFDIR
-    }
+    static func isDirectory(_ path: String) -> Bool { FileIO.isDirectory(path) }
 
     // MARK: - Entries
 

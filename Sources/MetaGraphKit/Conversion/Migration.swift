@@ -184,19 +184,9 @@ final class Copier {
     }
 
     /// Open descriptors of source files, for copying large payloads with pread.
-    private var descriptors: [String: Int32] = [:]
+    private var descriptors = SourceDescriptors()
 
-    deinit { for fd in descriptors.values { close(fd) } }
-
-    func sourceDescriptor(_ file: MappedFile) throws -> Int32 {
-        if let fd = descriptors[file.path] { return fd }
-        let fd = open(file.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw MetaGraphKitError(.io, "\(file.path): cannot open: \(String(cString: strerror(errno)))")
-        }
-        descriptors[file.path] = fd
-        return fd
-    }
+    func sourceDescriptor(_ file: MappedFile) throws -> Int32 { try descriptors.descriptor(file.path) }
 
     /// Copies one stored V1 slice. Packed float/double/complex values and
     /// `tensor_content` already are the bundle's bytes and are streamed from the
@@ -209,7 +199,7 @@ final class Copier {
         if try copyLargeV1Payload(reader, item, slice: slice, file: index) { return }
         let direct: Bool = try table.withValue(forKey: key) { value in
             guard let value else {
-                throw MetaGraphKitError(.notFound, "\(table.name): slice \(slice) of \(item.name) is listed but not stored")
+                throw MetaGraphKitError.sliceNotStored(table.name, key: item.name, slice: slice)
             }
             guard let size = item.dtype.elementSize, let payload = try TensorSliceReader.rawValues(value, dtype: item.dtype, count: count, size: size, file: table.name, key: item.name)
             else { return false }
@@ -268,7 +258,7 @@ final class Copier {
                 for slice in entry.slices {
                     let sliceKey = OrderedCode.tensorNameSliceKey(name: name, slice: slice)
                     guard let sliceEntry = reader.entries[sliceKey] else {
-                        throw MetaGraphKitError(.corrupt, "\(reader.indexName): slice \(slice) of \(name) is listed but not stored")
+                        throw MetaGraphKitError.sliceNotStored(reader.indexName, key: name, slice: slice)
                     }
                     try copyV2Plain(reader, sliceEntry, name: name, slice: slice, fullShape: entry.shape)
                 }

@@ -55,20 +55,16 @@ public struct CheckpointDirectory: Sendable {
     ///   UTF-8 text-format protobuf, `unknownName` for unknown fields.
     public func readStoredState() throws -> CheckpointState {
         let file = stateFilePath
-        var info = stat()
-        guard stat(file, &info) == 0 else {
-            if errno == ENOENT {
-                throw MetaGraphKitError(.notFound,
-                    "\(file): no checkpoint state file (nothing was saved in \(path), or it was saved with another latest_filename)")
-            }
-            throw MetaGraphKitError(.io, "\(file): cannot read: \(String(cString: strerror(errno)))")
+        guard let status = try SystemCalls.status(file, failure: "cannot read") else {
+            throw MetaGraphKitError.notFound(file,
+                "no checkpoint state file (nothing was saved in \(path), or it was saved with another latest_filename)")
         }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            throw MetaGraphKitError(.io, "\(file): not a regular file, so not a checkpoint state file")
+        guard status.kind == .regular else {
+            throw MetaGraphKitError(.io, "\(file): not a regular file, so not a checkpoint state file", file: file)
         }
-        guard Int(info.st_size) <= maxStateFileSize else {
-            throw MetaGraphKitError(.tooLarge,
-                "\(file): \(info.st_size) bytes is larger than the \(maxStateFileSize)-byte limit for a checkpoint state file")
+        guard status.size <= maxStateFileSize else {
+            throw MetaGraphKitError.tooLarge(file,
+                "\(status.size) bytes is larger than the \(maxStateFileSize)-byte limit for a checkpoint state file")
         }
         let data = try Self.readBounded(file, limit: maxStateFileSize)
         guard let text = String(validating: data, as: UTF8.self) else {
@@ -79,17 +75,12 @@ public struct CheckpointDirectory: Sendable {
 
     /// Reads at most `limit` bytes of `file`; more is `tooLarge` (the file grew).
     static func readBounded(_ file: String, limit: Int) throws -> [UInt8] {
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw MetaGraphKitError(.io, "\(file): cannot open: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
+        let fd = try SystemCalls.open(file, O_RDONLY | O_CLOEXEC)
+        defer { SystemCalls.closeQuietly(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw MetaGraphKitError(.io, "\(file): cannot read: \(String(cString: strerror(errno)))")
-            }
+            let n = try chunk.withUnsafeMutableBytes { try SystemCalls.read(fd, into: $0.baseAddress!, count: $0.count, path: file) }
             if n == 0 { return bytes }
             bytes += chunk[..<n]
             guard bytes.count <= limit else {

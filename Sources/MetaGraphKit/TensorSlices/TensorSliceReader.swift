@@ -56,7 +56,7 @@ final class TensorSliceReader {
     /// `-?????-of-MMMMM` pattern, or (for a plain prefix or one concrete shard) the
     /// whole set of shards.
     static func expand(_ pattern: String) throws -> [String] {
-        func exists(_ p: String) -> Bool { var s = stat(); return stat(p, &s) == 0 }
+        func exists(_ p: String) -> Bool { FileIO.exists(p) }
         func five(_ n: Int) -> String { let s = String(n); return String(repeating: "0", count: max(0, 5 - s.count)) + s }
         func shardSet(base: String, of total: Int) throws -> [String] {
             guard total >= 1, total <= 100_000 else {
@@ -123,7 +123,7 @@ final class TensorSliceReader {
                     while let h = try t.next() {
                         switch h.number {
                         case 1: name = try h.string(t)
-                        case 2: shape = try BundleEntry.shape(h.subReader(t, message: "tensorflow.TensorShapeProto"), key: name)
+                        case 2: shape = try h.subReader(t, message: "tensorflow.TensorShapeProto").tensorShape(key: name)
                         case 3: dtype = DType(rawValue: try h.int32(t))
                         case 4: slices.append((try TensorSlice(proto: h.subReader(t, message: "tensorflow.TensorSliceProto")), 0))
                         default: break
@@ -159,7 +159,7 @@ final class TensorSliceReader {
         let count = try Tensor.elementCount(sliceShape, file: table.name, key: item.name)
         return try table.withValue(forKey: key) { value in
             guard let value else {
-                throw MetaGraphKitError(.notFound, "\(table.name): slice \(slice) of \(item.name) is listed but not stored")
+                throw MetaGraphKitError.sliceNotStored(table.name, key: item.name, slice: slice)
             }
             var reader = ProtoFieldReader(value, file: table.name, message: "tensorflow.SavedTensorSlices (\(item.name))")
             while let f = try reader.next() {
@@ -181,7 +181,7 @@ final class TensorSliceReader {
     /// A whole tensor, its slices assembled.
     func tensor(_ name: String) throws -> Tensor {
         guard let item = items[name] else {
-            throw MetaGraphKitError(.notFound, "\(pattern): no tensor named \(name)")
+            throw MetaGraphKitError.noTensor(pattern, key: name)
         }
         let file = tables.first?.name ?? pattern
         // Decode (and so bound) every slice before allocating the full tensor.
