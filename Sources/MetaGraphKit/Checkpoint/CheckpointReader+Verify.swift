@@ -45,13 +45,12 @@ extension CheckpointReader {
                 }
                 if entry.dtype == .resource { continue }
                 guard entry.shardID >= 0, entry.shardID < shardOK.count else {
-                    problems.append(MetaGraphKitError(.corrupt,
-                        "\(bundle.indexName): \(name) is in data file \(entry.shardID) but the bundle has \(shardOK.count)"))
+                    problems.append(MetaGraphKitError.corrupt(bundle.indexName, "\(name) is in data file \(entry.shardID) but the bundle has \(shardOK.count)"))
                     continue
                 }
                 guard shardOK[entry.shardID] else { continue }
                 if entry.dtype.elementSize == nil, entry.dtype != .string, entry.dtype != .variant {
-                    problems.append(MetaGraphKitError(.unsupported, "\(bundle.indexName): \(name) has unknown dtype \(entry.dtype.rawValue)"))
+                    problems.append(MetaGraphKitError.unsupported(bundle.indexName, "\(name) has unknown dtype \(entry.dtype.rawValue)"))
                     continue
                 }
                 jobs.append((entry, name))
@@ -118,8 +117,7 @@ extension CheckpointReader {
                 throw MetaGraphKitError.sliceNotStored(bundle.indexName, key: name, slice: slice)
             }
             guard entry.shape == expected, entry.dtype == container.dtype else {
-                throw MetaGraphKitError(.corrupt,
-                    "\(bundle.indexName): slice \(slice) of \(name) is stored as \(entry.dtype) \(entry.shape), expected \(container.dtype) \(expected)")
+                throw MetaGraphKitError.corrupt(bundle.indexName, "slice \(slice) of \(name) is stored as \(entry.dtype) \(entry.shape), expected \(container.dtype) \(expected)")
             }
         }
         try checkCoverage(container.slices, shape: container.shape, key: name, file: bundle.indexName)

@@ -145,7 +145,7 @@ public final class CheckpointReader {
     ///   for variant and resource tensors, `badChecksum`, `truncated`, `corrupt`.
     public func tensor(_ key: String) throws -> Tensor {
         guard let bytes = keyBytes[key] else {
-            throw MetaGraphKitError(.notFound, "\(prefix): no tensor named \(key)")
+            throw MetaGraphKitError.noTensor(prefix, key: key)
         }
         if let bundle { return try bundle.tensor(bytes) }
         if let foreign { return try foreign.tensor(key) }
@@ -170,7 +170,7 @@ public final class CheckpointReader {
     /// separately, as export does on another core.
     func withTensorBytes<R>(_ key: String, checkCRC: Bool, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         guard let bytes = keyBytes[key] else {
-            throw MetaGraphKitError(.notFound, "\(prefix): no tensor named \(key)")
+            throw MetaGraphKitError.noTensor(prefix, key: key)
         }
         if let bundle, let e = bundle.entries[bytes], e.slices.isEmpty, e.dtype.elementSize != nil {
             return try bundle.withPayload(e, key: key, checkCRC: checkCRC, body)
@@ -178,7 +178,7 @@ public final class CheckpointReader {
         if let foreign { return try foreign.withTensorBytes(key, body) }
         let t = try tensor(key)
         guard case .bytes(let b) = t.storage else {
-            throw MetaGraphKitError(.unsupported, "\(prefix): \(key) is a string tensor; use tensor(_:)")
+            throw MetaGraphKitError.unsupported(prefix, "\(key) is a string tensor; use tensor(_:)")
         }
         return try b.withUnsafeBytes(body)
     }
@@ -193,7 +193,7 @@ public final class CheckpointReader {
         guard contains(ObjectGraph.checkpointKey) else { return nil }
         let t = try tensor(ObjectGraph.checkpointKey)
         guard let s = t.strings, s.count == 1 else {
-            throw MetaGraphKitError(.corrupt, "\(prefix): \(ObjectGraph.checkpointKey) is not a string scalar")
+            throw MetaGraphKitError.corrupt(prefix, "\(ObjectGraph.checkpointKey) is not a string scalar")
         }
         return try ObjectGraph(serialized: s[0], file: prefix)
     }

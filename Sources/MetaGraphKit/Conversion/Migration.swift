@@ -167,7 +167,7 @@ final class Copier {
             let item = reader.items[name]!
             try tensor(name, total: names.count, release: files) {
                 guard item.dtype == .string || item.dtype.elementSize != nil else {
-                    throw MetaGraphKitError(.unsupported, "\(reader.pattern): \(name) has dtype \(item.dtype), which V2 bundles cannot hold")
+                    throw MetaGraphKitError.unsupported(reader.pattern, "\(name) has dtype \(item.dtype), which V2 bundles cannot hold")
                 }
                 let partitioned = !(item.slices.count == 1
                     && (try? item.slices[0].slice.shape(in: item.shape, file: "", key: "")) == item.shape)
@@ -304,7 +304,7 @@ final class Copier {
                 }
             }
         default:
-            throw MetaGraphKitError(.unsupported, "\(reader.indexName): \(label) has dtype \(entry.dtype), which is not copied")
+            throw MetaGraphKitError.unsupported(reader.indexName, "\(label) has dtype \(entry.dtype), which is not copied")
         }
     }
 }

@@ -65,7 +65,7 @@ extension CheckpointReader {
     ///   `io` for write failures, or any read error of a tensor.
     public func export(to path: String, format: CheckpointExportFormat? = nil) throws -> CheckpointExportReport {
         guard let format = format ?? CheckpointExportFormat(path: path) else {
-            throw MetaGraphKitError(.invalidArgument, "\(path): the output must end in .safetensors or .npz")
+            throw MetaGraphKitError.invalidArgument(path, "the output must end in .safetensors or .npz")
         }
         var report = CheckpointExportReport()
         var chosen: [TensorEntry] = []
@@ -176,7 +176,7 @@ extension CheckpointReader {
             let n = try SystemCalls.pread(fd, into: buffer.baseAddress!, count: min(left, buffer.count), offset: at,
                                           path: path, failure: "cannot read")
             guard n > 0 else {
-                throw MetaGraphKitError(.truncated, "\(path): \(what) ends before its \(count) bytes")
+                throw MetaGraphKitError.truncated(path, "\(what) ends before its \(count) bytes")
             }
             crc = CRC32C.extend(crc, UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             at += n
@@ -257,7 +257,7 @@ extension CheckpointReader {
                 let size = npy.count + data.count
                 let crc = CRC32.extend(npy.withUnsafeBytes { CRC32.extend(0, $0) }, data)
                 guard size <= 0xffff_fffe, localOffset <= 0xffff_fffe else {
-                    throw MetaGraphKitError(.tooLarge, "\(out.path): \(e.key) is too large for a zip without ZIP64")
+                    throw MetaGraphKitError.tooLarge(out.path, "\(e.key) is too large for a zip without ZIP64")
                 }
                 var local: [UInt8] = []
                 Self.le(&local, 0x0403_4b50, 4)
@@ -281,7 +281,7 @@ extension CheckpointReader {
         }
         let centralOffset = out.offset
         guard count < 0xffff, centralOffset <= 0xffff_fffe else {
-            throw MetaGraphKitError(.tooLarge, "\(out.path): too large for a zip without ZIP64")
+            throw MetaGraphKitError.tooLarge(out.path, "too large for a zip without ZIP64")
         }
         var end: [UInt8] = []
         Self.le(&end, 0x0605_4b50, 4); Self.le(&end, 0, 2); Self.le(&end, 0, 2)

@@ -115,7 +115,7 @@ public struct MetaGraphFile: Sendable {
             let pb = (path as NSString).appendingPathComponent("saved_model.pb")
             let pbtxt = (path as NSString).appendingPathComponent("saved_model.pbtxt")
             if FileIO.exists(pb) { path = pb } else if FileIO.exists(pbtxt) { path = pbtxt } else {
-                throw MetaGraphKitError(.notFound, "\(path): a directory without saved_model.pb or saved_model.pbtxt")
+                throw MetaGraphKitError.notFound(path, "a directory without saved_model.pb or saved_model.pbtxt")
             }
         }
         let bytes = try FileIO.read(path)
@@ -183,7 +183,7 @@ public struct MetaGraphFile: Sendable {
         let a = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
         let b = URL(fileURLWithPath: self.path).standardizedFileURL.resolvingSymlinksInPath().path
         guard a != b else {
-            throw MetaGraphKitError(.invalidArgument, "\(path): is the input file; inputs are never modified")
+            throw MetaGraphKitError.invalidArgument(path, "is the input file; inputs are never modified")
         }
         guard encoding == .text else {
             try FileIO.writeAtomically(encoded(as: encoding), to: path, within: parent)

@@ -84,7 +84,7 @@ public struct CheckpointDirectory: Sendable {
             if n == 0 { return bytes }
             bytes += chunk[..<n]
             guard bytes.count <= limit else {
-                throw MetaGraphKitError(.tooLarge, "\(file): larger than the \(limit)-byte limit for a checkpoint state file")
+                throw MetaGraphKitError.tooLarge(file, "larger than the \(limit)-byte limit for a checkpoint state file")
             }
         }
     }
@@ -108,8 +108,7 @@ public struct CheckpointDirectory: Sendable {
     func validatedStoredState() throws -> CheckpointState {
         let state = try readStoredState()
         guard !state.modelCheckpointPath.isEmpty else {
-            throw MetaGraphKitError(.corrupt,
-                "\(stateFilePath): model_checkpoint_path is empty (TensorFlow: invalid checkpoint state)")
+            throw MetaGraphKitError.corrupt(stateFilePath, "model_checkpoint_path is empty (TensorFlow: invalid checkpoint state)")
         }
         return state
     }

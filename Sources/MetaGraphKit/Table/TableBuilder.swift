@@ -86,10 +86,9 @@ public final class TableBuilder {
 
     /// Adds one entry whose value is borrowed bytes.
     func add(key: [UInt8], value: UnsafeRawBufferPointer) throws {
-        guard !finished else { throw MetaGraphKitError(.invalidArgument, "\(name): add after finish") }
+        guard !finished else { throw MetaGraphKitError.invalidArgument(name, "add after finish") }
         if entryCount > 0, Block.compare(key, lastKey) <= 0 {
-            throw MetaGraphKitError(.invalidArgument,
-                "\(name): key \(Self.show(key)) is not greater than the previous key \(Self.show(lastKey)); table keys must be strictly increasing")
+            throw MetaGraphKitError.invalidArgument(name, "key \(Self.show(key)) is not greater than the previous key \(Self.show(lastKey)); table keys must be strictly increasing")
         }
         // TensorFlow: a huge entry starts a block of its own.
         if entryCount > 0, key.count + value.count >= 2 * options.blockSize {

@@ -29,14 +29,13 @@ final class TensorSliceReader {
         for (i, table) in tables.enumerated() {
             let name = table.name
             guard let meta = try table.value(forKey: []) else {
-                throw MetaGraphKitError(.corrupt, "\(name): no V1 metadata (the \"\" key is missing)")
+                throw MetaGraphKitError.corrupt(name, "no V1 metadata (the \"\" key is missing)")
             }
             try meta.withUnsafeBytes { raw in
                 for item in try Self.parseMeta(raw, file: name) {
                     if var existing = items[item.name] {
                         guard existing.dtype == item.dtype, existing.shape == item.shape else {
-                            throw MetaGraphKitError(.corrupt,
-                                "\(name): \(item.name) is \(item.dtype) \(item.shape) here but \(existing.dtype) \(existing.shape) in another file")
+                            throw MetaGraphKitError.corrupt(name, "\(item.name) is \(item.dtype) \(item.shape) here but \(existing.dtype) \(existing.shape) in another file")
                         }
                         existing.slices += item.slices.map { ($0.slice, i) }
                         items[item.name] = existing
@@ -60,11 +59,11 @@ final class TensorSliceReader {
         func five(_ n: Int) -> String { let s = String(n); return String(repeating: "0", count: max(0, 5 - s.count)) + s }
         func shardSet(base: String, of total: Int) throws -> [String] {
             guard total >= 1, total <= 100_000 else {
-                throw MetaGraphKitError(.invalidArgument, "\(pattern): shard count \(total) is out of range")
+                throw MetaGraphKitError.invalidArgument(pattern, "shard count \(total) is out of range")
             }
             let names = (0..<total).map { "\(base)-\(five($0))-of-\(five(total))" }
             if let missing = names.first(where: { !exists($0) }) {
-                throw MetaGraphKitError(.notFound, "\(missing): missing shard of V1 checkpoint \(pattern)")
+                throw MetaGraphKitError.notFound(missing, "missing shard of V1 checkpoint \(pattern)")
             }
             return names
         }
@@ -83,7 +82,7 @@ final class TensorSliceReader {
                 }
             }
         }
-        throw MetaGraphKitError(.notFound, "\(pattern): no checkpoint (neither \(pattern).index nor a V1 file)")
+        throw MetaGraphKitError.notFound(pattern, "no checkpoint (neither \(pattern).index nor a V1 file)")
     }
 
     /// Splits `BASE-NNNNN-of-MMMMM` (NNNNN may be `?????`).
@@ -139,8 +138,7 @@ final class TensorSliceReader {
                         if h.number == 2 { minConsumer = try h.int32(v) }
                     }
                     guard producer >= 0, minConsumer <= 1 else {
-                        throw MetaGraphKitError(.unsupported,
-                            "\(file): V1 checkpoint version (producer \(producer), min_consumer \(minConsumer)) is not readable by consumer 1")
+                        throw MetaGraphKitError.unsupported(file, "V1 checkpoint version (producer \(producer), min_consumer \(minConsumer)) is not readable by consumer 1")
                     }
                 default: break
                 }

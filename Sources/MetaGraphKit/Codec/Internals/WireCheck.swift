@@ -69,8 +69,7 @@ enum WireCheck {
                 } else {
                     if let field, field.pointee.type == PROTOBUF_C_TYPE_STRING, memchr(base + pos, 0, fieldEnd - pos) != nil {
                         // protobuf-c keeps strings NUL-terminated: the rest would be lost.
-                        throw MetaGraphKitError(.unsupported,
-                            "\(file): string field '\(String(cString: field.pointee.name))' holds a NUL byte at byte \(MetaGraphKitError.hex(pos)); it cannot be represented without loss")
+                        throw MetaGraphKitError.unsupported(file, "string field '\(String(cString: field.pointee.name))' holds a NUL byte at byte \(MetaGraphKitError.hex(pos)); it cannot be represented without loss")
                     }
                     pos = fieldEnd
                 }
