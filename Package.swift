@@ -91,6 +91,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Only `import MetaGraphKit`, no @testable: what a user of the library can call.
+        .testTarget(
+            name: "MetaGraphKitAPITests",
+            dependencies: ["MetaGraphKit"],
+            path: "Tests/MetaGraphKitAPITests",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TFMetaCommandsTests",
             dependencies: ["tfmeta"],
