@@ -57,7 +57,9 @@ let package = Package(
             name: "MetaGraphKit",
             dependencies: ["CTFProtos", "CProtobufC", "CSnappy", "CMetaGraphSupport"],
             path: "Sources/MetaGraphKit",
-            swiftSettings: swiftSettings
+            // The interruption tests' pause points (IO/PausePoint.swift) exist only
+            // in debug builds; a release build ignores MGK_TEST_PAUSE_AT.
+            swiftSettings: swiftSettings + [.define("MGK_TEST_HOOKS", .when(configuration: .debug))]
         ),
         // The entry of each fuzzing target and its seeds, shared by the fuzzer
         // programs (Fuzz/, a package of its own) and the regression tests.

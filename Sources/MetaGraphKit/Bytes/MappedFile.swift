@@ -9,12 +9,13 @@ import Darwin
 ///
 /// The bytes are borrowed from the page cache: nothing is copied, and reading a
 /// range touches only its pages. An empty file has no mapping (mmap refuses length
-/// 0); ``bytes`` is then empty.
+/// 0); its bytes are then empty.
 public final class MappedFile: @unchecked Sendable {
     /// The path the file was opened with (used in messages).
     public let path: String
-    /// The file's bytes.
-    public let bytes: UnsafeRawBufferPointer
+    /// The file's bytes, valid while this object lives (inside the package only;
+    /// users borrow them through ``withUnsafeBytes(_:)``).
+    package let bytes: UnsafeRawBufferPointer
     private let mapping: UnsafeMutableRawPointer?
 
     /// Maps a file.
@@ -50,6 +51,14 @@ public final class MappedFile: @unchecked Sendable {
 
     deinit {
         if let mapping { munmap(mapping, bytes.count) }
+    }
+
+    /// Lends the file's bytes to `body`; they must not escape it.
+    ///
+    /// - Parameter body: Reads the bytes.
+    /// - Returns: What `body` returns.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withExtendedLifetime(self) { try body(bytes) }
     }
 
     /// The file's length in bytes.
