@@ -104,6 +104,7 @@ let package = Package(
             name: "TFMetaCommandsTests",
             dependencies: ["tfmeta"],
             path: "Tests/TFMetaCommandsTests",
+            exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),
     ]
