@@ -4,22 +4,6 @@ import MetaGraphKit
 // `tfmeta meta rescope | variables | saver | extract | diff`: whole-graph edits and
 // reports on MetaGraphDefs (`.meta` files, binary or text) and SavedModels.
 
-/// Reads a `.meta` in binary or text (told apart by the content).
-fileprivate func loadMetaGraph(_ path: String) throws -> ProtoMessage {
-    let file = try MetaGraphFile.read(path)
-    guard file.kind == .metaGraph else {
-        throw MetaGraphKitError(.invalidArgument,
-            "\(file.path): is a SavedModel; take one meta graph out with `tfmeta meta extract` first")
-    }
-    return file.message
-}
-
-/// Writes a MetaGraphDef in the encoding OUT's extension implies (binary, text, JSON).
-fileprivate func writeMetaGraph(_ message: ProtoMessage, to path: String) throws {
-    try MetaGraphFile(path: "", kind: .metaGraph, encoding: .binary, message: message)
-        .write(to: path, as: ProtoFileEncoding.implied(by: path))
-}
-
 fileprivate func printJSON(_ value: JSONValue) { print(value.serialized(pretty: true)) }
 
 extension MetaCommand {
@@ -69,13 +53,11 @@ extension MetaCommand {
 
         func run() throws {
             let scope: RescopeOptions.Scope? = stripScope.map { .strip($0) } ?? addScope.map { .add($0) }
-            let result = try MetaGraphTransform.rescope(
-                loadMetaGraph(input),
-                options: RescopeOptions(scope: scope, clearDevices: clearDevices,
-                                        stripDefaultAttrs: stripDefaultAttrs,
-                                        clearExtraneousSavers: clearExtraneousSavers),
-                file: input)
-            try writeMetaGraph(result.metaGraph, to: output)
+            let rescoped = try MetaGraph(contentsOf: input).rescoped(
+                RescopeOptions(scope: scope, clearDevices: clearDevices, stripDefaultAttrs: stripDefaultAttrs,
+                               clearExtraneousSavers: clearExtraneousSavers))
+            try rescoped.metaGraph.write(to: output)
+            let result = rescoped.report
             if json.json {
                 printJSON(result.jsonValue)
             } else {
@@ -108,7 +90,7 @@ extension MetaCommand {
         @OptionGroup var json: JSONOption
 
         func run() throws {
-            let variables = try MetaGraphVariables.list(loadMetaGraph(file), file: file)
+            let variables = try MetaGraph(contentsOf: file).variables()
             if json.json {
                 printJSON(.object([("variables", .array(variables.map(\.jsonValue)))]))
                 return
@@ -142,7 +124,7 @@ extension MetaCommand {
         @OptionGroup var json: JSONOption
 
         func run() throws {
-            let report = try SaverCheck.check(loadMetaGraph(file))
+            let report = try MetaGraph(contentsOf: file).checkSaver()
             if json.json {
                 printJSON(report.jsonValue)
             } else {
@@ -185,7 +167,7 @@ extension MetaCommand {
             let model = try SavedModelExtraction.read(savedModel)
             let wanted = tags.split(separator: ",").map { String($0).trimmingSpaces }
             let graph = try SavedModelExtraction.metaGraph(model, tags: wanted, file: savedModel)
-            try writeMetaGraph(graph, to: output)
+            try MetaGraph(graph, path: savedModel).write(to: output)
             print("wrote \(output): meta graph with tags {\(Set(wanted).sorted().joined(separator: ","))}")
         }
     }
@@ -209,7 +191,8 @@ extension MetaCommand {
         @OptionGroup var json: JSONOption
 
         func run() throws {
-            let diff = try MetaGraphDiff(loadMetaGraph(a), loadMetaGraph(b))
+            let old = try MetaGraph(contentsOf: a)
+            let diff = try MetaGraph(contentsOf: b).difference(from: old)
             if json.json { printJSON(diff.jsonValue) } else { print(diff.text) }
         }
     }

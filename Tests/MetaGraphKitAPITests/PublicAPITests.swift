@@ -87,3 +87,32 @@ struct PublicAPITests {
         #expect(again == state)
     }
 }
+
+@Suite("Public API: MetaGraph")
+struct MetaGraphAPITests {
+    static let train = "\(fixtures)/meta/train_graph.meta"
+
+    @Test func readAskAndWrite() throws {
+        let graph = try MetaGraph(contentsOf: Self.train)
+        let variables = try graph.variables()
+        #expect(!variables.isEmpty)
+        #expect(try graph.difference(from: graph).isEmpty)
+        #expect(try graph.checkSaver().saver != nil)
+
+        // The file the graph came from is never replaced.
+        let e = #expect(throws: MetaGraphKitError.self) { try graph.write(to: Self.train) }
+        #expect(e?.code == .invalidArgument)
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mgk-api-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try graph.write(to: dir + "/copy.pbtxt")
+        let again = try MetaGraph(contentsOf: dir + "/copy.pbtxt")
+        #expect(try again.difference(from: graph).isEmpty)
+        #expect(try again.variables() == variables)
+
+        let cleared = try graph.rescoped(RescopeOptions(clearDevices: true))
+        #expect(cleared.metaGraph.path == Self.train)
+        #expect(throws: MetaGraphKitError.self) { try cleared.metaGraph.write(to: Self.train) }
+    }
+}
