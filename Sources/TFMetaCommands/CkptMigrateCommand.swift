@@ -45,12 +45,9 @@ extension CkptCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            var options = Migration.Options()
-            options.progress = writing.startWriting()
-            options.shards = writing.shards
+            var options = Migration.Options(writing: writing.writeOptions())
             options.mergeSlices = mergeSlices
             options.skipDamaged = skipDamaged
-            options.overwrite = writing.overwrite
             var isDirectory: ObjCBool = false
             if Foundation.FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue {
                 let summary = try Migration.migrateDirectory(source: source, destination: destination, options: options)

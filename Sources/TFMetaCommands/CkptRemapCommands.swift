@@ -49,10 +49,8 @@ extension CkptCommand {
 
         func run() throws {
             let rules = try keys.keyRules()
-            let progress = writing.startWriting()
             let result = try CheckpointRemap.rename(source: source, destination: destination, rules: rules,
-                                                    overwrite: writing.overwrite, dryRun: dryRun, shards: writing.shards,
-                                                    progress: progress)
+                                                    dryRun: dryRun, writing: writing.writeOptions())
             for w in result.warnings { FileHandle.standardErrorWrite("warning: \(w)\n") }
             print(output.json ? result.json.serialized(pretty: true) : result.text)
         }
@@ -95,11 +93,9 @@ extension CkptCommand {
 
         func run() throws {
             let rules = try keys.keyRules()
-            let progress = writing.startWriting()
             let result = try CheckpointRemap.toObject(
                 source: source, template: template, destination: destination, rules: rules,
-                fillFromTemplate: fillFromTemplate, strict: strict, overwrite: writing.overwrite, dryRun: dryRun, shards: writing.shards,
-                progress: progress)
+                fillFromTemplate: fillFromTemplate, strict: strict, dryRun: dryRun, writing: writing.writeOptions())
             if dryRun {
                 print(output.json ? result.report.jsonValue.serialized(pretty: true) : result.report.text)
             } else {
@@ -138,10 +134,9 @@ extension CkptCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let progress = writing.startWriting()
             let result = try CheckpointRemap.toNames(source: source, destination: destination, strict: strict,
-                                                     keepObjectGraph: keepObjectGraph, overwrite: writing.overwrite, dryRun: dryRun,
-                                                     shards: writing.shards, progress: progress)
+                                                     keepObjectGraph: keepObjectGraph, dryRun: dryRun,
+                                                     writing: writing.writeOptions())
             for w in result.warnings { FileHandle.standardErrorWrite(w + "\n") }
             print(output.json ? result.json.serialized(pretty: true) : result.text)
         }

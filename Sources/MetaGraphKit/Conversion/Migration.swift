@@ -18,7 +18,7 @@ import Darwin
 public enum Migration {
     /// Called after each tensor of a long copy: tensors done, tensors in all, and
     /// bytes written so far (the CLI draws it on stderr when that is a terminal).
-    public typealias Progress = @Sendable (_ done: Int, _ total: Int, _ bytes: Int) -> Void
+    public typealias Progress = CopyProgress
 
     /// What to do while migrating.
     public struct Options: Sendable {
