@@ -264,7 +264,9 @@ public final class BundleWriter {
         do {
             count = try Tensor.elementCount(shape, file: prefix, key: key)
             expected = try Tensor.byteCount(count, size, file: prefix, key: key)
-        } catch let e as MetaGraphKitError { throw MetaGraphKitError(.invalidArgument, e.message) }
+        } catch let e as MetaGraphKitError {
+            throw MetaGraphKitError(.invalidArgument, e.message, file: e.file, key: e.key, cause: e)
+        }
         let shard = pickShard(expected)
         var stream = PayloadStream(file: data[shard])
         try produce(&stream)
@@ -282,7 +284,7 @@ public final class BundleWriter {
     func writeStrings(key: String, shape: [Int], strings: [[UInt8]]) throws -> BundleEntry {
         let count: Int
         do { count = try Tensor.elementCount(shape, file: prefix, key: key) } catch let e as MetaGraphKitError {
-            throw MetaGraphKitError(.invalidArgument, e.message)
+            throw MetaGraphKitError(.invalidArgument, e.message, file: e.file, key: e.key, cause: e)
         }
         guard strings.count == count else {
             throw MetaGraphKitError.invalidArgument(prefix, "\(key) has \(strings.count) strings, its shape \(shape) needs \(count)")

@@ -13,7 +13,7 @@ extension CheckpointReader {
         var problems: [MetaGraphKitError] = []
         func record(_ body: () throws -> Void) {
             do { try body() } catch let e as MetaGraphKitError { problems.append(e) } catch {
-                problems.append(MetaGraphKitError(.io, "\(prefix): \(error)"))
+                problems.append(MetaGraphKitError(.io, "\(prefix): \(error)", file: prefix))
             }
         }
         if let bundle {
@@ -103,7 +103,7 @@ extension CheckpointReader {
             } catch let e as MetaGraphKitError {
                 slots[i] = e
             } catch {
-                slots[i] = MetaGraphKitError(.io, "\(reader.prefix): \(error)")
+                slots[i] = MetaGraphKitError(.io, "\(reader.prefix): \(error)", file: reader.prefix)
             }
         }
         return results.compactMap { $0 }

@@ -372,7 +372,7 @@ struct TextFormatParser {
             try TextFormatUnescaping.unescape(text, into: &out) { what, offset in
                 let column = scanner.column(of: stringToken)
                     + text.prefix(offset).reduce(0) { $1 & 0xc0 == 0x80 ? $0 : $0 + 1 }
-                return MetaGraphKitError(.syntax, "\(file):\(stringToken.line):\(column): \(what)")
+                return MetaGraphKitError(.syntax, "\(file):\(stringToken.line):\(column): \(what)", file: file)
             }
             try advance()
         }
@@ -517,7 +517,7 @@ struct TextFormatParser {
     private func error(_ code: MetaGraphKitError.Code, _ what: String, at t: TextFormatToken? = nil)
         -> MetaGraphKitError {
         let t = t ?? token
-        return MetaGraphKitError(code, "\(file):\(t.line):\(scanner.column(of: t)): \(what)")
+        return MetaGraphKitError(code, "\(file):\(t.line):\(scanner.column(of: t)): \(what)", file: file)
     }
 }
 
