@@ -2,6 +2,10 @@
 //
 // MetaGraphKit: TensorFlow's saver files (MetaGraphDef, SaverDef, CheckpointState,
 // TrackableObjectGraph, V1 and V2 checkpoints) without TensorFlow.
+//
+// Platform: Linux only (glibc). Every libc file call is behind
+// Sources/MetaGraphKit/IO/Internals/SystemCalls.swift, which imports Glibc alone;
+// the `canImport(Darwin)` branches left in other files are not built or tested.
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -69,7 +73,9 @@ let package = Package(
             name: "MetaGraphKit",
             dependencies: ["CTFProtos", "CProtobufC", "CSnappy", "CMetaGraphSupport", "CHDF5", "CZip"],
             path: "Sources/MetaGraphKit",
-            swiftSettings: swiftSettings
+            // The interruption tests' pause points (IO/PausePoint.swift) exist only
+            // in debug builds; a release build ignores MGK_TEST_PAUSE_AT.
+            swiftSettings: swiftSettings + [.define("MGK_TEST_HOOKS", .when(configuration: .debug))]
         ),
         // The entry of each fuzzing target and its seeds, shared by the fuzzer
         // programs (Fuzz/, a package of its own) and the regression tests.
@@ -115,10 +121,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Only `import MetaGraphKit`, no @testable: what a user of the library can call.
+        .testTarget(
+            name: "MetaGraphKitAPITests",
+            dependencies: ["MetaGraphKit"],
+            path: "Tests/MetaGraphKitAPITests",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TFMetaCommandsTests",
             dependencies: ["tfmeta"],
             path: "Tests/TFMetaCommandsTests",
+            exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -46,12 +46,9 @@ extension CkptCommand {
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            var options = Migration.Options()
-            options.progress = writing.startWriting()
-            options.shards = writing.shards
+            var options = Migration.Options(writing: writing.writeOptions())
             options.mergeSlices = mergeSlices
             options.skipDamaged = skipDamaged
-            options.overwrite = writing.overwrite
             // A checkpoint directory is migrated whole; a SavedModel directory is its variables/variables.
             var isDirectory: ObjCBool = false
             if Foundation.FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue,

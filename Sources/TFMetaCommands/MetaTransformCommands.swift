@@ -4,21 +4,15 @@ import MetaGraphKit
 // `tfmeta meta rescope | variables | saver | extract | diff`: whole-graph edits and
 // reports on MetaGraphDefs (`.meta` files, binary or text) and SavedModels.
 
-/// Reads a `.meta` in binary or text (told apart by the content).
+/// Reads a `.meta` in binary or text (told apart by the content); a SavedModel is refused.
 fileprivate func loadMetaGraph(_ path: String) throws -> ProtoMessage {
-    let file = try MetaGraphFile.read(path)
-    guard file.kind == .metaGraph else {
-        throw MetaGraphKitError(.invalidArgument,
-            "\(file.path): is a SavedModel; take one meta graph out with `tfmeta meta extract` first")
-    }
-    return file.message
+    try MetaGraph(contentsOf: path).message
 }
 
 /// Writes a MetaGraphDef in the encoding OUT's extension implies (binary, text, JSON).
 /// `source` (the file read) is never written over; an existing `path` only with `overwrite`.
 fileprivate func writeMetaGraph(_ message: ProtoMessage, to path: String, source: String, overwrite: Bool) throws {
-    try MetaGraphFile(path: source, kind: .metaGraph, encoding: .binary, message: message)
-        .write(to: path, as: ProtoFileEncoding.implied(by: path), overwrite: overwrite)
+    try MetaGraph(message, path: source).write(to: path, overwrite: overwrite)
 }
 
 fileprivate func printJSON(_ value: JSONValue) { print(value.serialized(pretty: true)) }
@@ -146,7 +140,7 @@ extension MetaCommand {
         @OptionGroup var json: JSONOption
 
         func run() throws {
-            let variables = try MetaGraphVariables.list(loadMetaGraph(file), file: file)
+            let variables = try MetaGraph(contentsOf: file).variables()
             if json.json {
                 printJSON(.object([("variables", .array(variables.map(\.jsonValue)))]))
                 return
@@ -180,7 +174,7 @@ extension MetaCommand {
         @OptionGroup var json: JSONOption
 
         func run() throws {
-            let report = try SaverCheck.check(loadMetaGraph(file))
+            let report = try MetaGraph(contentsOf: file).checkSaver()
             if json.json {
                 printJSON(report.jsonValue)
             } else {
@@ -249,7 +243,8 @@ extension MetaCommand {
         @OptionGroup var json: JSONOption
 
         func run() throws {
-            let diff = try MetaGraphDiff(loadMetaGraph(a), loadMetaGraph(b))
+            let old = try MetaGraph(contentsOf: a)
+            let diff = try MetaGraph(contentsOf: b).difference(from: old)
             if json.json { printJSON(diff.jsonValue) } else { print(diff.text) }
         }
     }

@@ -36,6 +36,11 @@ struct CheckpointOutputOptions: ParsableArguments {
     func startWriting() -> Migration.Progress? {
         TerminalProgress.onStandardError()
     }
+
+    /// The library's options for the destination, with the terminal progress.
+    func writeOptions() -> CheckpointWriteOptions {
+        CheckpointWriteOptions(shards: shards, overwrite: overwrite, progress: startWriting())
+    }
 }
 
 /// Progress of long copies on stderr, only when stderr is a terminal.

@@ -22,7 +22,16 @@ struct ReadmeExampleTests {
             #expect(reader.entries.map(\.key) == ["scope/bias", "scope/part", "steps"])
             let part = try reader.tensor("scope/part")          // slices assembled
             #expect(part.shape == [10, 3])
+            let values: [Float] = try part.scalars()             // dtype-checked
+            #expect(values.count == 30)
             #expect(reader.verify().isEmpty)                     // every checksum and rule
+
+            // A meta graph as a typed value: its variables, a copy without devices.
+            let graph = try MetaGraph(contentsOf: Fixture.path("meta/train_graph.meta"))
+            let variables = try graph.variables()
+            #expect(!variables.isEmpty)
+            try graph.rescoped(RescopeOptions(clearDevices: true)).metaGraph.write(to: dir + "/cleared.meta")
+            #expect(try MetaGraph(contentsOf: dir + "/cleared.meta").variables() == variables)
 
             // The state file, as tf.train.latest_checkpoint reads it.
             let latest = try CheckpointDirectory(Fixture.path("state/relative")).latestCheckpoint()

@@ -3,7 +3,7 @@ import Testing
 
 /// Runs the `tfmeta` built with the tests (beside the test bundle), returning
 /// the exit status, stdout and stderr separately.
-func runTFMeta(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+func runTFMeta(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
     let candidates = [
         Bundle.main.bundleURL.appendingPathComponent("tfmeta").path,
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tfmeta").path,
@@ -14,6 +14,9 @@ func runTFMeta(_ arguments: [String]) throws -> (status: Int32, stdout: String, 
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = arguments
+    if let environment {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

@@ -17,7 +17,7 @@ struct BundleEntry {
         while let f = try reader.next() {
             switch f.number {
             case 1: dtype = DType(rawValue: try f.int32(reader))
-            case 2: shape = try Self.shape(f.subReader(reader, message: "tensorflow.TensorShapeProto"), key: key)
+            case 2: shape = try f.subReader(reader, message: "tensorflow.TensorShapeProto").tensorShape(key: key)
             case 3: shardID = Int(try f.int32(reader))
             case 4: offset = try f.int64(reader)
             case 5: size = try f.int64(reader)
@@ -26,31 +26,5 @@ struct BundleEntry {
             default: break
             }
         }
-    }
-
-    /// Decodes a `TensorShapeProto` (`dim = 2 { size = 1 }`, `unknown_rank = 3`).
-    static func shape(_ reader: ProtoFieldReader, key: String) throws -> [Int] {
-        var reader = reader
-        var dims: [Int] = []
-        while let f = try reader.next() {
-            switch f.number {
-            case 2:
-                var d = try f.subReader(reader, message: "tensorflow.TensorShapeProto.Dim")
-                var size: Int64 = 0
-                while let g = try d.next() {
-                    if g.number == 1 { size = try g.int64(d) }
-                }
-                guard size >= 0, let s = Int(exactly: size) else {
-                    throw MetaGraphKitError(.corrupt, "\(reader.file): \(key) has dimension \(size)")
-                }
-                dims.append(s)
-            case 3:
-                if try f.int64(reader) != 0 {
-                    throw MetaGraphKitError(.corrupt, "\(reader.file): \(key) has an unknown rank")
-                }
-            default: break
-            }
-        }
-        return dims
     }
 }

@@ -46,24 +46,21 @@ struct BundleHeader {
             }
         }
         guard endianness == 0 else {
-            throw MetaGraphKitError(.unsupported,
-                "\(file): the bundle was written on a big-endian machine (endianness BIG); MetaGraphKit reads little-endian bundles only")
+            throw MetaGraphKitError.unsupported(file, "the bundle was written on a big-endian machine (endianness BIG); MetaGraphKit reads little-endian bundles only")
         }
         guard producer >= 0 else {
-            throw MetaGraphKitError(.corrupt, "\(file): bundle version producer \(producer) is negative")
+            throw MetaGraphKitError.corrupt(file, "bundle version producer \(producer) is negative")
         }
         guard minConsumer <= 1, !bad.contains(1) else {
-            throw MetaGraphKitError(.unsupported,
-                "\(file): the bundle needs a newer reader (min_consumer \(minConsumer), bad_consumers \(bad)); this reader is consumer 1")
+            throw MetaGraphKitError.unsupported(file, "the bundle needs a newer reader (min_consumer \(minConsumer), bad_consumers \(bad)); this reader is consumer 1")
         }
         guard shards >= 1 else {
-            throw MetaGraphKitError(.corrupt, "\(file): bundle header says \(shards) data files")
+            throw MetaGraphKitError.corrupt(file, "bundle header says \(shards) data files")
         }
         // Readers size tables and loops by this count: a hostile header must not
         // make them allocate or stat billions of times.
         guard shards <= Self.maxShards else {
-            throw MetaGraphKitError(.tooLarge,
-                "\(file): bundle header says \(shards) data files, more than the \(Self.maxShards) this reader accepts (TensorFlow names them with 5 digits)")
+            throw MetaGraphKitError.tooLarge(file, "bundle header says \(shards) data files, more than the \(Self.maxShards) this reader accepts (TensorFlow names them with 5 digits)")
         }
         numShards = Int(shards)
         self.producer = producer

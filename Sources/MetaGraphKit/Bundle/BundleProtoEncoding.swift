@@ -2,9 +2,6 @@
 // (tensorflow/core/protobuf/tensor_bundle.proto, tensor_shape.proto, tensor_slice.proto).
 internal import CProtobufC
 internal import CTFProtos
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Builds `BundleHeaderProto` and `BundleEntryProto` bytes exactly as TensorFlow
 /// writes them: proto3 defaults omitted, `shape` always present (empty for a
@@ -83,12 +80,11 @@ enum BundleProtoEncoding {
     }
 
     private static func allocate<T>(_ type: ProtoMessageType, as: T.Type) -> UnsafeMutablePointer<T> {
-        UnsafeMutableRawPointer(ProtobufC.allocate(type)).assumingMemoryBound(to: T.self)
+        CMutation.newMessage(type, as: T.self)
     }
 
     /// A malloc'ed array of `count` message pointers (protobuf-c frees it).
     private static func pointerArray<T>(_ count: Int, of: T.Type) -> UnsafeMutablePointer<UnsafeMutablePointer<T>?> {
-        let raw = calloc(count, MemoryLayout<UnsafeMutablePointer<T>?>.stride)!
-        return raw.assumingMemoryBound(to: UnsafeMutablePointer<T>?.self)
+        CMutation.newArray(count, of: UnsafeMutablePointer<T>?.self)
     }
 }

@@ -32,7 +32,7 @@ final class BundleReader {
             }
         }
         guard let header else {
-            throw MetaGraphKitError(.corrupt, "\(name): no bundle header (the \"\" key is missing)")
+            throw MetaGraphKitError.corrupt(name, "no bundle header (the \"\" key is missing)")
         }
         self.header = header
         self.entries = entries
@@ -68,22 +68,21 @@ final class BundleReader {
     func withPayload<R>(_ entry: BundleEntry, key: String, checkCRC: Bool = true, releasePages: Bool = true,
                         _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         guard entry.shardID >= 0, entry.shardID < header.numShards else {
-            throw MetaGraphKitError(.corrupt,
-                "\(indexName): \(key) is in data file \(entry.shardID) but the bundle has \(header.numShards)")
+            throw MetaGraphKitError.shardOutOfRange(indexName, key, key: key, shard: entry.shardID, shards: header.numShards)
         }
         let file = try shard(entry.shardID)
         guard entry.offset >= 0, entry.size >= 0, entry.offset <= Int64(file.count),
               entry.size <= Int64(file.count) - entry.offset else {
-            throw MetaGraphKitError(.truncated,
-                "\(file.path): \(key) is at bytes \(entry.offset)..+\(entry.size) but the file has \(file.count) bytes")
+            throw MetaGraphKitError.outsideFile(file.path, key, key: key, offset: entry.offset, size: entry.size, fileSize: file.count)
         }
         let payload = UnsafeRawBufferPointer(rebasing: file.bytes[Int(entry.offset)..<Int(entry.offset + entry.size)])
         if let size = entry.dtype.elementSize {
             let n = try Tensor.elementCount(entry.shape, file: indexName, key: key)
             let expected = try Tensor.byteCount(n, size, file: indexName, key: key)
             guard payload.count == expected else {
-                throw MetaGraphKitError(.corrupt,
-                    "\(file.path): \(key) has \(payload.count) bytes, its shape \(entry.shape) of \(entry.dtype) needs \(expected)")
+                throw MetaGraphKitError.corrupt(file.path,
+                    "\(key) has \(payload.count) bytes, its shape \(entry.shape) of \(entry.dtype) needs \(expected)",
+                    key: key, offset: Int(entry.offset))
             }
             if checkCRC {
                 let crc = CRC32C.checksum(payload)
@@ -98,8 +97,7 @@ final class BundleReader {
     }
 
     func checksumError(_ path: String, _ key: String, _ entry: BundleEntry) -> MetaGraphKitError {
-        MetaGraphKitError(.badChecksum,
-            "\(path): checksum mismatch for \(key) (bytes \(MetaGraphKitError.hex(Int(entry.offset)))..+\(entry.size))")
+        MetaGraphKitError.payloadChecksum(path, key: key, offset: Int(entry.offset), size: entry.size)
     }
 
     /// Decodes a string payload (§2.7 of FORMATS.md): varint64 lengths, masked
@@ -107,7 +105,7 @@ final class BundleReader {
     func strings(_ entry: BundleEntry, key: String, payload: UnsafeRawBufferPointer, path: String, collect: Bool = true) throws -> [[UInt8]] {
         let n = try Tensor.elementCount(entry.shape, file: indexName, key: key)
         guard n <= payload.count else {
-            throw MetaGraphKitError(.corrupt, "\(path): \(key) has \(n) strings in \(payload.count) bytes")
+            throw MetaGraphKitError.corrupt(path, "\(key) has \(n) strings in \(payload.count) bytes", key: key, offset: Int(entry.offset))
         }
         var cursor = ByteCursor(payload, file: path, origin: Int(entry.offset))
         var lengths: [Int] = []
@@ -121,7 +119,7 @@ final class BundleReader {
         let lengthCRCBytes = try cursor.readBytes(4, "length checksum of \(key)")
         let storedLengthCRC = UInt32(littleEndian: lengthCRCBytes.loadUnaligned(as: UInt32.self))
         guard CRC32C.unmask(storedLengthCRC) == crc else {
-            throw MetaGraphKitError(.badChecksum, "\(path): string length checksum mismatch for \(key)")
+            throw MetaGraphKitError.badChecksum(path, "string length checksum mismatch for \(key)", key: key, offset: Int(entry.offset))
         }
         crc = CRC32C.extend(crc, lengthCRCBytes)
         var out: [[UInt8]] = []
@@ -139,7 +137,7 @@ final class BundleReader {
     func checkVariant(_ entry: BundleEntry, key: String, payload: UnsafeRawBufferPointer, path: String) throws {
         let n = try Tensor.elementCount(entry.shape, file: indexName, key: key)
         guard n <= payload.count else {
-            throw MetaGraphKitError(.corrupt, "\(path): \(key) has \(n) variants in \(payload.count) bytes")
+            throw MetaGraphKitError.corrupt(path, "\(key) has \(n) variants in \(payload.count) bytes", key: key, offset: Int(entry.offset))
         }
         var cursor = ByteCursor(payload, file: path, origin: Int(entry.offset))
         var crc: UInt32 = 0
@@ -149,7 +147,7 @@ final class BundleReader {
             crc = CRC32C.extend(crc, try cursor.readBytes(length, "variant \(i) of \(key)"))
             let stored = try cursor.readBytes(4, "variant checksum of \(key)")
             guard CRC32C.unmask(UInt32(littleEndian: stored.loadUnaligned(as: UInt32.self))) == crc else {
-                throw MetaGraphKitError(.badChecksum, "\(path): checksum mismatch in variant element \(i) of \(key)")
+                throw MetaGraphKitError.badChecksum(path, "checksum mismatch in variant element \(i) of \(key)", key: key, offset: Int(entry.offset))
             }
             crc = CRC32C.extend(crc, stored)
         }
@@ -173,7 +171,7 @@ final class BundleReader {
     func tensor(_ keyBytes: [UInt8]) throws -> Tensor {
         let key = Self.display(keyBytes)
         guard let entry = entries[keyBytes] else {
-            throw MetaGraphKitError(.notFound, "\(indexName): no tensor named \(key)")
+            throw MetaGraphKitError.noTensor(indexName, key: key)
         }
         if !entry.slices.isEmpty { return try assemble(entry, key: key) }
         return try plainTensor(entry, key: key)
@@ -189,8 +187,8 @@ final class BundleReader {
         case let d where d.elementSize != nil:
             return try withPayload(entry, key: key) { Tensor(dtype: d, shape: entry.shape, storage: .bytes($0.array)) }
         default:
-            throw MetaGraphKitError(.unsupported,
-                "\(indexName): \(key) has dtype \(entry.dtype), whose values MetaGraphKit lists but does not decode")
+            throw MetaGraphKitError.unsupported(indexName,
+                "\(key) has dtype \(entry.dtype), whose values MetaGraphKit lists but does not decode", key: key)
         }
     }
 
@@ -204,33 +202,33 @@ final class BundleReader {
             let expected = try slice.shape(in: container.shape, file: indexName, key: key)
             let sliceKey = OrderedCode.tensorNameSliceKey(name: key, slice: slice)
             guard let entry = entries[sliceKey] else {
-                throw MetaGraphKitError(.notFound, "\(indexName): slice \(slice) of \(key) is listed but not stored")
+                throw MetaGraphKitError.sliceNotStored(indexName, key: key, slice: slice)
             }
             guard entry.shape == expected, entry.dtype == container.dtype else {
-                throw MetaGraphKitError(.corrupt,
-                    "\(indexName): slice \(slice) of \(key) is stored as \(entry.dtype) \(entry.shape), expected \(container.dtype) \(expected)")
+                throw MetaGraphKitError.corrupt(indexName,
+                    "slice \(slice) of \(key) is stored as \(entry.dtype) \(entry.shape), expected \(container.dtype) \(expected)", key: key)
             }
             guard entry.shardID >= 0, entry.shardID < header.numShards else {
-                throw MetaGraphKitError(.corrupt,
-                    "\(indexName): slice \(slice) of \(key) is in data file \(entry.shardID) but the bundle has \(header.numShards)")
+                throw MetaGraphKitError.shardOutOfRange(indexName, "slice \(slice) of \(key)", key: key,
+                                                        shard: entry.shardID, shards: header.numShards)
             }
             // Damage here is in the data file (cut short) far more often than in the
             // index (whose blocks are checksummed): name the data file.
             let data = try shard(entry.shardID)
             guard entry.offset >= 0, entry.size >= 0, entry.offset <= Int64(data.count),
                   entry.size <= Int64(data.count) - entry.offset else {
-                throw MetaGraphKitError(.truncated,
-                    "\(data.path): slice \(slice) of \(key) is at bytes \(entry.offset)..+\(entry.size) but the file has \(data.count) bytes")
+                throw MetaGraphKitError.outsideFile(data.path, "slice \(slice) of \(key)", key: key,
+                                                    offset: entry.offset, size: entry.size, fileSize: data.count)
             }
             storedBytes += entry.size
             parts.append((slice, entry))
         }
         if let size = container.dtype.elementSize {
             guard Int64(try Tensor.byteCount(count, size, file: indexName, key: key)) <= storedBytes else {
-                throw MetaGraphKitError(.corrupt, "\(indexName): the slices of \(key) store \(storedBytes) bytes, too few for its shape")
+                throw MetaGraphKitError.corrupt(indexName, "the slices of \(key) store \(storedBytes) bytes, too few for its shape", key: key)
             }
         } else if Int64(count) > storedBytes {
-            throw MetaGraphKitError(.corrupt, "\(indexName): the slices of \(key) store \(storedBytes) bytes, too few for \(count) strings")
+            throw MetaGraphKitError.corrupt(indexName, "the slices of \(key) store \(storedBytes) bytes, too few for \(count) strings", key: key)
         }
         var assembler = try SliceAssembler(dtype: container.dtype, shape: container.shape, file: indexName, key: key)
         for (slice, entry) in parts {

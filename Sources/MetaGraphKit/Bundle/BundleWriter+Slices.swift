@@ -51,7 +51,7 @@ extension BundleWriter {
     /// Checks a slice against the tensor and earlier slices; nil when it covers the
     /// whole tensor, else its shape.
     func sliceKey(name: String, dtype: DType, fullShape: [Int], slice: TensorSlice) throws -> [Int]? {
-        guard !done else { throw MetaGraphKitError(.invalidArgument, "\(prefix): add after finish") }
+        guard !done else { throw MetaGraphKitError.invalidArgument(prefix, "add after finish") }
         let sliceShape: [Int]
         do {
             sliceShape = try slice.shape(in: fullShape, file: prefix, key: name)
@@ -60,12 +60,11 @@ extension BundleWriter {
         }
         if sliceShape == fullShape { return nil }
         let nameKey = Array(name.utf8)
-        guard !nameKey.isEmpty else { throw MetaGraphKitError(.invalidArgument, "\(prefix): empty tensor name") }
+        guard !nameKey.isEmpty else { throw MetaGraphKitError.invalidArgument(prefix, "empty tensor name") }
         if let c = entries[nameKey] {
             guard !c.slices.isEmpty else { throw duplicate(name) }
             guard c.dtype == dtype, c.shape == fullShape else {
-                throw MetaGraphKitError(.invalidArgument,
-                    "\(prefix): slice \(slice) of \(name) is \(dtype) \(fullShape), earlier slices \(c.dtype) \(c.shape)")
+                throw MetaGraphKitError.invalidArgument(prefix, "slice \(slice) of \(name) is \(dtype) \(fullShape), earlier slices \(c.dtype) \(c.shape)")
             }
         }
         return sliceShape

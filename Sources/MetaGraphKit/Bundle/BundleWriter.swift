@@ -81,7 +81,7 @@ public final class BundleWriter {
     /// them undoable until it commits.
     init(prefix: String, options: Options, within parent: OutputTransaction?) throws {
         guard options.shards >= 1, options.shards <= 99_999 else {
-            throw MetaGraphKitError(.invalidArgument, "\(prefix): \(options.shards) data files; use 1…99999")
+            throw MetaGraphKitError.invalidArgument(prefix, "\(options.shards) data files; use 1…99999")
         }
         self.prefix = prefix
         self.options = options
@@ -231,15 +231,15 @@ public final class BundleWriter {
     // MARK: - Payloads
 
     func plainKey(_ name: String) throws -> [UInt8] {
-        guard !done else { throw MetaGraphKitError(.invalidArgument, "\(prefix): add after finish") }
+        guard !done else { throw MetaGraphKitError.invalidArgument(prefix, "add after finish") }
         let key = Array(name.utf8)
-        guard !key.isEmpty else { throw MetaGraphKitError(.invalidArgument, "\(prefix): empty tensor name") }
+        guard !key.isEmpty else { throw MetaGraphKitError.invalidArgument(prefix, "empty tensor name") }
         guard entries[key] == nil else { throw duplicate(name) }
         return key
     }
 
     func duplicate(_ what: String) -> MetaGraphKitError {
-        MetaGraphKitError(.invalidArgument, "\(prefix): \(what) is added twice")
+        MetaGraphKitError.invalidArgument(prefix, "\(what) is added twice")
     }
 
     func pickShard(_ size: Int) -> Int {
@@ -257,21 +257,21 @@ public final class BundleWriter {
     func writeFixed(key: String, dtype: DType, shape: [Int],
                             _ produce: (inout PayloadStream) throws -> Void) throws -> BundleEntry {
         guard let size = dtype.elementSize else {
-            throw MetaGraphKitError(.invalidArgument,
-                "\(prefix): \(key) has dtype \(dtype); only fixed-size types are written from bytes (strings have their own call)")
+            throw MetaGraphKitError.invalidArgument(prefix, "\(key) has dtype \(dtype); only fixed-size types are written from bytes (strings have their own call)")
         }
         let count: Int
         let expected: Int
         do {
             count = try Tensor.elementCount(shape, file: prefix, key: key)
             expected = try Tensor.byteCount(count, size, file: prefix, key: key)
-        } catch let e as MetaGraphKitError { throw MetaGraphKitError(.invalidArgument, e.message) }
+        } catch let e as MetaGraphKitError {
+            throw MetaGraphKitError(.invalidArgument, e.message, file: e.file, key: e.key, cause: e)
+        }
         let shard = pickShard(expected)
         var stream = PayloadStream(file: data[shard])
         try produce(&stream)
         guard stream.count == expected else {
-            throw MetaGraphKitError(.invalidArgument,
-                "\(prefix): \(key) got \(stream.count) bytes, its shape \(shape) of \(dtype) needs \(expected)")
+            throw MetaGraphKitError.invalidArgument(prefix, "\(key) got \(stream.count) bytes, its shape \(shape) of \(dtype) needs \(expected)")
         }
         var e = BundleEntry(dtype: dtype.base, shape: shape)
         e.shardID = shard
@@ -284,17 +284,16 @@ public final class BundleWriter {
     func writeStrings(key: String, shape: [Int], strings: [[UInt8]]) throws -> BundleEntry {
         let count: Int
         do { count = try Tensor.elementCount(shape, file: prefix, key: key) } catch let e as MetaGraphKitError {
-            throw MetaGraphKitError(.invalidArgument, e.message)
+            throw MetaGraphKitError(.invalidArgument, e.message, file: e.file, key: e.key, cause: e)
         }
         guard strings.count == count else {
-            throw MetaGraphKitError(.invalidArgument,
-                "\(prefix): \(key) has \(strings.count) strings, its shape \(shape) needs \(count)")
+            throw MetaGraphKitError.invalidArgument(prefix, "\(key) has \(strings.count) strings, its shape \(shape) needs \(count)")
         }
         var head: [UInt8] = []
         var crc: UInt32 = 0
         var total = 0
         for s in strings {
-            WireFormat.appendVarint(UInt64(s.count), to: &head)
+            Varint.append(UInt64(s.count), to: &head)
             crc = s.count <= 0xffff_ffff ? CRC32C.extend(crc, u32le: UInt32(s.count)) : CRC32C.extend(crc, u64le: UInt64(s.count))
             total += s.count
         }
@@ -332,7 +331,7 @@ public final class BundleWriter {
     /// TensorFlow's name for this is `BundleWriter::Finish`.
     @discardableResult
     public func finish() throws -> Result {
-        guard !done else { throw MetaGraphKitError(.invalidArgument, "\(prefix): finish called twice") }
+        guard !done else { throw MetaGraphKitError.invalidArgument(prefix, "finish called twice") }
         do {
             var dataBytes = 0
             for file in data {

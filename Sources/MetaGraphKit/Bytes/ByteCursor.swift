@@ -30,7 +30,7 @@ struct ByteCursor {
     var fileOffset: Int { origin + position }
 
     func error(_ code: MetaGraphKitError.Code, _ what: String, at relative: Int? = nil) -> MetaGraphKitError {
-        MetaGraphKitError(code, "\(file): \(what), at byte \(MetaGraphKitError.hex(origin + (relative ?? position)))")
+        MetaGraphKitError.atByte(code, file, what, offset: origin + (relative ?? position))
     }
 
     private func need(_ count: Int, _ what: String) throws {
@@ -63,40 +63,22 @@ struct ByteCursor {
 
     /// A varint64: at most 10 bytes, no bits beyond 64.
     mutating func readVarint64(_ what: String = "varint") throws -> UInt64 {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        var at = position
-        while true {
-            guard at < bytes.count else { throw error(.truncated, "\(what) runs past the end") }
-            let byte = bytes[at]
-            at += 1
-            if shift == 63 && byte > 1 { throw error(.corrupt, "\(what) overflows 64 bits") }
-            value |= UInt64(byte & 0x7f) << shift
-            if byte & 0x80 == 0 { break }
-            shift += 7
-            if shift > 63 { throw error(.corrupt, "\(what) is longer than 10 bytes") }
-        }
-        position = at
-        return value
+        try readVarint(what, bits: "64 bits", bytes: "10 bytes")
     }
 
     /// A varint32: at most 5 bytes, no bits beyond 32.
     mutating func readVarint32(_ what: String = "varint32") throws -> UInt32 {
-        var value: UInt32 = 0
-        var shift: UInt32 = 0
-        var at = position
-        while true {
-            guard at < bytes.count else { throw error(.truncated, "\(what) runs past the end") }
-            let byte = bytes[at]
-            at += 1
-            if shift == 28 && byte > 0x0f { throw error(.corrupt, "\(what) overflows 32 bits") }
-            value |= UInt32(byte & 0x7f) << shift
-            if byte & 0x80 == 0 { break }
-            shift += 7
-            if shift > 28 { throw error(.corrupt, "\(what) is longer than 5 bytes") }
+        try readVarint(what, bits: "32 bits", bytes: "5 bytes")
+    }
+
+    @inline(__always)
+    private mutating func readVarint<T: FixedWidthInteger & UnsignedInteger>(_ what: String, bits: String, bytes limit: String) throws -> T {
+        switch Varint.decode(bytes, at: &position, as: T.self) {
+        case .success(let value): return value
+        case .failure(.truncated): throw error(.truncated, "\(what) runs past the end")
+        case .failure(.overflow): throw error(.corrupt, "\(what) overflows \(bits)")
+        case .failure(.tooLong): throw error(.corrupt, "\(what) is longer than \(limit)")
         }
-        position = at
-        return value
     }
 
     /// A varint used as a length or count: converted exactly to `Int`.

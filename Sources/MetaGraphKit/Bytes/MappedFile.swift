@@ -9,12 +9,13 @@ import Darwin
 ///
 /// The bytes are borrowed from the page cache: nothing is copied, and reading a
 /// range touches only its pages. An empty file has no mapping (mmap refuses length
-/// 0); ``bytes`` is then empty.
+/// 0); its bytes are then empty.
 public final class MappedFile: @unchecked Sendable {
     /// The path the file was opened with (used in messages).
     public let path: String
-    /// The file's bytes.
-    public let bytes: UnsafeRawBufferPointer
+    /// The file's bytes, valid while this object lives (inside the package only;
+    /// users borrow them through ``withUnsafeBytes(_:)``).
+    package let bytes: UnsafeRawBufferPointer
     private let mapping: UnsafeMutableRawPointer?
 
     /// Maps a file.
@@ -28,21 +29,13 @@ public final class MappedFile: @unchecked Sendable {
         self.path = path
         // O_NONBLOCK: opening a FIFO would otherwise wait for a writer before the
         // regular-file check below could refuse it. (No effect on regular files.)
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else {
-            let code = errno
-            throw MetaGraphKitError(code == ENOENT ? .notFound : .io,
-                "\(path): cannot open: \(String(cString: strerror(code)))")
+        let fd = try SystemCalls.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, codes: [ENOENT: .notFound])
+        defer { SystemCalls.closeQuietly(fd) }
+        let status = try SystemCalls.status(of: fd, path: path)
+        guard status.kind == .regular else {
+            throw MetaGraphKitError(.io, "\(path): not a regular file", file: path)
         }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw MetaGraphKitError(.io, "\(path): cannot stat: \(String(cString: strerror(errno)))")
-        }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw MetaGraphKitError(.io, "\(path): not a regular file")
-        }
-        let size = Int(info.st_size)
+        let size = status.size
         if size == 0 {
             mapping = nil
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -50,7 +43,7 @@ public final class MappedFile: @unchecked Sendable {
         }
         let pointer = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
         guard let pointer, pointer != MAP_FAILED else {
-            throw MetaGraphKitError(.io, "\(path): cannot map \(size) bytes: \(String(cString: strerror(errno)))")
+            throw MetaGraphKitError.system("cannot map \(size) bytes", path: path, errno: .current)
         }
         mapping = pointer
         bytes = UnsafeRawBufferPointer(start: pointer, count: size)
@@ -58,6 +51,14 @@ public final class MappedFile: @unchecked Sendable {
 
     deinit {
         if let mapping { munmap(mapping, bytes.count) }
+    }
+
+    /// Lends the file's bytes to `body`; they must not escape it.
+    ///
+    /// - Parameter body: Reads the bytes.
+    /// - Returns: What `body` returns.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withExtendedLifetime(self) { try body(bytes) }
     }
 
     /// The file's length in bytes.

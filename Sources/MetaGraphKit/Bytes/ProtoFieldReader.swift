@@ -32,7 +32,8 @@ struct ProtoFieldReader {
 
     func error(_ what: String, at offset: Int) -> MetaGraphKitError {
         MetaGraphKitError(.notAProtobuf,
-            "\(cursor.file): not a valid \(message): \(what), at byte \(MetaGraphKitError.hex(offset))")
+            "\(cursor.file): not a valid \(message): \(what), at byte \(MetaGraphKitError.hex(offset))",
+            file: cursor.file, offset: offset)
     }
 
     /// The next field, or nil at the end.
@@ -56,7 +57,8 @@ struct ProtoFieldReader {
             }
         } catch let e as MetaGraphKitError where e.code != .notAProtobuf {
             throw MetaGraphKitError(.notAProtobuf,
-                "\(cursor.file): not a valid \(message) (field at byte \(MetaGraphKitError.hex(at))): \(e.message)")
+                "\(cursor.file): not a valid \(message) (field at byte \(MetaGraphKitError.hex(at))): \(e.message)",
+                file: cursor.file, key: e.key, offset: e.offset ?? at, cause: e)
         }
     }
 }

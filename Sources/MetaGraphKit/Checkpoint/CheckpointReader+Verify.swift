@@ -13,7 +13,7 @@ extension CheckpointReader {
         var problems: [MetaGraphKitError] = []
         func record(_ body: () throws -> Void) {
             do { try body() } catch let e as MetaGraphKitError { problems.append(e) } catch {
-                problems.append(MetaGraphKitError(.io, "\(prefix): \(error)"))
+                problems.append(MetaGraphKitError(.io, "\(prefix): \(error)", file: prefix))
             }
         }
         if let bundle {
@@ -45,13 +45,12 @@ extension CheckpointReader {
                 }
                 if entry.dtype == .resource { continue }
                 guard entry.shardID >= 0, entry.shardID < shardOK.count else {
-                    problems.append(MetaGraphKitError(.corrupt,
-                        "\(bundle.indexName): \(name) is in data file \(entry.shardID) but the bundle has \(shardOK.count)"))
+                    problems.append(MetaGraphKitError.corrupt(bundle.indexName, "\(name) is in data file \(entry.shardID) but the bundle has \(shardOK.count)"))
                     continue
                 }
                 guard shardOK[entry.shardID] else { continue }
                 if entry.dtype.elementSize == nil, entry.dtype != .string, entry.dtype != .variant {
-                    problems.append(MetaGraphKitError(.unsupported, "\(bundle.indexName): \(name) has unknown dtype \(entry.dtype.rawValue)"))
+                    problems.append(MetaGraphKitError.unsupported(bundle.indexName, "\(name) has unknown dtype \(entry.dtype.rawValue)"))
                     continue
                 }
                 jobs.append((entry, name))
@@ -104,7 +103,7 @@ extension CheckpointReader {
             } catch let e as MetaGraphKitError {
                 slots[i] = e
             } catch {
-                slots[i] = MetaGraphKitError(.io, "\(reader.prefix): \(error)")
+                slots[i] = MetaGraphKitError(.io, "\(reader.prefix): \(error)", file: reader.prefix)
             }
         }
         return results.compactMap { $0 }
@@ -115,11 +114,10 @@ extension CheckpointReader {
             let expected = try slice.shape(in: container.shape, file: bundle.indexName, key: name)
             let key = OrderedCode.tensorNameSliceKey(name: name, slice: slice)
             guard let entry = bundle.entries[key] else {
-                throw MetaGraphKitError(.notFound, "\(bundle.indexName): slice \(slice) of \(name) is listed but not stored")
+                throw MetaGraphKitError.sliceNotStored(bundle.indexName, key: name, slice: slice)
             }
             guard entry.shape == expected, entry.dtype == container.dtype else {
-                throw MetaGraphKitError(.corrupt,
-                    "\(bundle.indexName): slice \(slice) of \(name) is stored as \(entry.dtype) \(entry.shape), expected \(container.dtype) \(expected)")
+                throw MetaGraphKitError.corrupt(bundle.indexName, "slice \(slice) of \(name) is stored as \(entry.dtype) \(entry.shape), expected \(container.dtype) \(expected)")
             }
         }
         try checkCoverage(container.slices, shape: container.shape, key: name, file: bundle.indexName)

@@ -114,7 +114,7 @@ public final class CheckpointReader {
 
     // MARK: - Paths
 
-    static func exists(_ path: String) -> Bool { var s = stat(); return stat(path, &s) == 0 }
+    static func exists(_ path: String) -> Bool { FileIO.exists(path) }
 
     /// `P` for a data file name `P.data-NNNNN-of-MMMMM`.
     static func dataFilePrefix(_ path: String) -> String? {
@@ -128,10 +128,7 @@ public final class CheckpointReader {
         return String(decoding: u[..<(u.count - 20)], as: UTF8.self)
     }
 
-    static func isDirectory(_ path: String) -> Bool {
-        var s = stat()
-        return stat(path, &s) == 0 && (s.st_mode & S_IFMT) == S_IFDIR
-    }
+    static func isDirectory(_ path: String) -> Bool { FileIO.isDirectory(path) }
 
     // MARK: - Entries
 
@@ -159,7 +156,7 @@ public final class CheckpointReader {
     ///   for variant and resource tensors, `badChecksum`, `truncated`, `corrupt`.
     public func tensor(_ key: String) throws -> Tensor {
         guard let bytes = keyBytes[key] else {
-            throw MetaGraphKitError(.notFound, "\(prefix): no tensor named \(key)")
+            throw MetaGraphKitError.noTensor(prefix, key: key)
         }
         if let bundle { return try bundle.tensor(bytes) }
         if let foreign { return try foreign.tensor(key) }
@@ -184,7 +181,7 @@ public final class CheckpointReader {
     /// separately, as export does on another core.
     func withTensorBytes<R>(_ key: String, checkCRC: Bool, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         guard let bytes = keyBytes[key] else {
-            throw MetaGraphKitError(.notFound, "\(prefix): no tensor named \(key)")
+            throw MetaGraphKitError.noTensor(prefix, key: key)
         }
         if let bundle, let e = bundle.entries[bytes], e.slices.isEmpty, e.dtype.elementSize != nil {
             return try bundle.withPayload(e, key: key, checkCRC: checkCRC, body)
@@ -192,7 +189,7 @@ public final class CheckpointReader {
         if let foreign { return try foreign.withTensorBytes(key, body) }
         let t = try tensor(key)
         guard case .bytes(let b) = t.storage else {
-            throw MetaGraphKitError(.unsupported, "\(prefix): \(key) is a string tensor; use tensor(_:)")
+            throw MetaGraphKitError.unsupported(prefix, "\(key) is a string tensor; use tensor(_:)")
         }
         return try b.withUnsafeBytes(body)
     }
@@ -215,7 +212,7 @@ public final class CheckpointReader {
         guard contains(ObjectGraph.checkpointKey) else { return nil }
         let t = try tensor(ObjectGraph.checkpointKey)
         guard let s = t.strings, s.count == 1 else {
-            throw MetaGraphKitError(.corrupt, "\(prefix): \(ObjectGraph.checkpointKey) is not a string scalar")
+            throw MetaGraphKitError.corrupt(prefix, "\(ObjectGraph.checkpointKey) is not a string scalar")
         }
         return try ObjectGraph(serialized: s[0], file: prefix)
     }

@@ -115,8 +115,7 @@ public struct ObjectGraph: Sendable, Equatable {
         for node in nodes {
             let refs = node.children.map(\.nodeID) + node.slotVariables.flatMap { [$0.originalVariableNodeID, $0.slotVariableNodeID] }
             if let bad = refs.first(where: { $0 < 0 || $0 >= nodes.count }) {
-                throw MetaGraphKitError(.corrupt,
-                    "\(file): object graph node \(node.id) refers to node \(bad) of \(nodes.count)")
+                throw MetaGraphKitError.corrupt(file, "object graph node \(node.id) refers to node \(bad) of \(nodes.count)")
             }
         }
         return nodes

@@ -106,7 +106,7 @@ public enum CheckpointRemap {
             if rules.drops.contains(where: { $0.matches(graphKey) }) {
                 plan.dropped.append(graphKey)
             } else if let other = plan.kept.first(where: { $0.to == graphKey }) {
-                throw MetaGraphKitError(.invalidArgument, "\(source): \(other.from) would be renamed to \(graphKey), which the object graph holds")
+                throw MetaGraphKitError.invalidArgument(source, "\(other.from) would be renamed to \(graphKey), which the object graph holds")
             } else {
                 plan.kept.append((graphKey, graphKey))
             }
@@ -158,8 +158,7 @@ public enum CheckpointRemap {
         try report.checkAgreement()
         if strict, !report.missing.isEmpty || !report.unused.isEmpty {
             let what = (report.missing.prefix(3).map { "missing \($0.target.key)" } + report.unused.prefix(3).map { "unused \($0.source)" })
-            throw MetaGraphKitError(.invalidArgument,
-                "\(source): --strict and \(report.missing.count) template tensor(s) unmatched, \(report.unused.count) source key(s) unused: \(what.joined(separator: ", "))")
+            throw MetaGraphKitError.invalidArgument(source, "--strict and \(report.missing.count) template tensor(s) unmatched, \(report.unused.count) source key(s) unused: \(what.joined(separator: ", "))")
         }
         let filled = fillFromTemplate ? report.missing.map(\.target.key) : []
         guard !dryRun, let templateReader = target.reader else {
@@ -203,8 +202,7 @@ public enum CheckpointRemap {
         guard let graph = try reader.objectGraph() else {
             if let keras = try kerasToNames(reader, source: source, destination: destination, overwrite: overwrite,
                                             dryRun: dryRun, shards: shards, progress: progress) { return keras }
-            throw MetaGraphKitError(.invalidArgument,
-                "\(source): not an object-based checkpoint (no \(ObjectGraph.checkpointKey)); its keys already are TF1 names")
+            throw MetaGraphKitError.invalidArgument(source, "not an object-based checkpoint (no \(ObjectGraph.checkpointKey)); its keys already are TF1 names")
         }
         let tensors = RemapTarget.tensors(of: graph, in: reader)
         let names = MatchReport.tf1UniqueNames(tensors.map(\.fullName))
@@ -229,8 +227,7 @@ public enum CheckpointRemap {
             return g.count > 1 ? ToNamesResult.Duplicate(fullName: n, keys: g.map(\.0), names: g.map(\.1)) : nil
         }
         if strict, let d = duplicates.first {
-            throw MetaGraphKitError(.invalidArgument,
-                "\(source): --strict and \(d.keys.count) attributes share the full name \(d.fullName): \(d.keys.joined(separator: ", "))")
+            throw MetaGraphKitError.invalidArgument(source, "--strict and \(d.keys.count) attributes share the full name \(d.fullName): \(d.keys.joined(separator: ", "))")
         }
         let stray = reader.entries.map(\.key).filter { !claimed.contains($0) && $0 != ObjectGraph.checkpointKey }
         renamed += stray.map { ($0, $0) }
@@ -238,7 +235,7 @@ public enum CheckpointRemap {
         var owner: [String: String] = [:]
         for (from, to) in renamed {
             if let other = owner[to] {
-                throw MetaGraphKitError(.invalidArgument, "\(source): \(other) and \(from) would both be written as \(to)")
+                throw MetaGraphKitError.invalidArgument(source, "\(other) and \(from) would both be written as \(to)")
             }
             owner[to] = from
         }

@@ -111,15 +111,15 @@ public struct KeyRules: Sendable {
             // the debug description says what and where ("Too many nested arrays or
             // dictionaries around character 513.").
             let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
-            throw MetaGraphKitError(.invalidArgument, "\(path): not JSON: \(detail)")
+            throw MetaGraphKitError.invalidArgument(path, "not JSON: \(detail)")
         }
         guard let dict = object as? [String: Any] else {
-            throw MetaGraphKitError(.invalidArgument, "\(path): expected a JSON object of old name → new name")
+            throw MetaGraphKitError.invalidArgument(path, "expected a JSON object of old name → new name")
         }
         var map: [String: String] = [:]
         for (k, v) in dict {
             guard let s = v as? String else {
-                throw MetaGraphKitError(.invalidArgument, "\(path): the value of \"\(k)\" is not a string")
+                throw MetaGraphKitError.invalidArgument(path, "the value of \"\(k)\" is not a string")
             }
             map[k] = s
         }
@@ -154,11 +154,10 @@ public struct KeyRules: Sendable {
         for key in keys {
             guard let new = apply(key) else { dropped.append(key); continue }
             guard !new.isEmpty else {
-                throw MetaGraphKitError(.invalidArgument, "\(file): \(key) would be renamed to the empty string")
+                throw MetaGraphKitError.invalidArgument(file, "\(key) would be renamed to the empty string")
             }
             if let other = owner[new] {
-                throw MetaGraphKitError(.invalidArgument,
-                    "\(file): \(other) and \(key) would both be renamed to \(new); add a rule, a --map entry or a --drop")
+                throw MetaGraphKitError.invalidArgument(file, "\(other) and \(key) would both be renamed to \(new); add a rule, a --map entry or a --drop")
             }
             owner[new] = key
             kept.append((key, new))

@@ -86,8 +86,7 @@ extension Migration {
                 // The output is named after the stored path's base name, inside the
                 // destination; a path whose base name is not a plain name gives none.
                 guard !name.isEmpty, name != ".", name != ".." else {
-                    throw MetaGraphKitError(.invalidArgument,
-                        "\(from.stateFilePath): listed checkpoint '\(entry.path)' has no file name to give its migrated copy")
+                    throw MetaGraphKitError.invalidArgument(from.stateFilePath, "listed checkpoint '\(entry.path)' has no file name to give its migrated copy")
                 }
                 let target = PathRules.join(destination, name)
                 var summary = try migrate(source: resolved, destination: target, options: options, within: transaction)
@@ -103,7 +102,7 @@ extension Migration {
                 PausePoint.reached("directory-checkpoint")
             }
             guard let latest = newPaths[stored.modelCheckpointPath] ?? summaries.last.map({ PathRules.basename($0.destination) }) else {
-                throw MetaGraphKitError(.notFound, "\(from.stateFilePath): none of the listed checkpoints exists")
+                throw MetaGraphKitError.notFound(from.stateFilePath, "none of the listed checkpoints exists")
             }
             var all: [String] = []
             var stamps: [Double] = []

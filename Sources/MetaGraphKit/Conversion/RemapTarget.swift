@@ -63,8 +63,7 @@ public struct RemapTarget {
         }
         let reader = try CheckpointReader(path: prefix)
         guard let graph = try reader.objectGraph() else {
-            throw MetaGraphKitError(.invalidArgument,
-                "\(path): not an object-based checkpoint (no \(ObjectGraph.checkpointKey)); a template must come from tf.train.Checkpoint, Keras or a SavedModel")
+            throw MetaGraphKitError.invalidArgument(path, "not an object-based checkpoint (no \(ObjectGraph.checkpointKey)); a template must come from tf.train.Checkpoint, Keras or a SavedModel")
         }
         return RemapTarget(path: path, kind: kind, tensors: tensors(of: graph, in: reader), objectGraph: graph, reader: reader)
     }
@@ -114,8 +113,7 @@ public struct RemapTarget {
     public static func metaGraph(_ path: String) throws -> RemapTarget {
         let file = try MetaGraphFile.read(path)
         guard file.kind == .metaGraph else {
-            throw MetaGraphKitError(.invalidArgument,
-                "\(file.path): is a SavedModel; pass it as --template, or take one meta graph out with `tfmeta meta extract`")
+            throw MetaGraphKitError.invalidArgument(file.path, "is a SavedModel; pass it as --template, or take one meta graph out with `tfmeta meta extract`")
         }
         let variables = try MetaGraphVariables.list(file.message, file: file.path)
         var seen = Set<String>()

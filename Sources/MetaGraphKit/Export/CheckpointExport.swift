@@ -110,7 +110,7 @@ extension CheckpointReader {
     public func export(to path: String, format: CheckpointExportFormat? = nil,
                        options: CheckpointExportOptions) throws -> CheckpointExportReport {
         guard let format = format ?? CheckpointExportFormat(path: path) else {
-            throw MetaGraphKitError(.invalidArgument, "\(path): the output must end in .safetensors or .npz")
+            throw MetaGraphKitError.invalidArgument(path, "the output must end in .safetensors or .npz")
         }
         try OutputDestination.check(path, overwrite: options.overwrite, sources: [prefix])
         var report = CheckpointExportReport()
@@ -221,22 +221,21 @@ extension CheckpointReader {
     /// The CRC32C of `count` bytes of a file from `offset`, read in 4 MiB pieces.
     private static func crc32cByReading(_ path: String, offset: Int, count: Int,
                                         what: String) throws(MetaGraphKitError) -> UInt32 {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw MetaGraphKitError(.io, "\(path): cannot open: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
+        let fd = try SystemCalls.open(path, O_RDONLY | O_CLOEXEC)
+        defer { SystemCalls.closeQuietly(fd) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 64)
         defer { buffer.deallocate() }
         var crc: UInt32 = 0
-        var at = off_t(offset)
+        var at = offset
         var left = count
         while left > 0 {
-            let n = pread(fd, buffer.baseAddress, min(left, buffer.count), at)
-            if n < 0, errno == EINTR { continue }
+            let n = try SystemCalls.pread(fd, into: buffer.baseAddress!, count: min(left, buffer.count), offset: at,
+                                          path: path, failure: "cannot read")
             guard n > 0 else {
-                throw MetaGraphKitError(.truncated, "\(path): \(what) ends before its \(count) bytes")
+                throw MetaGraphKitError.truncated(path, "\(what) ends before its \(count) bytes")
             }
             crc = CRC32C.extend(crc, UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            at += off_t(n)
+            at += n
             left -= n
         }
         return crc
@@ -273,7 +272,7 @@ extension CheckpointReader {
         var length = UInt64(text.count).littleEndian
         try withUnsafeBytes(of: &length) { try out.write($0) }
         try out.write(text)
-        var sources = SourceFiles()
+        var sources = SourceDescriptors()
         for (i, e) in chosen.enumerated() {
             defer { progress?(i + 1, chosen.count, out.offset) }
             if let payload = verbatim[e.key] {
@@ -288,7 +287,7 @@ extension CheckpointReader {
     /// Appends a tensor's bytes. A large stored V2 payload is copied by the kernel
     /// (`sendfile`, page cache to page cache) while the checking thread reads the
     /// mapping; everything else (slices, V1 values) goes through memory.
-    private func writeTensorBytes(_ e: TensorEntry, to out: AtomicOutputFile, sources: inout SourceFiles) throws {
+    private func writeTensorBytes(_ e: TensorEntry, to out: AtomicOutputFile, sources: inout SourceDescriptors) throws {
         if let bundle, let key = keyBytes(e.key), let entry = bundle.entries[key], entry.slices.isEmpty,
            entry.size >= Int64(MappedFile.releaseThreshold) {
             // withPayload checks shard, bounds and size against the shape; it reads nothing.
@@ -389,7 +388,7 @@ extension CheckpointReader {
         try Array(note.utf8).withUnsafeBytes { try member(NPZCheckpoint.noteName, [], $0, what: NPZCheckpoint.noteName) }
         let centralOffset = out.offset
         guard count < 0xffff, centralOffset <= 0xffff_fffe else {
-            throw MetaGraphKitError(.tooLarge, "\(out.path): too large for a zip without ZIP64")
+            throw MetaGraphKitError.tooLarge(out.path, "too large for a zip without ZIP64")
         }
         var end: [UInt8] = []
         Self.le(&end, 0x0605_4b50, 4); Self.le(&end, 0, 2); Self.le(&end, 0, 2)
@@ -403,19 +402,7 @@ extension CheckpointReader {
     }
 }
 
-/// Read descriptors of the data files an export copies from, closed at the end.
-private struct SourceFiles: ~Copyable {
-    private var open: [String: Int32] = [:]
-
-    mutating func descriptor(_ file: MappedFile) throws -> Int32 {
-        if let fd = open[file.path] { return fd }
-        let fd = Glibc.open(file.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw MetaGraphKitError(.io, "\(file.path): cannot open: \(String(cString: strerror(errno)))")
-        }
-        open[file.path] = fd
-        return fd
-    }
-
-    deinit { for fd in open.values { close(fd) } }
+extension SourceDescriptors {
+    /// The descriptor of a mapped data file.
+    mutating func descriptor(_ file: MappedFile) throws(MetaGraphKitError) -> Int32 { try descriptor(file.path) }
 }

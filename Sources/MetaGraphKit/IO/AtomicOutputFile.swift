@@ -64,8 +64,10 @@ final class AtomicOutputFile {
         if sync {
             let slash = path.lastIndex(of: "/")
             let dir = slash.map { String(path[..<$0]) } ?? "."
-            let fd = open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if fd >= 0 { _ = fsync(fd); close(fd) }
+            if let fd = try? SystemCalls.open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) {
+                try? SystemCalls.sync(fd, path: dir)
+                SystemCalls.closeQuietly(fd)
+            }
         }
     }
 }

@@ -8,12 +8,12 @@ import Foundation
 /// Only the last path component may hold wildcards: `?` matches one character and
 /// `*` any run of characters (fnmatch with `FNM_PATHNAME`, as TensorFlow's
 /// `Env::MatchPath`). Other characters, `[` included, match themselves.
-public enum FileGlob {
+package enum FileGlob {
     /// Whether `name` holds a wildcard.
     ///
     /// - Parameter name: A path or file name.
     /// - Returns: True when it contains `?` or `*`.
-    public static func hasWildcards(_ name: String) -> Bool { name.contains("?") || name.contains("*") }
+    package static func hasWildcards(_ name: String) -> Bool { name.contains("?") || name.contains("*") }
 
     /// Whether `name` matches `pattern` (one path component; `?`, `*`).
     ///
@@ -21,7 +21,7 @@ public enum FileGlob {
     ///   - name: A file name.
     ///   - pattern: A file-name pattern.
     /// - Returns: True on a match of the whole name.
-    public static func matches(_ name: String, pattern: String) -> Bool {
+    package static func matches(_ name: String, pattern: String) -> Bool {
         let n = Array(name.unicodeScalars), p = Array(pattern.unicodeScalars)
         var ni = 0, pi = 0, starP = -1, starN = 0
         while ni < n.count {
@@ -46,7 +46,7 @@ public enum FileGlob {
     ///
     /// - Parameter pattern: A path whose last component may hold `?` and `*`.
     /// - Returns: The matching paths, each spelled as `dirname(pattern)/name`.
-    public static func matchingPaths(_ pattern: String) -> [String] {
+    package static func matchingPaths(_ pattern: String) -> [String] {
         guard hasWildcards(PathRules.basename(pattern)) else {
             return FileManager.default.fileExists(atPath: pattern) ? [pattern] : []
         }

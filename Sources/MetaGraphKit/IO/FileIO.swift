@@ -16,39 +16,43 @@ public enum FileIO {
     /// - Throws: ``MetaGraphKitError`` `notFound`, `io` (also for a directory, FIFO
     ///   or device) or `tooLarge`, naming the file.
     public static func read(_ path: String, limit: Int = 1 << 31) throws -> [UInt8] {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            let e = errno
-            if e == ENOENT { throw MetaGraphKitError(.notFound, "\(path): no such file") }
-            throw MetaGraphKitError(.io, "\(path): cannot read: \(String(cString: strerror(e)))")
+        guard let status = try SystemCalls.status(path, failure: "cannot read") else {
+            throw MetaGraphKitError.notFound(path, "no such file")
         }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            throw MetaGraphKitError(.io, "\(path): is a directory, not a file")
+        if status.kind == .directory {
+            throw MetaGraphKitError(.io, "\(path): is a directory, not a file", file: path)
         }
         // A FIFO would block the open until some writer appears, a device such as
         // /dev/zero never ends: inputs are regular files.
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw MetaGraphKitError(.io, "\(path): not a regular file")
+        guard status.kind == .regular else {
+            throw MetaGraphKitError(.io, "\(path): not a regular file", file: path)
         }
-        guard Int(info.st_size) <= limit else {
-            throw MetaGraphKitError(.tooLarge, "\(path): \(info.st_size) bytes is more than the \(limit)-byte limit")
+        guard status.size <= limit else {
+            throw MetaGraphKitError.tooLarge(path, "\(status.size) bytes is more than the \(limit)-byte limit")
         }
-        guard let handle = fopen(path, "rb") else {
-            throw MetaGraphKitError(.io, "\(path): cannot open: \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(handle) }
-        var out = [UInt8]()
-        out.reserveCapacity(Int(info.st_size))
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        let fd = try SystemCalls.open(path, O_RDONLY | O_CLOEXEC)
+        defer { SystemCalls.closeQuietly(fd) }
+        var out = [UInt8](repeating: 0, count: status.size)
+        var filled = 0
+        var chunk = [UInt8]()
         while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, handle) }
-            if n > 0 { out.append(contentsOf: chunk[0..<n]) }
-            if n < chunk.count {
-                if ferror(handle) != 0 { throw MetaGraphKitError(.io, "\(path): read failed") }
-                break
+            // Read into the sized array; a file that grew since the stat goes on in
+            // chunks, up to the limit.
+            if filled < out.count {
+                let n = try out.withUnsafeMutableBytes {
+                    try SystemCalls.read(fd, into: $0.baseAddress! + filled, count: $0.count - filled, path: path)
+                }
+                if n == 0 { out.removeSubrange(filled...); break }
+                filled += n
+                continue
             }
+            if chunk.isEmpty { chunk = [UInt8](repeating: 0, count: 1 << 20) }
+            let n = try chunk.withUnsafeMutableBytes { try SystemCalls.read(fd, into: $0.baseAddress!, count: $0.count, path: path) }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+            filled += n
             if out.count > limit {
-                throw MetaGraphKitError(.tooLarge, "\(path): more than the \(limit)-byte limit")
+                throw MetaGraphKitError.tooLarge(path, "more than the \(limit)-byte limit")
             }
         }
         return out
@@ -80,14 +84,8 @@ public enum FileIO {
     }
 
     /// Whether a file or directory exists at `path`.
-    public static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0
-    }
+    public static func exists(_ path: String) -> Bool { SystemCalls.exists(path) }
 
     /// Whether `path` is a directory.
-    public static func isDirectory(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
-    }
+    public static func isDirectory(_ path: String) -> Bool { (try? SystemCalls.status(path))??.kind == .directory }
 }

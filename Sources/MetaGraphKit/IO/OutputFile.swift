@@ -1,13 +1,6 @@
 // Where writers put bytes: a buffered file descriptor, or memory (for tests and
 // small outputs). Writers stream through these and never hold a whole file.
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-private func systemClose(_ fd: Int32) -> Int32 { close(fd) }
-private func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
 
 /// A destination for bytes that knows how many it has taken.
 protocol ByteSink: AnyObject {
@@ -42,16 +35,13 @@ final class OutputFile: ByteSink {
 
     init(creating path: String) throws {
         self.path = path
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            let e = errno
-            throw MetaGraphKitError(e == EEXIST ? .exists : .io, "\(path): cannot create: \(String(cString: strerror(e)))")
-        }
+        fd = try SystemCalls.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o644,
+                                  failure: "cannot create", codes: [EEXIST: .exists])
         buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
     }
 
     deinit {
-        if fd >= 0 { _ = systemClose(fd) }
+        if fd >= 0 { SystemCalls.closeQuietly(fd) }
         buffer.deallocate()
     }
 
@@ -80,16 +70,8 @@ final class OutputFile: ByteSink {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        guard fd >= 0 else { throw MetaGraphKitError(.io, "\(path): write after close") }
-        var done = 0
-        while done < bytes.count {
-            let n = systemWrite(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw MetaGraphKitError(.io, "\(path): write failed: \(String(cString: strerror(errno)))")
-            }
-            done += n
-        }
+        guard fd >= 0 else { throw MetaGraphKitError(.io, "\(path): write after close", file: path) }
+        try SystemCalls.writeAll(fd, bytes, path: path)
     }
 
     /// Appends `count` bytes read from another file at `sourceOffset`, through the
@@ -98,18 +80,16 @@ final class OutputFile: ByteSink {
     func copy(from source: Int32, offset sourceOffset: Int, count: Int,
               _ body: (UnsafeRawBufferPointer) -> Void) throws {
         try flush()
-        var at = off_t(sourceOffset)
+        var at = sourceOffset
         var left = count
         while left > 0 {
-            let n = pread(source, buffer.baseAddress, min(left, buffer.count), at)
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else {
-                throw MetaGraphKitError(.io, "\(path): cannot read the source of a copy: \(n == 0 ? "end of file" : String(cString: strerror(errno)))")
-            }
+            let n = try SystemCalls.pread(source, into: buffer.baseAddress!, count: min(left, buffer.count), offset: at,
+                                          path: path, failure: "cannot read the source of a copy")
+            guard n > 0 else { throw Self.endOfSource(path) }
             let piece = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
             body(piece)
             try writeAll(piece)
-            at += off_t(n)
+            at += n
             left -= n
         }
         offset += count
@@ -121,26 +101,20 @@ final class OutputFile: ByteSink {
     /// caller checksums the bytes itself.
     func copyInKernel(from source: Int32, offset sourceOffset: Int, count: Int) throws {
         try flush()
-        guard fd >= 0 else { throw MetaGraphKitError(.io, "\(path): write after close") }
-        #if os(Linux)
-        var at = off_t(sourceOffset)
+        guard fd >= 0 else { throw MetaGraphKitError(.io, "\(path): write after close", file: path) }
+        var at = sourceOffset
         var left = count
         while left > 0 {
-            let n = sendfile(fd, source, &at, min(left, 1 << 30))
-            if n < 0 {
-                let e = errno
-                if e == EINTR { continue }
-                if left == count, [EXDEV, ENOSYS, EINVAL, EOPNOTSUPP].contains(e) { break }
-                throw MetaGraphKitError(.io, "\(path): copy failed: \(String(cString: strerror(e)))")
-            }
-            guard n > 0 else { throw MetaGraphKitError(.io, "\(path): cannot read the source of a copy: end of file") }
+            // Not supported for these files: copy through memory, if nothing was copied yet.
+            guard let n = try SystemCalls.sendfile(to: fd, from: source, offset: &at, count: min(left, 1 << 30),
+                                                   path: path, fallback: left == count) else { break }
+            guard n > 0 else { throw Self.endOfSource(path) }
             left -= n
         }
         if left == 0 {
             offset += count
             return
         }
-        #endif
         try copy(from: source, offset: sourceOffset, count: count) { _ in }
     }
 
@@ -153,9 +127,7 @@ final class OutputFile: ByteSink {
             buffered = mark - flushedEnd
         } else {
             buffered = 0
-            guard ftruncate(fd, off_t(mark)) == 0, lseek(fd, off_t(mark), SEEK_SET) == off_t(mark) else {
-                throw MetaGraphKitError(.io, "\(path): cannot truncate: \(String(cString: strerror(errno)))")
-            }
+            try SystemCalls.truncate(fd, to: mark, path: path)
         }
         offset = mark
     }
@@ -164,19 +136,20 @@ final class OutputFile: ByteSink {
     func close(sync: Bool = false) throws {
         guard fd >= 0 else { return }
         try flush()
-        if sync, fsync(fd) != 0 {
-            throw MetaGraphKitError(.io, "\(path): fsync failed: \(String(cString: strerror(errno)))")
-        }
-        let r = systemClose(fd)
+        if sync { try SystemCalls.sync(fd, path: path) }
+        let closing = fd
         fd = -1
-        guard r == 0 else {
-            throw MetaGraphKitError(.io, "\(path): close failed: \(String(cString: strerror(errno)))")
-        }
+        try SystemCalls.close(closing, path: path)
+    }
+
+    /// A copy's source ended before `count` bytes.
+    private static func endOfSource(_ path: String) -> MetaGraphKitError {
+        MetaGraphKitError(.io, "\(path): cannot read the source of a copy: end of file", file: path)
     }
 
     /// Closes without flushing (the file is about to be removed).
     func discard() {
-        if fd >= 0 { _ = systemClose(fd); fd = -1 }
+        if fd >= 0 { SystemCalls.closeQuietly(fd); fd = -1 }
         buffered = 0
     }
 }

@@ -41,9 +41,7 @@ final class OutputTransaction {
     /// Creates a directory, recorded for removal (when empty).
     func makeDirectory(_ path: String) throws {
         try TemporaryFiles.withLockedEntries { entries in
-            guard mkdir(path, 0o755) == 0 else {
-                throw MetaGraphKitError(.io, "\(path): cannot create directory: \(String(cString: strerror(errno)))")
-            }
+            try SystemCalls.makeDirectory(path)
             entries.append(.init(owner: id, undo: .removeDirectory(path)))
         }
     }
@@ -53,9 +51,7 @@ final class OutputTransaction {
     func moveAside(_ path: String) throws {
         try TemporaryFiles.withLockedEntries { entries in
             let backup = FileIO.temporaryName(for: path)
-            guard rename(path, backup) == 0 else {
-                throw MetaGraphKitError(.io, "\(path): cannot move the old file aside: \(String(cString: strerror(errno)))")
-            }
+            try SystemCalls.rename(path, to: backup, path: path, failure: "cannot move the old file aside")
             entries.append(.init(owner: id, undo: .restore(backup: backup, original: path)))
         }
     }
@@ -66,17 +62,12 @@ final class OutputTransaction {
     /// so `final` never stops existing) until the commit, and put back on rollback.
     func place(_ temporary: String, at final: String) throws {
         try TemporaryFiles.withLockedEntries { entries in
-            var info = stat()
-            if lstat(final, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR {
+            if let old = SystemCalls.linkStatus(final), old.kind != .directory {
                 let backup = FileIO.temporaryName(for: final)
-                guard link(final, backup) == 0 || rename(final, backup) == 0 else {
-                    throw MetaGraphKitError(.io, "\(final): cannot keep the old file while replacing it: \(String(cString: strerror(errno)))")
-                }
+                try SystemCalls.linkOrRename(final, to: backup, path: final, failure: "cannot keep the old file while replacing it")
                 entries.append(.init(owner: id, undo: .restore(backup: backup, original: final)))
             }
-            guard rename(temporary, final) == 0 else {
-                throw MetaGraphKitError(.io, "\(final): cannot rename \(temporary) into place: \(String(cString: strerror(errno)))")
-            }
+            try SystemCalls.rename(temporary, to: final, path: final, failure: "cannot rename \(temporary) into place")
             entries.removeAll { $0.owner == id && $0.undo == .remove(temporary) }
             // Appended last, so an undo removes the new file before putting back the old.
             entries.append(.init(owner: id, undo: .remove(final)))

@@ -3,12 +3,12 @@ import Foundation
 
 /// The path arithmetic TensorFlow's checkpoint management uses (Python's
 /// `posixpath`): `isabs`, `join`, `normpath`, `relpath`, `basename`, `dirname`.
-public enum PathRules {
+package enum PathRules {
     /// Whether `path` is absolute (`os.path.isabs`).
     ///
     /// - Parameter path: A path.
     /// - Returns: True when it starts with `/`.
-    public static func isAbsolute(_ path: String) -> Bool { path.hasPrefix("/") }
+    package static func isAbsolute(_ path: String) -> Bool { path.hasPrefix("/") }
 
     /// `os.path.join(directory, path)`: `path` itself when absolute, otherwise
     /// `directory/path` (no separator added after an empty directory or a trailing `/`).
@@ -17,7 +17,7 @@ public enum PathRules {
     ///   - directory: The base.
     ///   - path: The path to append.
     /// - Returns: The joined path, not normalized.
-    public static func join(_ directory: String, _ path: String) -> String {
+    package static func join(_ directory: String, _ path: String) -> String {
         if isAbsolute(path) || directory.isEmpty { return path }
         return directory.hasSuffix("/") ? directory + path : directory + "/" + path
     }
@@ -26,7 +26,7 @@ public enum PathRules {
     ///
     /// - Parameter path: A path.
     /// - Returns: The normalized path; `.` for an empty result.
-    public static func normalize(_ path: String) -> String {
+    package static func normalize(_ path: String) -> String {
         if path.isEmpty { return "." }
         let absolute = isAbsolute(path)
         var parts: [Substring] = []
@@ -47,7 +47,7 @@ public enum PathRules {
     ///
     /// - Parameter path: A path.
     /// - Returns: An absolute, normalized path.
-    public static func absolute(_ path: String) -> String {
+    package static func absolute(_ path: String) -> String {
         normalize(isAbsolute(path) ? path : join(FileManager.default.currentDirectoryPath, path))
     }
 
@@ -58,7 +58,7 @@ public enum PathRules {
     ///   - path: The path to express.
     ///   - start: The directory it is made relative to.
     /// - Returns: A relative path (`.` when they are the same).
-    public static func relative(_ path: String, to start: String) -> String {
+    package static func relative(_ path: String, to start: String) -> String {
         let p = absolute(path).split(separator: "/"), s = absolute(start).split(separator: "/")
         var common = 0
         while common < p.count && common < s.count && p[common] == s[common] { common += 1 }
@@ -70,7 +70,7 @@ public enum PathRules {
     ///
     /// - Parameter path: A path.
     /// - Returns: The last component (empty when `path` ends with `/`).
-    public static func basename(_ path: String) -> String {
+    package static func basename(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
     }
@@ -80,7 +80,7 @@ public enum PathRules {
     ///
     /// - Parameter path: A path.
     /// - Returns: The directory part, empty when `path` has no `/`.
-    public static func dirname(_ path: String) -> String {
+    package static func dirname(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "" }
         var head = String(path[...slash])
         while head.count > 1 && head.hasSuffix("/") { head.removeLast() }

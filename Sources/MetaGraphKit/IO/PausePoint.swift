@@ -9,7 +9,9 @@ import Darwin
 #endif
 
 /// Places in the writers where the process stops when the environment variable
-/// `MGK_TEST_PAUSE_AT` names them; for interruption tests only.
+/// `MGK_TEST_PAUSE_AT` names them; for interruption tests only, and compiled only
+/// into debug builds (`MGK_TEST_HOOKS`, Package.swift): in a release build
+/// ``reached(_:)`` is empty and the variable does nothing.
 ///
 /// `MGK_TEST_PAUSE_AT=NAME` stops at the first time `NAME` is reached,
 /// `NAME:N` at the N-th. The process then writes `paused at NAME:N` on a line of
@@ -29,6 +31,7 @@ import Darwin
 /// | `prune-file` | `state prune`: after each file deleted |
 /// | `prune-checkpoint` | `state prune`: after each checkpoint's files are deleted |
 enum PausePoint {
+    #if MGK_TEST_HOOKS
     private static let target: (name: Substring, count: Int)? = {
         guard let raw = ProcessInfo.processInfo.environment["MGK_TEST_PAUSE_AT"], !raw.isEmpty else { return nil }
         let parts = raw.split(separator: ":", maxSplits: 1)
@@ -49,4 +52,8 @@ enum PausePoint {
         _ = line.withCString { write(2, $0, strlen($0)) }
         while true { sleep(60) }
     }
+    #else
+    /// Nothing: release builds have no pause points.
+    @inline(__always) static func reached(_ name: String) {}
+    #endif
 }

@@ -76,7 +76,7 @@ public enum TemporaryFiles {
 
     /// The paths recorded now: temporaries, files placed but not committed, and
     /// backups of files moved aside (for tests).
-    public static var registered: Set<String> {
+    package static var registered: Set<String> {
         lock.lock(); defer { lock.unlock() }
         return Set(entries.map(\.undo.path))
     }

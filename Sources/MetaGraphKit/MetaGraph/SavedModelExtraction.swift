@@ -31,8 +31,7 @@ public enum SavedModelExtraction {
         if FileIO.isDirectory(path) {
             file = path + (path.hasSuffix("/") ? "" : "/") + "saved_model.pb"
             if !FileIO.exists(file), FileIO.exists(path + "/saved_model.pbtxt") {
-                throw MetaGraphKitError(.unsupported,
-                    "\(path): has only saved_model.pbtxt; convert it to binary saved_model.pb first")
+                throw MetaGraphKitError.unsupported(path, "has only saved_model.pbtxt; convert it to binary saved_model.pb first")
             }
         }
         return try CheckpointReader.explaining(path, as: .graph) {

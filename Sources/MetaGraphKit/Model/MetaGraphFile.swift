@@ -130,7 +130,7 @@ public struct MetaGraphFile: Sendable {
             let pb = (path as NSString).appendingPathComponent("saved_model.pb")
             let pbtxt = (path as NSString).appendingPathComponent("saved_model.pbtxt")
             if FileIO.exists(pb) { path = pb } else if FileIO.exists(pbtxt) { path = pbtxt } else {
-                throw MetaGraphKitError(.notFound, "\(path): a directory without saved_model.pb or saved_model.pbtxt")
+                throw MetaGraphKitError.notFound(path, "a directory without saved_model.pb or saved_model.pbtxt")
             }
         }
         let bytes = try FileIO.read(path)

@@ -27,7 +27,7 @@ struct SliceAssembler {
             bytes = [UInt8](repeating: 0, count: try Tensor.byteCount(count, size, file: file, key: key))
             strings = []
         } else {
-            throw MetaGraphKitError(.unsupported, "\(file): \(key) has dtype \(dtype), whose values are not decoded")
+            throw MetaGraphKitError.unsupported(file, "\(key) has dtype \(dtype), whose values are not decoded")
         }
     }
 
@@ -41,11 +41,11 @@ struct SliceAssembler {
         for s in slices {
             let (next, overflow) = sum.addingReportingOverflow(
                 try Tensor.elementCount(s.shape(in: shape, file: file, key: key), file: file, key: key))
-            guard !overflow else { throw MetaGraphKitError(.tooLarge, "\(file): \(key) has too many elements") }
+            guard !overflow else { throw MetaGraphKitError.tooLarge(file, "\(key) has too many elements") }
             sum = next
         }
         guard sum == total else {
-            throw MetaGraphKitError(.corrupt, "\(file): the slices of \(key) hold \(sum) of its \(total) elements")
+            throw MetaGraphKitError.corrupt(file, "the slices of \(key) hold \(sum) of its \(total) elements")
         }
         return total
     }
@@ -56,7 +56,7 @@ struct SliceAssembler {
                            _ body: (Int, Int, Int) throws -> Void) throws {
         let ranges = try (0..<shape.count).map { try slice.range($0, in: shape, file: file, key: key) }
         guard slice.extents.count == shape.count else {
-            throw MetaGraphKitError(.corrupt, "\(file): slice \(slice) of \(key) does not match rank \(shape.count)")
+            throw MetaGraphKitError.corrupt(file, "slice \(slice) of \(key) does not match rank \(shape.count)")
         }
         if shape.isEmpty { try body(0, 0, 1); return }
         if ranges.contains(where: { $0.length == 0 }) { return }
@@ -88,8 +88,7 @@ struct SliceAssembler {
         let sliceShape = try slice.shape(in: shape, file: file, key: key)
         let n = try Tensor.elementCount(sliceShape, file: file, key: key)
         guard source.count == n * size else {
-            throw MetaGraphKitError(.corrupt,
-                "\(file): slice \(slice) of \(key) holds \(source.count) bytes, expected \(n * size)")
+            throw MetaGraphKitError.corrupt(file, "slice \(slice) of \(key) holds \(source.count) bytes, expected \(n * size)")
         }
         try bytes.withUnsafeMutableBytes { dest in
             try Self.forEachRun(slice: slice, shape: shape, file: file, key: key) { from, to, run in
@@ -104,8 +103,7 @@ struct SliceAssembler {
         let sliceShape = try slice.shape(in: shape, file: file, key: key)
         let n = try Tensor.elementCount(sliceShape, file: file, key: key)
         guard source.count == n else {
-            throw MetaGraphKitError(.corrupt,
-                "\(file): slice \(slice) of \(key) holds \(source.count) strings, expected \(n)")
+            throw MetaGraphKitError.corrupt(file, "slice \(slice) of \(key) holds \(source.count) strings, expected \(n)")
         }
         try Self.forEachRun(slice: slice, shape: shape, file: file, key: key) { from, to, run in
             for i in 0..<run { strings[to + i] = source[from + i] }

@@ -54,11 +54,11 @@ public struct Tensor: Sendable, Equatable {
         var n = 1
         for d in shape {
             guard d >= 0 else {
-                throw MetaGraphKitError(.corrupt, "\(file): \(key) has a negative dimension in shape \(shape)")
+                throw MetaGraphKitError.corrupt(file, "\(key) has a negative dimension in shape \(shape)")
             }
             let (m, overflow) = n.multipliedReportingOverflow(by: d)
             guard !overflow else {
-                throw MetaGraphKitError(.tooLarge, "\(file): \(key) has too many elements (shape \(shape))")
+                throw MetaGraphKitError.tooLarge(file, "\(key) has too many elements (shape \(shape))")
             }
             n = m
         }
@@ -69,7 +69,7 @@ public struct Tensor: Sendable, Equatable {
     static func byteCount(_ count: Int, _ elementSize: Int, file: String, key: String) throws -> Int {
         let (b, overflow) = count.multipliedReportingOverflow(by: elementSize)
         guard !overflow else {
-            throw MetaGraphKitError(.tooLarge, "\(file): \(key) is too large (\(count) elements)")
+            throw MetaGraphKitError.tooLarge(file, "\(key) is too large (\(count) elements)")
         }
         return b
     }

@@ -66,8 +66,7 @@ public struct TensorSlice: Hashable, Sendable, CustomStringConvertible {
         let e = extents[d]
         guard let length = e.length else { return (0, shape[d]) }
         guard e.start >= 0, length >= 0, e.start <= Int64(shape[d]), length <= Int64(shape[d]) - e.start else {
-            throw MetaGraphKitError(.corrupt,
-                "\(file): slice \(description) of \(key) lies outside its shape \(shape)")
+            throw MetaGraphKitError.corrupt(file, "slice \(description) of \(key) lies outside its shape \(shape)")
         }
         return (Int(e.start), Int(length))
     }
@@ -75,8 +74,7 @@ public struct TensorSlice: Hashable, Sendable, CustomStringConvertible {
     /// The slice's own shape inside a tensor of `shape`.
     func shape(in shape: [Int], file: String, key: String) throws -> [Int] {
         guard extents.count == shape.count else {
-            throw MetaGraphKitError(.corrupt,
-                "\(file): slice \(description) of \(key) has \(extents.count) dimensions, the tensor \(shape.count)")
+            throw MetaGraphKitError.corrupt(file, "slice \(description) of \(key) has \(extents.count) dimensions, the tensor \(shape.count)")
         }
         return try (0..<shape.count).map { try range($0, in: shape, file: file, key: key).length }
     }

@@ -55,31 +55,28 @@ public struct CheckpointDirectory: Sendable {
     ///   UTF-8 text-format protobuf, `unknownName` for unknown fields.
     public func readStoredState() throws -> CheckpointState {
         let file = stateFilePath
-        var info = stat()
-        guard stat(file, &info) == 0 else {
-            if errno == ENOENT || errno == ENOTDIR {
-                // Not a checkpoint directory at all (a file, a SavedModel, an archive…): say what it is.
-                let identity = InputIdentification.identify(path)
-                if ![.directory, .missing, .checkpointDirectory, .unknown].contains(identity.kind) {
-                    throw MetaGraphKitError(.invalidArgument, identity.message)
-                }
-                var message = "\(file): no checkpoint state file (nothing was saved in \(path), or it was saved with another latest_filename)"
-                let found = InputIdentification.checkpoints(in: path)
-                if !found.isEmpty {
-                    message += "; the directory holds \(found.count) checkpoint\(found.count == 1 ? "" : "s") ("
-                        + found.prefix(8).map { PathRules.join(path, $0) }.joined(separator: ", ")
-                        + (found.count > 8 ? ", …" : "") + "): pass one of them, or `tfmeta state init \(path)` writes a state file listing them"
-                }
-                throw MetaGraphKitError(.notFound, message)
+        // A path that is not a directory (a file, an archive…) has no state file either.
+        guard FileIO.isDirectory(path), let status = try SystemCalls.status(file, failure: "cannot read") else {
+            // Not a checkpoint directory at all (a file, a SavedModel, an archive…): say what it is.
+            let identity = InputIdentification.identify(path)
+            if ![.directory, .missing, .checkpointDirectory, .unknown].contains(identity.kind) {
+                throw MetaGraphKitError(.invalidArgument, identity.message, file: path)
             }
-            throw MetaGraphKitError(.io, "\(file): cannot read: \(String(cString: strerror(errno)))")
+            var message = "no checkpoint state file (nothing was saved in \(path), or it was saved with another latest_filename)"
+            let found = InputIdentification.checkpoints(in: path)
+            if !found.isEmpty {
+                message += "; the directory holds \(found.count) checkpoint\(found.count == 1 ? "" : "s") ("
+                    + found.prefix(8).map { PathRules.join(path, $0) }.joined(separator: ", ")
+                    + (found.count > 8 ? ", …" : "") + "): pass one of them, or `tfmeta state init \(path)` writes a state file listing them"
+            }
+            throw MetaGraphKitError.notFound(file, message)
         }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            throw MetaGraphKitError(.io, "\(file): not a regular file, so not a checkpoint state file")
+        guard status.kind == .regular else {
+            throw MetaGraphKitError(.io, "\(file): not a regular file, so not a checkpoint state file", file: file)
         }
-        guard Int(info.st_size) <= maxStateFileSize else {
-            throw MetaGraphKitError(.tooLarge,
-                "\(file): \(info.st_size) bytes is larger than the \(maxStateFileSize)-byte limit for a checkpoint state file")
+        guard status.size <= maxStateFileSize else {
+            throw MetaGraphKitError.tooLarge(file,
+                "\(status.size) bytes is larger than the \(maxStateFileSize)-byte limit for a checkpoint state file")
         }
         let data = try Self.readBounded(file, limit: maxStateFileSize)
         guard let text = String(validating: data, as: UTF8.self) else {
@@ -90,21 +87,16 @@ public struct CheckpointDirectory: Sendable {
 
     /// Reads at most `limit` bytes of `file`; more is `tooLarge` (the file grew).
     static func readBounded(_ file: String, limit: Int) throws -> [UInt8] {
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw MetaGraphKitError(.io, "\(file): cannot open: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
+        let fd = try SystemCalls.open(file, O_RDONLY | O_CLOEXEC)
+        defer { SystemCalls.closeQuietly(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw MetaGraphKitError(.io, "\(file): cannot read: \(String(cString: strerror(errno)))")
-            }
+            let n = try chunk.withUnsafeMutableBytes { try SystemCalls.read(fd, into: $0.baseAddress!, count: $0.count, path: file) }
             if n == 0 { return bytes }
             bytes += chunk[..<n]
             guard bytes.count <= limit else {
-                throw MetaGraphKitError(.tooLarge, "\(file): larger than the \(limit)-byte limit for a checkpoint state file")
+                throw MetaGraphKitError.tooLarge(file, "larger than the \(limit)-byte limit for a checkpoint state file")
             }
         }
     }
@@ -128,8 +120,7 @@ public struct CheckpointDirectory: Sendable {
     func validatedStoredState() throws -> CheckpointState {
         let state = try readStoredState()
         guard !state.modelCheckpointPath.isEmpty else {
-            throw MetaGraphKitError(.corrupt,
-                "\(stateFilePath): model_checkpoint_path is empty (TensorFlow: invalid checkpoint state)")
+            throw MetaGraphKitError.corrupt(stateFilePath, "model_checkpoint_path is empty (TensorFlow: invalid checkpoint state)")
         }
         return state
     }

@@ -16,16 +16,14 @@ extension CheckpointState {
     ///   type; `unsupported` for a path that is not UTF-8 (paths become `String`s).
     public init(message: ProtoMessage, file: String = "<message>") throws {
         guard message.type == .checkpointState else {
-            throw MetaGraphKitError(.invalidArgument,
-                "\(file): expected a tensorflow.CheckpointState, got a \(message.type.fullName)")
+            throw MetaGraphKitError.invalidArgument(file, "expected a tensorflow.CheckpointState, got a \(message.type.fullName)")
         }
         self = try message.withStruct(as: Tensorflow__CheckpointState.self) { s in
             func string(_ c: UnsafeMutablePointer<CChar>?, _ field: String) throws -> String {
                 guard let c else { return "" }
                 let bytes = UnsafeRawBufferPointer(start: c, count: strlen(c))
                 guard let value = String(validating: bytes, as: UTF8.self) else {
-                    throw MetaGraphKitError(.unsupported,
-                        "\(file): \(field) is not UTF-8 text; MetaGraphKit handles paths as UTF-8")
+                    throw MetaGraphKitError.unsupported(file, "\(field) is not UTF-8 text; MetaGraphKit handles paths as UTF-8")
                 }
                 return value
             }
@@ -51,25 +49,12 @@ extension CheckpointState {
     public func message() -> ProtoMessage {
         let message = ProtoMessage(empty: .checkpointState)
         message.withStruct(as: Tensorflow__CheckpointState.self) { s in
-            // Every allocation below is freed by protobuf_c_message_free_unpacked
-            // (default allocator: malloc/free) when the message goes away.
-            if !modelCheckpointPath.isEmpty {
-                s.pointee.model_checkpoint_path = strdup(modelCheckpointPath)
-            }
-            if !allModelCheckpointPaths.isEmpty {
-                let array = malloc(MemoryLayout<UnsafeMutablePointer<CChar>?>.stride * allModelCheckpointPaths.count)!
-                    .bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: allModelCheckpointPaths.count)
-                for (i, path) in allModelCheckpointPaths.enumerated() { array[i] = strdup(path) }
-                s.pointee.all_model_checkpoint_paths = array
-                s.pointee.n_all_model_checkpoint_paths = allModelCheckpointPaths.count
-            }
-            if !allModelCheckpointTimestamps.isEmpty {
-                let array = malloc(MemoryLayout<Double>.stride * allModelCheckpointTimestamps.count)!
-                    .bindMemory(to: Double.self, capacity: allModelCheckpointTimestamps.count)
-                for (i, t) in allModelCheckpointTimestamps.enumerated() { array[i] = t }
-                s.pointee.all_model_checkpoint_timestamps = array
-                s.pointee.n_all_model_checkpoint_timestamps = allModelCheckpointTimestamps.count
-            }
+            // CMutation allocates as protobuf-c frees, when the message goes away.
+            CMutation.setString(&s.pointee.model_checkpoint_path, modelCheckpointPath)
+            s.pointee.all_model_checkpoint_paths = CMutation.newStrings(allModelCheckpointPaths)
+            s.pointee.n_all_model_checkpoint_paths = allModelCheckpointPaths.count
+            s.pointee.all_model_checkpoint_timestamps = CMutation.newArray(allModelCheckpointTimestamps)
+            s.pointee.n_all_model_checkpoint_timestamps = allModelCheckpointTimestamps.count
             s.pointee.last_preserved_timestamp = lastPreservedTimestamp
         }
         return message

@@ -42,7 +42,7 @@ struct Block {
         self.file = file
         let bytes = storage.bytes
         func corrupt(_ what: String) -> MetaGraphKitError {
-            MetaGraphKitError(.corrupt, "\(file): block at byte \(MetaGraphKitError.hex(fileOffset)): \(what)")
+            MetaGraphKitError.corrupt(file, "block at byte \(MetaGraphKitError.hex(fileOffset)): \(what)")
         }
         guard bytes.count >= 4 else { throw corrupt("\(bytes.count) bytes is too short for a restart count") }
         let count = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: bytes.count - 4, as: UInt32.self)))
@@ -86,8 +86,7 @@ struct Block {
             let value = try cursor.readBytes(valueLength, "value")
             return RawEntry(shared: shared, keyDelta: key, value: value, next: cursor.position)
         } catch let error as MetaGraphKitError {
-            throw MetaGraphKitError(.corrupt,
-                "\(file): bad entry in block at byte \(MetaGraphKitError.hex(fileOffset)): \(error.message)")
+            throw MetaGraphKitError.corrupt(file, "bad entry in block at byte \(MetaGraphKitError.hex(fileOffset)): \(error.message)")
         }
     }
 
@@ -100,8 +99,7 @@ struct Block {
         while offset < dataEnd {
             let e = try entry(at: offset)
             guard e.shared <= key.count else {
-                throw MetaGraphKitError(.corrupt,
-                    "\(file): entry at byte \(MetaGraphKitError.hex(fileOffset + offset)) shares \(e.shared) bytes of a \(key.count)-byte key")
+                throw MetaGraphKitError.corrupt(file, "entry at byte \(MetaGraphKitError.hex(fileOffset + offset)) shares \(e.shared) bytes of a \(key.count)-byte key")
             }
             key.removeSubrange(e.shared...)
             key.append(contentsOf: e.keyDelta)
@@ -114,8 +112,7 @@ struct Block {
     func restartKey(_ i: Int) throws -> UnsafeRawBufferPointer {
         let e = try entry(at: restart(i))
         guard e.shared == 0 else {
-            throw MetaGraphKitError(.corrupt,
-                "\(file): restart entry \(i) in block at byte \(MetaGraphKitError.hex(fileOffset)) shares key bytes")
+            throw MetaGraphKitError.corrupt(file, "restart entry \(i) in block at byte \(MetaGraphKitError.hex(fileOffset)) shares key bytes")
         }
         return e.keyDelta
     }

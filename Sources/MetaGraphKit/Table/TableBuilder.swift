@@ -86,10 +86,9 @@ public final class TableBuilder {
 
     /// Adds one entry whose value is borrowed bytes.
     func add(key: [UInt8], value: UnsafeRawBufferPointer) throws {
-        guard !finished else { throw MetaGraphKitError(.invalidArgument, "\(name): add after finish") }
+        guard !finished else { throw MetaGraphKitError.invalidArgument(name, "add after finish") }
         if entryCount > 0, Block.compare(key, lastKey) <= 0 {
-            throw MetaGraphKitError(.invalidArgument,
-                "\(name): key \(Self.show(key)) is not greater than the previous key \(Self.show(lastKey)); table keys must be strictly increasing")
+            throw MetaGraphKitError.invalidArgument(name, "key \(Self.show(key)) is not greater than the previous key \(Self.show(lastKey)); table keys must be strictly increasing")
         }
         // TensorFlow: a huge entry starts a block of its own.
         if entryCount > 0, key.count + value.count >= 2 * options.blockSize {
@@ -233,9 +232,9 @@ struct BlockBuilder {
             restarts.append(UInt32(buffer.count))
             counter = 0
         }
-        WireFormat.appendVarint(UInt64(shared), to: &buffer)
-        WireFormat.appendVarint(UInt64(key.count - shared), to: &buffer)
-        WireFormat.appendVarint(UInt64(value.count), to: &buffer)
+        Varint.append(UInt64(shared), to: &buffer)
+        Varint.append(UInt64(key.count - shared), to: &buffer)
+        Varint.append(UInt64(value.count), to: &buffer)
         buffer.append(contentsOf: key[shared...])
         buffer.append(contentsOf: value)
         lastKey = key
@@ -267,8 +266,8 @@ extension BlockHandle {
     /// `varint64 offset ‖ varint64 size`.
     var encoded: [UInt8] {
         var out: [UInt8] = []
-        WireFormat.appendVarint(UInt64(offset), to: &out)
-        WireFormat.appendVarint(UInt64(size), to: &out)
+        Varint.append(UInt64(offset), to: &out)
+        Varint.append(UInt64(size), to: &out)
         return out
     }
 }

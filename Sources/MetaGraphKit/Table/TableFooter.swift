@@ -15,8 +15,7 @@ struct TableFooter {
     /// Reads the footer of a whole table file.
     init(file bytes: UnsafeRawBufferPointer, name: String) throws {
         guard bytes.count >= Self.size else {
-            throw MetaGraphKitError(.truncated,
-                "\(name): not a table: \(bytes.count) bytes is shorter than the 48-byte footer")
+            throw MetaGraphKitError.truncated(name, "not a table: \(bytes.count) bytes is shorter than the 48-byte footer")
         }
         let start = bytes.count - Self.size
         var cursor = ByteCursor(UnsafeRawBufferPointer(rebasing: bytes[start...]), file: name, origin: start)
@@ -24,15 +23,13 @@ struct TableFooter {
         try magicCursor.skip(40)
         let magic = try magicCursor.readU64LE("magic")
         guard magic == Self.magic else {
-            throw MetaGraphKitError(.corrupt,
-                "\(name): not a TensorFlow table (bad magic 0x\(String(magic, radix: 16)) at byte \(MetaGraphKitError.hex(start + 40)))")
+            throw MetaGraphKitError.corrupt(name, "not a TensorFlow table (bad magic 0x\(String(magic, radix: 16)) at byte \(MetaGraphKitError.hex(start + 40)))")
         }
         metaindex = try BlockHandle(from: &cursor)
         index = try BlockHandle(from: &cursor)
         for handle in [metaindex, index] {
             guard handle.size <= start, handle.offset <= start - handle.size - BlockHandle.trailerSize else {
-                throw MetaGraphKitError(.corrupt,
-                    "\(name): footer block handle (offset \(MetaGraphKitError.hex(handle.offset)), size \(handle.size)) runs past the block region (\(start) bytes)")
+                throw MetaGraphKitError.corrupt(name, "footer block handle (offset \(MetaGraphKitError.hex(handle.offset)), size \(handle.size)) runs past the block region (\(start) bytes)")
             }
         }
     }

@@ -50,8 +50,7 @@ public final class TableReader: @unchecked Sendable {
         let name = file.path
         guard handle.size <= bytes.count, handle.offset <= bytes.count - handle.size,
               bytes.count - handle.size - handle.offset >= BlockHandle.trailerSize else {
-            throw MetaGraphKitError(.truncated,
-                "\(name): block at byte \(MetaGraphKitError.hex(handle.offset)) (\(handle.size) bytes + trailer) runs past the end of the \(bytes.count)-byte file")
+            throw MetaGraphKitError.truncated(name, "block at byte \(MetaGraphKitError.hex(handle.offset)) (\(handle.size) bytes + trailer) runs past the end of the \(bytes.count)-byte file")
         }
         let contents = UnsafeRawBufferPointer(rebasing: bytes[handle.offset..<handle.offset + handle.size])
         let typeAndCRC = UnsafeRawBufferPointer(rebasing: bytes[handle.offset + handle.size..<handle.offset + handle.size + 5])
@@ -59,8 +58,7 @@ public final class TableReader: @unchecked Sendable {
         let stored = UInt32(littleEndian: typeAndCRC.loadUnaligned(fromByteOffset: 1, as: UInt32.self))
         let actual = CRC32C.extend(CRC32C.checksum(contents), UnsafeRawBufferPointer(rebasing: typeAndCRC[0..<1]))
         guard CRC32C.unmask(stored) == actual else {
-            throw MetaGraphKitError(.badChecksum,
-                "\(name): block checksum mismatch in block at byte \(MetaGraphKitError.hex(handle.offset)) (stored 0x\(String(CRC32C.unmask(stored), radix: 16)), computed 0x\(String(actual, radix: 16)))")
+            throw MetaGraphKitError.badChecksum(name, "block checksum mismatch in block at byte \(MetaGraphKitError.hex(handle.offset)) (stored 0x\(String(CRC32C.unmask(stored), radix: 16)), computed 0x\(String(actual, radix: 16)))")
         }
         switch type {
         case 0:
@@ -69,8 +67,7 @@ public final class TableReader: @unchecked Sendable {
             return try Block(storage: snappyDecompress(contents, file: name, at: handle.offset),
                              fileOffset: handle.offset, file: name)
         default:
-            throw MetaGraphKitError(.corrupt,
-                "\(name): block at byte \(MetaGraphKitError.hex(handle.offset)) has unknown compression type \(type)")
+            throw MetaGraphKitError.corrupt(name, "block at byte \(MetaGraphKitError.hex(handle.offset)) has unknown compression type \(type)")
         }
     }
 
@@ -78,22 +75,21 @@ public final class TableReader: @unchecked Sendable {
     static func snappyDecompress(_ contents: UnsafeRawBufferPointer, file name: String, at offset: Int) throws -> BlockStorage {
         let where_ = "block at byte \(MetaGraphKitError.hex(offset))"
         guard let base = contents.baseAddress?.assumingMemoryBound(to: CChar.self), contents.count > 0 else {
-            throw MetaGraphKitError(.corrupt, "\(name): empty Snappy \(where_)")
+            throw MetaGraphKitError.corrupt(name, "empty Snappy \(where_)")
         }
         var length = 0
         guard snappy_uncompressed_length(base, contents.count, &length) == SNAPPY_OK else {
-            throw MetaGraphKitError(.corrupt, "\(name): \(where_) is not valid Snappy data")
+            throw MetaGraphKitError.corrupt(name, "\(where_) is not valid Snappy data")
         }
         guard length <= maxBlockSize, length / 64 <= contents.count else {
-            throw MetaGraphKitError(.tooLarge,
-                "\(name): Snappy \(where_) declares \(length) bytes from \(contents.count) (limit 64× and 1 GiB)")
+            throw MetaGraphKitError.tooLarge(name, "Snappy \(where_) declares \(length) bytes from \(contents.count) (limit 64× and 1 GiB)")
         }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(length, 1), alignment: 8)
         var produced = length
         let status = snappy_uncompress(base, contents.count, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), &produced)
         guard status == SNAPPY_OK, produced == length else {
             buffer.deallocate()
-            throw MetaGraphKitError(.corrupt, "\(name): \(where_) is not valid Snappy data")
+            throw MetaGraphKitError.corrupt(name, "\(where_) is not valid Snappy data")
         }
         return BlockStorage(owning: UnsafeMutableRawBufferPointer(start: buffer.baseAddress, count: length))
     }
@@ -189,8 +185,7 @@ public final class TableReader: @unchecked Sendable {
                     defer { releasePages(handle) }
                     try block.forEach { key, _ in
                         if let p = previous, Block.compare(p, key) >= 0 {
-                            problems.append(MetaGraphKitError(.corrupt,
-                                "\(name): keys out of order in block at byte \(MetaGraphKitError.hex(block.fileOffset))"))
+                            problems.append(MetaGraphKitError.corrupt(name, "keys out of order in block at byte \(MetaGraphKitError.hex(block.fileOffset))"))
                         }
                         previous = key
                         return true

@@ -31,14 +31,14 @@ struct TensorProtoValues {
                 }
             }
             if strings.count < count && count > Self.maxFilledBytes / 16 {
-                throw MetaGraphKitError(.tooLarge, "\(file): \(key) stores \(strings.count) strings for \(count) elements")
+                throw MetaGraphKitError.tooLarge(file, "\(key) stores \(strings.count) strings for \(count) elements")
             }
             if strings.isEmpty { return .strings(Array(repeating: [], count: count)) }
             while strings.count < count { strings.append(strings[strings.count - 1]) }
             return .strings(strings)
         }
         guard let size = dtype.elementSize else {
-            throw MetaGraphKitError(.unsupported, "\(file): \(key) has dtype \(dtype), whose values are not decoded")
+            throw MetaGraphKitError.unsupported(file, "\(key) has dtype \(dtype), whose values are not decoded")
         }
         let total = try Tensor.byteCount(count, size, file: file, key: key)
         var out: [UInt8] = []
@@ -58,20 +58,18 @@ struct TensorProtoValues {
         }
         if let content {
             guard content.count == total else {
-                throw MetaGraphKitError(.corrupt,
-                    "\(file): \(key) has \(content.count) bytes of tensor_content, expected \(total)")
+                throw MetaGraphKitError.corrupt(file, "\(key) has \(content.count) bytes of tensor_content, expected \(total)")
             }
             return .bytes(content)
         }
         // The fill rule may expand a few values to many elements; TensorFlow's
         // checkpoint writers never rely on it, so the expansion is bounded.
         if out.count < total && total > Self.maxFilledBytes {
-            throw MetaGraphKitError(.tooLarge,
-                "\(file): \(key) stores \(out.count) bytes of values for \(total) bytes of elements (fill rule limited to \(Self.maxFilledBytes))")
+            throw MetaGraphKitError.tooLarge(file, "\(key) stores \(out.count) bytes of values for \(total) bytes of elements (fill rule limited to \(Self.maxFilledBytes))")
         }
         if out.isEmpty { return .bytes([UInt8](repeating: 0, count: total)) }
         guard out.count % size == 0 else {
-            throw MetaGraphKitError(.corrupt, "\(file): \(key) has a partial element in its values")
+            throw MetaGraphKitError.corrupt(file, "\(key) has a partial element in its values")
         }
         let last = Array(out[(out.count - size)...])
         out.reserveCapacity(total)
@@ -80,7 +78,7 @@ struct TensorProtoValues {
     }
 
     private func tooMany() -> MetaGraphKitError {
-        MetaGraphKitError(.corrupt, "\(file): \(key) has more values than its \(count) elements")
+        MetaGraphKitError.corrupt(file, "\(key) has more values than its \(count) elements")
     }
 
     /// Appends one typed field occurrence (packed or not) as element bytes.
@@ -102,8 +100,7 @@ struct TensorProtoValues {
             // Packed fixed-width values are already little-endian element bytes
             // (TensorFlow only writes on little-endian hosts): one copy, no loop.
             guard b.count % kind == 0 else {
-                throw MetaGraphKitError(.corrupt,
-                    "\(file): \(key): packed field \(f.number) has \(b.count) bytes, not a multiple of \(kind), at byte \(MetaGraphKitError.hex(origin))")
+                throw MetaGraphKitError.corrupt(file, "\(key): packed field \(f.number) has \(b.count) bytes, not a multiple of \(kind), at byte \(MetaGraphKitError.hex(origin))")
             }
             guard out.count + b.count <= limit else { throw tooMany() }
             out.append(contentsOf: b)

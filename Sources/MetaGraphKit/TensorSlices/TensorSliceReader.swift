@@ -29,14 +29,13 @@ final class TensorSliceReader {
         for (i, table) in tables.enumerated() {
             let name = table.name
             guard let meta = try table.value(forKey: []) else {
-                throw MetaGraphKitError(.corrupt, "\(name): no V1 metadata (the \"\" key is missing)")
+                throw MetaGraphKitError.corrupt(name, "no V1 metadata (the \"\" key is missing)")
             }
             try meta.withUnsafeBytes { raw in
                 for item in try Self.parseMeta(raw, file: name) {
                     if var existing = items[item.name] {
                         guard existing.dtype == item.dtype, existing.shape == item.shape else {
-                            throw MetaGraphKitError(.corrupt,
-                                "\(name): \(item.name) is \(item.dtype) \(item.shape) here but \(existing.dtype) \(existing.shape) in another file")
+                            throw MetaGraphKitError.corrupt(name, "\(item.name) is \(item.dtype) \(item.shape) here but \(existing.dtype) \(existing.shape) in another file")
                         }
                         existing.slices += item.slices.map { ($0.slice, i) }
                         items[item.name] = existing
@@ -56,15 +55,15 @@ final class TensorSliceReader {
     /// `-?????-of-MMMMM` pattern, or (for a plain prefix or one concrete shard) the
     /// whole set of shards.
     static func expand(_ pattern: String) throws -> [String] {
-        func exists(_ p: String) -> Bool { var s = stat(); return stat(p, &s) == 0 }
+        func exists(_ p: String) -> Bool { FileIO.exists(p) }
         func five(_ n: Int) -> String { let s = String(n); return String(repeating: "0", count: max(0, 5 - s.count)) + s }
         func shardSet(base: String, of total: Int) throws -> [String] {
             guard total >= 1, total <= 100_000 else {
-                throw MetaGraphKitError(.invalidArgument, "\(pattern): shard count \(total) is out of range")
+                throw MetaGraphKitError.invalidArgument(pattern, "shard count \(total) is out of range")
             }
             let names = (0..<total).map { "\(base)-\(five($0))-of-\(five(total))" }
             if let missing = names.first(where: { !exists($0) }) {
-                throw MetaGraphKitError(.notFound, "\(missing): missing shard of V1 checkpoint \(pattern)")
+                throw MetaGraphKitError.notFound(missing, "missing shard of V1 checkpoint \(pattern)")
             }
             return names
         }
@@ -83,7 +82,7 @@ final class TensorSliceReader {
                 }
             }
         }
-        throw MetaGraphKitError(.notFound, "\(pattern): no checkpoint (neither \(pattern).index nor a V1 file)")
+        throw MetaGraphKitError.notFound(pattern, "no checkpoint (neither \(pattern).index nor a V1 file)")
     }
 
     /// Splits `BASE-NNNNN-of-MMMMM` (NNNNN may be `?????`).
@@ -123,7 +122,7 @@ final class TensorSliceReader {
                     while let h = try t.next() {
                         switch h.number {
                         case 1: name = try h.string(t)
-                        case 2: shape = try BundleEntry.shape(h.subReader(t, message: "tensorflow.TensorShapeProto"), key: name)
+                        case 2: shape = try h.subReader(t, message: "tensorflow.TensorShapeProto").tensorShape(key: name)
                         case 3: dtype = DType(rawValue: try h.int32(t))
                         case 4: slices.append((try TensorSlice(proto: h.subReader(t, message: "tensorflow.TensorSliceProto")), 0))
                         default: break
@@ -139,8 +138,7 @@ final class TensorSliceReader {
                         if h.number == 2 { minConsumer = try h.int32(v) }
                     }
                     guard producer >= 0, minConsumer <= 1 else {
-                        throw MetaGraphKitError(.unsupported,
-                            "\(file): V1 checkpoint version (producer \(producer), min_consumer \(minConsumer)) is not readable by consumer 1")
+                        throw MetaGraphKitError.unsupported(file, "V1 checkpoint version (producer \(producer), min_consumer \(minConsumer)) is not readable by consumer 1")
                     }
                 default: break
                 }
@@ -159,7 +157,7 @@ final class TensorSliceReader {
         let count = try Tensor.elementCount(sliceShape, file: table.name, key: item.name)
         return try table.withValue(forKey: key) { value in
             guard let value else {
-                throw MetaGraphKitError(.notFound, "\(table.name): slice \(slice) of \(item.name) is listed but not stored")
+                throw MetaGraphKitError.sliceNotStored(table.name, key: item.name, slice: slice)
             }
             var reader = ProtoFieldReader(value, file: table.name, message: "tensorflow.SavedTensorSlices (\(item.name))")
             while let f = try reader.next() {
@@ -181,7 +179,7 @@ final class TensorSliceReader {
     /// A whole tensor, its slices assembled.
     func tensor(_ name: String) throws -> Tensor {
         guard let item = items[name] else {
-            throw MetaGraphKitError(.notFound, "\(pattern): no tensor named \(name)")
+            throw MetaGraphKitError.noTensor(pattern, key: name)
         }
         let file = tables.first?.name ?? pattern
         // Decode (and so bound) every slice before allocating the full tensor.

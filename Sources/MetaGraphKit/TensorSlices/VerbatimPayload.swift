@@ -35,8 +35,7 @@ struct VerbatimPayload {
 
     /// The error for a block whose CRC does not match, naming the slice.
     func checksumError(_ what: String) -> MetaGraphKitError {
-        MetaGraphKitError(.badChecksum,
-            "\(table.name): block checksum mismatch in block at byte \(MetaGraphKitError.hex(block.offset)) (\(what))")
+        MetaGraphKitError.badChecksum(table.name, "block checksum mismatch in block at byte \(MetaGraphKitError.hex(block.offset)) (\(what))")
     }
 }
 

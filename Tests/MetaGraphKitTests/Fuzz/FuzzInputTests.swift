@@ -45,6 +45,7 @@ struct FuzzInputTests {
     func seedsCrossTargets(_ target: FuzzTarget) throws {
         for other in FuzzTarget.allCases where other != target {
             let seeds = try other.seeds(fixtures: Fixture.root.path)
+            #expect(!seeds.isEmpty, "\(other) has no seeds")
             for i in stride(from: 0, to: seeds.count, by: 8) {
                 Self.run(target, seeds[i].bytes, "\(other) seed \(seeds[i].name)")
             }
@@ -62,6 +63,8 @@ struct FuzzInputTests {
 
     @Test("every input a fuzzer crashed on is now rejected or read cleanly")
     func regressionInputsRunCleanly() throws {
+        // A missing or moved Inputs/ folder must fail here, not pass with nothing run.
+        #expect(!Self.regressionInputs.isEmpty, "no inputs under \(Self.inputs.path)")
         for (target, file) in Self.regressionInputs {
             Self.run(target, [UInt8](try Data(contentsOf: file)), file.lastPathComponent)
         }

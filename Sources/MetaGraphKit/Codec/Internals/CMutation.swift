@@ -72,6 +72,14 @@ enum CMutation {
         return removed
     }
 
+    /// A new repeated `string` field holding copies of `values` (nil for none).
+    static func newStrings(_ values: [String]) -> CStrArray? {
+        guard !values.isEmpty else { return nil }
+        let array = newArray(values.count, of: CStr?.self)
+        for (i, v) in values.enumerated() { array[i] = duplicate(v) }
+        return array
+    }
+
     /// Appends a string to a repeated `string` field.
     static func appendString(_ array: inout CStrArray?, count: inout Int, _ value: String) {
         let grown = realloc(array, (count + 1) * MemoryLayout<CStr?>.stride)!
@@ -204,6 +212,20 @@ enum CMutation {
         var i = count - 1
         while i > index { a[i] = a[i - 1]; i -= 1 }
         a[index] = element
+    }
+
+    /// A new repeated field of `count` zeroed elements (message pointers, scalars),
+    /// malloc'ed as protobuf-c frees it; the caller sets `n_xxx`.
+    static func newArray<T>(_ count: Int, of: T.Type) -> UnsafeMutablePointer<T> {
+        calloc(max(count, 1), MemoryLayout<T>.stride)!.assumingMemoryBound(to: T.self)
+    }
+
+    /// A new repeated scalar field holding `values` (nil for none).
+    static func newArray<T: BitwiseCopyable>(_ values: [T]) -> UnsafeMutablePointer<T>? {
+        guard !values.isEmpty else { return nil }
+        let array = newArray(values.count, of: T.self)
+        array.update(from: values, count: values.count)
+        return array
     }
 
     /// A new message struct of `type` (malloc'ed, fields at their defaults).

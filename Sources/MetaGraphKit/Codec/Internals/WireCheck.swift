@@ -18,21 +18,16 @@ enum WireCheck {
 
         func fail(_ what: String, at offset: Int) -> MetaGraphKitError {
             MetaGraphKitError(.notAProtobuf,
-                "\(file): not a valid \(type.fullName): \(what) at byte \(MetaGraphKitError.hex(offset))")
+                "\(file): not a valid \(type.fullName): \(what) at byte \(MetaGraphKitError.hex(offset))",
+                file: file, offset: offset)
         }
         func varint(_ limit: Int) throws -> UInt64 {
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
             let start = pos
-            while true {
-                guard pos < limit else { throw fail("truncated varint", at: start) }
-                let byte = base[pos]
-                pos += 1
-                if shift == 63 && byte > 1 { throw fail("varint longer than 64 bits", at: start) }
-                value |= UInt64(byte & 0x7f) << shift
-                if byte & 0x80 == 0 { return value }
-                shift += 7
-                if shift > 63 { throw fail("varint longer than 10 bytes", at: start) }
+            switch Varint.decode(bytes, at: &pos, end: limit, as: UInt64.self) {
+            case .success(let value): return value
+            case .failure(.truncated): throw fail("truncated varint", at: start)
+            case .failure(.overflow): throw fail("varint longer than 64 bits", at: start)
+            case .failure(.tooLong): throw fail("varint longer than 10 bytes", at: start)
             }
         }
 
@@ -74,8 +69,7 @@ enum WireCheck {
                 } else {
                     if let field, field.pointee.type == PROTOBUF_C_TYPE_STRING, memchr(base + pos, 0, fieldEnd - pos) != nil {
                         // protobuf-c keeps strings NUL-terminated: the rest would be lost.
-                        throw MetaGraphKitError(.unsupported,
-                            "\(file): string field '\(String(cString: field.pointee.name))' holds a NUL byte at byte \(MetaGraphKitError.hex(pos)); it cannot be represented without loss")
+                        throw MetaGraphKitError.unsupported(file, "string field '\(String(cString: field.pointee.name))' holds a NUL byte at byte \(MetaGraphKitError.hex(pos)); it cannot be represented without loss")
                     }
                     pos = fieldEnd
                 }

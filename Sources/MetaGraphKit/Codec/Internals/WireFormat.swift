@@ -3,19 +3,13 @@ internal import CProtobufC
 
 /// The protobuf wire format, for what the text parser encodes.
 enum WireFormat {
-    static func appendVarint(_ value: UInt64, to out: inout [UInt8]) {
-        var v = value
-        while v >= 0x80 { out.append(UInt8(v & 0x7f) | 0x80); v >>= 7 }
-        out.append(UInt8(v))
-    }
-
     static func appendTag(_ number: UInt32, _ wireType: UInt64, to out: inout [UInt8]) {
-        appendVarint(UInt64(number) << 3 | wireType, to: &out)
+        Varint.append(UInt64(number) << 3 | wireType, to: &out)
     }
 
     static func appendLengthDelimited(_ number: UInt32, _ bytes: [UInt8], to out: inout [UInt8]) {
         appendTag(number, 2, to: &out)
-        appendVarint(UInt64(bytes.count), to: &out)
+        Varint.append(UInt64(bytes.count), to: &out)
         out += bytes
     }
 
@@ -28,25 +22,25 @@ enum WireFormat {
         let n = field.number
         switch (value, field.type) {
         case (.int32(let v), PROTOBUF_C_TYPE_SINT32):
-            appendTag(n, 0, to: &out); appendVarint(UInt64(UInt32(bitPattern: (v << 1) ^ (v >> 31))), to: &out)
+            appendTag(n, 0, to: &out); Varint.append(UInt64(UInt32(bitPattern: (v << 1) ^ (v >> 31))), to: &out)
         case (.int32(let v), PROTOBUF_C_TYPE_SFIXED32):
             appendTag(n, 5, to: &out); appendFixed(v, to: &out)
         case (.int32(let v), _), (.enumNumber(let v), _):
-            appendTag(n, 0, to: &out); appendVarint(UInt64(bitPattern: Int64(v)), to: &out)
+            appendTag(n, 0, to: &out); Varint.append(UInt64(bitPattern: Int64(v)), to: &out)
         case (.int64(let v), PROTOBUF_C_TYPE_SINT64):
-            appendTag(n, 0, to: &out); appendVarint(UInt64(bitPattern: (v << 1) ^ (v >> 63)), to: &out)
+            appendTag(n, 0, to: &out); Varint.append(UInt64(bitPattern: (v << 1) ^ (v >> 63)), to: &out)
         case (.int64(let v), PROTOBUF_C_TYPE_SFIXED64):
             appendTag(n, 1, to: &out); appendFixed(v, to: &out)
         case (.int64(let v), _):
-            appendTag(n, 0, to: &out); appendVarint(UInt64(bitPattern: v), to: &out)
+            appendTag(n, 0, to: &out); Varint.append(UInt64(bitPattern: v), to: &out)
         case (.uint32(let v), PROTOBUF_C_TYPE_FIXED32):
             appendTag(n, 5, to: &out); appendFixed(v, to: &out)
         case (.uint32(let v), _):
-            appendTag(n, 0, to: &out); appendVarint(UInt64(v), to: &out)
+            appendTag(n, 0, to: &out); Varint.append(UInt64(v), to: &out)
         case (.uint64(let v), PROTOBUF_C_TYPE_FIXED64):
             appendTag(n, 1, to: &out); appendFixed(v, to: &out)
         case (.uint64(let v), _):
-            appendTag(n, 0, to: &out); appendVarint(v, to: &out)
+            appendTag(n, 0, to: &out); Varint.append(v, to: &out)
         case (.float(let v), _):
             appendTag(n, 5, to: &out); appendFixed(v.bitPattern, to: &out)
         case (.double(let v), _):

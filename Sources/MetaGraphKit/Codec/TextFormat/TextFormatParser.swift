@@ -256,17 +256,9 @@ struct TextFormatParser {
         return .bytes(lengthEnd..<(lengthEnd + old.count))
     }
 
-    /// Reads a varint the parser itself wrote at `at`, moving past it.
+    /// A varint of the parser's own output (already checked as it was written).
     private func readVarint(_ at: inout Int) -> UInt64 {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let byte = out[at]
-            at += 1
-            value |= UInt64(byte & 0x7f) << shift
-            if byte < 0x80 { return value }
-            shift += 7
-        }
+        out.withUnsafeBytes { (try? Varint.decode($0, at: &at, as: UInt64.self).get()) ?? 0 }
     }
 
     /// The encoding of a field at its default value, written explicitly.
@@ -311,7 +303,7 @@ struct TextFormatParser {
             return 0
         }
         var varint: [UInt8] = []
-        WireFormat.appendVarint(UInt64(length), to: &varint)
+        Varint.append(UInt64(length), to: &varint)
         out.replaceSubrange(lengthAt..<(lengthAt + 1), with: varint)
         return varint.count - 1
     }
@@ -380,7 +372,7 @@ struct TextFormatParser {
             try TextFormatUnescaping.unescape(text, into: &out) { what, offset in
                 let column = scanner.column(of: stringToken)
                     + text.prefix(offset).reduce(0) { $1 & 0xc0 == 0x80 ? $0 : $0 + 1 }
-                return MetaGraphKitError(.syntax, "\(file):\(stringToken.line):\(column): \(what)")
+                return MetaGraphKitError(.syntax, "\(file):\(stringToken.line):\(column): \(what)", file: file)
             }
             try advance()
         }
@@ -525,7 +517,7 @@ struct TextFormatParser {
     private func error(_ code: MetaGraphKitError.Code, _ what: String, at t: TextFormatToken? = nil)
         -> MetaGraphKitError {
         let t = t ?? token
-        return MetaGraphKitError(code, "\(file):\(t.line):\(scanner.column(of: t)): \(what)")
+        return MetaGraphKitError(code, "\(file):\(t.line):\(scanner.column(of: t)): \(what)", file: file)
     }
 }
 

@@ -91,7 +91,7 @@ struct TextFormatScanner {
             while true {
                 guard position < bytes.count, bytes[position] != 0x0a else {
                     let column = column(at: start, lineStart: lineStart)
-                    throw MetaGraphKitError(.syntax, "\(file):\(line):\(column): string is not terminated on its line")
+                    throw MetaGraphKitError(.syntax, "\(file):\(line):\(column): string is not terminated on its line", file: file)
                 }
                 let b = bytes[position]
                 position += 1

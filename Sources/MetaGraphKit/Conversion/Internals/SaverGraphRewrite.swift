@@ -37,15 +37,15 @@ enum SaverGraphRewrite {
     static let saveV2OpDef: [UInt8] = {
         func field(_ n: UInt64, _ bytes: [UInt8]) -> [UInt8] {
             var out: [UInt8] = []
-            WireFormat.appendVarint(n << 3 | 2, to: &out)
-            WireFormat.appendVarint(UInt64(bytes.count), to: &out)
+            Varint.append(n << 3 | 2, to: &out)
+            Varint.append(UInt64(bytes.count), to: &out)
             return out + bytes
         }
         func text(_ n: UInt64, _ s: String) -> [UInt8] { field(n, Array(s.utf8)) }
         func varint(_ n: UInt64, _ v: UInt64) -> [UInt8] {
             var out: [UInt8] = []
-            WireFormat.appendVarint(n << 3, to: &out)
-            WireFormat.appendVarint(v, to: &out)
+            Varint.append(n << 3, to: &out)
+            Varint.append(v, to: &out)
             return out
         }
         let stringType: UInt64 = 7  // DT_STRING
@@ -162,34 +162,17 @@ enum SaverGraphRewrite {
                     return true
                 }
                 guard matches else { continue }
-                let bytes = saver.binary()
-                let copy = malloc(max(bytes.count, 1))!.assumingMemoryBound(to: UInt8.self)
-                bytes.withUnsafeBufferPointer { copy.update(from: $0.baseAddress!, count: bytes.count) }
-                free(data.data)
-                list.pointee.value[j] = ProtobufCBinaryData(len: bytes.count, data: copy)
+                CMutation.setBytes(&list.pointee.value[j], saver.binary())
             }
         }
     }
 
     static func replace(_ field: inout UnsafeMutablePointer<CChar>?, with text: String) {
-        // Unpacked non-empty strings are malloc'ed; an empty one may be protobuf-c's
-        // shared empty string, which must not be freed.
-        if let old = field, old.pointee != 0 { free(old) }
-        field = strdup(text)
+        CMutation.setString(&field, text)
     }
 
     private static func removeOp(named name: String, from ops: UnsafeMutablePointer<Tensorflow__OpList>) {
-        var kept = 0
-        for i in 0..<ops.pointee.n_op {
-            guard let op = ops.pointee.op[i] else { continue }
-            if String(cString: op.pointee.name) == name {
-                ProtobufC.free(UnsafeMutableRawPointer(op).assumingMemoryBound(to: ProtobufCMessage.self))
-            } else {
-                ops.pointee.op[kept] = op
-                kept += 1
-            }
-        }
-        ops.pointee.n_op = kept
+        CMutation.removeMessages(ops.pointee.op, count: &ops.pointee.n_op) { CString.string($0.pointee.name) == name }
     }
 
     private static func insertOp(_ bytes: [UInt8], named name: String, into ops: UnsafeMutablePointer<Tensorflow__OpList>, file: String) throws {
@@ -198,13 +181,7 @@ enum SaverGraphRewrite {
         let at = names.firstIndex { !Array($0.utf8).lexicographicallyPrecedes(Array(name.utf8)) } ?? names.count
         let type = ProtoMessageType.named("tensorflow.OpDef")!
         let op = try bytes.withUnsafeBytes { try ProtobufC.unpack($0, as: type, file: file) }
-        let n = ops.pointee.n_op
-        let raw = realloc(ops.pointee.op, (n + 1) * MemoryLayout<UnsafeMutablePointer<Tensorflow__OpDef>?>.stride)!
-        let array = raw.assumingMemoryBound(to: UnsafeMutablePointer<Tensorflow__OpDef>?.self)
-        var i = n
-        while i > at { array[i] = array[i - 1]; i -= 1 }
-        array[at] = UnsafeMutableRawPointer(op).assumingMemoryBound(to: Tensorflow__OpDef.self)
-        ops.pointee.op = array
-        ops.pointee.n_op = n + 1
+        CMutation.insertMessage(&ops.pointee.op, count: &ops.pointee.n_op,
+                                UnsafeMutableRawPointer(op).assumingMemoryBound(to: Tensorflow__OpDef.self), at: at)
     }
 }

@@ -1,0 +1,127 @@
+// Named constructors, one per kind of failure (swift-asn1's Errors.swift): each
+// composes the message a user sees from the data it also stores, so the wording
+// of a kind is written once and its file, key and offset can be read as fields.
+// Every constructor is `@inline(never)` so the throwing paths stay small.
+
+extension MetaGraphKitError {
+    // MARK: - System calls
+
+    /// A system call failed: `"<path>: <failure>: <strerror>"`, with the errno as
+    /// ``cause``. The code is `io` unless the caller names another (`exists` for
+    /// `EEXIST` on an exclusive create, `notFound` for `ENOENT`).
+    ///
+    /// - Parameters:
+    ///   - failure: What could not be done, in the user's words (`cannot open`).
+    ///   - path: The file the call was about.
+    ///   - errno: The errno the call left.
+    ///   - code: The kind; `io` by default.
+    @inline(never)
+    package static func system(_ failure: String, path: String, errno: Errno, code: Code = .io,
+                               fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(code, "\(path): \(failure): \(errno)", file: path, cause: errno, fileID: fileID, line: line)
+    }
+
+    // MARK: - Kinds, each with the file first
+
+    /// Bytes that break a layout rule: `"<file>: <what>"` (code `corrupt`).
+    @inline(never)
+    package static func corrupt(_ file: String, _ what: String, key: String? = nil, offset: Int? = nil,
+                                fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.corrupt, "\(file): \(what)", file: file, key: key, offset: offset, fileID: fileID, line: line)
+    }
+
+    /// A file that ends before what it holds: `"<file>: <what>"` (code `truncated`).
+    @inline(never)
+    package static func truncated(_ file: String, _ what: String, key: String? = nil, offset: Int? = nil,
+                                  fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.truncated, "\(file): \(what)", file: file, key: key, offset: offset, fileID: fileID, line: line)
+    }
+
+    /// A size or count beyond the file or a limit: `"<file>: <what>"` (code `tooLarge`).
+    @inline(never)
+    package static func tooLarge(_ file: String, _ what: String, key: String? = nil, offset: Int? = nil,
+                                 fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.tooLarge, "\(file): \(what)", file: file, key: key, offset: offset, fileID: fileID, line: line)
+    }
+
+    /// A checksum that does not match: `"<file>: <what>"` (code `badChecksum`).
+    @inline(never)
+    package static func badChecksum(_ file: String, _ what: String, key: String? = nil, offset: Int? = nil,
+                                    fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.badChecksum, "\(file): \(what)", file: file, key: key, offset: offset, fileID: fileID, line: line)
+    }
+
+    /// Something valid this library does not handle: `"<file>: <what>"` (code `unsupported`).
+    @inline(never)
+    package static func unsupported(_ file: String, _ what: String, key: String? = nil, offset: Int? = nil,
+                                    fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.unsupported, "\(file): \(what)", file: file, key: key, offset: offset, fileID: fileID, line: line)
+    }
+
+    /// Something asked for that is not there: `"<file>: <what>"` (code `notFound`).
+    @inline(never)
+    package static func notFound(_ file: String, _ what: String, key: String? = nil,
+                                 fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.notFound, "\(file): \(what)", file: file, key: key, fileID: fileID, line: line)
+    }
+
+    /// An argument or option that cannot be used: `"<file>: <what>"` (code `invalidArgument`).
+    @inline(never)
+    package static func invalidArgument(_ file: String, _ what: String, key: String? = nil,
+                                        fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.invalidArgument, "\(file): \(what)", file: file, key: key, fileID: fileID, line: line)
+    }
+
+    /// A read past what a cursor holds, or a bad value in it:
+    /// `"<file>: <what>, at byte 0x…"`, with `offset` as data.
+    @inline(never)
+    package static func atByte(_ code: Code, _ file: String, _ what: String, offset: Int,
+                               fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(code, "\(file): \(what), at byte \(hex(offset))", file: file, offset: offset, fileID: fileID, line: line)
+    }
+
+    // MARK: - Conditions several readers share
+
+    /// No tensor of that name: `"<file>: no tensor named <key>"` (code `notFound`).
+    @inline(never)
+    package static func noTensor(_ file: String, key: String, fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.notFound, "\(file): no tensor named \(key)", file: file, key: key, fileID: fileID, line: line)
+    }
+
+    /// A partitioned tensor lists a slice its checkpoint does not store. The same
+    /// code (`corrupt`, damage) in V1 and V2 sources, so `--skip-damaged` treats
+    /// both alike.
+    @inline(never)
+    package static func sliceNotStored(_ file: String, key: String, slice: some CustomStringConvertible,
+                                       fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.corrupt, "\(file): slice \(slice) of \(key) is listed but not stored", file: file, key: key,
+             fileID: fileID, line: line)
+    }
+
+    /// A payload whose CRC32C does not match:
+    /// `"<file>: checksum mismatch for <key> (bytes 0x…..+<size>)"`.
+    @inline(never)
+    package static func payloadChecksum(_ file: String, key: String, offset: Int, size: Int64,
+                                        fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.badChecksum, "\(file): checksum mismatch for \(key) (bytes \(hex(offset))..+\(size))",
+             file: file, key: key, offset: offset, fileID: fileID, line: line)
+    }
+
+    /// An entry whose bytes lie outside its data file:
+    /// `"<file>: <what> is at bytes <offset>..+<size> but the file has <n> bytes"`.
+    @inline(never)
+    package static func outsideFile(_ file: String, _ what: String, key: String, offset: Int64, size: Int64,
+                                    fileSize: Int, fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.truncated, "\(file): \(what) is at bytes \(offset)..+\(size) but the file has \(fileSize) bytes",
+             file: file, key: key, offset: Int(exactly: offset), fileID: fileID, line: line)
+    }
+
+    /// An entry in a data file the bundle does not have:
+    /// `"<index>: <what> is in data file <id> but the bundle has <n>"`.
+    @inline(never)
+    package static func shardOutOfRange(_ file: String, _ what: String, key: String, shard: Int, shards: Int,
+                                        fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.corrupt, "\(file): \(what) is in data file \(shard) but the bundle has \(shards)",
+             file: file, key: key, fileID: fileID, line: line)
+    }
+}
