@@ -168,15 +168,15 @@ struct NewNode {
 enum Proto {
     static func field(_ n: UInt64, _ bytes: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
-        WireFormat.appendVarint(n << 3 | 2, to: &out)
-        WireFormat.appendVarint(UInt64(bytes.count), to: &out)
+        Varint.append(n << 3 | 2, to: &out)
+        Varint.append(UInt64(bytes.count), to: &out)
         return out + bytes
     }
     static func text(_ n: UInt64, _ s: String) -> [UInt8] { field(n, Array(s.utf8)) }
     static func varint(_ n: UInt64, _ v: UInt64) -> [UInt8] {
         var out: [UInt8] = []
-        WireFormat.appendVarint(n << 3, to: &out)
-        WireFormat.appendVarint(v, to: &out)
+        Varint.append(n << 3, to: &out)
+        Varint.append(v, to: &out)
         return out
     }
 
@@ -192,7 +192,7 @@ enum Proto {
     /// `list { type: … }` (ListValue.type = 6, packed).
     static func attrTypeList(_ types: [UInt64]) -> [UInt8] {
         var packed: [UInt8] = []
-        for t in types { WireFormat.appendVarint(t, to: &packed) }
+        for t in types { Varint.append(t, to: &packed) }
         return field(1, types.isEmpty ? [] : field(6, packed))
     }
     /// `list { s: … }` (ListValue.s = 2).
