@@ -14,7 +14,7 @@ final class NPYCheckpoint: MappedForeignCheckpoint {
 
     /// Opens a `.npy` file (by name or magic), or a directory holding `.npy` files and
     /// no `checkpoint` state file or `.index` file.
-    static let opener: ForeignCheckpoints.Opener = { path in
+    static let opener: ForeignCheckpointOpener = { path in
         if FileIO.isRegularFile(path) {
             let named = path.hasSuffix(".npy")
             if !named {

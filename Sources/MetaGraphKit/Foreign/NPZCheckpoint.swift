@@ -23,7 +23,7 @@ final class NPZCheckpoint: MappedForeignCheckpoint {
     private let file: MappedFile
 
     /// Opens a file named `.npz`, or a zip whose first member is a `.npy`.
-    static let opener: ForeignCheckpoints.Opener = { path in
+    static let opener: ForeignCheckpointOpener = { path in
         guard FileIO.isRegularFile(path) else { return nil }
         if !path.hasSuffix(".npz") {
             guard let head = try? FileIO.readPrefix(path, count: 30 + 512), head.count >= 30,

@@ -21,7 +21,7 @@ final class SafetensorsCheckpoint: MappedForeignCheckpoint {
     /// Opens `path` when it is a safetensors file: named `.safetensors`, or a
     /// regular file whose first 8 bytes are a length that fits and whose header
     /// starts with `{`.
-    static let opener: ForeignCheckpoints.Opener = { path in
+    static let opener: ForeignCheckpointOpener = { path in
         guard FileIO.isRegularFile(path) else { return nil }
         if path.hasSuffix(".safetensors") { return try SafetensorsCheckpoint(path: path) }
         guard let head = try? FileIO.readPrefix(path, count: 9), head.count == 9, head[8] == UInt8(ascii: "{") else { return nil }

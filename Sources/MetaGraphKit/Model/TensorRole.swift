@@ -34,7 +34,7 @@ public enum TensorRole: String, Sendable, CaseIterable {
     ///   - dtype: Its element type.
     /// - Returns: The role.
     public static func classify(_ key: String, dtype: DType) -> TensorRole {
-        if key == ObjectGraph.checkpointKey { return .other }
+        if key == "_CHECKPOINTABLE_OBJECT_GRAPH" { return .other }   // ObjectGraph.checkpointKey
         // Object-based keys end in /.ATTRIBUTES/VARIABLE_VALUE; judge the path before it.
         var path = key
         if let r = path.range(of: "/.ATTRIBUTES/") { path = String(path[..<r.lowerBound]) }

@@ -1,7 +1,7 @@
 // Checkpoints stored in another framework's format (a Keras 3 `.weights.h5` or
 // `.keras` file, safetensors, npz, a directory of .npy), read through the same
 // CheckpointReader as TensorFlow's own formats. Each format lives in a file of its
-// own and adds one opener to `ForeignCheckpoints.openers`.
+// own (Foreign/) and adds one opener to the list CheckpointReader tries.
 
 /// A checkpoint in a format that is not TensorFlow's, as ``CheckpointReader`` reads it.
 ///
@@ -31,25 +31,6 @@ extension ForeignCheckpoint {
     package func annotations(_ key: String) -> [(String, String)] { [] }
 }
 
-/// The openers of the formats that are not TensorFlow's.
-package enum ForeignCheckpoints {
-    /// An opener returns nil when `path` is not a file (or directory) of its format,
-    /// and throws when it is one but cannot be read.
-    package typealias Opener = @Sendable (_ path: String) throws -> (any ForeignCheckpoint)?
-
-    /// Tried in order by ``CheckpointReader/init(path:)`` before TensorFlow's formats.
-    static let openers: [Opener] = [
-        KerasCheckpoint.opener,
-        SafetensorsCheckpoint.opener,
-        NPZCheckpoint.opener,
-        NPYCheckpoint.opener,
-    ]
-
-    /// The first format that claims `path`, opened; nil when none does.
-    static func open(_ path: String) throws -> (any ForeignCheckpoint)? {
-        for opener in openers {
-            if let checkpoint = try opener(path) { return checkpoint }
-        }
-        return nil
-    }
-}
+/// Opens `path` when it is a file (or directory) of one format: nil when it is not,
+/// a throw when it is one but cannot be read.
+package typealias ForeignCheckpointOpener = @Sendable (_ path: String) throws -> (any ForeignCheckpoint)?

@@ -25,7 +25,7 @@ final class KerasCheckpoint: ForeignCheckpoint {
     }
 
     /// The opener `ForeignCheckpoints` tries: files that look like Keras 3 files.
-    static let opener: ForeignCheckpoints.Opener = { path in
+    static let opener: ForeignCheckpointOpener = { path in
         guard KerasFile.sniff(path) != nil else { return nil }
         return KerasCheckpoint(file: try KerasFile(path: path))
     }
