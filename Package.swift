@@ -53,6 +53,8 @@ let package = Package(
             name: "MetaGraphKit",
             dependencies: ["CTFProtos", "CProtobufC", "CSnappy", "CMetaGraphSupport"],
             path: "Sources/MetaGraphKit",
+            // The report's templates, embedded by Scripts/embed-report-templates.
+            exclude: ["Report/Templates"],
             swiftSettings: swiftSettings
         ),
         // The entry of each fuzzing target and its seeds, shared by the fuzzer

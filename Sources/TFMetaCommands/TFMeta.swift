@@ -5,7 +5,7 @@ public struct TFMeta: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "tfmeta",
         abstract: "Read, write, inspect and convert TensorFlow's saver files without TensorFlow.",
-        subcommands: [MetaCommand.self, StateCommand.self, CkptCommand.self, ObjGraphCommand.self]
+        subcommands: [MetaCommand.self, StateCommand.self, CkptCommand.self, ObjGraphCommand.self, ReportCommand.self]
     )
     public init() {}
 }
