@@ -58,7 +58,8 @@ public struct CheckpointStats: Sendable {
     /// - Parameters:
     ///   - path: Any checkpoint ``CheckpointReader`` opens.
     ///   - histogramBins: Bins of each numeric tensor's ``TensorStats/histogram``
-    ///     (0, the default: none), counted in a second pass over the tensor's bytes.
+    ///     (0, the default: none; no more bins than elements), counted in a second
+    ///     pass over the tensor's bytes while they are in the page cache.
     /// - Throws: ``MetaGraphKitError`` when the checkpoint cannot be opened; a
     ///   damaged tensor is reported in its `message`.
     public static func compute(_ path: String, histogramBins: Int = 0) throws -> CheckpointStats {
@@ -73,7 +74,7 @@ public struct CheckpointStats: Sendable {
                     let (t, h) = try reader.withTensorBytes(e.key) { p -> (Moments, [Int]) in
                         let t = try summarise(p, kind, count: n, key: e.key)
                         guard histogramBins > 0, t.n > 0 else { return (t, []) }
-                        return (t, histogram(p, kind, count: n, lo: t.min, hi: t.max, bins: histogramBins))
+                        return (t, histogram(p, kind, count: n, lo: t.min, hi: t.max, bins: Swift.min(histogramBins, n)))
                     }
                     s.histogram = h
                     s.bytes = n * kind.componentSize * (kind.isComplex ? 2 : 1)

@@ -136,6 +136,8 @@ table.plain td, table.plain th { border: 1px solid var(--line); padding: 3px 8px
   document.getElementById("subtitle").textContent = data.subtitle;
   if (data.checkpoint) renderCheckpoint(data.checkpoint);
   for (const g of data.graphs || []) renderGraph(g);
+  // How long the page took to open, script included (the tests read it).
+  document.body.setAttribute("data-ready-ms", Math.round(performance.now()));
   document.body.setAttribute("data-ready", "1");
 
   // MARK: checkpoint
@@ -143,9 +145,11 @@ table.plain td, table.plain th { border: 1px solid var(--line); padding: 3px 8px
   function renderCheckpoint(c) {
     const col = {};
     c.columns.forEach((name, i) => { col[name] = i; });
+    // JSON has no NaN or infinity: the data spell them "NaN", "Infinity", "-Infinity".
+    const real = (v) => (typeof v === "string" ? Number(v) : v);
     const T = c.tensors.map((r, i) => ({
       i, key: r[col.key], dtype: r[col.dtype], shape: r[col.shape], role: r[col.role], elements: r[col.elements],
-      bytes: r[col.bytes], min: r[col.min], max: r[col.max], mean: r[col.mean], std: r[col.std], nan: r[col.nan],
+      bytes: r[col.bytes], min: real(r[col.min]), max: real(r[col.max]), mean: real(r[col.mean]), std: real(r[col.std]), nan: r[col.nan],
       posInf: r[col.pos_inf], negInf: r[col.neg_inf], zeros: r[col.zeros], message: r[col.message], hist: r[col.histogram],
     }));
     for (const t of T) {
