@@ -177,6 +177,10 @@ table.plain td, table.plain th { border: 1px solid var(--line); padding: 3px 8px
     renderTreemap(c, T, (t) => { showHistogram(t); table.select(t); });
     const showHistogram = renderHistogramPanel();
     table = renderTable(T, showHistogram);
+    // report.html#tensor=KEY opens with that tensor's histogram shown.
+    const wanted = decodeURIComponent((location.hash.match(/^#tensor=(.*)$/) || [])[1] || "");
+    const first = wanted && T.find((t) => t.key === wanted);
+    if (first) { showHistogram(first); table.select(first); }
     if (c.object_graph) renderObjectGraph(c.object_graph);
   }
 
