@@ -280,10 +280,10 @@ table.plain td, table.plain th { border: 1px solid var(--line); padding: 3px 8px
       for (const sc of n.scopes.values()) all.push({ scope: sc, value: sc.bytes, count: sc.count });
       for (const t of n.leaves) all.push({ tensor: t, value: t.bytes, count: 1 });
       all.sort((a, b) => b.value - a.value);
-      const kept = [], small = { small: true, value: 0, count: 0 };
+      const kept = [], small = { small: true, value: 0, count: 0, items: 0 };
       for (const it of all) {
         if (kept.length < K && it.value >= MIN_FRACTION * n.bytes && it.value > 0) kept.push(it);
-        else { small.value += it.value; small.count += it.count; }
+        else { small.value += it.value; small.count += it.count; small.items += 1; }
       }
       if (small.count) kept.push(small);
       return kept;
@@ -302,8 +302,8 @@ table.plain td, table.plain th { border: 1px solid var(--line); padding: 3px 8px
         }
         let cls, label, title, click;
         if (it.small) {
-          cls = "tm small " + dominant(n); label = `${it.count} small`;
-          title = `${it.count} small tensor${it.count === 1 ? "" : "s"}: ${bytes(it.value)}`;
+          cls = "tm small " + dominant(n); label = `${it.items} more · ${it.count} tensor${it.count === 1 ? "" : "s"}`;
+          title = `${it.items} smaller item${it.items === 1 ? "" : "s"} drawn together: ${it.count} tensor${it.count === 1 ? "" : "s"}, ${bytes(it.value)}`;
         } else if (it.scope) {
           cls = "tm leaf " + dominant(it.scope); label = it.scope.name; title = `${it.scope.name}/ … ${bytes(it.value)} in ${it.count} tensors`;
           click = () => zoom(it.scope);
