@@ -294,3 +294,21 @@ def test_100k_tensor_checkpoint_loads_within_seconds(tmp_path):
     assert int(dom.by_id("treemap")["data-rectangles"]) < 2000, "small tensors were not aggregated"
     assert len(dom.having("data-key", "div")) < 200, "the table rendered more rows than are in view"
     assert int(dom.by_id("flags")["data-nan"]) == 1
+
+
+def test_unreadable_tensor_is_flagged_and_fails(tmp_path):
+    """A data file cut short: the page is written with the tensors flagged
+    `unread`, and the command exits 1 naming the checkpoint, as `ckpt stats` does."""
+    for f in FIXTURES.glob("ckpt/v2_dtypes.*"):
+        if not f.name.endswith(".json"):
+            shutil.copy(f, tmp_path / f.name)
+    data = tmp_path / "v2_dtypes.data-00000-of-00001"
+    data.write_bytes(data.read_bytes()[: data.stat().st_size // 2])
+    page = tmp_path / "cut.html"
+    p = tfmeta("report", tmp_path / "v2_dtypes", page, "--json", check=False)
+    assert p.returncode == 1 and "v2_dtypes" in p.stderr and "could not be read" in p.stderr
+    summary = json.loads(p.stdout)
+    assert summary["flags"]["unread"] > 0
+    stats = json.loads(tfmeta("ckpt", "stats", tmp_path / "v2_dtypes", "--json", check=False).stdout)
+    dom = check_checkpoint_page(page, stats)
+    assert int(dom.by_id("flags")["data-unread"]) == summary["flags"]["unread"]
