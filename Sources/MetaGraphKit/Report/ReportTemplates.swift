@@ -65,7 +65,7 @@ code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, monospace; f
 .tm.small { background-image: repeating-linear-gradient(45deg, rgba(255,255,255,.25) 0 4px, transparent 4px 8px); }
 .toolbar { display: flex; gap: 10px; align-items: center; margin: 8px 0; }
 #search { flex: 1; max-width: 480px; padding: 6px 8px; border: 1px solid var(--line); border-radius: 6px; font-size: 14px; }
-.grid { display: grid; grid-template-columns: minmax(260px, 3fr) 80px 70px 110px 90px repeat(4, 90px); }
+.grid { display: grid; grid-template-columns: minmax(180px, 3fr) 76px 64px minmax(56px, 110px) 80px repeat(4, minmax(60px, 90px)); }
 .thead { font-weight: 600; background: var(--panel); border: 1px solid var(--line); border-bottom: 0; }
 .thead > div { padding: 4px 6px; cursor: pointer; user-select: none; }
 .thead > div.sorted::after { content: " \25BE"; } .thead > div.sorted.asc::after { content: " \25B4"; }
