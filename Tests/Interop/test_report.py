@@ -312,3 +312,25 @@ def test_unreadable_tensor_is_flagged_and_fails(tmp_path):
     stats = json.loads(tfmeta("ckpt", "stats", tmp_path / "v2_dtypes", "--json", check=False).stdout)
     dom = check_checkpoint_page(page, stats)
     assert int(dom.by_id("flags")["data-unread"]) == summary["flags"]["unread"]
+
+
+def test_object_graph_tree_is_tensorflows(tmp_path):
+    """The object graph in the page is the one TensorFlow parses from the checkpoint;
+    the tree opens at the root with one collapsible node per child."""
+    from tensorflow.core.protobuf import trackable_object_graph_pb2
+
+    prefix = FIXTURES / "ckpt/tf2_keras"
+    page = tmp_path / "og.html"
+    tfmeta("report", prefix, page)
+    graph = trackable_object_graph_pb2.TrackableObjectGraph()
+    graph.ParseFromString(tf.train.load_checkpoint(str(prefix)).get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
+    nodes = page_data(page)["checkpoint"]["object_graph"]["nodes"]
+    assert len(nodes) == len(graph.nodes)
+    for mine, theirs in zip(nodes, graph.nodes):
+        assert mine["children"] == [[c.node_id, c.local_name] for c in theirs.children]
+        assert mine["attributes"] == [[a.name, a.full_name, a.checkpoint_key] for a in theirs.attributes]
+        assert mine["slots"] == [[s.original_variable_node_id, s.slot_name, s.slot_variable_node_id]
+                                 for s in theirs.slot_variables]
+    dom = dump_dom(page)
+    shown = [int(a["data-node"]) for a in dom.having("data-node", "details")]
+    assert shown == [0] + [c.node_id for c in graph.nodes[0].children]
