@@ -73,6 +73,8 @@ let package = Package(
             name: "MetaGraphKit",
             dependencies: ["CTFProtos", "CProtobufC", "CSnappy", "CMetaGraphSupport", "CHDF5", "CZip"],
             path: "Sources/MetaGraphKit",
+            // The report's templates, embedded by Scripts/embed-report-templates.
+            exclude: ["Report/Templates"],
             // The interruption tests' pause points (IO/PausePoint.swift) exist only
             // in debug builds; a release build ignores MGK_TEST_PAUSE_AT.
             swiftSettings: swiftSettings + [.define("MGK_TEST_HOOKS", .when(configuration: .debug))]

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages MetaGraphKit builds with, if any is missing:
 # protobuf-c's runtime and compiler, snappy, libhdf5 and libzip (Keras 3 files),
-# pkg-config.
+# pkg-config; and chromium, whose headless mode opens the pages of `tfmeta report`
+# in Tests/Interop/test_report.py (large: installed once, only when missing).
 set -euo pipefail
-needed=(libprotobuf-c-dev protobuf-c-compiler libsnappy-dev libhdf5-dev libzip-dev pkg-config)
+needed=(libprotobuf-c-dev protobuf-c-compiler libsnappy-dev libhdf5-dev libzip-dev pkg-config chromium)
 missing=()
 for p in "${needed[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

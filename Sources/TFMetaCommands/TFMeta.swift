@@ -7,7 +7,8 @@ public struct TFMeta: ParsableCommand {
         commandName: "tfmeta",
         abstract: "Read, write, inspect and convert TensorFlow's saver files without TensorFlow.",
         version: MetaGraphKitVersion.current,
-        subcommands: [MetaCommand.self, StateCommand.self, CkptCommand.self, ObjGraphCommand.self, RulesCommand.self]
+        subcommands: [MetaCommand.self, StateCommand.self, CkptCommand.self, ObjGraphCommand.self, RulesCommand.self,
+                      ReportCommand.self]
     )
     public init() {}
 }

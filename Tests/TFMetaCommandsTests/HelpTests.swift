@@ -12,7 +12,7 @@ struct HelpTests {
         ["state", "prune"],
         ["ckpt", "list"], ["ckpt", "show"], ["ckpt", "verify"], ["ckpt", "export"], ["ckpt", "migrate"],
         ["ckpt", "rename"], ["ckpt", "to-object"], ["ckpt", "to-names"], ["ckpt", "match"],
-        ["objgraph"],
+        ["objgraph"], ["report"],
     ]
 
     @Test(arguments: commands)
@@ -26,7 +26,7 @@ struct HelpTests {
     @Test func rootListsEveryGroup() throws {
         let r = try runTFMeta(["--help"])
         #expect(r.status == 0)
-        for group in ["meta", "state", "ckpt", "objgraph"] {
+        for group in ["meta", "state", "ckpt", "objgraph", "report"] {
             #expect(r.stdout.contains("\n  \(group) "), "\(group) missing from --help")
         }
     }

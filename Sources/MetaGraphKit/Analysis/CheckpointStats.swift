@@ -24,6 +24,9 @@ public struct CheckpointStats: Sendable {
         public var nan = 0, positiveInfinity = 0, negativeInfinity = 0, zeros = 0
         /// Why the tensor could not be read, if it could not.
         public var message: String?
+        /// Counts of the finite elements in equal-width bins over `[min, max]`, when
+        /// ``CheckpointStats/compute(_:histogramBins:)`` was asked for bins; else empty.
+        public var histogram: [Int] = []
     }
 
     /// The bytes and tensors of one role.
@@ -52,10 +55,14 @@ public struct CheckpointStats: Sendable {
 
     /// Reads every tensor once and summarises it.
     ///
-    /// - Parameter path: Any checkpoint ``CheckpointReader`` opens.
+    /// - Parameters:
+    ///   - path: Any checkpoint ``CheckpointReader`` opens.
+    ///   - histogramBins: Bins of each numeric tensor's ``TensorStats/histogram``
+    ///     (0, the default: none; no more bins than elements), counted in a second
+    ///     pass over the tensor's bytes while they are in the page cache.
     /// - Throws: ``MetaGraphKitError`` when the checkpoint cannot be opened; a
     ///   damaged tensor is reported in its `message`.
-    public static func compute(_ path: String) throws -> CheckpointStats {
+    public static func compute(_ path: String, histogramBins: Int = 0) throws -> CheckpointStats {
         let reader = try CheckpointReader(path: path)
         var out: [TensorStats] = []
         for e in reader.entries {
@@ -64,7 +71,12 @@ public struct CheckpointStats: Sendable {
                 let n = try Tensor.elementCount(e.shape, file: reader.prefix, key: e.key)
                 s.elements = n
                 if let kind = NumericKind(e.dtype) {
-                    let t = try reader.withTensorBytes(e.key) { try summarise($0, kind, count: n, key: e.key) }
+                    let (t, h) = try reader.withTensorBytes(e.key) { p -> (Moments, [Int]) in
+                        let t = try summarise(p, kind, count: n, key: e.key)
+                        guard histogramBins > 0, t.n > 0 else { return (t, []) }
+                        return (t, histogram(p, kind, count: n, lo: t.min, hi: t.max, bins: Swift.min(histogramBins, n)))
+                    }
+                    s.histogram = h
                     s.bytes = n * kind.componentSize * (kind.isComplex ? 2 : 1)
                     s.nan = t.nan; s.positiveInfinity = t.posInf; s.negativeInfinity = t.negInf; s.zeros = t.zeros
                     if t.n > 0 {
