@@ -366,7 +366,8 @@ def test_every_v1_artifact_migrates_and_restores_through_its_migrated_meta(name,
 @pytest.mark.parametrize("directory", STATES, ids=rel)
 def test_state_show_and_latest_agree_with_tensorflow(directory):
     state = tf.train.get_checkpoint_state(str(directory))
-    shown = json.loads(tfmeta("state", "show", directory, "--json").stdout)
+    show = tfmeta("state", "show", directory, "--json", check=False)
+    shown = json.loads(show.stdout)
     assert shown["checkpoints"][-1]["resolved"] == state.model_checkpoint_path
     assert [c["resolved"] for c in shown["checkpoints"]][: len(state.all_model_checkpoint_paths)] \
         == list(state.all_model_checkpoint_paths)
@@ -377,6 +378,8 @@ def test_state_show_and_latest_agree_with_tensorflow(directory):
         # TensorFlow finds nothing; every tfmeta command that resolves the directory
         # refuses alike, naming the stale path and the repair.
         assert shown["latest"] is None
+        # state show reports the directory, then exits 1 naming the repair.
+        assert show.returncode == 1 and "tfmeta state rebase" in shown["repair"], (show.returncode, shown.get("repair"))
         stored = state.model_checkpoint_path
         for args in (("state", "latest", directory), ("ckpt", "list", directory),
                      ("ckpt", "migrate", directory, "/tmp/never-written-by-test-wild")):
@@ -386,6 +389,7 @@ def test_state_show_and_latest_agree_with_tensorflow(directory):
             assert os.path.basename(stored) in q.stderr
         assert not os.path.exists("/tmp/never-written-by-test-wild")
     else:
+        assert show.returncode == 0, show.stdout
         assert p.returncode == 0, p.stderr
         assert p.stdout.strip() == latest
         assert shown["latest"] == latest
