@@ -71,7 +71,10 @@ extension CkptCommand {
             let unread = stats.tensors.compactMap(\.message)
             guard unread.isEmpty else {
                 for m in unread { FileHandle.standardErrorWrite("\(m)\n") }
-                throw MetaGraphKitError(.corrupt, "\(stats.path): \(unread.count) tensor\(unread.count == 1 ? "" : "s") could not be read")
+                let message = "\(stats.path): \(unread.count) tensor\(unread.count == 1 ? "" : "s") could not be read"
+                // With --json the report on stdout already says which: one document there.
+                if output.json { FileHandle.standardErrorWrite("Error: \(message)\n"); throw ExitCode(1) }
+                throw MetaGraphKitError(.corrupt, message)
             }
         }
     }

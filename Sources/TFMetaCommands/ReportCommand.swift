@@ -34,6 +34,10 @@ struct ReportCommand: ParsableCommand {
         let unread = r.stats?.tensors.compactMap(\.message) ?? []
         guard !unread.isEmpty, let stats = r.stats else { return }
         for m in unread { FileHandle.standardErrorWrite("\(m)\n") }
-        throw MetaGraphKitError(.corrupt, "\(stats.path): \(unread.count) tensor\(unread.count == 1 ? "" : "s") could not be read (flagged in \(r.output))")
+        let message = "\(stats.path): \(unread.count) tensor\(unread.count == 1 ? "" : "s") could not be read (flagged in \(r.output))"
+        // With --json the summary on stdout already flags them: one document there,
+        // the reason on stderr, exit 1.
+        if json.json { FileHandle.standardErrorWrite("Error: \(message)\n"); throw ExitCode(1) }
+        throw MetaGraphKitError(.corrupt, message)
     }
 }
