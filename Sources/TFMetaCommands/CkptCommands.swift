@@ -185,7 +185,7 @@ struct CkptExport: ParsableCommand {
             let shown = lines.apply(skipped, terminal: isatty(2) != 0).split(separator: "\n").map { $0.dropFirst(2) }
             FileHandle.standardErrorWrite(shown.joined(separator: "\n") + "\n")
         }
-        if !report.bfloat16AsUInt16.isEmpty {
+        if !report.bfloat16AsUInt16.isEmpty, !lines.quiet {
             FileHandle.standardErrorWrite("\(report.bfloat16AsUInt16.count) bfloat16 tensors stored as uint16 bits (listed in __tfmeta__.json; --bf16-as float32 converts them)\n")
         }
         print("wrote \(report.written.count) tensors to \(out)" + (report.skipped.isEmpty ? "" : " (\(report.skipped.count) skipped)"))

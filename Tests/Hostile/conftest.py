@@ -19,6 +19,7 @@ address-space limit is replaced by ASan's allocation limit, and any ASan or
 LeakSanitizer report fails the case.
 """
 import hashlib
+import json
 import os
 import resource
 import shutil
@@ -190,8 +191,15 @@ def check_outcome(outcome, *, damaged, allowed=(0, 1), must_fail=False, readable
             problems.append(f"stderr has {marker!r}")
     if outcome.status == 1:
         names = [damaged] if isinstance(damaged, str) else list(damaged)
-        if "Error: " not in outcome.stderr:
-            problems.append("exit 1 without an 'Error: ' line on stderr")
+        # With --json a failure is one JSON document on stdout: {"error": {"code", "message", …}}.
+        json_error = None
+        if "--json" in outcome.args:
+            try:
+                json_error = json.loads(outcome.stdout).get("error")
+            except (ValueError, AttributeError):
+                json_error = None
+        if "Error: " not in outcome.stderr and not (isinstance(json_error, dict) and json_error.get("message")):
+            problems.append("exit 1 without an 'Error: ' line on stderr (or, with --json, an error document on stdout)")
         if not any(names_file_and_problem(outcome, n) for n in names):
             problems.append(f"no message names {' or '.join(names)} and the problem")
     if outcome.max_rss_mb > MAX_RSS_MB:
