@@ -101,20 +101,10 @@ extension Migration {
                 summaries.append(summary)
                 PausePoint.reached("directory-checkpoint")
             }
-            guard let latest = newPaths[stored.modelCheckpointPath] ?? summaries.last.map({ PathRules.basename($0.destination) }) else {
+            guard let state = CheckpointState.converted(from: stored, newNames: newPaths,
+                                                        fallbackLatest: summaries.last.map { PathRules.basename($0.destination) }) else {
                 throw MetaGraphKitError.notFound(from.stateFilePath, "none of the listed checkpoints exists")
             }
-            var all: [String] = []
-            var stamps: [Double] = []
-            for (i, p) in stored.allModelCheckpointPaths.enumerated() {
-                guard let n = newPaths[p] else { continue }
-                all.append(n)
-                if let t = stored.timestamp(at: i) { stamps.append(t) }
-            }
-            if all.last != latest { all.append(latest) }
-            let state = CheckpointState(modelCheckpointPath: latest, allModelCheckpointPaths: all,
-                                        allModelCheckpointTimestamps: stamps.count == all.count ? stamps : [],
-                                        lastPreservedTimestamp: stored.lastPreservedTimestamp)
             let to = try CheckpointDirectory(destination)
             try to.write(state, within: transaction)
             transaction.commit()

@@ -382,22 +382,13 @@ extension CheckpointRemap {
                                           progress: nil, within: transaction))
                 newPaths[entry.path] = name
             }
-            guard let latest = newPaths[stored.modelCheckpointPath] ?? results.last.map({ PathRules.basename($0.destination) }) else {
+            guard let state = CheckpointState.converted(from: stored, newNames: newPaths,
+                                                        fallbackLatest: results.last.map { PathRules.basename($0.destination) }) else {
                 throw MetaGraphKitError(.notFound, "\(from.stateFilePath): none of the listed checkpoints exists")
             }
-            var all: [String] = []
-            var stamps: [Double] = []
-            for (i, p) in stored.allModelCheckpointPaths.enumerated() {
-                guard let n = newPaths[p] else { continue }
-                all.append(n)
-                if let t = stored.timestamp(at: i) { stamps.append(t) }
-            }
-            if all.last != latest { all.append(latest) }
+            let latest = state.modelCheckpointPath
             var stateFile: String?
             if !dryRun {
-                let state = CheckpointState(modelCheckpointPath: latest, allModelCheckpointPaths: all,
-                                            allModelCheckpointTimestamps: stamps.count == all.count ? stamps : [],
-                                            lastPreservedTimestamp: stored.lastPreservedTimestamp)
                 let to = try CheckpointDirectory(destination)
                 try to.write(state, within: transaction)
                 stateFile = to.stateFilePath
