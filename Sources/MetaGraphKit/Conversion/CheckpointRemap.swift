@@ -12,6 +12,16 @@
 /// source is never modified. V2 payloads are copied as stored (their checksums
 /// re-checked on the way); partitioned tensors keep their slices.
 public enum CheckpointRemap {
+    /// Writes `renamed` (source key → new name) from `reader` as one V2 checkpoint at
+    /// `destination`, through the one copy path; the writer's result.
+    static func writeRenamed(_ reader: CheckpointReader, _ renamed: [(from: String, to: String)], to destination: String,
+                             overwrite: Bool, shards: Int, progress: Migration.Progress?) throws -> BundleWriter.Result {
+        let out = try RemapOutput(destination: destination, overwrite: overwrite, sources: [reader], shards: shards,
+                                  expected: renamed.count, progress: progress)
+        for (from, to) in renamed { try out.copy(reader, key: from, as: to) }
+        return try out.finish()
+    }
+
     /// What ``rename(source:destination:rules:overwrite:dryRun:)`` did or would do.
     public struct RenameResult: Sendable {
         /// The source as given.
@@ -239,13 +249,8 @@ public enum CheckpointRemap {
             }
             owner[to] = from
         }
-        var written: BundleWriter.Result?
-        if !dryRun {
-            let out = try RemapOutput(destination: destination, overwrite: overwrite, sources: [reader], shards: shards,
-                                      expected: renamed.count, progress: progress)
-            for (from, to) in renamed { try out.copy(reader, key: from, as: to) }
-            written = try out.finish()
-        }
+        let written = dryRun ? nil : try writeRenamed(reader, renamed, to: destination, overwrite: overwrite,
+                                                      shards: shards, progress: progress)
         return ToNamesResult(source: source, destination: destination, renamed: renamed, duplicates: duplicates,
                              emptyFullName: empty, notInObjectGraph: stray, keptObjectGraph: keepObjectGraph, written: written)
     }

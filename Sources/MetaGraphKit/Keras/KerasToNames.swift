@@ -22,13 +22,8 @@ extension CheckpointRemap {
             owner[name] = e.key
             renamed.append((e.key, name))
         }
-        var written: BundleWriter.Result?
-        if !dryRun {
-            let out = try RemapOutput(destination: destination, overwrite: overwrite, sources: [reader], shards: shards,
-                                      expected: renamed.count, progress: progress)
-            for (from, to) in renamed { try out.copy(reader, key: from, as: to) }
-            written = try out.finish()
-        }
+        let written = dryRun ? nil : try CheckpointRemap.writeRenamed(reader, renamed, to: destination, overwrite: overwrite,
+                                                                      shards: shards, progress: progress)
         return ToNamesResult(source: source, destination: destination, renamed: renamed, duplicates: [],
                              emptyFullName: [], notInObjectGraph: [], keptObjectGraph: false, written: written)
     }
