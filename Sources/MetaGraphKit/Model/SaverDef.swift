@@ -47,7 +47,7 @@ public enum CheckpointFormatVersion: Sendable, Hashable, CustomStringConvertible
 /// checkpoints, and how many it keeps.
 ///
 /// TensorFlow's name for this is `tensorflow.SaverDef`.
-public struct SaverDef: Sendable, Hashable {
+public struct SaverDef: Sendable, Hashable, JSONReportable {
     /// The string tensor fed with the checkpoint path (`save/Const:0`).
     public var filenameTensorName: String
     /// The tensor whose evaluation saves (`save/control_dependency:0`).

@@ -16,7 +16,7 @@ public enum HTMLReport {
     public static let histogramBins = 32
 
     /// What was written: the summary `tfmeta report --json` prints.
-    public struct Result: Sendable {
+    public struct Result: Sendable, JSONReportable {
         /// The HTML file.
         public var output: String
         /// The input as given.
@@ -36,7 +36,7 @@ public enum HTMLReport {
         /// "all_zero", "unread"} (tensors with each), "flagged": [{"key", "flags":
         /// [String]}], "graphs", "nodes"}`; `tensors`, `bytes` and the flags are 0 and
         /// `roles`/`flagged` empty for a graph without a checkpoint.
-        public var json: JSONValue {
+        public var jsonValue: JSONValue {
             let tensors = stats?.tensors ?? []
             func count(_ f: String) -> JSONValue { .int(Int64(tensors.filter { HTMLReport.flags($0).contains(f) }.count)) }
             return .object([

@@ -48,30 +48,30 @@ struct ReportTests {
 
         var unsharded = sharded
         unsharded.sharded = false
-        #expect(try SaverCheck.check(graph, saver: unsharded).problems.map(\.code) == ["sharding-mismatch"])
+        #expect(try SaverCheck.check(graph, saver: unsharded).problems.map(\.code) == [.shardingMismatch])
     }
 
     @Test func mismatchesAreReported() throws {
         let graph = try ConversionSamples.metaGraph("graph.meta")
         var saver = try #require(try GraphSnapshot(graph).saver)
         saver.version = .v1
-        #expect(try SaverCheck.check(graph, saver: saver).problems.map(\.code) == ["version-mismatch"])
+        #expect(try SaverCheck.check(graph, saver: saver).problems.map(\.code) == [.versionMismatch])
         saver.version = .v2
         saver.sharded = true
-        #expect(try SaverCheck.check(graph, saver: saver).problems.map(\.code) == ["sharding-mismatch"])
+        #expect(try SaverCheck.check(graph, saver: saver).problems.map(\.code) == [.shardingMismatch])
         saver.sharded = false
         saver.saveTensorName = ""
         saver.restoreOpName = "net/save/restore_all:0"
         let codes = try SaverCheck.check(graph, saver: saver).problems.map(\.code)
-        #expect(codes.contains("missing-name") && codes.contains("bad-name"))
+        #expect(codes.contains(.missingName) && codes.contains(.badName))
         saver = try #require(try GraphSnapshot(graph).saver)
         saver.filenameTensorName = "x:0"
-        #expect(try SaverCheck.check(graph, saver: saver).problems.map(\.code) == ["filename-not-string"])
+        #expect(try SaverCheck.check(graph, saver: saver).problems.map(\.code) == [.filenameNotString])
     }
 
     @Test func tensorFlowsOwnScopedExportHasADanglingSaverAndOursDoesNot() throws {
         let tf = try SaverCheck.check(ConversionSamples.metaGraph("tf_export_net.meta"))
-        #expect(tf.problems.map(\.code).contains("not-found"))
+        #expect(tf.problems.map(\.code).contains(.notFound))
         let ours = try MetaGraphTransform.rescope(ConversionSamples.metaGraph("graph.meta"),
                                                   options: RescopeOptions(scope: .strip("net")))
         let report = try SaverCheck.check(ours.metaGraph)
@@ -81,7 +81,7 @@ struct ReportTests {
 
     @Test func noSaverIsAProblem() throws {
         let report = try SaverCheck.check(ProtoMessage(empty: .metaGraphDef))
-        #expect(report.problems.map(\.code) == ["no-saver"])
+        #expect(report.problems.map(\.code) == [.noSaver])
         #expect(report.jsonValue.serialized() == #"{"ok":false,"saver":null,"scope":"","ops":{},"problems":[{"code":"no-saver","message":"the meta graph has no saver_def"}]}"#)
     }
 
