@@ -124,4 +124,24 @@ extension MetaGraphKitError {
         Self(.corrupt, "\(file): \(what) is in data file \(shard) but the bundle has \(shards)",
              file: file, key: key, fileID: fileID, line: line)
     }
+    // MARK: - Conditions of graphs and outputs
+
+    /// A message of another type than the API takes:
+    /// `"expected a <expected>, got <got>"` (code `invalidArgument`).
+    @inline(never)
+    package static func wrongMessageType(expected: String, got: String, file: String? = nil,
+                                         fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.invalidArgument, "expected a \(expected), got \(got)", file: file, fileID: fileID, line: line)
+    }
+
+    /// No meta graph of a SavedModel has the tags asked for:
+    /// `"<file>: no meta graph has exactly the tags {a,b}; available tag sets: {…} {…}"`
+    /// (code `notFound`).
+    @inline(never)
+    package static func noMetaGraphWithTags(_ file: String, wanted: [String], available: [[String]],
+                                            fileID: String = #fileID, line: UInt = #line) -> Self {
+        let sets = available.map { "{" + $0.joined(separator: ",") + "}" }.joined(separator: " ")
+        return Self(.notFound, "\(file): no meta graph has exactly the tags {\(wanted.joined(separator: ","))}; "
+                    + "available tag sets: \(sets.isEmpty ? "none" : sets)", file: file, fileID: fileID, line: line)
+    }
 }

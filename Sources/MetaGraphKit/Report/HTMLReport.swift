@@ -117,9 +117,9 @@ public enum HTMLReport {
             result.kind = file.kind == .savedModel ? "saved_model" : "meta_graph"
             var metaGraphs: [(String, ProtoMessage)] = []
             if file.kind == .savedModel {
-                for tags in SavedModelExtraction.tagSets(file.message) {
-                    metaGraphs.append(("Meta graph [\(tags.joined(separator: ", "))]",
-                                       try SavedModelExtraction.metaGraph(file.message, tags: tags, file: file.path)))
+                let model = try SavedModel(file.message, path: file.path)
+                for tags in model.tagSets {
+                    metaGraphs.append(("Meta graph [\(tags.joined(separator: ", "))]", try model.metaGraph(tags: tags).message))
                 }
             } else {
                 metaGraphs.append(("Meta graph", file.message))

@@ -119,9 +119,9 @@ struct ReportTests {
     }
 
     @Test func diffSeesSignatures() throws {
-        let model = try SavedModelExtraction.read(ConversionSamples.path("saved_model"))
-        let serve = try SavedModelExtraction.metaGraph(model, tags: ["serve"])
-        let train = try SavedModelExtraction.metaGraph(model, tags: ["gpu", "train"])
+        let model = try SavedModel(contentsOf: ConversionSamples.path("saved_model"))
+        let serve = try model.metaGraph(tags: ["serve"]).message
+        let train = try model.metaGraph(tags: ["gpu", "train"]).message
         let diff = try MetaGraphDiff(serve, train)
         #expect(diff.removedSignatures == ["serving_default"])
         let stripped = try MetaGraphTransform.rescope(serve, options: RescopeOptions(scope: .strip("net")))
@@ -135,19 +135,19 @@ struct ReportTests {
     // MARK: - SavedModel
 
     @Test func extractByTagSet() throws {
-        let model = try SavedModelExtraction.read(ConversionSamples.path("saved_model/saved_model.pb"))
-        #expect(SavedModelExtraction.tagSets(model) == [["serve"], ["gpu", "train"]])
-        let g = try SavedModelExtraction.metaGraph(model, tags: ["train", "gpu", "train"])
-        #expect(try MetaGraphSummary(g).tags.sorted() == ["gpu", "train"])
+        let model = try SavedModel(contentsOf: ConversionSamples.path("saved_model/saved_model.pb"))
+        #expect(model.tagSets == [["serve"], ["gpu", "train"]])
+        let g = try model.metaGraph(tags: ["train", "gpu", "train"])
+        #expect(try MetaGraphSummary(g.message).tags.sorted() == ["gpu", "train"])
         do {
-            _ = try SavedModelExtraction.metaGraph(model, tags: ["serve", "gpu"], file: "sm")
+            _ = try SavedModel(model.message, path: "sm").metaGraph(tags: ["serve", "gpu"])
             Issue.record("expected an error")
         } catch let error as MetaGraphKitError {
             #expect(error.code == .notFound)
             #expect(error.message.contains("{serve} {gpu,train}"))
         }
         #expect(throws: MetaGraphKitError(.notFound, "")) {
-            _ = try SavedModelExtraction.read(ConversionSamples.path("no-such-dir/saved_model.pb"))
+            _ = try SavedModel(contentsOf: ConversionSamples.path("no-such-dir/saved_model.pb"))
         }
     }
 }
