@@ -191,7 +191,7 @@ extension MetaCommand {
                 if report.ok { print("OK") }
             }
             if !report.ok {
-                throw MetaGraphKitError(.corrupt, "\(file): the saver has \(report.problems.count) problem(s)")
+                throw MetaGraphKitError.corrupt(file, "the saver has \(report.problems.count) problem(s)")
             }
         }
     }

@@ -14,7 +14,7 @@ struct ObjGraphCommand: ParsableCommand {
     func run() throws {
         let reader = try CheckpointReader(path: checkpoint.checkpoint)
         guard let graph = try reader.objectGraph() else {
-            throw MetaGraphKitError(.notFound, "\(reader.prefix): a name-based checkpoint (no \(ObjectGraph.checkpointKey))")
+            throw MetaGraphKitError.notFound(reader.prefix, "a name-based checkpoint (no \(ObjectGraph.checkpointKey))")
         }
         if output.json {
             print(graph.jsonValue.serialized(pretty: true))

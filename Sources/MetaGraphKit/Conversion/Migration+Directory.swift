@@ -97,7 +97,7 @@ extension Migration {
         var info = stat()
         if stat(destination, &info) == 0 {
             guard (info.st_mode & S_IFMT) == S_IFDIR else {
-                throw MetaGraphKitError(.exists, "\(destination): exists and is not a directory")
+                throw MetaGraphKitError.notADirectory(destination)
             }
         } else {
             try transaction.makeDirectory(destination)

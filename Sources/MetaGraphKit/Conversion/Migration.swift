@@ -120,7 +120,7 @@ public enum Migration {
         let parent = PathRules.dirname(destination)
         var info = stat()
         guard stat(parent.isEmpty ? "." : parent, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-            throw MetaGraphKitError(.notFound, "\(destination): the directory \(parent) does not exist")
+            throw MetaGraphKitError.noOutputDirectory(destination, parent: parent)
         }
         // The sources are opened before anything is written; an input of another
         // kind (a .meta, an archive, an LFS pointer…) is named as what it is.

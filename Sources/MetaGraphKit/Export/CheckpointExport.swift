@@ -319,7 +319,7 @@ extension CheckpointReader {
             let size = prefix.count + data.count
             let crc = CRC32.extend(prefix.withUnsafeBytes { CRC32.extend(0, $0) }, data)
             guard size <= 0xffff_fffe, localOffset <= 0xffff_fffe else {
-                throw MetaGraphKitError(.tooLarge, "\(out.path): \(what) is too large for a zip without ZIP64")
+                throw MetaGraphKitError.tooLarge(out.path, "\(what) is too large for a zip without ZIP64")
             }
             var local: [UInt8] = []
             Self.le(&local, 0x0403_4b50, 4)

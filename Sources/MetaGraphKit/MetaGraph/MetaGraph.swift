@@ -44,7 +44,7 @@ public struct MetaGraph: Sendable {
     /// - Throws: ``MetaGraphKitError`` `invalidArgument` for another message type.
     public init(_ message: ProtoMessage, path: String = "") throws {
         guard message.type == .metaGraphDef else {
-            throw MetaGraphKitError(.invalidArgument, "expected a tensorflow.MetaGraphDef, got \(message.type)", file: path)
+            throw MetaGraphKitError.wrongMessageType(expected: "tensorflow.MetaGraphDef", got: "\(message.type)", file: path)
         }
         self.message = message
         self.path = path

@@ -85,7 +85,7 @@ public struct MetaGraphSummary: Sendable, Hashable, JSONReportable {
     /// - Throws: ``MetaGraphKitError`` `invalidArgument` for another message type.
     public init(_ message: ProtoMessage) throws {
         guard message.type == .metaGraphDef else {
-            throw MetaGraphKitError(.invalidArgument, "expected a tensorflow.MetaGraphDef, got \(message.type)")
+            throw MetaGraphKitError.wrongMessageType(expected: "tensorflow.MetaGraphDef", got: "\(message.type)")
         }
         let bytes = message.binary()
         self = try bytes.withUnsafeBytes { try MetaGraphSummary(scanning: $0, file: "<message>") }

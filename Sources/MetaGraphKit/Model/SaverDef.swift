@@ -95,7 +95,7 @@ public struct SaverDef: Sendable, Hashable, JSONReportable {
     /// - Throws: ``MetaGraphKitError`` `invalidArgument` for another message type.
     public init(_ message: ProtoMessage) throws {
         guard message.type == .saverDef else {
-            throw MetaGraphKitError(.invalidArgument, "expected a tensorflow.SaverDef, got \(message.type)")
+            throw MetaGraphKitError.wrongMessageType(expected: "tensorflow.SaverDef", got: "\(message.type)")
         }
         self = message.withStruct(as: Tensorflow__SaverDef.self) { SaverDef(UnsafePointer($0)) }
     }

@@ -92,7 +92,7 @@ public enum HTMLReport {
     ///   `overwrite`; the reader's errors for a damaged input (nothing is written).
     public static func write(input: String, output: String, overwrite: Bool = false) throws -> Result {
         if FileIO.exists(output), !overwrite {
-            throw MetaGraphKitError(.exists, "\(output): the destination exists; use --overwrite to replace it")
+            throw MetaGraphKitError.outputExists(output, "the destination exists")
         }
         var (html, result) = try render(input: input)
         result.output = output
