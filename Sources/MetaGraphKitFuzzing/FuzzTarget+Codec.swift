@@ -85,11 +85,11 @@ extension FuzzTarget {
         try tolerating { _ = try directory.latestCheckpoint() }
         try tolerating { _ = try directory.rebase(dryRun: true) }
         try tolerating { _ = try directory.rebase(dryRun: true, dropMissing: true) }
-        try tolerating { _ = try directory.prune(keep: 1, keepEveryHours: 1, dryRun: true).json() }
+        try tolerating { _ = try directory.prune(keep: 1, keepEveryHours: 1, dryRun: true).jsonValue }
         try tolerating {
             let report = try StateReport(directory)
             _ = report.text()
-            _ = report.json()
+            _ = report.jsonValue
         }
         let stored = try directory.readStoredState()
         let printed = stored.textFormat()

@@ -41,7 +41,7 @@ extension CkptCommand {
             options.atol = atol
             options.rules = try keys.keyRules()
             let diff = try CheckpointDiff.compare(a, b, options: options)
-            print(output.json ? diff.json.serialized(pretty: true) : diff.text(verbose: verbose))
+            print(output.json ? diff.jsonValue.serialized(pretty: true) : diff.text(verbose: verbose))
             if !diff.equal { throw ExitCode(1) }
         }
     }
@@ -67,7 +67,7 @@ extension CkptCommand {
 
         func run() throws {
             let stats = try CheckpointStats.compute(checkpoint.checkpoint)
-            print(output.json ? stats.json.serialized(pretty: true) : stats.text(quiet: quiet))
+            print(output.json ? stats.jsonValue.serialized(pretty: true) : stats.text(quiet: quiet))
             let unread = stats.tensors.compactMap(\.message)
             guard unread.isEmpty else {
                 for m in unread { FileHandle.standardErrorWrite("\(m)\n") }
@@ -107,7 +107,7 @@ extension CkptCommand {
                                                            overwrite: writing.overwrite, dryRun: dryRun, shards: writing.shards,
                                                            progress: writing.startWriting())
             for w in result.warnings { FileHandle.standardErrorWrite("warning: \(w)\n") }
-            print(output.json ? result.json.serialized(pretty: true) : result.text)
+            print(output.json ? result.jsonValue.serialized(pretty: true) : result.text)
         }
     }
 }

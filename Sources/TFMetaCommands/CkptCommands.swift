@@ -170,14 +170,7 @@ struct CkptExport: ParsableCommand {
         options.progress = TerminalProgress.onStandardError()
         let report = try reader.export(to: out, options: options)
         if output.json {
-            print(JSONValue.object([
-                ("source", .string(reader.prefix)), ("source_format", .string(reader.formatName)), ("output", .string(out)),
-                ("written", .array(report.written.map { .string($0) })),
-                ("renamed", .array(report.renamed.map { .object([("from", .string($0.from)), ("to", .string($0.to))]) })),
-                ("dropped", .array(report.dropped.map { .string($0) })),
-                ("skipped", .array(report.skipped.map { .object([("key", .string($0.key)), ("reason", .string($0.reason))]) })),
-                ("bfloat16_as_uint16", .array(report.bfloat16AsUInt16.map { .string($0) })),
-            ]).serialized(pretty: true))
+            print(report.jsonValue.serialized(pretty: true))
             return
         }
         let skipped = report.skipped.map { "  skipped \($0.key): \($0.reason)" }.joined(separator: "\n")

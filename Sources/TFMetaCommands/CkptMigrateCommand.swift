@@ -54,10 +54,10 @@ extension CkptCommand {
             if Foundation.FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue,
                InputIdentification.identify(source).kind != .savedModelDirectory {
                 let summary = try Migration.migrateDirectory(source: source, destination: destination, options: options)
-                print(output.json ? summary.json.serialized(pretty: true) : summary.text)
+                print(output.json ? summary.jsonValue.serialized(pretty: true) : summary.text)
             } else {
                 let summary = try Migration.migrate(source: source, destination: destination, options: options)
-                print(output.json ? summary.json.serialized(pretty: true) : summary.textWithMetaGraph)
+                print(output.json ? summary.jsonValue.serialized(pretty: true) : summary.textWithMetaGraph)
             }
         }
     }

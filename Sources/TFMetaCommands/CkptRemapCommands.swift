@@ -102,7 +102,7 @@ extension CkptCommand {
                     for w in c.warnings { FileHandle.standardErrorWrite("warning: \(w)\n") }
                     for w in c.rules.warnings { FileHandle.standardErrorWrite(w + "\n") }
                 }
-                print(output.json ? result.json.serialized(pretty: true) : result.text)
+                print(output.json ? result.jsonValue.serialized(pretty: true) : result.text)
                 return
             }
             let progress = writing.startWriting()
@@ -111,7 +111,7 @@ extension CkptCommand {
                                                     shards: writing.shards, progress: progress)
             for w in result.warnings { FileHandle.standardErrorWrite("warning: \(w)\n") }
             for w in result.rules.warnings { FileHandle.standardErrorWrite(w + "\n") }
-            if output.json { print(result.json.serialized(pretty: true)) } else { lines.print(result.text) }
+            if output.json { print(result.jsonValue.serialized(pretty: true)) } else { lines.print(result.text) }
         }
     }
 
@@ -160,7 +160,7 @@ extension CkptCommand {
                 progress: progress)
             for w in result.rules.warnings { FileHandle.standardErrorWrite(w + "\n") }
             if output.json {
-                print((dryRun ? result.report.jsonValue : result.json).serialized(pretty: true))
+                print((dryRun ? result.report.jsonValue : result.jsonValue).serialized(pretty: true))
             } else {
                 lines.print(dryRun ? result.report.text : result.text)
             }
@@ -207,7 +207,7 @@ extension CkptCommand {
                                                      shards: writing.shards, progress: progress)
             for w in result.warnings { FileHandle.standardErrorWrite(w + "\n") }
             for w in result.rules.warnings { FileHandle.standardErrorWrite(w + "\n") }
-            if output.json { print(result.json.serialized(pretty: true)) } else { lines.print(result.text) }
+            if output.json { print(result.jsonValue.serialized(pretty: true)) } else { lines.print(result.text) }
         }
     }
 

@@ -43,7 +43,7 @@ extension CkptCommand {
             if dryRun {
                 print(output.json ? result.report.jsonValue.serialized(pretty: true) : result.report.text)
             } else {
-                print(output.json ? result.json.serialized(pretty: true) : result.text)
+                print(output.json ? result.jsonValue.serialized(pretty: true) : result.text)
             }
             if !result.report.complete, !fillFromTemplate { throw ExitCode(1) }
         }

@@ -191,7 +191,7 @@ extension MetaCommand {
                 if report.ok { print("OK") }
             }
             if !report.ok {
-                throw MetaGraphKitError(.corrupt, "\(file): the saver has \(report.problems.count) problem(s)")
+                throw MetaGraphKitError.corrupt(file, "the saver has \(report.problems.count) problem(s)")
             }
         }
     }
@@ -216,10 +216,9 @@ extension MetaCommand {
 
         func run() throws {
             try OutputDestination.check(output, overwrite: writing.overwrite, sources: [savedModel])
-            let model = try SavedModelExtraction.read(savedModel)
+            let model = try SavedModel(contentsOf: savedModel)
             let wanted = tags.split(separator: ",").map { String($0).trimmingSpaces }
-            let graph = try SavedModelExtraction.metaGraph(model, tags: wanted, file: savedModel)
-            try writeMetaGraph(graph, to: output, source: savedModel, overwrite: writing.overwrite)
+            try model.metaGraph(tags: wanted).write(to: output, overwrite: writing.overwrite)
             print("wrote \(output): meta graph with tags {\(Set(wanted).sorted().joined(separator: ","))}")
         }
     }

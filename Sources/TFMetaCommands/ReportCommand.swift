@@ -29,7 +29,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let r = try HTMLReport.write(input: input, output: output, overwrite: overwrite)
-        print(json.json ? r.json.serialized(pretty: true) : r.text)
+        print(json.json ? r.jsonValue.serialized(pretty: true) : r.text)
         // As `ckpt stats`: the page is written (it flags them), and the run fails.
         let unread = r.stats?.tensors.compactMap(\.message) ?? []
         guard !unread.isEmpty, let stats = r.stats else { return }

@@ -73,7 +73,7 @@ struct StateShow: ParsableCommand {
     func run() throws {
         let report = try StateReport(location.open())
         if output.json {
-            print(report.json().serialized(pretty: true))
+            print(report.jsonValue.serialized(pretty: true))
         } else {
             print(report.text(), terminator: "")
         }
@@ -137,7 +137,7 @@ struct StateRebase: ParsableCommand {
     func run() throws {
         let plan = try location.open().rebase(dryRun: dryRun, dropMissing: dropMissing)
         if output.json {
-            print(plan.json().serialized(pretty: true))
+            print(plan.jsonValue.serialized(pretty: true))
             return
         }
         for path in plan.dropped {

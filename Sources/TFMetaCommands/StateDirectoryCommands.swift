@@ -71,7 +71,7 @@ struct StateSetLatest: ParsableCommand {
 
 private func printStateWrite(_ result: StateWrite, json: Bool) {
     if json {
-        print(result.json().serialized(pretty: true))
+        print(result.jsonValue.serialized(pretty: true))
         return
     }
     print((result.written ? "wrote " : "dry run, would write ") + result.stateFile + ":")
@@ -140,7 +140,7 @@ struct StatePrune: ParsableCommand {
         let plan = try location.open().prune(keep: keep, keepEveryHours: keepEveryHours,
                                              rule: rule.flatMap(RetentionPolicy.Rule.init(rawValue:)), dryRun: dryRun)
         if output.json {
-            print(plan.json().serialized(pretty: true))
+            print(plan.jsonValue.serialized(pretty: true))
         } else {
             print(plan.text(), terminator: "")
         }

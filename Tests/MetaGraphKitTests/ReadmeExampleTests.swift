@@ -33,6 +33,17 @@ struct ReadmeExampleTests {
             try graph.rescoped(RescopeOptions(clearDevices: true)).metaGraph.write(to: dir + "/cleared.meta")
             #expect(try MetaGraph(contentsOf: dir + "/cleared.meta").variables() == variables)
 
+            // A SavedModel: one meta graph by its tags, and the checkpoint of its variables.
+            let model = try SavedModel(contentsOf: Fixture.path("saved_model"))
+            let serve = try model.metaGraph(tags: ["serve"])
+            #expect(try serve.checkSaver().saver != nil)
+            let weights = try CheckpointReader(path: model.variablesPrefix)
+            #expect(weights.format == .v2 && !weights.entries.isEmpty)
+
+            // Every report has one JSON form (what --json prints) and a text form.
+            let inspected = try MetaGraphFile.inspect(Fixture.path("meta/train_graph.meta"))
+            #expect(inspected.jsonValue.serialized(pretty: true).hasPrefix("{\n  \"file\": "))
+
             // The state file, as tf.train.latest_checkpoint reads it.
             let latest = try CheckpointDirectory(Fixture.path("state/relative")).latestCheckpoint()
             #expect(latest.hasSuffix("state/relative/ckpt-3"))

@@ -3,17 +3,8 @@ import Testing
 
 @Suite("tfmeta state")
 struct StateCommandTests {
-    func directory(_ files: [String: String]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tfmeta-state-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        for (name, content) in files {
-            _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(content.utf8))
-        }
-        return dir
-    }
-
     @Test func latestPrintsThePrefix() throws {
-        let dir = try directory(["checkpoint": "model_checkpoint_path: \"ckpt-1\"\n", "ckpt-1.index": ""])
+        let dir = try stateDirectory(["checkpoint": "model_checkpoint_path: \"ckpt-1\"\n", "ckpt-1.index": ""])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try runTFMeta(["state", "latest", dir])
         #expect(r.status == 0)
@@ -22,7 +13,7 @@ struct StateCommandTests {
     }
 
     @Test func missingCheckpointExitsOneNamingTheFiles() throws {
-        let dir = try directory(["checkpoint": "model_checkpoint_path: \"ckpt-1\"\n"])
+        let dir = try stateDirectory(["checkpoint": "model_checkpoint_path: \"ckpt-1\"\n"])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try runTFMeta(["state", "latest", dir])
         #expect(r.status == 1)
@@ -37,7 +28,7 @@ struct StateCommandTests {
     }
 
     @Test func rebaseDryRunThenWrite() throws {
-        let dir = try directory(["checkpoint": "model_checkpoint_path: \"/moved/m-2\"\n", "m-2.index": ""])
+        let dir = try stateDirectory(["checkpoint": "model_checkpoint_path: \"/moved/m-2\"\n", "m-2.index": ""])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let dry = try runTFMeta(["state", "rebase", dir, "--dry-run"])
         #expect(dry.status == 0)

@@ -3,21 +3,12 @@ import Testing
 
 @Suite("tfmeta state init, set-latest, prune, show exit status")
 struct StateDirectoryCommandTests {
-    func directory(_ files: [String: String]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tfmeta-state-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        for (name, content) in files {
-            _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(content.utf8))
-        }
-        return dir
-    }
-
     func object(_ text: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
     @Test func showExitsOneAndNamesTheRepair() throws {
-        let dir = try directory(["checkpoint": "model_checkpoint_path: \"ckpt-2\"\nall_model_checkpoint_paths: \"ckpt-1\"\nall_model_checkpoint_paths: \"ckpt-2\"\n",
+        let dir = try stateDirectory(["checkpoint": "model_checkpoint_path: \"ckpt-2\"\nall_model_checkpoint_paths: \"ckpt-1\"\nall_model_checkpoint_paths: \"ckpt-2\"\n",
                                  "ckpt-1.index": "", "ckpt-1.data-00000-of-00001": "abc"])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try runTFMeta(["state", "show", dir])
@@ -33,7 +24,7 @@ struct StateDirectoryCommandTests {
     }
 
     @Test func initThenSetLatestThenPrune() throws {
-        let dir = try directory(["ckpt-1.index": "", "ckpt-1.data-00000-of-00001": "",
+        let dir = try stateDirectory(["ckpt-1.index": "", "ckpt-1.data-00000-of-00001": "",
                                  "ckpt-2.index": "", "ckpt-2.data-00000-of-00001": "",
                                  "ckpt-3.index": "", "ckpt-3.data-00000-of-00001": ""])
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -30,3 +30,14 @@ func runTFMeta(_ arguments: [String], environment: [String: String]? = nil) thro
 /// The repository's Fixtures/ folder.
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
+/// A fresh temporary directory holding `files` (name → text), for the state
+/// command suites; the caller removes it.
+func stateDirectory(_ files: [String: String]) throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tfmeta-state-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    for (name, content) in files {
+        _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(content.utf8))
+    }
+    return dir
+}

@@ -1,7 +1,7 @@
 // The diff's JSON shape and its text report.
 import Foundation
 
-extension CheckpointDiff {
+extension CheckpointDiff: JSONReportable {
     /// Counts of the outcomes.
     public var counts: [(String, Int)] {
         func n(_ s: Status) -> Int { tensors.filter { $0.status == s }.count }
@@ -15,7 +15,7 @@ extension CheckpointDiff {
     /// "tensors": [{"key", "key_b", "status", "dtype_a", "dtype_b", "shape_a", "shape_b",
     /// "identical_bytes", "elements", "differing", "not_close", "max_abs_diff",
     /// "mean_abs_diff", "max_diff_at", "a_value", "b_value", "allclose", "message"}]}`.
-    public var json: JSONValue {
+    public var jsonValue: JSONValue {
         func entry(_ e: TensorEntry) -> JSONValue {
             .object([("key", .string(e.key)), ("dtype", .string(e.dtype.name)), ("shape", .array(e.shape.map { .int(Int64($0)) }))])
         }

@@ -222,7 +222,7 @@ public struct CheckpointDiff: Sendable {
                                 count n: Int, sameType: Bool, _ options: Options, key: String) throws -> Tally {
         let width = ka.isComplex ? 2 : 1
         guard pa.count == n * width * ka.componentSize, pb.count == n * width * kb.componentSize else {
-            throw MetaGraphKitError(.corrupt, "\(key): the data do not match the shape")
+            throw MetaGraphKitError.dataDoNotMatchShape(key: key)
         }
         guard n > 0 else { return Tally() }
         let chunks = (n + chunk - 1) / chunk

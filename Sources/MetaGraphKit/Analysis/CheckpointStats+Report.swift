@@ -1,12 +1,12 @@
 // The stats' JSON shape and text report.
 import Foundation
 
-extension CheckpointStats {
+extension CheckpointStats: JSONReportable {
     /// `{"path", "format", "tensors", "bytes", "roles": [{"role", "tensors",
     /// "elements", "bytes", "fraction"}], "stats": [{"key", "dtype", "shape", "role",
     /// "elements", "bytes", "min", "max", "mean", "std", "nan", "pos_inf", "neg_inf",
     /// "zeros", "message"}]}`; statistics are null when there is no finite element.
-    public var json: JSONValue {
+    public var jsonValue: JSONValue {
         let total = totalBytes
         func num(_ d: Double?) -> JSONValue { d.map { .double($0) } ?? .null }
         return .object([

@@ -126,7 +126,7 @@ public struct CheckpointStats: Sendable {
 
     private static func summarise(_ p: UnsafeRawBufferPointer, _ kind: NumericKind, count n: Int, key: String) throws -> Moments {
         guard p.count == n * kind.componentSize * (kind.isComplex ? 2 : 1) else {
-            throw MetaGraphKitError(.corrupt, "\(key): the data do not match the shape")
+            throw MetaGraphKitError.dataDoNotMatchShape(key: key)
         }
         guard n > 0 else { return Moments() }
         let chunks = (n + chunk - 1) / chunk

@@ -23,11 +23,11 @@ extension BundleWriter {
                             _ body: (BundleWriter) throws -> Void) throws -> Result {
         let existing = existingFiles(of: prefix)
         if !existing.isEmpty, !overwrite {
-            throw MetaGraphKitError(.exists, "\(prefix): the destination exists (\(existing[0])); use --overwrite to replace it")
+            throw MetaGraphKitError.outputExists(prefix, "the destination exists (\(existing[0]))")
         }
         let parent = PathRules.dirname(prefix)
         guard FileIO.isDirectory(parent.isEmpty ? "." : parent) else {
-            throw MetaGraphKitError(.notFound, "\(prefix): the directory \(parent) does not exist")
+            throw MetaGraphKitError.noOutputDirectory(prefix, parent: parent)
         }
         let writer = try BundleWriter(prefix: prefix, options: options)
         do {

@@ -33,7 +33,7 @@ public final class MappedFile: @unchecked Sendable {
         defer { SystemCalls.closeQuietly(fd) }
         let status = try SystemCalls.status(of: fd, path: path)
         guard status.kind == .regular else {
-            throw MetaGraphKitError(.io, "\(path): not a regular file", file: path)
+            throw MetaGraphKitError.notARegularFile(path)
         }
         let size = status.size
         if size == 0 {

@@ -24,7 +24,7 @@ extension CheckpointReader {
     /// - Throws: as ``tensor(_:)``, and `unsupported` for string tensors.
     package func lendTensorBytes(_ key: String, checkCRC: Bool = true) throws -> LentBytes {
         guard let bytes = keyBytes(key) else {
-            throw MetaGraphKitError(.notFound, "\(prefix): no tensor named \(key)")
+            throw MetaGraphKitError.noTensor(prefix, key: key)
         }
         if let bundle, let e = bundle.entries[bytes], e.slices.isEmpty, e.dtype.elementSize != nil {
             // The shard stays in the bundle's table of mapped files until the reader
@@ -35,7 +35,7 @@ extension CheckpointReader {
         }
         let t = try tensor(key)
         guard case .bytes(let b) = t.storage else {
-            throw MetaGraphKitError(.unsupported, "\(prefix): \(key) is a string tensor; read its strings")
+            throw MetaGraphKitError.unsupported(prefix, "\(key) is a string tensor; read its strings", key: key)
         }
         return .owned(b)
     }

@@ -8,15 +8,15 @@ private func pairs(_ p: [(from: String, to: String)]) -> JSONValue {
     .array(p.map { .object([("from", .string($0.from)), ("to", .string($0.to))]) })
 }
 
-extension CheckpointRemap.RenameResult {
+extension CheckpointRemap.RenameResult: JSONReportable {
     /// `{"source", "destination", "source_format", "dry_run", "tensors", "renamed":
     /// [{"from", "to"}] (changed names only), "unchanged", "dropped": [...],
     /// "warnings": [...], "bytes", "files": [...]}`.
-    public var json: JSONValue {
+    public var jsonValue: JSONValue {
         let changed = renamed.filter { $0.from != $0.to }
         return .object([
             ("source", .string(source)), ("destination", .string(destination)),
-            ("source_format", .string(sourceFormat)), ("dry_run", .bool(written == nil)),
+            ("source_format", .string(sourceFormatName)), ("dry_run", .bool(written == nil)),
             ("tensors", .int(Int64(renamed.count))), ("renamed", pairs(changed)),
             ("unchanged", .int(Int64(renamed.count - changed.count))),
             ("dropped", .array(dropped.map { .string($0) })),
@@ -31,17 +31,17 @@ extension CheckpointRemap.RenameResult {
         let changed = renamed.filter { $0.from != $0.to }.count
         let verb = written == nil ? "would write" : "wrote"
         lines += rules.lines
-        lines.append("\(source) (\(sourceFormat)) -> \(destination): \(verb) \(renamed.count) tensors, \(changed) renamed, \(dropped.count) dropped"
+        lines.append("\(source) (\(sourceFormatName)) -> \(destination): \(verb) \(renamed.count) tensors, \(changed) renamed, \(dropped.count) dropped"
                      + (written.map { ", \($0.dataBytes) bytes" } ?? ""))
         return lines.joined(separator: "\n")
     }
 }
 
-extension CheckpointRemap.ToObjectResult {
+extension CheckpointRemap.ToObjectResult: JSONReportable {
     /// `{"source", "template", "destination", "dry_run", "tensors", "filled": [...],
     /// "bytes", "files": [...], "match": <the ckpt match report>}`. `tensors` counts
     /// the object graph entry too (what is or would be written).
-    public var json: JSONValue {
+    public var jsonValue: JSONValue {
         .object([
             ("source", .string(report.source)), ("template", .string(report.target)),
             ("destination", .string(destination)), ("dry_run", .bool(written == nil)),
@@ -64,12 +64,12 @@ extension CheckpointRemap.ToObjectResult {
     }
 }
 
-extension CheckpointRemap.ToNamesResult {
+extension CheckpointRemap.ToNamesResult: JSONReportable {
     /// `{"source", "destination", "dry_run", "tensors", "renamed": [{"from", "to"}]
     /// (every written key), "duplicates": [{"full_name", "keys": [...], "names":
     /// [...]}], "empty_full_name": [...], "not_in_object_graph": [...],
     /// "object_graph": "kept" | "dropped", "bytes", "files": [...]}`.
-    public var json: JSONValue {
+    public var jsonValue: JSONValue {
         .object([
             ("source", .string(source)), ("destination", .string(destination)), ("dry_run", .bool(written == nil)),
             ("tensors", .int(Int64(renamed.count))), ("renamed", pairs(renamed)),

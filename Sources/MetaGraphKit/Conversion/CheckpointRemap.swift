@@ -28,8 +28,11 @@ public enum CheckpointRemap {
         public let source: String
         /// The destination prefix.
         public let destination: String
-        /// `V1` or `V2`.
-        public let sourceFormat: String
+        /// The source's format (``CheckpointFormat/foreign`` for another framework's file).
+        public let sourceFormat: CheckpointFormat
+        /// The format's name as the report prints it: `V1`, `V2`, or the other
+        /// framework's format (``CheckpointReader/formatName``).
+        public let sourceFormatName: String
         /// Every kept key and its new name (unchanged names included), in key order.
         public let renamed: [(from: String, to: String)]
         /// Keys a `--drop` pattern removed.
@@ -132,7 +135,7 @@ public enum CheckpointRemap {
             for (from, to) in plan.kept { try out.copy(reader, key: from, as: to) }
             written = try out.finish()
         }
-        return RenameResult(source: source, destination: destination, sourceFormat: reader.formatName,
+        return RenameResult(source: source, destination: destination, sourceFormat: reader.format, sourceFormatName: reader.formatName,
                             renamed: plan.kept, dropped: plan.dropped, warnings: warnings, written: written)
     }
 

@@ -7,7 +7,7 @@ extension MatchReport {
         func pair(_ p: Pair) -> JSONValue {
             .object([("source", .string(p.source)), ("name", .string(p.name)), ("target", .string(p.target.key)),
                      ("full_name", .string(p.target.fullName)), ("dtype", .string(p.dtype.name)),
-                     ("shape", shape(p.shape)), ("via", .string(p.via))])
+                     ("shape", shape(p.shape)), ("via", .string(p.via.rawValue))])
         }
         func mismatch(_ p: Pair) -> JSONValue {
             .object([("source", .string(p.source)), ("name", .string(p.name)), ("target", .string(p.target.key)),
@@ -53,7 +53,7 @@ extension MatchReport {
             lines.append("matched:")
             for p in matched {
                 let renamed = p.name == p.source ? "" : " (as \(p.name))"
-                let via = p.via == "full_name" ? "" : "  [\(p.via)]"
+                let via = p.via == .fullName ? "" : "  [\(p.via)]"
                 lines.append("  \(p.source)\(renamed) -> \(p.target.key)  \(p.dtype.name) \(shape(p.shape))\(via)")
             }
         }

@@ -11,7 +11,7 @@
 ///   "source": "SRC", "target": "T", "target_kind": "checkpoint" | "saved_model" | "meta_graph",
 ///   "counts": {"matched": n, "mismatched": n, "missing": n, "unused": n, "dropped": n},
 ///   "matched":    [{"source": KEY, "name": KEY_AFTER_RULES, "target": TARGET_KEY, "full_name": S,
-///                   "dtype": "float32", "shape": [2, 3], "via": "full_name" | "tf1_unique_name" | "slot_convention"}],
+///                   "dtype": "float32", "shape": [2, 3], "via": "full_name" | "tf1_unique_name" | "slot_convention" | "object_path" | "step_counter"}],
 ///   "mismatched": [{"source", "name", "target", "full_name",
 ///                   "source_dtype", "source_shape", "target_dtype", "target_shape" ([Int] or null)}],
 ///   "missing":    [{"target", "full_name", "dtype", "shape" ([Int] or null),
@@ -28,7 +28,26 @@
 /// same dtype and shape, nearest name by edit distance on `/`-separated components
 /// (ties: character edit distance, then name order). For a meta graph target,
 /// `target` and `full_name` are both the variable's name.
-public struct MatchReport: Sendable {
+public struct MatchReport: Sendable, JSONReportable {
+    /// How a checkpoint key was paired with a target tensor; the raw value is the
+    /// `via` of the JSON report.
+    public enum Via: String, Sendable, Hashable, CustomStringConvertible {
+        /// The key (after the rules) is the tensor's full name.
+        case fullName = "full_name"
+        /// The key is the TF1 unique name of a full name several tensors share
+        /// (`Variable`, `Variable_1`, …).
+        case tf1UniqueName = "tf1_unique_name"
+        /// The key is a TF1 optimizer's name for the tensor's slot (`w/Adam`, `w/Adam_1`).
+        case slotConvention = "slot_convention"
+        /// The key is the tensor's object path, for full names several objects share.
+        case objectPath = "object_path"
+        /// The key is TF1's step counter (`global_step`) for the optimizer's iterations.
+        case stepCounter = "step_counter"
+
+        /// The raw value.
+        public var description: String { rawValue }
+    }
+
     /// A checkpoint key and the target tensor it fills.
     public struct Pair: Sendable, Equatable {
         /// The source key.
@@ -37,8 +56,8 @@ public struct MatchReport: Sendable {
         public let name: String
         /// The target tensor.
         public let target: RemapTargetTensor
-        /// How the two were paired: `full_name`, `tf1_unique_name` or `slot_convention`.
-        public let via: String
+        /// How the two were paired.
+        public let via: Via
         /// The source's dtype.
         public let dtype: DType
         /// The source's shape.
@@ -63,11 +82,15 @@ public struct MatchReport: Sendable {
     public struct Missing: Sendable, Equatable {
         /// The target tensor.
         public let target: RemapTargetTensor
-        /// The most likely source key (original, after rules), if any.
-        public let suggestion: (source: String, name: String)?
+        /// The most likely source key, if any.
+        public let suggestion: Suggestion?
 
-        public static func == (a: Self, b: Self) -> Bool {
-            a.target == b.target && a.suggestion?.source == b.suggestion?.source
+        /// An unused source key that likely fills the missing tensor.
+        public struct Suggestion: Sendable, Hashable {
+            /// The key as stored.
+            public let source: String
+            /// The key after the rules.
+            public let name: String
         }
     }
 
@@ -153,16 +176,16 @@ public struct MatchReport: Sendable {
         var claimed = Set<String>()
         var matched: [Pair] = [], mismatched: [Pair] = [], missingTargets: [RemapTargetTensor] = []
         for (t, name) in zip(target.tensors, unique) {
-            var candidates: [(String, String)] = []
+            var candidates: [(String, Via)] = []
             let byPath = t.slot == nil ? KerasTemplateNames.objectPathNames(t.key) : []
-            if collided.contains(t.fullName) { candidates += byPath.map { ($0, "object_path") } }
-            if !name.isEmpty { candidates.append((name, name == t.fullName ? "full_name" : "tf1_unique_name")) }
-            if let counter = KerasTemplateNames.stepCounterSource(t) { candidates.append((counter, "step_counter")) }
+            if collided.contains(t.fullName) { candidates += byPath.map { ($0, Via.objectPath) } }
+            if !name.isEmpty { candidates.append((name, name == t.fullName ? .fullName : .tf1UniqueName)) }
+            if let counter = KerasTemplateNames.stepCounterSource(t) { candidates.append((counter, .stepCounter)) }
             if let slot = t.slot {
                 candidates += SlotConventions.tf1Names(variable: slot.variable, slot: slot.name, siblings: slot.siblings)
-                    .map { ($0, "slot_convention") }
+                    .map { ($0, Via.slotConvention) }
             } else if !t.fullName.isEmpty {
-                candidates += SlotConventions.keras3TF1Names(fullName: t.fullName, variables: flat).map { ($0, "slot_convention") }
+                candidates += SlotConventions.keras3TF1Names(fullName: t.fullName, variables: flat).map { ($0, Via.slotConvention) }
             }
             guard let (c, via) = candidates.first(where: { byName[$0.0] != nil && !claimed.contains($0.0) }),
                   let src = byName[c] else {
@@ -177,7 +200,7 @@ public struct MatchReport: Sendable {
         let missing = missingTargets.map { t in
             let best = nearest(t.fullName.isEmpty ? t.key : t.fullName,
                                among: leftovers.filter { agree($0.entry, t) && KerasTemplateNames.plausible($0.name, t) }, name: \.name)
-            return Missing(target: t, suggestion: best.map { ($0.from, $0.name) })
+            return Missing(target: t, suggestion: best.map { Missing.Suggestion(source: $0.from, name: $0.name) })
         }
         let unused = leftovers.map { s in
             Unused(source: s.from, name: s.name, dtype: s.entry.dtype, shape: s.entry.shape,

@@ -15,10 +15,38 @@ extension Migration {
         public var source: String
         /// The written `.meta`.
         public var destination: String
-        /// `rewritten`, `already-v2`, `no-saver`, `kept` or `copied`.
-        public var outcome: String
+        /// What was done to its saver.
+        public var outcome: MetaGraphOutcome
         /// A sentence for the summary.
         public var note: String
+    }
+
+    /// What ``migrateMetaGraph(source:destination:)`` did to a `.meta` file's saver;
+    /// the raw value is the `outcome` the `--json` report prints.
+    public enum MetaGraphOutcome: String, Sendable, Hashable, CustomStringConvertible {
+        /// The saver was switched to V2 (the note says what changed).
+        case rewritten
+        /// The saver already wrote V2; the file was copied unchanged.
+        case alreadyV2 = "already-v2"
+        /// The graph has no saver; the file was copied unchanged.
+        case noSaver = "no-saver"
+        /// The saver could not be switched safely and was kept (the note says why).
+        case kept
+        /// The file is not a MetaGraphDef; it was copied unchanged.
+        case copied
+
+        /// What the saver rewrite reported.
+        init(_ outcome: SaverGraphRewrite.Outcome) {
+            switch outcome {
+            case .rewritten: self = .rewritten
+            case .alreadyV2: self = .alreadyV2
+            case .noSaver: self = .noSaver
+            case .kept: self = .kept
+            }
+        }
+
+        /// The raw value.
+        public var description: String { rawValue }
     }
 
     /// The result of migrating a directory.
@@ -69,7 +97,7 @@ extension Migration {
         var info = stat()
         if stat(destination, &info) == 0 {
             guard (info.st_mode & S_IFMT) == S_IFDIR else {
-                throw MetaGraphKitError(.exists, "\(destination): exists and is not a directory")
+                throw MetaGraphKitError.notADirectory(destination)
             }
         } else {
             try transaction.makeDirectory(destination)
@@ -145,22 +173,22 @@ extension Migration {
             file = try MetaGraphFile.read(source)
         } catch let error as MetaGraphKitError where error.code != .io && error.code != .notFound {
             try FileIO.writeAtomically(try FileIO.read(source), to: destination, within: parent)
-            return MetaGraphResult(source: source, destination: destination, outcome: "copied",
+            return MetaGraphResult(source: source, destination: destination, outcome: .copied,
                                    note: "not a MetaGraphDef (binary or text); copied unchanged, its saver still writes V1")
         }
         let message = file.message
         let outcome = try SaverGraphRewrite.rewriteToV2(message, file: source)
-        let (name, note): (String, String) = switch outcome {
-        case .rewritten(let what): ("rewritten", what)
-        case .alreadyV2: ("already-v2", "the saver already writes V2")
-        case .noSaver: ("no-saver", "no saver in the graph")
-        case .kept(let why): ("kept", "saver kept unchanged, it saves V1 and may not restore the migrated V2 checkpoint: \(why); re-create the saver in TensorFlow")
+        let note = switch outcome {
+        case .rewritten(let what): what
+        case .alreadyV2: "the saver already writes V2"
+        case .noSaver: "no saver in the graph"
+        case .kept(let why): "saver kept unchanged, it saves V1 and may not restore the migrated V2 checkpoint: \(why); re-create the saver in TensorFlow"
         }
         if case .rewritten = outcome {
             try file.write(to: destination, as: file.encoding, within: parent)
         } else {
             try FileIO.writeAtomically(try FileIO.read(source), to: destination, within: parent)
         }
-        return MetaGraphResult(source: source, destination: destination, outcome: name, note: note)
+        return MetaGraphResult(source: source, destination: destination, outcome: MetaGraphOutcome(outcome), note: note)
     }
 }

@@ -1,22 +1,22 @@
 // The `--json` shapes of `tfmeta ckpt migrate`.
 
-extension Migration.Summary {
+extension Migration.Summary: JSONReportable {
     /// The summary as JSON:
     /// `{"source", "destination", "source_format", "tensors", "slices", "bytes",
     /// "seconds", "files": [...], "skipped": [{"name", "reason"}], "meta_graph":
     /// {"source", "destination", "outcome", "note"}|null}`.
-    public var json: JSONValue {
+    public var jsonValue: JSONValue {
         .object([
             ("source", .string(source)),
             ("destination", .string(destination)),
-            ("source_format", .string(sourceFormat)),
+            ("source_format", .string(sourceFormat.rawValue)),
             ("tensors", .int(Int64(tensors))),
             ("slices", .int(Int64(slices))),
             ("bytes", .int(Int64(bytes))),
             ("seconds", .double(seconds)),
             ("files", .array(files.map { .string($0) })),
             ("skipped", .array(skipped.map { .object([("name", .string($0.name)), ("reason", .string($0.reason))]) })),
-            ("meta_graph", metaGraph.map(\.json) ?? .null),
+            ("meta_graph", metaGraph.map(\.jsonValue) ?? .null),
         ])
     }
 
@@ -37,19 +37,19 @@ extension Migration.Summary {
     }
 }
 
-extension Migration.MetaGraphResult {
+extension Migration.MetaGraphResult: JSONReportable {
     /// `{"source", "destination", "outcome", "note"}`.
-    public var json: JSONValue {
+    public var jsonValue: JSONValue {
         .object([("source", .string(source)), ("destination", .string(destination)),
-                 ("outcome", .string(outcome)), ("note", .string(note))])
+                 ("outcome", .string(outcome.rawValue)), ("note", .string(note))])
     }
 }
 
-extension Migration.DirectorySummary {
+extension Migration.DirectorySummary: JSONReportable {
     /// The summary as JSON: `{"source", "destination", "state_file", "tensors",
     /// "bytes", "seconds", "checkpoints": [<checkpoint summary>], "meta_graphs":
     /// [{"source", "destination", "outcome", "note"}], "missing": [...]}`.
-    public var json: JSONValue {
+    public var jsonValue: JSONValue {
         .object([
             ("source", .string(source)),
             ("destination", .string(destination)),
@@ -57,8 +57,8 @@ extension Migration.DirectorySummary {
             ("tensors", .int(Int64(checkpoints.reduce(0) { $0 + $1.tensors }))),
             ("bytes", .int(Int64(checkpoints.reduce(0) { $0 + $1.bytes }))),
             ("seconds", .double(seconds)),
-            ("checkpoints", .array(checkpoints.map(\.json))),
-            ("meta_graphs", .array(metaGraphs.map(\.json))),
+            ("checkpoints", .array(checkpoints.map(\.jsonValue))),
+            ("meta_graphs", .array(metaGraphs.map(\.jsonValue))),
             ("missing", .array(missing.map { .string($0) })),
         ])
     }

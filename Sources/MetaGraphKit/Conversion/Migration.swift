@@ -51,8 +51,8 @@ public enum Migration {
         public var source: String
         /// The destination prefix.
         public var destination: String
-        /// `V1` or `V2`.
-        public var sourceFormat: String
+        /// The source's format: ``CheckpointFormat/v1`` or ``CheckpointFormat/v2``.
+        public var sourceFormat: CheckpointFormat
         /// Tensors written (a partitioned tensor counts once).
         public var tensors: Int
         /// Slice entries written (0 when nothing is partitioned or slices are merged).
@@ -120,7 +120,7 @@ public enum Migration {
         let parent = PathRules.dirname(destination)
         var info = stat()
         guard stat(parent.isEmpty ? "." : parent, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-            throw MetaGraphKitError(.notFound, "\(destination): the directory \(parent) does not exist")
+            throw MetaGraphKitError.noOutputDirectory(destination, parent: parent)
         }
         // The sources are opened before anything is written; an input of another
         // kind (a .meta, an archive, an LFS pointer…) is named as what it is.
@@ -145,7 +145,7 @@ public enum Migration {
         // Replaces an old checkpoint at the destination (data files of another shard
         // count included) only once the new one is complete.
         let result = try writer.finish()
-        return Summary(source: source, destination: destination, sourceFormat: isV2 ? "V2" : "V1",
+        return Summary(source: source, destination: destination, sourceFormat: isV2 ? .v2 : .v1,
                        tensors: copier.tensors, slices: copier.slices, bytes: result.dataBytes,
                        files: result.files, seconds: Date().timeIntervalSince(started), skipped: copier.skipped)
     }

@@ -20,7 +20,7 @@ final class RemapOutput {
         try OutputDestination.check(destination, kind: .checkpoint, overwrite: overwrite, sources: sources.map(\.prefix))
         let parent = PathRules.dirname(destination)
         guard FileIO.isDirectory(parent.isEmpty ? "." : parent) else {
-            throw MetaGraphKitError(.notFound, "\(destination): the directory \(parent) does not exist")
+            throw MetaGraphKitError.noOutputDirectory(destination, parent: parent)
         }
         var options = BundleWriter.Options()
         options.shards = shards

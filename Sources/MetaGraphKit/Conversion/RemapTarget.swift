@@ -3,7 +3,17 @@
 // TrackableObjectGraph (FORMATS.md §5), or a meta graph's variables.
 
 /// One tensor a target expects.
-public struct RemapTargetTensor: Sendable, Equatable {
+public struct RemapTargetTensor: Sendable, Hashable {
+    /// An optimizer slot: the variable it belongs to and its name among its siblings.
+    public struct Slot: Sendable, Hashable {
+        /// The full name of the variable the slot belongs to.
+        public let variable: String
+        /// The slot's name (`m`, `v`, `momentum`…).
+        public let name: String
+        /// The names of every slot of that variable (which optimizer made them).
+        public let siblings: Set<String>
+    }
+
     /// The checkpoint key (template) or variable name (meta graph).
     public let key: String
     /// The TF1 name the object graph records (`full_name`, plus the saveable's suffix
@@ -15,12 +25,7 @@ public struct RemapTargetTensor: Sendable, Equatable {
     /// -1 for an unknown dimension.
     public let shape: [Int]?
     /// For an optimizer slot: the variable's full name and the slot's name.
-    public let slot: (variable: String, name: String, siblings: Set<String>)?
-
-    public static func == (a: Self, b: Self) -> Bool {
-        a.key == b.key && a.fullName == b.fullName && a.dtype == b.dtype && a.shape == b.shape
-            && a.slot?.variable == b.slot?.variable && a.slot?.name == b.slot?.name
-    }
+    public let slot: Slot?
 }
 
 /// The tensors a conversion or match aims at.
@@ -86,7 +91,7 @@ public struct RemapTarget {
         }
         var out: [RemapTargetTensor] = []
         for node in graph.nodes {
-            let slot = slotOf[node.id].map { (variable: variableName($0.0), name: $0.1, siblings: siblings[$0.0] ?? []) }
+            let slot = slotOf[node.id].map { RemapTargetTensor.Slot(variable: variableName($0.0), name: $0.1, siblings: siblings[$0.0] ?? []) }
             for a in node.attributes {
                 if let e = reader.entry(a.checkpointKey) {
                     out.append(RemapTargetTensor(key: e.key, fullName: a.fullName, dtype: e.dtype, shape: e.shape, slot: slot))

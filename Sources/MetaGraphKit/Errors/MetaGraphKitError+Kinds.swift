@@ -124,4 +124,75 @@ extension MetaGraphKitError {
         Self(.corrupt, "\(file): \(what) is in data file \(shard) but the bundle has \(shards)",
              file: file, key: key, fileID: fileID, line: line)
     }
+
+    // MARK: - Conditions of graphs and outputs
+
+    /// A message of another type than the API takes:
+    /// `"expected a <expected>, got <got>"` (code `invalidArgument`).
+    @inline(never)
+    package static func wrongMessageType(expected: String, got: String, file: String? = nil,
+                                         fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.invalidArgument, "expected a \(expected), got \(got)", file: file, fileID: fileID, line: line)
+    }
+
+    /// No meta graph of a SavedModel has the tags asked for:
+    /// `"<file>: no meta graph has exactly the tags {a,b}; available tag sets: {…} {…}"`
+    /// (code `notFound`).
+    @inline(never)
+    package static func noMetaGraphWithTags(_ file: String, wanted: [String], available: [[String]],
+                                            fileID: String = #fileID, line: UInt = #line) -> Self {
+        let sets = available.map { "{" + $0.joined(separator: ",") + "}" }.joined(separator: " ")
+        return Self(.notFound, "\(file): no meta graph has exactly the tags {\(wanted.joined(separator: ","))}; "
+                    + "available tag sets: \(sets.isEmpty ? "none" : sets)", file: file, fileID: fileID, line: line)
+    }
+
+    /// An output that exists, written only with `--overwrite`:
+    /// `"<path>: <what>; use --overwrite to replace it"` (code `exists`), where
+    /// `what` is `exists` or `the destination exists` (with what is there).
+    @inline(never)
+    package static func outputExists(_ path: String, _ what: String = "exists",
+                                     fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.exists, "\(path): \(what); use --overwrite to replace it", file: path, fileID: fileID, line: line)
+    }
+
+    /// An output whose directory is missing:
+    /// `"<destination>: the directory <parent> does not exist"` (code `notFound`).
+    @inline(never)
+    package static func noOutputDirectory(_ destination: String, parent: String,
+                                          fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.notFound, "\(destination): the directory \(parent) does not exist", file: destination, fileID: fileID, line: line)
+    }
+
+    /// A destination directory that is a file: `"<path>: exists and is not a directory"`
+    /// (code `exists`).
+    @inline(never)
+    package static func notADirectory(_ path: String, fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.exists, "\(path): exists and is not a directory", file: path, fileID: fileID, line: line)
+    }
+
+    /// A path that must be a regular file but is not: `"<path>: not a regular file"`
+    /// (code `io`).
+    @inline(never)
+    package static func notARegularFile(_ path: String, fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.io, "\(path): not a regular file", file: path, fileID: fileID, line: line)
+    }
+
+    /// A directory where a file is read: `"<path>: is a directory, not a file"` (code `io`).
+    @inline(never)
+    package static func isADirectory(_ path: String, fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.io, "\(path): is a directory, not a file", file: path, fileID: fileID, line: line)
+    }
+
+    /// A write to an output already closed: `"<path>: write after close"` (code `io`).
+    @inline(never)
+    package static func writeAfterClose(_ path: String, fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.io, "\(path): write after close", file: path, fileID: fileID, line: line)
+    }
+
+    /// A tensor whose bytes do not fill its shape:
+    /// `"<key>: the data do not match the shape"` (code `corrupt`).
+    @inline(never)
+    package static func dataDoNotMatchShape(key: String, fileID: String = #fileID, line: UInt = #line) -> Self {
+        Self(.corrupt, "\(key): the data do not match the shape", key: key, fileID: fileID, line: line)
+    }
 }

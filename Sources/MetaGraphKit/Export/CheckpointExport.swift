@@ -44,6 +44,12 @@ public enum CheckpointExportFormat: String, Sendable {
 
 /// What an export wrote and what it had to leave out.
 public struct CheckpointExportReport: Sendable {
+    /// The checkpoint exported (its resolved prefix or pattern).
+    public var source = ""
+    /// Its format's name as reports print it (``CheckpointReader/formatName``).
+    public var sourceFormatName = ""
+    /// The file written.
+    public var output = ""
     /// Keys written, in order (source keys).
     public var written: [String] = []
     /// Keys the format cannot hold, with the reason (for example `string`).
@@ -113,7 +119,7 @@ extension CheckpointReader {
             throw MetaGraphKitError.invalidArgument(path, "the output must end in .safetensors or .npz")
         }
         try OutputDestination.check(path, overwrite: options.overwrite, sources: [prefix])
-        var report = CheckpointExportReport()
+        var report = CheckpointExportReport(source: prefix, sourceFormatName: formatName, output: path)
         var chosen: [TensorEntry] = []
         let plan = try options.rules.plan(entries.map(\.key), file: prefix)
         report.dropped = plan.dropped
@@ -313,7 +319,7 @@ extension CheckpointReader {
             let size = prefix.count + data.count
             let crc = CRC32.extend(prefix.withUnsafeBytes { CRC32.extend(0, $0) }, data)
             guard size <= 0xffff_fffe, localOffset <= 0xffff_fffe else {
-                throw MetaGraphKitError(.tooLarge, "\(out.path): \(what) is too large for a zip without ZIP64")
+                throw MetaGraphKitError.tooLarge(out.path, "\(what) is too large for a zip without ZIP64")
             }
             var local: [UInt8] = []
             Self.le(&local, 0x0403_4b50, 4)

@@ -15,11 +15,11 @@ extension FileIO {
     /// Up to `count` bytes from the start of a regular file.
     static func readPrefix(_ path: String, count: Int) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { throw MetaGraphKitError(.io, "\(path): cannot open: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw MetaGraphKitError.system("cannot open", path: path, errno: .current) }
         defer { close(fd) }
         var out = [UInt8](repeating: 0, count: count)
         let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, 0) }
-        guard n >= 0 else { throw MetaGraphKitError(.io, "\(path): cannot read: \(String(cString: strerror(errno)))") }
+        guard n >= 0 else { throw MetaGraphKitError.system("cannot read", path: path, errno: .current) }
         return Array(out[0..<n])
     }
 }

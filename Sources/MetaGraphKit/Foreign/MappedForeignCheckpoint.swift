@@ -94,7 +94,7 @@ class MappedForeignCheckpoint: ForeignCheckpoint {
         var regions: [String: ForeignRegion] = [:]
         for r in list {
             guard regions[r.key] == nil else {
-                throw MetaGraphKitError(.corrupt, "\(path): the key \(r.key) appears twice")
+                throw MetaGraphKitError.corrupt(path, "the key \(r.key) appears twice")
             }
             regions[r.key] = r
         }
@@ -104,7 +104,7 @@ class MappedForeignCheckpoint: ForeignCheckpoint {
     }
 
     func region(_ key: String) throws -> ForeignRegion {
-        guard let r = regions[key] else { throw MetaGraphKitError(.notFound, "\(path): no tensor named \(key)") }
+        guard let r = regions[key] else { throw MetaGraphKitError.noTensor(path, key: key) }
         return r
     }
 
@@ -137,7 +137,7 @@ class MappedForeignCheckpoint: ForeignCheckpoint {
                 while i < end {
                     let v = UInt32(littleEndian: b.loadUnaligned(fromByteOffset: i, as: UInt32.self))
                     guard let scalar = Unicode.Scalar(v) else {
-                        throw MetaGraphKitError(.corrupt, "\(r.file.path): \(key) holds \(MetaGraphKitError.hex(Int(v))), not a Unicode character")
+                        throw MetaGraphKitError.corrupt(r.file.path, "\(key) holds \(MetaGraphKitError.hex(Int(v))), not a Unicode character", key: key)
                     }
                     s.unicodeScalars.append(scalar)
                     i += 4
@@ -154,7 +154,7 @@ class MappedForeignCheckpoint: ForeignCheckpoint {
         switch r.layout {
         case .raw: return r.fortran ? try Self.cOrder(r).withUnsafeBytes(body) : try body(r.bytes)
         case .fixedBytes, .ucs4:
-            throw MetaGraphKitError(.unsupported, "\(path): \(key) is a string tensor; use tensor(_:)")
+            throw MetaGraphKitError.unsupported(path, "\(key) is a string tensor; use tensor(_:)", key: key)
         }
     }
 
@@ -165,7 +165,7 @@ class MappedForeignCheckpoint: ForeignCheckpoint {
         for e in entries {
             guard let r = regions[e.key] else { continue }
             if r.dtype == .bool, let bad = r.bytes.firstIndex(where: { $0 > 1 }) {
-                problems.append(MetaGraphKitError(.corrupt, "\(r.file.path): \(e.key) holds the bool byte \(r.bytes[bad]) at element \(bad)"))
+                problems.append(MetaGraphKitError.corrupt(r.file.path, "\(e.key) holds the bool byte \(r.bytes[bad]) at element \(bad)", key: e.key))
             }
             if case .ucs4 = r.layout {
                 do { _ = try tensor(e.key) } catch let error as MetaGraphKitError { problems.append(error) } catch {}

@@ -52,7 +52,7 @@ final class NPYCheckpoint: MappedForeignCheckpoint {
     /// The `.npy` files under `dir`, recursively (symbolic links to directories are
     /// not followed), keyed by relative path without `.npy`.
     private static func collect(_ dir: String, prefix: String, depth: Int, into files: inout [(String, String)]) throws {
-        guard depth < maxDepth else { throw MetaGraphKitError(.tooLarge, "\(dir): directories nested more than \(maxDepth) deep") }
+        guard depth < maxDepth else { throw MetaGraphKitError.tooLarge(dir, "directories nested more than \(maxDepth) deep") }
         for name in try directoryNames(dir).sorted() {
             let full = dir + "/" + name
             var info = stat()
@@ -61,14 +61,14 @@ final class NPYCheckpoint: MappedForeignCheckpoint {
                 try collect(full, prefix: prefix + name + "/", depth: depth + 1, into: &files)
             } else if name.hasSuffix(".npy"), FileIO.isRegularFile(full) {
                 files.append((prefix + String(name.dropLast(4)), full))
-                guard files.count <= maxFiles else { throw MetaGraphKitError(.tooLarge, "\(dir): more than \(maxFiles) .npy files") }
+                guard files.count <= maxFiles else { throw MetaGraphKitError.tooLarge(dir, "more than \(maxFiles) .npy files") }
             }
         }
     }
 
     private static func directoryNames(_ dir: String) throws -> [String] {
         guard let d = opendir(dir) else {
-            throw MetaGraphKitError(.io, "\(dir): cannot list: \(String(cString: strerror(errno)))")
+            throw MetaGraphKitError.system("cannot list", path: dir, errno: .current)
         }
         defer { closedir(d) }
         var names: [String] = []

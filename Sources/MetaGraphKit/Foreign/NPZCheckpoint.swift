@@ -178,7 +178,7 @@ struct ZipDirectory {
             }
             at += total
             if name.hasSuffix("/") { continue }
-            guard flags & 1 == 0 else { throw MetaGraphKitError(.unsupported, "\(path): \(name) is encrypted") }
+            guard flags & 1 == 0 else { throw MetaGraphKitError.unsupported(path, "\(name) is encrypted") }
             let localAt = try within(local, "\(name)'s local header offset")
             guard localAt <= n - 30, u32(localAt) == 0x0403_4b50 else { throw fail("\(name): no local header at \(localAt)") }
             let dataOffset = localAt + 30 + u16(localAt + 26) + u16(localAt + 28)

@@ -39,24 +39,24 @@ final class SafetensorsCheckpoint: MappedForeignCheckpoint {
         let file = try MappedFile(path: path)
         let bytes = file.bytes
         guard bytes.count >= 8 else {
-            throw MetaGraphKitError(.truncated, "\(path): \(bytes.count) bytes; a safetensors file starts with an 8-byte header length")
+            throw MetaGraphKitError.truncated(path, "\(bytes.count) bytes; a safetensors file starts with an 8-byte header length")
         }
         let n = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
         guard n <= UInt64(bytes.count - 8) else {
-            throw MetaGraphKitError(.truncated, "\(path): the safetensors header is \(n) bytes but only \(bytes.count - 8) follow the length")
+            throw MetaGraphKitError.truncated(path, "the safetensors header is \(n) bytes but only \(bytes.count - 8) follow the length")
         }
         guard n <= UInt64(Self.maxHeader) else {
-            throw MetaGraphKitError(.tooLarge, "\(path): a safetensors header of \(n) bytes (the format allows 100 MB)")
+            throw MetaGraphKitError.tooLarge(path, "a safetensors header of \(n) bytes (the format allows 100 MB)")
         }
         let dataStart = 8 + Int(n)
         let json: Any
         do {
             json = try JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart]))
         } catch {
-            throw MetaGraphKitError(.corrupt, "\(path): the safetensors header is not JSON (\(Self.detail(error)))")
+            throw MetaGraphKitError.corrupt(path, "the safetensors header is not JSON (\(Self.detail(error)))")
         }
         guard let header = json as? [String: Any] else {
-            throw MetaGraphKitError(.corrupt, "\(path): the safetensors header is not a JSON object")
+            throw MetaGraphKitError.corrupt(path, "the safetensors header is not a JSON object")
         }
         var metadata: [String: String] = [:]
         var regions: [ForeignRegion] = []
@@ -64,7 +64,7 @@ final class SafetensorsCheckpoint: MappedForeignCheckpoint {
         for (key, value) in header {
             if key == "__metadata__" {
                 guard let m = value as? [String: Any] else {
-                    throw MetaGraphKitError(.corrupt, "\(path): __metadata__ is not an object")
+                    throw MetaGraphKitError.corrupt(path, "__metadata__ is not an object")
                 }
                 for (k, v) in m { metadata[k] = v as? String ?? "\(v)" }
                 continue
@@ -72,16 +72,16 @@ final class SafetensorsCheckpoint: MappedForeignCheckpoint {
             guard let info = value as? [String: Any], let dtypeName = info["dtype"] as? String,
                   let shapeList = info["shape"] as? [Any], let offsetList = info["data_offsets"] as? [Any],
                   offsetList.count == 2 else {
-                throw MetaGraphKitError(.corrupt, "\(path): \(key) needs dtype, shape and data_offsets [begin, end]")
+                throw MetaGraphKitError.corrupt(path, "\(key) needs dtype, shape and data_offsets [begin, end]", key: key)
             }
             guard let dtype = Self.dtypes[dtypeName] else {
-                throw MetaGraphKitError(.unsupported, "\(path): \(key) has safetensors dtype \(dtypeName), which TensorFlow has no dtype for")
+                throw MetaGraphKitError.unsupported(path, "\(key) has safetensors dtype \(dtypeName), which TensorFlow has no dtype for", key: key)
             }
             let shape = try shapeList.map { try Self.integer($0, path: path, key: key, what: "a dimension") }
             let begin = try Self.integer(offsetList[0], path: path, key: key, what: "an offset")
             let end = try Self.integer(offsetList[1], path: path, key: key, what: "an offset")
             guard begin <= end, end <= dataCount else {
-                throw MetaGraphKitError(.truncated, "\(path): \(key) has data_offsets [\(begin), \(end)] but the data are \(dataCount) bytes")
+                throw MetaGraphKitError.truncated(path, "\(key) has data_offsets [\(begin), \(end)] but the data are \(dataCount) bytes", key: key)
             }
             regions.append(try ForeignRegion(key: key, dtype: dtype, shape: shape, file: file, offset: dataStart + begin,
                                              count: end - begin, layout: .raw, what: path))
@@ -93,7 +93,7 @@ final class SafetensorsCheckpoint: MappedForeignCheckpoint {
     /// A JSON number that is a non-negative integer, as an Int.
     private static func integer(_ value: Any, path: String, key: String, what: String) throws -> Int {
         if let n = value as? Int, n >= 0 { return n }
-        throw MetaGraphKitError(.corrupt, "\(path): \(key) has \(what) that is not a non-negative integer: \(value)")
+        throw MetaGraphKitError.corrupt(path, "\(key) has \(what) that is not a non-negative integer: \(value)", key: key)
     }
 
     static func detail(_ error: any Error) -> String {

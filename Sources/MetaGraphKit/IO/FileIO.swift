@@ -20,12 +20,12 @@ public enum FileIO {
             throw MetaGraphKitError.notFound(path, "no such file")
         }
         if status.kind == .directory {
-            throw MetaGraphKitError(.io, "\(path): is a directory, not a file", file: path)
+            throw MetaGraphKitError.isADirectory(path)
         }
         // A FIFO would block the open until some writer appears, a device such as
         // /dev/zero never ends: inputs are regular files.
         guard status.kind == .regular else {
-            throw MetaGraphKitError(.io, "\(path): not a regular file", file: path)
+            throw MetaGraphKitError.notARegularFile(path)
         }
         guard status.size <= limit else {
             throw MetaGraphKitError.tooLarge(path, "\(status.size) bytes is more than the \(limit)-byte limit")

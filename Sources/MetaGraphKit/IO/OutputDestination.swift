@@ -42,7 +42,7 @@ public enum OutputDestination {
     public static func check(_ path: String, kind: Kind = .file, overwrite: Bool, sources: [String] = []) throws {
         try checkOverlap(path, kind: kind, sources: sources)
         if kind == .file, FileIO.isDirectory(path) {
-            throw MetaGraphKitError(.invalidArgument, "\(path): is a directory; name the file to write")
+            throw MetaGraphKitError.invalidArgument(path, "is a directory; name the file to write")
         }
         guard !overwrite, let what = existing(path, kind: kind) else { return }
         throw MetaGraphKitError.outputExists(path, holding: what)
@@ -181,7 +181,7 @@ extension MetaGraphKitError {
     ///   - what: What is there now (``OutputDestination/existing(_:kind:)``).
     /// - Returns: The error.
     public static func outputExists(_ destination: String, holding what: String) -> MetaGraphKitError {
-        MetaGraphKitError(.exists, "\(destination): the destination exists (\(what)); use --overwrite to replace it")
+        MetaGraphKitError.outputExists(destination, "the destination exists (\(what))")
     }
 
     /// The one message for an output that is or overlaps an input, code `invalidArgument`.

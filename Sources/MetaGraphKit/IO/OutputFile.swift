@@ -70,7 +70,7 @@ final class OutputFile: ByteSink {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        guard fd >= 0 else { throw MetaGraphKitError(.io, "\(path): write after close", file: path) }
+        guard fd >= 0 else { throw MetaGraphKitError.writeAfterClose(path) }
         try SystemCalls.writeAll(fd, bytes, path: path)
     }
 
@@ -101,7 +101,7 @@ final class OutputFile: ByteSink {
     /// caller checksums the bytes itself.
     func copyInKernel(from source: Int32, offset sourceOffset: Int, count: Int) throws {
         try flush()
-        guard fd >= 0 else { throw MetaGraphKitError(.io, "\(path): write after close", file: path) }
+        guard fd >= 0 else { throw MetaGraphKitError.writeAfterClose(path) }
         var at = sourceOffset
         var left = count
         while left > 0 {

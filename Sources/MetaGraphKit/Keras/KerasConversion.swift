@@ -32,7 +32,7 @@ public enum KerasConversion {
                                fillFromTemplate: Bool = false, overwrite: Bool = false, dryRun: Bool = false) throws -> Result {
         let isArchive = destination.hasSuffix(".keras")
         guard isArchive || destination.hasSuffix(".h5") else {
-            throw MetaGraphKitError(.invalidArgument, "\(destination): the output must end in .weights.h5 or .keras")
+            throw MetaGraphKitError.invalidArgument(destination, "the output must end in .weights.h5 or .keras")
         }
         let templateFile = try KerasFile(path: template)
         if isArchive, templateFile.configJSON == nil {
@@ -45,10 +45,10 @@ public enum KerasConversion {
             return Result(report: report, destination: nil, tensors: 0, bytes: 0)
         }
         if FileIO.exists(destination), !overwrite {
-            throw MetaGraphKitError(.exists, "\(destination): exists; use --overwrite to replace it")
+            throw MetaGraphKitError.outputExists(destination)
         }
         if PathRules.absolute(destination) == PathRules.absolute(source) || PathRules.absolute(destination) == PathRules.absolute(template) {
-            throw MetaGraphKitError(.invalidArgument, "\(destination): the output is one of the inputs")
+            throw MetaGraphKitError.invalidArgument(destination, "the output is one of the inputs")
         }
         let bytes = try KerasWriter.write(destination: destination, archive: isArchive, template: templateFile,
                                           reader: reader, plan: plan)

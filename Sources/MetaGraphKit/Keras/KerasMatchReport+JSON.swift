@@ -1,6 +1,6 @@
 // The `ckpt to-keras` report, as text and as JSON.
 
-extension KerasMatchReport {
+extension KerasMatchReport: JSONReportable {
     private static func ints(_ s: [Int]) -> JSONValue { .array(s.map { .int(Int64($0)) }) }
     private static func str(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
 
@@ -57,9 +57,9 @@ extension KerasMatchReport {
     }
 }
 
-extension KerasConversion.Result {
+extension KerasConversion.Result: JSONReportable {
     /// JSON: `{"destination", "tensors", "bytes", "match": <report>}` (destination null when nothing was written).
-    public var json: JSONValue {
+    public var jsonValue: JSONValue {
         .object([("destination", destination.map { .string($0) } ?? .null), ("tensors", .int(Int64(tensors))),
                  ("bytes", .int(Int64(bytes))), ("match", report.jsonValue)])
     }

@@ -17,7 +17,7 @@ extension CheckpointRemap {
                 name = String(v.layerPath.dropFirst("layers/".count)) + "/" + variable
             }
             if let other = owner[name] {
-                throw MetaGraphKitError(.invalidArgument, "\(source): \(other) and \(e.key) would both be written as \(name)")
+                throw MetaGraphKitError.invalidArgument(source, "\(other) and \(e.key) would both be written as \(name)")
             }
             owner[name] = e.key
             renamed.append((e.key, name))

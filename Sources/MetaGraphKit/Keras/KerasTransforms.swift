@@ -41,7 +41,7 @@ enum KerasTransforms {
     static func splitTF1LSTM(reader: CheckpointReader, variables: [SourceVariable],
                              template: KerasConversion.TemplateLayer) throws -> LSTMValues {
         guard let (k, b) = tf1LSTMParts(variables) else {
-            throw MetaGraphKitError(.invalidArgument, "\(reader.prefix): not a TF1 LSTM cell (kernel and bias)")
+            throw MetaGraphKitError.invalidArgument(reader.prefix, "not a TF1 LSTM cell (kernel and bias)")
         }
         let units = template.entries[1].shape[0]
         let input = template.entries[0].shape[0]

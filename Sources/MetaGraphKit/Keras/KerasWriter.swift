@@ -25,7 +25,7 @@ enum KerasWriter {
         for e in entries {
             switch values[e.key]! {
             case .source(let key):
-                guard let s = reader.entry(key) else { throw MetaGraphKitError(.notFound, "\(reader.prefix): no tensor named \(key)") }
+                guard let s = reader.entry(key) else { throw MetaGraphKitError.noTensor(reader.prefix, key: key) }
                 guard s.dtype == e.dtype, s.shape == e.shape else {
                     throw MetaGraphKitError(.invalidArgument,
                         "\(reader.prefix): \(key) is \(s.dtype.name)\(s.shape), the template's \(e.key) is \(e.dtype.name)\(e.shape)")
@@ -56,7 +56,7 @@ enum KerasWriter {
         try placeholder.close()
         let offsets = try HDF5.create(path: h5Path, groups: groups, datasets: datasets)
         let fd = open(h5Path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw MetaGraphKitError(.io, "\(h5Path): cannot open: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw MetaGraphKitError.system("cannot open", path: h5Path, errno: .current) }
         var fdOpen = true
         defer { if fdOpen { close(fd) } }
         var total = 0
@@ -83,7 +83,7 @@ enum KerasWriter {
             }
         }
         fdOpen = false
-        guard close(fd) == 0 else { throw MetaGraphKitError(.io, "\(h5Path): close failed: \(String(cString: strerror(errno)))") }
+        guard close(fd) == 0 else { throw MetaGraphKitError.system("close failed", path: h5Path, errno: .current) }
         if archive {
             let zipPath = FileIO.temporaryName(for: destination)
             let zipFile = try transaction.createFile(zipPath)
@@ -110,7 +110,7 @@ enum KerasWriter {
             let n = pwrite(fd, bytes.baseAddress! + done, min(chunk, bytes.count - done), off_t(offset + done))
             if n < 0, errno == EINTR { continue }
             guard n > 0 else {
-                throw MetaGraphKitError(.io, "\(path): write failed: \(String(cString: strerror(errno)))")
+                throw MetaGraphKitError.system("write failed", path: path, errno: .current)
             }
             done += n
         }

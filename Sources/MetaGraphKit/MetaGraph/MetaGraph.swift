@@ -24,7 +24,7 @@ public struct MetaGraph: Sendable {
     ///
     /// - Parameter path: The file to read.
     /// - Throws: ``MetaGraphKitError`` `invalidArgument` for a SavedModel (take one
-    ///   meta graph out with ``SavedModelExtraction`` first), and what
+    ///   meta graph out with ``SavedModel/metaGraph(tags:)`` first), and what
     ///   ``MetaGraphFile/read(_:)`` throws.
     public init(contentsOf path: String) throws {
         let file = try MetaGraphFile.read(path)
@@ -44,7 +44,7 @@ public struct MetaGraph: Sendable {
     /// - Throws: ``MetaGraphKitError`` `invalidArgument` for another message type.
     public init(_ message: ProtoMessage, path: String = "") throws {
         guard message.type == .metaGraphDef else {
-            throw MetaGraphKitError(.invalidArgument, "expected a tensorflow.MetaGraphDef, got \(message.type)", file: path)
+            throw MetaGraphKitError.wrongMessageType(expected: "tensorflow.MetaGraphDef", got: "\(message.type)", file: path)
         }
         self.message = message
         self.path = path

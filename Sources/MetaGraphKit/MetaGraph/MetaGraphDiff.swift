@@ -2,7 +2,7 @@
 // and signatures, compared field by field (attrs by serialized AttrValue).
 
 /// What differs between meta graph A and meta graph B.
-public struct MetaGraphDiff: Sendable, Hashable {
+public struct MetaGraphDiff: Sendable, Hashable, JSONReportable {
     /// A before/after pair of a scalar field.
     public struct Change<Value: Sendable & Hashable>: Sendable, Hashable {
         /// The value in graph A.

@@ -42,7 +42,7 @@ public enum MetaGraphFromCheckpoint {
     public static func write(checkpoint: String, output: String, kind: VariableKind = .resource,
                              overwrite: Bool = false) throws -> Result {
         if FileIO.exists(output), !overwrite {
-            throw MetaGraphKitError(.exists, "\(output): the destination exists; use --overwrite to replace it")
+            throw MetaGraphKitError.outputExists(output, "the destination exists")
         }
         let reader = try CheckpointReader(path: checkpoint)
         var builder = Builder(kind: kind)

@@ -41,7 +41,7 @@ extension MetaGraphTransform {
                                    saverKey: (String) -> String?, pruneDropped: Bool = false,
                                    file: String = "<meta graph>") throws -> NodeRenameResult {
         guard metaGraph.type == .metaGraphDef else {
-            throw MetaGraphKitError(.invalidArgument, "expected a tensorflow.MetaGraphDef, got \(metaGraph.type)")
+            throw MetaGraphKitError.wrongMessageType(expected: "tensorflow.MetaGraphDef", got: "\(metaGraph.type)")
         }
         let copy = try ProtoMessage(binary: metaGraph.binary(), as: .metaGraphDef, file: "<copy>")
         var renamed: [(String, String)] = []
@@ -52,7 +52,7 @@ extension MetaGraphTransform {
                 let name = CString.string(graph.pointee.node[i]?.pointee.name)
                 let new = nodeName(name)
                 if let other = owner[new] {
-                    throw MetaGraphKitError(.invalidArgument, "\(file): nodes \(other) and \(name) would both be named \(new)")
+                    throw MetaGraphKitError.invalidArgument(file, "nodes \(other) and \(name) would both be named \(new)")
                 }
                 owner[new] = name
                 if new != name { renamed.append((name, new)) }

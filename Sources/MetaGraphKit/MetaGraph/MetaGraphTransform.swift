@@ -58,7 +58,7 @@ public enum MetaGraphTransform {
     public static func rescope(_ metaGraph: ProtoMessage, options: RescopeOptions,
                                file: String = "<meta graph>") throws -> RescopeResult {
         guard metaGraph.type == .metaGraphDef else {
-            throw MetaGraphKitError(.invalidArgument, "expected a tensorflow.MetaGraphDef, got \(metaGraph.type)")
+            throw MetaGraphKitError.wrongMessageType(expected: "tensorflow.MetaGraphDef", got: "\(metaGraph.type)")
         }
         let scopes: [String] = switch options.scope {
         case .strip(let s), .add(let s): [s]

@@ -18,7 +18,7 @@ public enum MetaGraphVariables {
     ///   `notAProtobuf` for an item that is not a VariableDef.
     public static func list(_ metaGraph: ProtoMessage, file: String = "<meta graph>") throws -> [VariableInfo] {
         guard metaGraph.type == .metaGraphDef else {
-            throw MetaGraphKitError(.invalidArgument, "expected a tensorflow.MetaGraphDef, got \(metaGraph.type)")
+            throw MetaGraphKitError.wrongMessageType(expected: "tensorflow.MetaGraphDef", got: "\(metaGraph.type)")
         }
         let snapshot = try GraphSnapshot(metaGraph)
         let keys: [String] = metaGraph.withStruct(as: Tensorflow__MetaGraphDef.self) { m in

@@ -2,7 +2,7 @@
 internal import CTFProtos
 
 /// The result of ``MetaGraphTransform/rescope(_:options:)``.
-public struct RescopeResult: Sendable {
+public struct RescopeResult: Sendable, JSONReportable {
     /// The transformed `tensorflow.MetaGraphDef` (a new message; the input is not
     /// changed).
     public var metaGraph: ProtoMessage

@@ -4,12 +4,38 @@
 // tensorflow/python/training/saver.py.
 
 /// What ``SaverCheck/check(_:saver:)`` found.
-public struct SaverCheckReport: Sendable, Hashable {
+public struct SaverCheckReport: Sendable, Hashable, JSONReportable {
     /// One problem: a stable code and a message naming the field or node.
     public struct Problem: Sendable, Hashable {
-        /// `no-saver`, `missing-name`, `bad-name`, `not-found`, `filename-not-string`,
-        /// `version-mismatch`, `sharding-mismatch` or `no-restore-op`.
-        public var code: String
+        /// The kind of a problem, as a stable lowercase identifier (the `code` of the
+        /// `--json` report), like ``MetaGraphKitError/Code``.
+        public struct Code: Hashable, Sendable, CustomStringConvertible {
+            /// The identifier, such as `no-saver` or `version-mismatch`.
+            public let rawValue: String
+            init(_ rawValue: String) { self.rawValue = rawValue }
+            /// The identifier.
+            public var description: String { rawValue }
+
+            /// The graph has no SaverDef.
+            public static let noSaver = Code("no-saver")
+            /// A required name (filename or save tensor, restore op) is empty.
+            public static let missingName = Code("missing-name")
+            /// A tensor name without `:N`, or an op name with one.
+            public static let badName = Code("bad-name")
+            /// A named tensor's or op's node is not in the graph.
+            public static let notFound = Code("not-found")
+            /// The filename tensor is not a string tensor.
+            public static let filenameNotString = Code("filename-not-string")
+            /// The save ops do not match the saver's version.
+            public static let versionMismatch = Code("version-mismatch")
+            /// The sharding ops do not match the saver's `sharded`.
+            public static let shardingMismatch = Code("sharding-mismatch")
+            /// No restore op under the saver's scope.
+            public static let noRestoreOp = Code("no-restore-op")
+        }
+
+        /// What kind of problem it is.
+        public var code: Code
         /// What is wrong, for a user.
         public var message: String
     }
@@ -35,7 +61,7 @@ public struct SaverCheckReport: Sendable, Hashable {
             ("saver", saver?.jsonValue ?? .null),
             ("scope", .string(scope)),
             ("ops", .object(ops.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
-            ("problems", .array(problems.map { .object([("code", .string($0.code)), ("message", .string($0.message))]) })),
+            ("problems", .array(problems.map { .object([("code", .string($0.code.rawValue)), ("message", .string($0.message))]) })),
         ])
     }
 }
@@ -67,10 +93,10 @@ public enum SaverCheck {
         let graph = try GraphSnapshot(metaGraph)
         guard let saver = saver ?? graph.saver else {
             return SaverCheckReport(saver: nil, scope: "", ops: [:], problems: [
-                .init(code: "no-saver", message: "the meta graph has no saver_def")])
+                .init(code: .noSaver, message: "the meta graph has no saver_def")])
         }
         var problems: [SaverCheckReport.Problem] = []
-        func problem(_ code: String, _ message: String) { problems.append(.init(code: code, message: message)) }
+        func problem(_ code: SaverCheckReport.Problem.Code, _ message: String) { problems.append(.init(code: code, message: message)) }
 
         let fields: [(String, String, Bool)] = [
             ("filename_tensor_name", saver.filenameTensorName, true),
@@ -79,21 +105,21 @@ public enum SaverCheck {
         ]
         for (field, name, isTensor) in fields {
             guard !name.isEmpty else {
-                problem("missing-name", "saver_def must specify the \(field)"); continue
+                problem(.missingName, "saver_def must specify the \(field)"); continue
             }
             let op = NameScope.opName(name)
             if isTensor, op == name {
-                problem("bad-name", "\(field) '\(name)' is not a tensor name (op:N)")
+                problem(.badName, "\(field) '\(name)' is not a tensor name (op:N)")
             } else if !isTensor, name.contains(":") || name.hasPrefix("^") {
-                problem("bad-name", "\(field) '\(name)' is not an op name")
+                problem(.badName, "\(field) '\(name)' is not an op name")
             }
             if graph.node(op) == nil {
-                problem("not-found", "\(field) '\(name)': the graph has no node '\(op)'")
+                problem(.notFound, "\(field) '\(name)': the graph has no node '\(op)'")
             }
         }
         if let node = graph.node(NameScope.opName(saver.filenameTensorName)),
            let dtype = node.typeAttr("dtype"), dtype != 7 /* DT_STRING */ {
-            problem("filename-not-string", "filename tensor '\(saver.filenameTensorName)' is not a string tensor")
+            problem(.filenameNotString, "filename tensor '\(saver.filenameTensorName)' is not a string tensor")
         }
 
         let scope = Rescoper.parentScope(NameScope.opName(saver.restoreOpName.isEmpty
@@ -107,33 +133,33 @@ public enum SaverCheck {
         switch saver.version {
         case .v2:
             if !has("SaveV2") {
-                problem("version-mismatch", "version V2 but no SaveV2 op under '\(scope)/'"
+                problem(.versionMismatch, "version V2 but no SaveV2 op under '\(scope)/'"
                     + (has("SaveSlices") ? " (SaveSlices found: a V1 saver)" : ""))
             }
             if saver.sharded, !(has("ShardedFilename") && has("MergeV2Checkpoints")) {
-                problem("sharding-mismatch", "sharded V2 saver without ShardedFilename and MergeV2Checkpoints under '\(scope)/'")
+                problem(.shardingMismatch, "sharded V2 saver without ShardedFilename and MergeV2Checkpoints under '\(scope)/'")
             }
             if !saver.sharded, has("MergeV2Checkpoints") {
-                problem("sharding-mismatch", "saver is not sharded but '\(scope)/' has MergeV2Checkpoints (a sharded saver)")
+                problem(.shardingMismatch, "saver is not sharded but '\(scope)/' has MergeV2Checkpoints (a sharded saver)")
             }
         case .v1:
             if !(has("SaveSlices") || has("Save")) {
-                problem("version-mismatch", "version V1 but no SaveSlices op under '\(scope)/'"
+                problem(.versionMismatch, "version V1 but no SaveSlices op under '\(scope)/'"
                     + (has("SaveV2") ? " (SaveV2 found: a V2 saver)" : ""))
             }
             if saver.sharded, !(has("ShardedFilename") && has("ShardedFilespec")) {
-                problem("sharding-mismatch", "sharded V1 saver without ShardedFilename and ShardedFilespec under '\(scope)/'")
+                problem(.shardingMismatch, "sharded V1 saver without ShardedFilename and ShardedFilespec under '\(scope)/'")
             }
             if !saver.sharded, has("ShardedFilespec") {
-                problem("sharding-mismatch", "saver is not sharded but '\(scope)/' has ShardedFilespec (a sharded saver)")
+                problem(.shardingMismatch, "saver is not sharded but '\(scope)/' has ShardedFilespec (a sharded saver)")
             }
         case .legacy, .unknown:
             if !(has("SaveV2") || has("SaveSlices") || has("Save")) {
-                problem("version-mismatch", "no save op under '\(scope)/'")
+                problem(.versionMismatch, "no save op under '\(scope)/'")
             }
         }
         if !(has("RestoreV2") || has("Restore") || has("RestoreSlice")) {
-            problem("no-restore-op", "no RestoreV2 (or Restore/RestoreSlice) op under '\(scope)/'")
+            problem(.noRestoreOp, "no RestoreV2 (or Restore/RestoreSlice) op under '\(scope)/'")
         }
         return SaverCheckReport(saver: saver, scope: scope, ops: ops, problems: problems)
     }

@@ -4,7 +4,7 @@
 /// One variable of a meta graph: its VariableDef and its op's `dtype`/`shape`.
 ///
 /// TensorFlow's name for the stored part is `tensorflow.VariableDef`.
-public struct VariableInfo: Sendable, Hashable {
+public struct VariableInfo: Sendable, Hashable, JSONReportable {
     /// How a partition of a partitioned variable sits in the whole
     /// (`tensorflow.SaveSliceInfoDef`).
     public struct Partition: Sendable, Hashable {

@@ -98,11 +98,11 @@ public struct MetaGraphFile: Sendable {
     /// - Parameter path: As for ``read(_:)``.
     /// - Returns: The file's path, kind and encoding, and one summary per meta graph.
     /// - Throws: ``MetaGraphKitError`` as ``read(_:)`` does.
-    public static func inspect(_ path: String) throws -> (path: String, kind: Kind, encoding: ProtoFileEncoding, summaries: [MetaGraphSummary]) {
+    public static func inspect(_ path: String) throws -> MetaGraphInspection {
         try explainingGraph(path) { try inspectUnexplained(path) }
     }
 
-    private static func inspectUnexplained(_ path: String) throws -> (path: String, kind: Kind, encoding: ProtoFileEncoding, summaries: [MetaGraphSummary]) {
+    private static func inspectUnexplained(_ path: String) throws -> MetaGraphInspection {
         let (path, kind, loaded) = try load(path)
         let type: ProtoMessageType = kind == .savedModel ? .savedModel : .metaGraphDef
         var bytes = loaded
@@ -118,7 +118,7 @@ public struct MetaGraphFile: Sendable {
                 ? try MetaGraphSummary.scanningSavedModel(raw, file: path)
                 : [try MetaGraphSummary(scanning: raw, file: path)]
         }
-        return (path, kind, encoding, summaries)
+        return MetaGraphInspection(path: path, kind: kind, encoding: encoding, summaries: summaries)
     }
 
     /// Finds the file (a SavedModel directory means its saved_model.pb or .pbtxt),

@@ -57,7 +57,7 @@ extension MetaGraphSummary {
             default: break
             }
         }
-        opHistogram = ops.map { (op: $0.key, count: $0.value) }
+        opHistogram = ops.map { OpCount(op: $0.key, count: $0.value) }
             .sorted { $0.count != $1.count ? $0.count > $1.count : $0.op < $1.op }
         collections.sort { $0.name < $1.name }
         signatures.sort { $0.key < $1.key }

@@ -5,7 +5,7 @@ internal import CTFProtos
 /// What a MetaGraphDef holds, in a form to print: tags, versions, the op histogram,
 /// collections with their kinds and sizes, signatures, the saver, and whether a
 /// SavedModel object graph is present.
-public struct MetaGraphSummary: Sendable, Hashable {
+public struct MetaGraphSummary: Sendable, Hashable, JSONReportable {
     /// The kind of a collection's list (`CollectionDef.kind`).
     public enum CollectionKind: String, Sendable, Hashable {
         case nodeList = "node_list", bytesList = "bytes_list", int64List = "int64_list"
@@ -59,7 +59,7 @@ public struct MetaGraphSummary: Sendable, Hashable {
     /// The number of op definitions in the stripped op list.
     public var strippedOpCount: Int
     /// How many nodes use each op, most used first (then by name).
-    public var opHistogram: [(op: String, count: Int)]
+    public var opHistogram: [OpCount]
     /// The collections, sorted by name.
     public var collections: [Collection]
     /// The signatures, sorted by key.
@@ -71,8 +71,13 @@ public struct MetaGraphSummary: Sendable, Hashable {
     /// Whether a SavedModel `object_graph_def` is present.
     public var hasObjectGraph: Bool
 
-    public static func == (a: Self, b: Self) -> Bool { a.jsonValue == b.jsonValue }
-    public func hash(into h: inout Hasher) { h.combine(jsonValue.serialized()) }
+    /// One op and how many nodes of the graph use it.
+    public struct OpCount: Sendable, Hashable {
+        /// The op's name (`MatMul`).
+        public var op: String
+        /// The number of nodes.
+        public var count: Int
+    }
 
     /// Summarizes a decoded `tensorflow.MetaGraphDef`.
     ///
@@ -80,7 +85,7 @@ public struct MetaGraphSummary: Sendable, Hashable {
     /// - Throws: ``MetaGraphKitError`` `invalidArgument` for another message type.
     public init(_ message: ProtoMessage) throws {
         guard message.type == .metaGraphDef else {
-            throw MetaGraphKitError(.invalidArgument, "expected a tensorflow.MetaGraphDef, got \(message.type)")
+            throw MetaGraphKitError.wrongMessageType(expected: "tensorflow.MetaGraphDef", got: "\(message.type)")
         }
         let bytes = message.binary()
         self = try bytes.withUnsafeBytes { try MetaGraphSummary(scanning: $0, file: "<message>") }

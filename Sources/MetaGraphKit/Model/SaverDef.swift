@@ -47,7 +47,7 @@ public enum CheckpointFormatVersion: Sendable, Hashable, CustomStringConvertible
 /// checkpoints, and how many it keeps.
 ///
 /// TensorFlow's name for this is `tensorflow.SaverDef`.
-public struct SaverDef: Sendable, Hashable {
+public struct SaverDef: Sendable, Hashable, JSONReportable {
     /// The string tensor fed with the checkpoint path (`save/Const:0`).
     public var filenameTensorName: String
     /// The tensor whose evaluation saves (`save/control_dependency:0`).
@@ -95,7 +95,7 @@ public struct SaverDef: Sendable, Hashable {
     /// - Throws: ``MetaGraphKitError`` `invalidArgument` for another message type.
     public init(_ message: ProtoMessage) throws {
         guard message.type == .saverDef else {
-            throw MetaGraphKitError(.invalidArgument, "expected a tensorflow.SaverDef, got \(message.type)")
+            throw MetaGraphKitError.wrongMessageType(expected: "tensorflow.SaverDef", got: "\(message.type)")
         }
         self = message.withStruct(as: Tensorflow__SaverDef.self) { SaverDef(UnsafePointer($0)) }
     }

@@ -16,7 +16,7 @@ public enum HTMLReport {
     public static let histogramBins = 32
 
     /// What was written: the summary `tfmeta report --json` prints.
-    public struct Result: Sendable {
+    public struct Result: Sendable, JSONReportable {
         /// The HTML file.
         public var output: String
         /// The input as given.
@@ -36,7 +36,7 @@ public enum HTMLReport {
         /// "all_zero", "unread"} (tensors with each), "flagged": [{"key", "flags":
         /// [String]}], "graphs", "nodes"}`; `tensors`, `bytes` and the flags are 0 and
         /// `roles`/`flagged` empty for a graph without a checkpoint.
-        public var json: JSONValue {
+        public var jsonValue: JSONValue {
             let tensors = stats?.tensors ?? []
             func count(_ f: String) -> JSONValue { .int(Int64(tensors.filter { HTMLReport.flags($0).contains(f) }.count)) }
             return .object([
@@ -92,7 +92,7 @@ public enum HTMLReport {
     ///   `overwrite`; the reader's errors for a damaged input (nothing is written).
     public static func write(input: String, output: String, overwrite: Bool = false) throws -> Result {
         if FileIO.exists(output), !overwrite {
-            throw MetaGraphKitError(.exists, "\(output): the destination exists; use --overwrite to replace it")
+            throw MetaGraphKitError.outputExists(output, "the destination exists")
         }
         var (html, result) = try render(input: input)
         result.output = output
@@ -117,9 +117,9 @@ public enum HTMLReport {
             result.kind = file.kind == .savedModel ? "saved_model" : "meta_graph"
             var metaGraphs: [(String, ProtoMessage)] = []
             if file.kind == .savedModel {
-                for tags in SavedModelExtraction.tagSets(file.message) {
-                    metaGraphs.append(("Meta graph [\(tags.joined(separator: ", "))]",
-                                       try SavedModelExtraction.metaGraph(file.message, tags: tags, file: file.path)))
+                let model = try SavedModel(file.message, path: file.path)
+                for tags in model.tagSets {
+                    metaGraphs.append(("Meta graph [\(tags.joined(separator: ", "))]", try model.metaGraph(tags: tags).message))
                 }
             } else {
                 metaGraphs.append(("Meta graph", file.message))

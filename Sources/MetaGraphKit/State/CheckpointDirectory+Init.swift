@@ -4,7 +4,7 @@
 import Foundation
 
 /// A state file `state init` or `state set-latest` wrote (or would write).
-public struct StateWrite: Sendable {
+public struct StateWrite: Sendable, JSONReportable {
     /// The state file.
     public var stateFile: String
     /// The state written.
@@ -20,9 +20,7 @@ public struct StateWrite: Sendable {
     /// `set-latest`: `{"state_file","latest","model_checkpoint_path",
     /// "all_model_checkpoint_paths":[str],"all_model_checkpoint_timestamps":[double],
     /// "last_preserved_timestamp":double,"unknown_files":[str],"written":bool}`.
-    ///
-    /// - Returns: The JSON value, keys in that order.
-    public func json() -> JSONValue {
+    public var jsonValue: JSONValue {
         .object([
             ("state_file", .string(stateFile)),
             ("latest", .string(latest)),

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// What `prune` keeps, preserves and deletes, and what it did.
-public struct PrunePlan: Sendable {
+public struct PrunePlan: Sendable, JSONReportable {
     /// One checkpoint weighed by the policy.
     public struct Item: Sendable, Hashable {
         /// The path as the new state file stores it (or would have).
@@ -62,9 +62,7 @@ public struct PrunePlan: Sendable {
     public var deletedFiles: [String]
 
     /// The plan as JSON, the shape documented on `tfmeta state prune`.
-    ///
-    /// - Returns: The JSON value, keys in a stable order.
-    public func json() -> JSONValue {
+    public var jsonValue: JSONValue {
         func item(_ i: Item) -> JSONValue {
             .object([
                 ("path", .string(i.path)),

@@ -2,7 +2,7 @@
 
 /// The repair of a state file: which stored paths are rewritten, which are kept,
 /// and which remain missing.
-public struct RebasePlan: Sendable, Hashable {
+public struct RebasePlan: Sendable, Hashable, JSONReportable {
     /// One stored path rewritten to its base name in the state file's directory.
     public struct Change: Sendable, Hashable {
         /// The path as stored before.
@@ -50,9 +50,7 @@ public struct RebasePlan: Sendable, Hashable {
     /// The plan as JSON, the shape documented on `tfmeta state rebase`:
     /// `{"state_file","changes":[{"from","to"}],"still_missing":[str],"dropped":[str],
     /// "latest":str,"written":bool}`; `latest` is `model_checkpoint_path` as stored after.
-    ///
-    /// - Returns: The JSON value, keys in that order.
-    public func json() -> JSONValue {
+    public var jsonValue: JSONValue {
         .object([
             ("state_file", .string(stateFile)),
             ("changes", .array(changes.map { .object([("from", .string($0.from)), ("to", .string($0.to))]) })),

@@ -3,7 +3,7 @@ import Foundation
 
 /// A state file as a user inspects it: every listed checkpoint resolved, checked on
 /// disk, with its format and timestamp, and the newest usable checkpoint.
-public struct StateReport: Sendable {
+public struct StateReport: Sendable, JSONReportable {
     /// The checkpoint directory, as given.
     public var directory: String
     /// The state file's path.
@@ -93,9 +93,7 @@ public struct StateReport: Sendable {
     /// `{"directory","state_file","latest","checkpoints":[{"path","resolved","exists",
     /// "format","timestamp"}],"last_preserved_timestamp"}`; a timestamp is null or
     /// `{"seconds": <raw double>, "utc": "<ISO-8601>"}`, a format is `"V1"`, `"V2"` or null.
-    ///
-    /// - Returns: The JSON value, keys in that order.
-    public func json() -> JSONValue {
+    public var jsonValue: JSONValue {
         .object([
             ("directory", .string(directory)),
             ("state_file", .string(stateFile)),

@@ -18,7 +18,7 @@ struct MigrationTests {
             let summary = try Migration.migrate(source: source, destination: dir + "/out", options: options)
             let v1 = try TensorSliceReader(pattern: source)
             let v2 = try BundleReader(prefix: dir + "/out")
-            #expect(summary.sourceFormat == "V1")
+            #expect(summary.sourceFormat == .v1)
             #expect(summary.tensors == v1.items.count)
             #expect(v2.header.numShards == options.shards)
             let hidden = v2.sliceKeys()
@@ -42,7 +42,7 @@ struct MigrationTests {
                 options.shards = 3
                 let out = dir + "/" + fixture.replacingOccurrences(of: "/", with: "_")
                 let summary = try Migration.migrate(source: Fixture.path(fixture), destination: out, options: options)
-                #expect(summary.sourceFormat == "V2")
+                #expect(summary.sourceFormat == .v2)
                 let a = try BundleReader(prefix: Fixture.path(fixture))
                 let b = try BundleReader(prefix: out)
                 #expect(b.header.numShards == 3)
@@ -106,7 +106,7 @@ struct MigrationTests {
             try binary.write(to: src + "/model.ckpt-1.meta", as: .text)
 
             let summary = try Migration.migrateDirectory(source: src, destination: dir + "/dst")
-            #expect(summary.metaGraphs.map(\.outcome) == ["rewritten"])
+            #expect(summary.metaGraphs.map(\.outcome) == [.rewritten])
             let migrated = try MetaGraphFile.read(dir + "/dst/model.ckpt-1.meta")
             #expect(migrated.encoding == .text)
             #expect(try migrated.summaries().first?.saver?.version == .v2)
@@ -119,7 +119,7 @@ struct MigrationTests {
             let dst = dir + "/dst"
             let summary = try Migration.migrateDirectory(source: Fixture.path("migrate/v1_saver"), destination: dst)
             #expect(summary.checkpoints.count == 1)
-            #expect(summary.metaGraphs.map(\.outcome) == ["rewritten"])
+            #expect(summary.metaGraphs.map(\.outcome) == [.rewritten])
             #expect(try FileManager.default.contentsOfDirectory(atPath: dst).sorted()
                     == ["checkpoint", "model.ckpt-1.data-00000-of-00001", "model.ckpt-1.index", "model.ckpt-1.meta"])
             #expect(try CheckpointDirectory(dst).latestCheckpoint() == dst + "/model.ckpt-1")
@@ -146,7 +146,7 @@ struct MigrationTests {
     @Test func shardedV1SaverIsRewrittenAndMovedDirectoriesAreRefused() throws {
         try withTemporaryDirectory { dir in
             let s = try Migration.migrateDirectory(source: Fixture.path("state/v1_sharded"), destination: dir + "/a")
-            #expect(s.metaGraphs.map(\.outcome) == ["rewritten", "rewritten"])
+            #expect(s.metaGraphs.map(\.outcome) == [.rewritten, .rewritten])
             let meta = try MetaGraphFile.read(dir + "/a/model.ckpt-3.meta")
             let saver = try #require(try meta.summaries().first?.saver)
             #expect(saver.version == .v2 && saver.sharded)

@@ -164,7 +164,7 @@ struct RemapConversionTests {
             let report = try MatchReport.match(CheckpointReader(path: dir + "/tf1"), target: template,
                                                rules: KeyRules(rules: ["^old/=>"]))
             #expect(report.missing.isEmpty && report.unused.isEmpty && report.mismatched.isEmpty)
-            #expect(report.matched.filter { $0.via == "slot_convention" }.count == 8)
+            #expect(report.matched.filter { $0.via == .slotConvention }.count == 8)
             #expect(report.matched.first { $0.target.fullName == "adam/tiny_out_bias_velocity" }?.source == "old/tiny/out/bias/Adam_1")
             let json = report.jsonValue.serialized()
             #expect(json.hasPrefix(#"{"source":"#) && json.contains(#""via":"slot_convention""#))
@@ -190,7 +190,7 @@ struct RemapConversionTests {
                                                  ("Variable/Adam", [2]), ("Variable/Adam_1", [2]), ("global_step", [])])
             let r = try CheckpointRemap.toObject(source: dir + "/tf1", template: dir + "/eager", destination: dir + "/obj")
             #expect(r.report.matched.map(\.source) == ["Variable", "Variable_1", "Variable_2", "Variable/Adam", "Variable/Adam_1"])
-            #expect(r.report.matched.map(\.via) == ["full_name", "tf1_unique_name", "tf1_unique_name", "slot_convention", "slot_convention"])
+            #expect(r.report.matched.map(\.via) == [.fullName, .tf1UniqueName, .tf1UniqueName, .slotConvention, .slotConvention])
             #expect(r.report.missing.map(\.target.key) == ["e/.ATTRIBUTES/VARIABLE_VALUE"])
             #expect(r.report.unused.map(\.source) == ["global_step"])
             #expect(r.report.unused[0].suggestion?.key == "e/.ATTRIBUTES/VARIABLE_VALUE" || r.report.unused[0].suggestion == nil)

@@ -48,30 +48,30 @@ struct ReportTests {
 
         var unsharded = sharded
         unsharded.sharded = false
-        #expect(try SaverCheck.check(graph, saver: unsharded).problems.map(\.code) == ["sharding-mismatch"])
+        #expect(try SaverCheck.check(graph, saver: unsharded).problems.map(\.code) == [.shardingMismatch])
     }
 
     @Test func mismatchesAreReported() throws {
         let graph = try ConversionSamples.metaGraph("graph.meta")
         var saver = try #require(try GraphSnapshot(graph).saver)
         saver.version = .v1
-        #expect(try SaverCheck.check(graph, saver: saver).problems.map(\.code) == ["version-mismatch"])
+        #expect(try SaverCheck.check(graph, saver: saver).problems.map(\.code) == [.versionMismatch])
         saver.version = .v2
         saver.sharded = true
-        #expect(try SaverCheck.check(graph, saver: saver).problems.map(\.code) == ["sharding-mismatch"])
+        #expect(try SaverCheck.check(graph, saver: saver).problems.map(\.code) == [.shardingMismatch])
         saver.sharded = false
         saver.saveTensorName = ""
         saver.restoreOpName = "net/save/restore_all:0"
         let codes = try SaverCheck.check(graph, saver: saver).problems.map(\.code)
-        #expect(codes.contains("missing-name") && codes.contains("bad-name"))
+        #expect(codes.contains(.missingName) && codes.contains(.badName))
         saver = try #require(try GraphSnapshot(graph).saver)
         saver.filenameTensorName = "x:0"
-        #expect(try SaverCheck.check(graph, saver: saver).problems.map(\.code) == ["filename-not-string"])
+        #expect(try SaverCheck.check(graph, saver: saver).problems.map(\.code) == [.filenameNotString])
     }
 
     @Test func tensorFlowsOwnScopedExportHasADanglingSaverAndOursDoesNot() throws {
         let tf = try SaverCheck.check(ConversionSamples.metaGraph("tf_export_net.meta"))
-        #expect(tf.problems.map(\.code).contains("not-found"))
+        #expect(tf.problems.map(\.code).contains(.notFound))
         let ours = try MetaGraphTransform.rescope(ConversionSamples.metaGraph("graph.meta"),
                                                   options: RescopeOptions(scope: .strip("net")))
         let report = try SaverCheck.check(ours.metaGraph)
@@ -81,7 +81,7 @@ struct ReportTests {
 
     @Test func noSaverIsAProblem() throws {
         let report = try SaverCheck.check(ProtoMessage(empty: .metaGraphDef))
-        #expect(report.problems.map(\.code) == ["no-saver"])
+        #expect(report.problems.map(\.code) == [.noSaver])
         #expect(report.jsonValue.serialized() == #"{"ok":false,"saver":null,"scope":"","ops":{},"problems":[{"code":"no-saver","message":"the meta graph has no saver_def"}]}"#)
     }
 
@@ -119,9 +119,9 @@ struct ReportTests {
     }
 
     @Test func diffSeesSignatures() throws {
-        let model = try SavedModelExtraction.read(ConversionSamples.path("saved_model"))
-        let serve = try SavedModelExtraction.metaGraph(model, tags: ["serve"])
-        let train = try SavedModelExtraction.metaGraph(model, tags: ["gpu", "train"])
+        let model = try SavedModel(contentsOf: ConversionSamples.path("saved_model"))
+        let serve = try model.metaGraph(tags: ["serve"]).message
+        let train = try model.metaGraph(tags: ["gpu", "train"]).message
         let diff = try MetaGraphDiff(serve, train)
         #expect(diff.removedSignatures == ["serving_default"])
         let stripped = try MetaGraphTransform.rescope(serve, options: RescopeOptions(scope: .strip("net")))
@@ -135,19 +135,19 @@ struct ReportTests {
     // MARK: - SavedModel
 
     @Test func extractByTagSet() throws {
-        let model = try SavedModelExtraction.read(ConversionSamples.path("saved_model/saved_model.pb"))
-        #expect(SavedModelExtraction.tagSets(model) == [["serve"], ["gpu", "train"]])
-        let g = try SavedModelExtraction.metaGraph(model, tags: ["train", "gpu", "train"])
-        #expect(try MetaGraphSummary(g).tags.sorted() == ["gpu", "train"])
+        let model = try SavedModel(contentsOf: ConversionSamples.path("saved_model/saved_model.pb"))
+        #expect(model.tagSets == [["serve"], ["gpu", "train"]])
+        let g = try model.metaGraph(tags: ["train", "gpu", "train"])
+        #expect(try MetaGraphSummary(g.message).tags.sorted() == ["gpu", "train"])
         do {
-            _ = try SavedModelExtraction.metaGraph(model, tags: ["serve", "gpu"], file: "sm")
+            _ = try SavedModel(model.message, path: "sm").metaGraph(tags: ["serve", "gpu"])
             Issue.record("expected an error")
         } catch let error as MetaGraphKitError {
             #expect(error.code == .notFound)
             #expect(error.message.contains("{serve} {gpu,train}"))
         }
         #expect(throws: MetaGraphKitError(.notFound, "")) {
-            _ = try SavedModelExtraction.read(ConversionSamples.path("no-such-dir/saved_model.pb"))
+            _ = try SavedModel(contentsOf: ConversionSamples.path("no-such-dir/saved_model.pb"))
         }
     }
 }

@@ -35,7 +35,7 @@ struct WildArtifactTests {
         try withTemporaryDirectory { dir in
             let s = try Migration.migrateDirectory(source: src, destination: dir + "/dst")
             #expect(s.metaGraphs.count == 4)
-            #expect(s.metaGraphs.allSatisfy { $0.outcome == "rewritten" })
+            #expect(s.metaGraphs.allSatisfy { $0.outcome == .rewritten })
             #expect(s.metaGraphs.allSatisfy { $0.note.contains("MergeV2Checkpoints") && $0.note.contains("RestoreV2") })
             let meta = dir + "/dst/model.ckpt-4.meta"
             let ops = try saverOps(meta)
@@ -71,7 +71,7 @@ struct WildArtifactTests {
             }
             try FileIO.writeAtomically(Array("model_checkpoint_path: \"export-?????-of-00001\"\n".utf8), to: src + "/checkpoint")
             let s = try Migration.migrateDirectory(source: src, destination: dir + "/dst")
-            #expect(s.metaGraphs.map(\.outcome) == ["rewritten"])
+            #expect(s.metaGraphs.map(\.outcome) == [.rewritten])
             let ops = try saverOps(dir + "/dst/export.meta")
             #expect(ops.filter { $0 == "RestoreV2" }.count == 2)
             #expect(ops.contains("MergeV2Checkpoints") && !ops.contains("SaveSlices") && !ops.contains("ShardedFilespec"))
@@ -85,7 +85,7 @@ struct WildArtifactTests {
         try withTemporaryDirectory { dir in
             let s = try Migration.migrate(source: source, destination: dir + "/export")
             let meta = try #require(s.metaGraph)
-            #expect(meta.outcome == "rewritten" && meta.destination == dir + "/export.meta")
+            #expect(meta.outcome == .rewritten && meta.destination == dir + "/export.meta")
             #expect(try saverOps(dir + "/export.meta").contains("MergeV2Checkpoints"))
             #expect(s.textWithMetaGraph.hasSuffix("\(dir)/export.meta: \(meta.note)"))
             try FileManager.default.removeItem(atPath: dir + "/export.index")

@@ -144,7 +144,7 @@ struct CheckpointDirectoryTests {
         try withTemporaryDirectory { (dir: String) throws in
             StateFixture.touch(dir, "ckpt-2.index")
             StateFixture.writeState(dir, StateFixture.managerText)
-            let json = try StateReport(CheckpointDirectory(dir)).json().serialized()
+            let json = try StateReport(CheckpointDirectory(dir)).jsonValue.serialized()
             #expect(json == """
                 {"directory":"\(dir)","state_file":"\(dir)/checkpoint","latest":"\(dir)/ckpt-2",\
                 "checkpoints":[{"path":"ckpt-1","resolved":"\(dir)/ckpt-1","exists":false,"format":null,\

@@ -110,7 +110,8 @@ extension CheckpointRemap {
             if let metaOut { try FileIO.writeAtomically(metaOut.bytes, to: metaOut.path, within: transaction) }
             transaction.commit()
         }
-        var result = RenameResult(source: source, destination: destination, sourceFormat: reader.format == .v1 ? "V1" : "V2",
+        var result = RenameResult(source: source, destination: destination, sourceFormat: reader.format,
+                                  sourceFormatName: reader.format == .v1 ? "V1" : "V2",
                                   renamed: renamed, dropped: dropped, warnings: warnings, written: written)
         result.rules = outcome
         return result
@@ -280,7 +281,7 @@ extension CheckpointRemap {
     }
 }
 
-extension RulesOutcome {
+extension RulesOutcome: JSONReportable {
     /// `{"unmatched": [str], "transformed": [str], "promoted": [{"variable", "shadow"}],
     /// "cast_max_error": null | {"key", "max_error"}, "meta": null | {"source", "destination",
     /// "renamed_nodes", "renamed_keys"}, "meta_notes": [str]}`.
@@ -403,15 +404,15 @@ extension CheckpointRemap {
     }
 }
 
-extension CheckpointRemap.DirectoryRenameResult {
+extension CheckpointRemap.DirectoryRenameResult: JSONReportable {
     /// `{"source", "destination", "dry_run", "latest", "state_file", "missing": [str],
     /// "checkpoints": [<ckpt rename JSON>]}`.
-    public var json: JSONValue {
+    public var jsonValue: JSONValue {
         .object([
             ("source", .string(source)), ("destination", .string(destination)), ("dry_run", .bool(stateFile == nil)),
             ("latest", .string(latest)), ("state_file", stateFile.map { .string($0) } ?? .null),
             ("missing", .array(missing.map { .string($0) })),
-            ("checkpoints", .array(checkpoints.map(\.json))),
+            ("checkpoints", .array(checkpoints.map(\.jsonValue))),
         ])
     }
 

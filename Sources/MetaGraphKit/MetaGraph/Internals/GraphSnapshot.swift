@@ -42,7 +42,7 @@ struct GraphSnapshot: Sendable {
 
     init(_ message: ProtoMessage) throws {
         guard message.type == .metaGraphDef else {
-            throw MetaGraphKitError(.invalidArgument, "expected a tensorflow.MetaGraphDef, got \(message.type)")
+            throw MetaGraphKitError.wrongMessageType(expected: "tensorflow.MetaGraphDef", got: "\(message.type)")
         }
         self = message.withStruct(as: Tensorflow__MetaGraphDef.self) { GraphSnapshot(UnsafePointer($0)) }
     }
