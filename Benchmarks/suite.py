@@ -11,7 +11,9 @@ Inputs, made once with TensorFlow under WORK (ignored by git):
   * v2_1gib: the same tensors written by SaveV2 (V2), keys `model/layer_NN/kernel`;
   * graph_300k.meta: a ~44 MB MetaGraphDef of 300k nodes from export_meta_graph;
   * keras_template.weights.h5: what Keras 3 writes for 16 Dense(4096, no bias)
-    layers (the template of `ckpt to-keras`).
+    layers (the template of `ckpt to-keras`);
+  * v2_1gib_8shards: v2_1gib's tensors in 8 data files, as TensorFlow's sharded
+    savers write them (SaveV2 per shard, then MergeV2Checkpoints), for `shards`.
 
 Every command runs once to warm the page cache, then N times; the report gives
 the median (and the range) of the wall times, and the largest peak RSS. tfmeta
@@ -203,6 +205,86 @@ class Suite:
                      goal=("≤ 2 × ckpt verify", lambda r: r["ours"].median <= 2 * r["floor"].median),
                      note="floor: tfmeta ckpt verify; TensorFlow: load_checkpoint + numpy per tensor")
 
+    def shards(self, v1, v2, only):
+        """The 8-shard section: the same 1 GiB in 8 data files, verified, exported and
+        migrated on one thread (--jobs 1, the serial path) and on every core, next to
+        the single-file figures and to TensorFlow."""
+        if "shards" not in only:
+            return
+        sharded = self.path("v2_1gib_8shards")
+        if not Path(f"{sharded}.index").exists():
+            print("making the 8-shard checkpoint with TensorFlow (once)…", flush=True)
+            tensorflow(self.python, TF_MAKE_SHARDED, 0, v2, sharded, 8)
+        data = sorted(str(p) for p in self.work.glob("v2_1gib_8shards.data-*"))
+        single = f"{v2}.data-00000-of-00001"
+        cat8 = "cat " + " ".join(f"'{d}'" for d in data) + " >/dev/null"
+        within = lambda base: ("≤ 1.2 × single file", lambda r: r["ours"].median <= 1.2 * base.median)
+        out = self.path("out")
+        # TFMETA_BEFORE: a tfmeta built before the change, for "before" rows of the same commands.
+        before = os.environ.get("TFMETA_BEFORE")
+        if before:
+            for label, args, output in [
+                ("verify, 1 file", ("ckpt", "verify", v2), None),
+                ("verify, 8 files", ("ckpt", "verify", sharded), None),
+                ("export → safetensors, 1 file", ("ckpt", "export", v2, self.path("out.safetensors")), self.path("out.safetensors")),
+                ("export → safetensors, 8 files", ("ckpt", "export", sharded, self.path("out.safetensors")), self.path("out.safetensors")),
+                ("migrate V1 → V2, 1 file", ("ckpt", "migrate", v1, self.path("migrated")), self.path("migrated")),
+                ("migrate V2 → V2, 1 file", ("ckpt", "migrate", v2, self.path("migrated")), self.path("migrated")),
+                ("migrate 8 files → 1", ("ckpt", "migrate", sharded, self.path("migrated")), self.path("migrated")),
+                ("migrate 8 files → 8", ("ckpt", "migrate", sharded, self.path("migrated"), "--shards", "8"), self.path("migrated")),
+            ]:
+                result = repeat([before, *args], self.runs, (lambda o=output: clean(o)) if output else None)
+                self.row(f"shards (before): {label}", "tfmeta before the change", result)
+                if output:
+                    clean(output)
+
+        verify1 = self.ours("ckpt", "verify", v2)
+        self.row("shards: verify, 1 file", "read and checksum 1 GiB", verify1,
+                 floor=self.floor(f"cat '{single}' >/dev/null"))
+        self.row("shards: verify, 8 files, --jobs 1", "read and checksum 1 GiB", self.ours("ckpt", "verify", sharded, "--jobs", "1"),
+                 floor=self.floor(cat8), note="one thread: the serial path")
+        self.row("shards: verify, 8 files", "read and checksum 1 GiB", self.ours("ckpt", "verify", sharded),
+                 floor=self.floor(cat8), tf=self.tf(TF_READ_ALL, sharded), goal=within(verify1),
+                 note="every core; TensorFlow: load_checkpoint + get_tensor of every tensor")
+
+        st = self.path("out.safetensors")
+        export1 = self.ours("ckpt", "export", v2, st, output=st)
+        self.row("shards: export → safetensors, 1 file", "read, checksum, write 1 GiB", export1,
+                 floor=self.floor(f"cp '{single}' '{out}.copy'", output=Path(f"{out}.copy")))
+        self.row("shards: export → safetensors, 8 files", "read, checksum, write 1 GiB",
+                 self.ours("ckpt", "export", sharded, st, output=st),
+                 floor=self.floor(f"cat {' '.join(repr(d) for d in data)} > '{out}.copy'", output=Path(f"{out}.copy")),
+                 tf=self.tf(TF_READ_ALL, sharded), goal=within(export1),
+                 note="export checks CRCs on other cores while the kernel copies; TensorFlow only reads every tensor")
+        clean(st), clean(Path(f"{out}.copy"))
+
+        dst, tf_dst = self.path("migrated"), self.path("tf_migrated")
+        migrate_v1 = self.ours("ckpt", "migrate", v1, dst, output=dst)
+        self.row("shards: migrate V1 → V2, 1 file", "read, checksum, write 1 GiB (the 1 GiB migrate row)", migrate_v1,
+                 floor=self.floor(f"cp '{v1}' '{out}.copy'", output=Path(f"{out}.copy")))
+        migrate1_serial = self.ours("ckpt", "migrate", v2, dst, "--jobs", "1", output=dst)
+        self.row("shards: migrate V2 → V2, 1 file, --jobs 1", "read, checksum, write 1 GiB", migrate1_serial,
+                 floor=self.floor(f"cp '{single}' '{out}.copy'", output=Path(f"{out}.copy")), note="one thread: the serial path")
+        migrate1 = self.ours("ckpt", "migrate", v2, dst, output=dst)
+        self.row("shards: migrate V2 → V2, 1 file", "read, checksum, write 1 GiB", migrate1,
+                 floor=self.floor(f"cp '{single}' '{out}.copy'", output=Path(f"{out}.copy")))
+        self.row("shards: migrate 8 files → 1, --jobs 1", "read, checksum, write 1 GiB",
+                 self.ours("ckpt", "migrate", sharded, dst, "--jobs", "1", output=dst),
+                 floor=self.floor(f"cat {' '.join(repr(d) for d in data)} > '{out}.copy'", output=Path(f"{out}.copy")),
+                 note="one thread: the serial path")
+        ours = self.ours("ckpt", "migrate", sharded, dst, output=dst)
+        self.check_checkpoint(sharded, dst)
+        self.row("shards: migrate 8 files → 1", "read, checksum, write 1 GiB", ours,
+                 floor=self.floor(f"cat {' '.join(repr(d) for d in data)} > '{out}.copy'", output=Path(f"{out}.copy")),
+                 tf=self.tf(TF_ROUTE, sharded, tf_dst, "", ""),
+                 goal=("≤ 1.2 × single file (V1 → V2 row)", lambda r: r["ours"].median <= 1.2 * migrate_v1.median),
+                 note="every core; TensorFlow: load_checkpoint + SaveV2 of every tensor")
+        ours8 = self.ours("ckpt", "migrate", sharded, dst, "--shards", "8", output=dst)
+        self.check_checkpoint(sharded, dst)
+        self.row("shards: migrate 8 files → 8", "read, checksum, write 1 GiB", ours8,
+                 goal=("≤ 1.2 × single file (V1 → V2 row)", lambda r: r["ours"].median <= 1.2 * migrate_v1.median))
+        clean(dst), clean(tf_dst), clean(Path(f"{out}.copy"))
+
     def check_checkpoint(self, src, dst, old="", new=""):
         """TensorFlow reads every tensor of dst equal to src's (old prefix → new)."""
         tensorflow(self.python, TF_CHECK, 0, src, dst, old, new)
@@ -323,6 +405,27 @@ def job(src, dst, old, new):
     assert sorted(b.get_variable_to_shape_map()) == sorted(renamed)
     for n, m in zip(names, renamed):
         assert np.array_equal(a.get_tensor(n), b.get_tensor(m)), n
+"""
+
+TF_MAKE_SHARDED = """
+import os, shutil, uuid
+def job(src, dst, shards):
+    # As TensorFlow's sharded savers do: SaveV2 of each shard's tensors into a
+    # temporary folder, then MergeV2Checkpoints (data files renamed, one index).
+    shards = int(shards)
+    reader = tf.train.load_checkpoint(src)
+    names = sorted(reader.get_variable_to_shape_map())
+    temp = f"{dst}_temp_{uuid.uuid4().hex}"
+    os.makedirs(temp)
+    parts = []
+    for s in range(shards):
+        mine = names[s::shards]
+        part = os.path.join(temp, f"part-{s:05d}-of-{shards:05d}")
+        tf.raw_ops.SaveV2(prefix=part, tensor_names=mine, shape_and_slices=[""] * len(mine),
+                          tensors=[reader.get_tensor(n) for n in mine])
+        parts.append(part)
+    tf.raw_ops.MergeV2Checkpoints(checkpoint_prefixes=parts, destination_prefix=dst, delete_old_dirs=True)
+    shutil.rmtree(temp, ignore_errors=True)
 """
 
 TF_MAKE_ULP = """
@@ -472,7 +575,8 @@ def report(suite, runs):
     return "\n".join(lines)
 
 
-SECTIONS = ["list", "verify", "export", "migrate", "rename", "to-keras", "diff", "stats", "inspect", "convert", "python"]
+SECTIONS = ["list", "verify", "export", "migrate", "rename", "to-keras", "diff", "stats", "inspect", "convert", "shards",
+            "python"]
 
 
 def main():
@@ -489,6 +593,7 @@ def main():
     print(f"{'':34s} {'median':>9s} {'peak':>9s}", flush=True)
     suite.checkpoints(v1, v2, set(args.only))
     suite.questions(v1, v2, set(args.only))
+    suite.shards(v1, v2, set(args.only))
     suite.meta(meta, set(args.only))
     if "python" in args.only:
         python_section.run(suite, v2, Path(__file__).resolve().parents[1] / "Fixtures")

@@ -100,11 +100,12 @@ struct CkptVerify: ParsableCommand {
             """)
 
     @OptionGroup var checkpoint: CheckpointArgument
+    @OptionGroup var threads: JobsOption
     @OptionGroup var output: JSONOption
 
     func run() throws {
         let reader = try CheckpointReader(path: checkpoint.checkpoint)
-        let problems = reader.verify()
+        let problems = reader.verify(jobs: threads.count)
         if output.json {
             print(JSONValue.object([
                 ("ok", .bool(problems.isEmpty)),

@@ -24,8 +24,10 @@ extension CkptCommand {
                 directory, every checkpoint its state file lists is migrated into the directory DST, each \
                 .meta is carried along with its V1 saver (sharded or not) rewritten to save and restore V2, and DST/checkpoint \
                 is written with relative paths. Memory stays bounded by the largest slice. Partitioned \
-                variables keep their slices unless --merge-slices. Nothing is left behind on failure or \
-                Ctrl-C; SRC is never modified.
+                variables keep their slices unless --merge-slices. Payloads of 1 MiB and more are copied on \
+                --jobs threads (sharded sources spread over the cores), into places fixed in advance: the \
+                output is the same byte for byte for any --jobs (--skip-damaged copies in turn). Nothing is \
+                left behind on failure or Ctrl-C; SRC is never modified.
                 """
         )
 
@@ -43,12 +45,19 @@ extension CkptCommand {
         @Flag(name: .long, help: "Leave out (and list) tensors whose checksum fails instead of stopping.")
         var skipDamaged = false
 
+        @OptionGroup var threads: JobsOption
+
+        @Option(name: .long, help: ArgumentHelp("Copy only the tensors stored in data file I of a V2 SRC: one unit of a migration spread over machines; TensorFlow's MergeV2Checkpoints merges the units.", valueName: "I"))
+        var sourceShard: Int?
+
         @OptionGroup var output: JSONOption
 
         func run() throws {
             var options = Migration.Options(writing: writing.writeOptions())
             options.mergeSlices = mergeSlices
             options.skipDamaged = skipDamaged
+            options.jobs = threads.count
+            options.sourceShard = sourceShard
             // A checkpoint directory is migrated whole; a SavedModel directory is its variables/variables.
             var isDirectory: ObjCBool = false
             if Foundation.FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue,

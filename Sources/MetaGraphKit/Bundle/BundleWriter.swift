@@ -106,6 +106,9 @@ public final class BundleWriter {
         return "\(prefix).data-\(five(id))-of-\(five(options.shards))"
     }
 
+    /// Data file `id` (under its temporary name), for payloads placed ahead (``reserve(name:dtype:shape:slice:count:maskedCRC:)``).
+    func dataFile(_ id: Int) -> OutputFile { data[id] }
+
     /// Payload bytes written so far, over all data files.
     public var bytesWritten: Int { data.reduce(0) { $0 + $1.offset } }
 

@@ -9,7 +9,15 @@ extension CheckpointReader {
     /// slice of every partitioned tensor, and the object graph if there is one.
     ///
     /// - Returns: Every problem found; empty when the checkpoint is sound.
-    public func verify() -> [MetaGraphKitError] {
+    public func verify() -> [MetaGraphKitError] { verify(jobs: ShardScheduler.defaultJobs) }
+
+    /// ``verify()`` on up to `jobs` threads: tensors (of every data file, V2) and
+    /// the files of a sharded V1 checkpoint and their tensors are checked at once.
+    /// The problems come back in the same order, whatever the number of threads.
+    ///
+    /// - Parameter jobs: Most threads at once (1: everything in turn).
+    /// - Returns: Every problem found; empty when the checkpoint is sound.
+    public func verify(jobs: Int) -> [MetaGraphKitError] {
         var problems: [MetaGraphKitError] = []
         func record(_ body: () throws -> Void) {
             do { try body() } catch let e as MetaGraphKitError { problems.append(e) } catch {
@@ -35,7 +43,7 @@ extension CheckpointReader {
                     sliceNames[TableKey(OrderedCode.tensorNameSliceKey(name: name, slice: s))] = "slice \(s) of \(name)"
                 }
             }
-            var jobs: [(BundleEntry, String)] = []
+            var payloads: [(BundleEntry, String)] = []
             for key in bundle.keys {
                 let entry = bundle.entries[key]!
                 let name = sliceNames[TableKey(key)] ?? BundleReader.display(key)
@@ -53,19 +61,28 @@ extension CheckpointReader {
                     problems.append(MetaGraphKitError.unsupported(bundle.indexName, "\(name) has unknown dtype \(entry.dtype.rawValue)"))
                     continue
                 }
-                jobs.append((entry, name))
+                payloads.append((entry, name))
             }
-            problems += Self.checkPayloads(bundle, jobs)
+            problems += Self.checkPayloads(bundle, payloads, threads: jobs)
         } else if let foreign {
             problems += foreign.verify()
         } else if let slices {
-            for table in slices.tables { problems += table.verify() }
-            for item in slices.items.values.sorted(by: { $0.name < $1.name }) {
-                record {
+            // The files of a sharded V1 checkpoint, then its tensors, on `jobs` threads.
+            let tables = slices.tables
+            problems += ShardScheduler.map(count: tables.count, jobs: jobs) { tables[$0].verify() }.flatMap { $0 }
+            let items = slices.items.values.sorted(by: { $0.name < $1.name })
+            problems += ShardScheduler.map(count: items.count, jobs: jobs) { i -> MetaGraphKitError? in
+                let item = items[i]
+                do {
                     for (slice, index) in item.slices { _ = try slices.sliceValues(item, slice, file: index) }
                     try checkCoverage(item.slices.map(\.slice), shape: item.shape, key: item.name, file: slices.pattern)
+                    return nil
+                } catch let e as MetaGraphKitError {
+                    return e
+                } catch {
+                    return MetaGraphKitError(.io, "\(prefix): \(error)", file: prefix)
                 }
-            }
+            }.compactMap { $0 }
         }
         if contains(ObjectGraph.checkpointKey) {
             record { _ = try objectGraph() }
@@ -73,23 +90,17 @@ extension CheckpointReader {
         return problems
     }
 
-    /// Checks payloads (bounds, sizes, CRCs) on all cores: tensors are independent,
-    /// the data files are already mapped, and each result goes to its own slot.
-    /// `releasePages: false` leaves the pages for a writer reading the same
-    /// payloads at the same time (export).
-    static func checkPayloads(_ bundle: BundleReader, _ jobs: [(BundleEntry, String)],
+    /// Checks payloads (bounds, sizes, CRCs) on `threads` cores (all by default):
+    /// tensors are independent, whichever data file holds them, the data files are
+    /// already mapped, and each result goes to its own slot. `releasePages: false`
+    /// leaves the pages for a writer reading the same payloads at the same time
+    /// (export).
+    static func checkPayloads(_ bundle: BundleReader, _ jobs: [(BundleEntry, String)], threads: Int = ShardScheduler.defaultJobs,
                               releasePages: Bool = true) -> [MetaGraphKitError] {
-        let results = UnsafeMutableBufferPointer<MetaGraphKitError?>.allocate(capacity: jobs.count)
-        results.initialize(repeating: nil)
-        defer {
-            results.deinitialize()
-            results.deallocate()
-        }
         // Safe to share: the reader's shard table is not modified during the loop
-        // (every data file was mapped before), and each iteration writes only slot i.
+        // (every data file was mapped before).
         nonisolated(unsafe) let reader = bundle
-        nonisolated(unsafe) let slots = results
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
+        return ShardScheduler.map(count: jobs.count, jobs: threads) { i -> MetaGraphKitError? in
             let (entry, name) = jobs[i]
             do {
                 try reader.withPayload(entry, key: name, releasePages: releasePages) { payload in
@@ -100,13 +111,13 @@ extension CheckpointReader {
                         try reader.checkVariant(entry, key: name, payload: payload, path: path)
                     }
                 }
+                return nil
             } catch let e as MetaGraphKitError {
-                slots[i] = e
+                return e
             } catch {
-                slots[i] = MetaGraphKitError(.io, "\(reader.prefix): \(error)", file: reader.prefix)
+                return MetaGraphKitError(.io, "\(reader.prefix): \(error)", file: reader.prefix)
             }
-        }
-        return results.compactMap { $0 }
+        }.compactMap { $0 }
     }
 
     private func verifySlices(_ bundle: BundleReader, _ container: BundleEntry, _ name: String) throws {

@@ -32,6 +32,20 @@ public enum Migration {
         public var overwrite = false
         /// Called after each tensor with (tensors done, tensors in all, bytes written).
         public var progress: Progress?
+        /// Threads that copy large payloads (1 MiB and more) at once; the
+        /// checkpoint written is the same byte for byte whatever the number. One
+        /// copies every tensor in turn, as does ``skipDamaged``.
+        public var jobs = ShardScheduler.defaultJobs
+        /// Copy only the tensors (and slices) stored in this data file of a V2
+        /// source: one unit of a migration spread over several machines. Each unit
+        /// is a V2 checkpoint of its own (a partitioned tensor's entry lists only
+        /// the unit's slices); TensorFlow's `MergeV2Checkpoints` merges the units
+        /// into one (see the README, "Many shards, many cores, many machines").
+        /// Not with ``mergeSlices``.
+        public var sourceShard: Int?
+        /// Payloads at least this large are copied on the ``jobs`` threads (tests
+        /// lower it to send every payload there).
+        var parallelMinimumSize = Int(CheckpointCopier.kernelCopyThreshold)
 
         /// One shard, slices kept, stop at the first damaged tensor, no overwrite.
         public init() {}
@@ -77,7 +91,7 @@ public enum Migration {
     /// - Parameters:
     ///   - source: A V1 file, a V1 `-?????-of-N` pattern or sharded prefix, or a V2 prefix.
     ///   - destination: The V2 prefix to write.
-    ///   - options: Shards, slices, damage and overwrite policy.
+    ///   - options: Shards, slices, damage and overwrite policy, threads.
     /// - Returns: What was written.
     /// - Throws: ``MetaGraphKitError``: `notFound` (no source), `exists` (destination
     ///   present without `overwrite`), `invalidArgument` (the destination is or
@@ -133,10 +147,24 @@ public enum Migration {
                 ? (try BundleReader(prefix: resolved), nil) : (nil, try TensorSliceReader(pattern: resolved))
         }
         let isV2 = bundle != nil
+        if let unit = options.sourceShard {
+            guard let bundle else {
+                throw MetaGraphKitError.invalidArgument(source, "a data file of its own (--source-shard) is chosen only in a V2 source")
+            }
+            guard !options.mergeSlices else {
+                throw MetaGraphKitError.invalidArgument(source, "--source-shard copies stored slices; it cannot merge them")
+            }
+            guard unit >= 0, unit < bundle.header.numShards else {
+                throw MetaGraphKitError.invalidArgument(bundle.indexName, "there is no data file \(unit): the checkpoint has \(bundle.header.numShards) (0…\(bundle.header.numShards - 1))")
+            }
+        }
         var writerOptions = BundleWriter.Options()
         writerOptions.shards = options.shards
         let writer = try BundleWriter(prefix: destination, options: writerOptions, within: outer)
         let copier = CheckpointCopier(writer: writer, options: options)
+        if options.jobs > 1, !options.skipDamaged {
+            copier.deferring = (options.jobs, options.parallelMinimumSize)
+        }
         if let bundle {
             try copier.copyV2(bundle)
         } else if let slices {

@@ -118,6 +118,24 @@ final class OutputFile: ByteSink {
         try copy(from: source, offset: sourceOffset, count: count) { _ in }
     }
 
+    /// Leaves a hole of `count` bytes at the end for a payload written later with
+    /// ``write(_:at:)`` (from any thread), and returns where it starts; later
+    /// appends go after it.
+    func reserve(_ count: Int) throws -> Int {
+        try flush()
+        guard fd >= 0 else { throw MetaGraphKitError(.io, "\(path): write after close", file: path) }
+        let start = offset
+        try SystemCalls.seek(fd, to: start + count, path: path)
+        offset = start + count
+        return start
+    }
+
+    /// Writes `bytes` at `position` (inside a place ``reserve(_:)`` returned)
+    /// without moving the end; safe from several threads at once.
+    func write(_ bytes: UnsafeRawBufferPointer, at position: Int) throws {
+        try SystemCalls.pwriteAll(fd, bytes, offset: position, path: path)
+    }
+
     /// Drops everything written after `mark` (an earlier ``offset``): the buffer is
     /// cut back, or the file truncated and the write position moved back.
     func rewind(to mark: Int) throws {

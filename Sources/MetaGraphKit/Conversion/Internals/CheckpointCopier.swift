@@ -16,6 +16,15 @@ final class CheckpointCopier {
     var slices = 0
     var skipped: [Migration.SkippedTensor] = []
     private var done = 0
+    /// Parallel copying (``Migration/Options/jobs`` above 1): fixed-size payloads
+    /// of at least this many bytes get their place in the destination now and are
+    /// copied afterwards on `jobs` threads (CheckpointCopier+Parallel.swift); nil:
+    /// every payload is written in turn.
+    var deferring: (jobs: Int, minimumSize: Int)?
+    /// The copies waiting for ``planned(_:)`` to run them.
+    var deferred: [DeferredCopy] = []
+    /// The index of the tensor being copied (for the deferred copies it leaves).
+    var current = 0
 
     init(writer: BundleWriter, options: Migration.Options) {
         self.writer = writer
@@ -24,6 +33,7 @@ final class CheckpointCopier {
 
     /// Runs one tensor's copy as a writer transaction; damage is skipped when asked.
     private func tensor(_ name: String, total: Int, release: [MappedFile], _ body: () throws -> Int) throws {
+        current = done
         defer {
             for file in release { file.releaseResidentPages() }
             done += 1
@@ -50,6 +60,10 @@ final class CheckpointCopier {
     // MARK: V1
 
     func copyV1(_ reader: TensorSliceReader) throws {
+        try planned { try planV1(reader) }
+    }
+
+    private func planV1(_ reader: TensorSliceReader) throws {
         let names = reader.items.keys.sorted()
         let files = reader.tables.map(\.file)
         for name in names {
@@ -115,8 +129,17 @@ final class CheckpointCopier {
     /// checked path then handles the slice.
     private func copyLargeV1Payload(_ reader: TensorSliceReader, _ item: TensorSliceReader.Item,
                                     slice: TensorSlice, file index: Int) throws -> Bool {
-        guard let payload = reader.verbatimPayload(item, slice, file: index, minimumSize: Int(Self.kernelCopyThreshold)) else { return false }
+        let minimum = min(Int(Self.kernelCopyThreshold), deferring?.minimumSize ?? .max)
+        guard let payload = reader.verbatimPayload(item, slice, file: index, minimumSize: minimum) else { return false }
         let fd = try sourceDescriptor(payload.table.file)
+        if deferring != nil {
+            let place = try writer.reserve(name: item.name, dtype: item.dtype, shape: item.shape, slice: slice,
+                                           count: payload.count)
+            deferred.append(DeferredCopy(tensor: current, source: fd, sourceOffset: payload.offset, place: place) { crc in
+                payload.blockCRC(payloadCRC: crc) == payload.storedCRC ? nil : payload.checksumError("slice \(slice) of \(item.name)")
+            })
+            return true
+        }
         try writer.addSliceStreaming(name: item.name, dtype: item.dtype, fullShape: item.shape, slice: slice) { stream in
             try stream.copy(from: fd, offset: payload.offset, count: payload.count)
             guard payload.blockCRC(payloadCRC: stream.crc) == payload.storedCRC else {
@@ -129,11 +152,26 @@ final class CheckpointCopier {
     // MARK: V2
 
     func copyV2(_ reader: BundleReader) throws {
+        try planned { try planV2(reader) }
+    }
+
+    private func planV2(_ reader: BundleReader) throws {
         let hidden = reader.sliceKeys()
         let keys = reader.keys.filter { !hidden.contains(TableKey($0)) && $0.first != 0 }
+        let unit = options.sourceShard
+        /// Whether a stored payload belongs to the unit being copied (every one without --source-shard).
+        func mine(_ slice: TensorSlice, of name: String) -> Bool {
+            guard let unit else { return true }
+            // A slice without an entry is copied, so that its absence is reported.
+            return reader.entries[OrderedCode.tensorNameSliceKey(name: name, slice: slice)].map { $0.shardID == unit } ?? true
+        }
         for keyBytes in keys {
             let entry = reader.entries[keyBytes]!
             let name = BundleReader.display(keyBytes)
+            if let unit {
+                let held = entry.slices.isEmpty ? entry.shardID == unit : entry.slices.contains(where: { mine($0, of: name) })
+                if !held { continue }
+            }
             let files = (0..<reader.header.numShards).compactMap { try? reader.shard($0) }
             try tensor(name, total: keys.count, release: files) {
                 if entry.slices.isEmpty {
@@ -144,14 +182,15 @@ final class CheckpointCopier {
                     try writer.add(reader.tensor(keyBytes), name: name)
                     return 0
                 }
-                for slice in entry.slices {
+                let chosen = entry.slices.filter { mine($0, of: name) }
+                for slice in chosen {
                     let sliceKey = OrderedCode.tensorNameSliceKey(name: name, slice: slice)
                     guard let sliceEntry = reader.entries[sliceKey] else {
                         throw MetaGraphKitError.sliceNotStored(reader.indexName, key: name, slice: slice)
                     }
                     try copyV2Plain(reader, sliceEntry, name: name, slice: slice, fullShape: entry.shape)
                 }
-                return entry.slices.count
+                return chosen.count
             }
         }
     }
@@ -175,6 +214,17 @@ final class CheckpointCopier {
         case let d where d.elementSize != nil:
             // Large payloads: pread/write from the data file, never mapped.
             let fd = entry.size >= Self.kernelCopyThreshold ? try sourceDescriptor(reader.shard(entry.shardID)) : -1
+            if let deferring, entry.size >= Int64(deferring.minimumSize) {
+                // Shard, bounds and size checked now, bytes and CRC on a worker thread.
+                let count = try reader.withPayload(entry, key: label, checkCRC: false, releasePages: false) { $0.count }
+                let fd = try sourceDescriptor(reader.shard(entry.shardID))
+                let place = try writer.reserve(name: name, dtype: d, shape: fullShape, slice: slice, count: count)
+                let path = reader.dataFileName(entry.shardID)
+                deferred.append(DeferredCopy(tensor: current, source: fd, sourceOffset: Int(entry.offset), place: place) { crc in
+                    CRC32C.mask(crc) == entry.crc32c ? nil : reader.checksumError(path, label, entry)
+                })
+                return
+            }
             try reader.withPayload(entry, key: label, checkCRC: false) { payload in
                 let produce: (inout PayloadStream) throws -> Void = { stream in
                     if fd >= 0 {
