@@ -113,6 +113,22 @@ def tf1_lstm(g, x, units, scope="rnn/lstm_cell", forget_bias=1.0):
     return h
 
 
+def tf1_gru(g, x, units, scope="rnn/gru_cell"):
+    """TF1's GRUCell arithmetic: gates/kernel [input+units, 2·units] (r, u),
+    candidate/kernel [input+units, units] applied to [x, r·h]."""
+    with tf1.variable_scope(scope):
+        with tf1.variable_scope("gates"):
+            gk, gb = g.var("kernel", (x.shape[-1] + units, 2 * units)), g.var("bias", (2 * units,))
+        with tf1.variable_scope("candidate"):
+            ck, cb = g.var("kernel", (x.shape[-1] + units, units)), g.var("bias", (units,))
+    h = tf.zeros((tf.shape(x)[0], units))
+    for t in range(x.shape[1]):
+        r, u = tf.split(tf.sigmoid(tf.matmul(tf.concat([x[:, t, :], h], 1), gk) + gb), 2, axis=1)
+        c = tf.tanh(tf.matmul(tf.concat([x[:, t, :], r * h], 1), ck) + cb)
+        h = u * h + (1 - u) * c
+    return h
+
+
 L = keras.layers
 
 
@@ -230,6 +246,15 @@ def keras_lstm():
     return keras.Sequential([keras.Input((5, 3)), L.LSTM(4), L.Dense(2)])
 
 
+def case_gru(g):
+    x = tf1.placeholder(tf.float32, (None, 5, 3))
+    return x, dense(g, tf1_gru(g, x, 4), 2, "dense")
+
+
+def keras_gru():
+    return keras.Sequential([keras.Input((5, 3)), L.GRU(4, reset_after=False), L.Dense(2)])
+
+
 CASES = {
     "dense": (case_dense, keras_dense, (2, 5), {"dense/kernel"}),
     "slim_names": (case_slim, keras_dense, (2, 5), {"fc1/weights"}),
@@ -242,6 +267,7 @@ CASES = {
     "layer_normalization": (case_layernorm, keras_layernorm, (2, 5), {"dense/kernel"}),
     "embedding": (case_embedding, keras_embedding, (2, 4), {"embedding/embeddings"}),
     "tf1_lstm": (case_lstm, keras_lstm, (2, 5, 3), {"dense/kernel"}),
+    "tf1_gru": (case_gru, keras_gru, (2, 5, 3), {"rnn/gru_cell/gates/kernel"}),
 }
 
 
@@ -566,3 +592,25 @@ def test_keras_weights_restore_into_a_tf1_graph_through_to_names(tfm, tmp_path):
         tf1.train.Saver(var_list=model_vars).restore(g.sess, str(tmp_path / "names" / "ckpt"))
     x = fixed_input((2, 8, 8, 3), "x")
     np.testing.assert_allclose(g.run(x), model.predict(x, verbose=0), rtol=RTOL, atol=ATOL)
+
+
+def test_tf1_gru_needs_a_reset_before_template_and_says_so(tfm, tmp_path):
+    g = Graph().build(case_gru)
+    prefix = g.save(tmp_path / "tf1" / "model")
+    # Keras's default GRU applies the reset gate after the product: no rearrangement
+    # of TF1's weights computes it, so nothing is paired and the report says why.
+    keras.Sequential([keras.Input((5, 3)), L.GRU(4), L.Dense(2)]).save_weights(tmp_path / "t.weights.h5")
+    code, out, err = tfm("ckpt", "to-keras", prefix, "--template", tmp_path / "t.weights.h5", tmp_path / "o.weights.h5",
+                         "--json", check=False)
+    assert code == 1
+    report = json.loads(out)["match"]
+    notes = [u["note"] for u in report["unmatched"] if u["layer_class"] == "GRUCell"]
+    assert len(notes) == 3 and all("reset_after=False" in n for n in notes), report["unmatched"]
+    assert not (tmp_path / "o.weights.h5").exists()
+    # With reset_after=False the cell's three variables come from TF1's four.
+    keras_gru().save_weights(tmp_path / "t2.weights.h5")
+    code, out, err = tfm("ckpt", "to-keras", prefix, "--template", tmp_path / "t2.weights.h5", tmp_path / "o.weights.h5",
+                         "--dry-run", "--json")
+    gru = [p for p in json.loads(out)["pairs"] if p["layer_class"] == "GRUCell"]
+    assert [p["variable"] for p in gru] == ["kernel", "recurrent_kernel", "bias"]
+    assert all(p["transform"] == "gru-split" for p in gru)

@@ -252,7 +252,7 @@ public struct CheckpointDiff: Sendable {
         }
         var t: Tally
         switch (ka, sameType) {
-        case (.float32, true): t = scan(pa, pb, lo, hi, o, F32.self, F32.self)
+        case (.float32, true): t = float32Tally(pa, pb, lo, hi, o)
         case (.float64, true): t = scan(pa, pb, lo, hi, o, F64.self, F64.self)
         case (.float16, true): t = scan(pa, pb, lo, hi, o, F16.self, F16.self)
         case (.bfloat16, true): t = scan(pa, pb, lo, hi, o, BF16.self, BF16.self)

@@ -1,49 +1,39 @@
-// The float32 loop of `ckpt stats` eight lanes at a time: most checkpoints are
-// float32, and a scalar loop costs several times the memory read. (The same for
-// `ckpt diff` measured slower than its scalar loop: 5.1 s against 2.0 s of CPU for
-// 2 × 1 GiB, the masks of eight Double lanes being split into scalar code.)
+// The float32 loops of `ckpt stats` and `ckpt diff`, most checkpoints being float32.
+// They are C (CMetaGraphSupport/float32_kernels.c): the package targets the x86-64
+// baseline, where Swift's SIMD8<Double> is split into scalar code (a Swift SIMD
+// version of the diff loop measured slower than its scalar loop, 5.1 s against
+// 2.0 s of CPU for 2 × 1 GiB); the C loops use AVX2 when the processor has it.
+internal import CMetaGraphSupport
+
+/// Which loops the float32 kernels run (for tests).
+enum Float32Kernels {
+    /// Whether the AVX2 loops are in use.
+    static var vector: Bool { mgk_float32_kernels_are_vector() == 1 }
+    /// false: the portable loops; true: AVX2 where the processor has it.
+    static func useVector(_ on: Bool) { mgk_float32_kernels_use_vector(on ? 1 : 0) }
+}
 
 extension CheckpointStats {
-    /// ``blockMoments`` for float32, with SIMD lanes (sums in Double lanes).
+    /// ``blockMoments`` for float32 elements `lo..<hi`, or nil when one is NaN or
+    /// infinite (the caller then counts the block element by element).
     static func float32BlockMoments(_ p: UnsafeRawPointer, _ lo: Int, _ hi: Int) -> Moments? {
-        let n = hi - lo
-        let vectors = n / 8
-        guard vectors > 0 else { return nil }
-        var sum = SIMD8<Double>(), mn = SIMD8<Float>(repeating: .infinity), mx = SIMD8<Float>(repeating: -.infinity)
-        var zeros = SIMD8<Int32>()
-        let base = p + lo * 4
-        for v in 0..<vectors {
-            let x = base.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self)
-            sum += SIMD8<Double>(x)
-            mn = pointwiseMin(mn, x)
-            mx = pointwiseMax(mx, x)
-            zeros &+= SIMD8<Int32>().replacing(with: 1, where: x .== 0)
-        }
-        var total = sum.sum()
-        var lowest = mn.min(), highest = mx.max()
-        var zeroCount = Int(zeros.wrappedSum())
-        for i in (lo + vectors * 8)..<hi {
-            let x = F32.load(p, i)
-            total += x
-            lowest = Swift.min(lowest, Float(x)); highest = Swift.max(highest, Float(x))
-            if x == 0 { zeroCount += 1 }
-        }
-        // A NaN or an infinity makes the sum non-finite: the caller counts that block element by element.
-        guard total.isFinite else { return nil }
-        let mean = total / Double(n)
-        let meanLanes = SIMD8<Double>(repeating: mean)
-        var m2 = SIMD8<Double>()
-        for v in 0..<vectors {
-            let d = SIMD8<Double>(base.loadUnaligned(fromByteOffset: v * 32, as: SIMD8<Float>.self)) - meanLanes
-            m2 += d * d
-        }
-        var m2Total = m2.sum()
-        for i in (lo + vectors * 8)..<hi {
-            let d = F32.load(p, i) - mean
-            m2Total += d * d
-        }
+        guard hi > lo else { return nil }
+        var out = mgk_float32_block()
+        guard mgk_float32_moments(p + lo * 4, hi - lo, &out) == 1 else { return nil }
         var m = Moments()
-        m.n = n; m.mean = mean; m.m2 = m2Total; m.min = Double(lowest); m.max = Double(highest); m.zeros = zeroCount
+        m.n = hi - lo; m.mean = out.mean; m.m2 = out.m2; m.min = Double(out.min); m.max = Double(out.max); m.zeros = Int(out.zeros)
         return m
+    }
+}
+
+extension CheckpointDiff {
+    /// float32 elements `lo..<hi` of A and B compared as ``Tally/add(_:_:_:atol:rtol:)`` does.
+    static func float32Tally(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ lo: Int, _ hi: Int, _ o: Options) -> Tally {
+        var c = mgk_float32_difference(differing: 0, not_close: 0, sum_abs: 0, max_abs: 0, max_at: -1)
+        mgk_float32_difference_scan(a + lo * 4, b + lo * 4, hi - lo, o.atol, o.rtol, &c)
+        var t = Tally()
+        t.differing = Int(c.differing); t.notClose = Int(c.not_close); t.sumAbs = c.sum_abs
+        if c.max_at >= 0 { t.maxAbs = c.max_abs; t.maxAt = lo + Int(c.max_at) }
+        return t
     }
 }

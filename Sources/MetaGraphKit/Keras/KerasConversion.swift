@@ -107,8 +107,12 @@ public enum KerasConversion {
             guard let renamed = rules.apply(original) else { dropped.append(e.key); continue }
             if KerasMatcher.isOptimizerState(renamed) { optimizer.append(e.key); continue }
             let parts = renamed.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-            scope = parts.dropLast().joined(separator: "/")
-            variable = KerasMatcher.aliases[parts.last ?? ""] ?? (parts.last ?? "")
+            if let gru = KerasTransforms.tf1GRUName(parts) {
+                (scope, variable) = gru
+            } else {
+                scope = parts.dropLast().joined(separator: "/")
+                variable = KerasMatcher.aliases[parts.last ?? ""] ?? (parts.last ?? "")
+            }
             out.append(SourceVariable(key: e.key, name: renamed, scope: scope, variable: variable,
                                       dtype: e.dtype, shape: e.shape, declaredClass: nil))
         }
@@ -183,13 +187,15 @@ public enum KerasConversion {
             if let chosen {
                 usedScopes.insert(chosen.scope)
                 let vars = byScope[chosen.scope]!
-                if chosen.transform == "lstm-split" {
-                    let values = try KerasTransforms.splitTF1LSTM(reader: reader, variables: vars, template: layer)
+                if let transform = chosen.transform, transform == "lstm-split" || transform == "gru-split" {
+                    let values = transform == "lstm-split"
+                        ? try KerasTransforms.splitTF1LSTM(reader: reader, variables: vars, template: layer)
+                        : try KerasTransforms.splitTF1GRU(reader: reader, variables: vars, template: layer)
                     for (i, v) in layer.variables.enumerated() {
                         let e = layer.entries[i]
                         plan.append((v.key, .computed(values[i])))
                         pairs.append(KerasPairing(template: v.key, layerClass: layer.layerClass, variable: v.variableName,
-                                                  source: values.sourceKeys[i], reasons: chosen.reasons, transform: "lstm-split",
+                                                  source: values.sourceKeys[i], reasons: chosen.reasons, transform: transform,
                                                   dtype: e.dtype, shape: e.shape))
                     }
                     for s in vars { used.insert(s.key) }
@@ -231,8 +237,12 @@ public enum KerasConversion {
                                               reasons: ["filled"], transform: nil, dtype: e.dtype, shape: e.shape))
                 } else {
                     let candidates = sources.filter { !used.contains($0.key) && $0.shape == e.shape }.prefix(5).map(\.key)
-                    unmatched.append(KerasUnmatched(template: v.key, layerClass: layer.layerClass, variable: v.variableName,
-                                                    dtype: e.dtype, shape: e.shape, candidates: Array(candidates)))
+                    var u = KerasUnmatched(template: v.key, layerClass: layer.layerClass, variable: v.variableName,
+                                               dtype: e.dtype, shape: e.shape, candidates: Array(candidates))
+                    if KerasTransforms.isResetAfterGRU(layer), scopes.contains(where: { !usedScopes.contains($0) && sourceClass[$0] == "TF1GRUCell" }) {
+                        u.note = "a TF1 GRUCell computes Keras's GRU(reset_after=False); build the template's GRU with reset_after=False"
+                    }
+                    unmatched.append(u)
                 }
             }
         }
@@ -262,6 +272,9 @@ public enum KerasConversion {
     static func fit(_ layer: TemplateLayer, _ vars: [SourceVariable], sourceClass: String) -> String?? {
         if sourceClass == "TF1LSTMCell" {
             return KerasTransforms.fitsTF1LSTM(template: layer, variables: vars) ? .some("lstm-split") : nil
+        }
+        if sourceClass == "TF1GRUCell" {
+            return KerasTransforms.fitsTF1GRU(template: layer, variables: vars) ? .some("gru-split") : nil
         }
         guard vars.count == layer.variables.count else { return nil }
         for (i, v) in layer.variables.enumerated() {

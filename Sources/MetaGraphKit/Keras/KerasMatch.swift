@@ -34,6 +34,9 @@ public struct KerasUnmatched: Sendable {
     public let shape: [Int]
     /// Unused source keys of the same shape (at most 5).
     public let candidates: [String]
+    /// Why no source layer fits, when the matcher can tell (a TF1 GRU cell and a
+    /// template GRU with `reset_after=True`).
+    public var note: String? = nil
 }
 
 /// The result of matching a source checkpoint against a Keras 3 template.
@@ -113,6 +116,7 @@ enum KerasMatcher {
         let names = Set(variables.map(\.variable))
         let stem = KerasLayers.stem(String(scope.split(separator: "/").last ?? "")).stem.lowercased()
         func rankOf(_ n: String) -> Int? { variables.first { $0.variable == n }?.shape.count }
+        if names.contains("gates_kernel"), names.contains("candidate_kernel") { return "TF1GRUCell" }
         if names.contains("embeddings") { return "Embedding" }
         if names.contains("depthwise_kernel"), names.contains("pointwise_kernel") {
             return "SeparableConv\((rankOf("depthwise_kernel") ?? 4) - 2)D"
@@ -137,6 +141,7 @@ enum KerasMatcher {
     static func compatible(_ template: String, _ source: String) -> Bool {
         if template == source { return true }
         if template == "LSTMCell", source == "TF1LSTMCell" { return true }
+        if template == "GRUCell", source == "TF1GRUCell" { return true }
         // A TF1 conv scope does not say "transpose" when the user named it.
         if template.hasSuffix("Transpose"), template.dropLast(9) == source { return true }
         if template == "BatchNormalization", source == "LayerNormalization" { return false }

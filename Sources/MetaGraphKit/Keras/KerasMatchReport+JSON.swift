@@ -7,7 +7,7 @@ extension KerasMatchReport: JSONReportable {
     /// JSON: `{"source", "template", "complete", "pairs": [{"template", "layer_class",
     /// "variable", "source", "reasons": [str], "transform", "dtype", "shape"}],
     /// "unmatched": [{"template", "layer_class", "variable", "dtype", "shape",
-    /// "candidates": [str]}], "unused_sources": [str], "dropped": [str],
+    /// "candidates": [str], "note": str|null}], "unused_sources": [str], "dropped": [str],
     /// "optimizer": {"template_has_optimizer", "left_out": [str]}}`; absent values are null.
     public var jsonValue: JSONValue {
         .object([
@@ -21,7 +21,7 @@ extension KerasMatchReport: JSONReportable {
             ("unmatched", .array(unmatched.map { u in
                 .object([("template", .string(u.template)), ("layer_class", Self.str(u.layerClass)),
                          ("variable", Self.str(u.variable)), ("dtype", .string(u.dtype.name)), ("shape", Self.ints(u.shape)),
-                         ("candidates", .array(u.candidates.map { .string($0) }))])
+                         ("candidates", .array(u.candidates.map { .string($0) })), ("note", Self.str(u.note))])
             })),
             ("unused_sources", .array(unusedSources.map { .string($0) })),
             ("dropped", .array(dropped.map { .string($0) })),
@@ -44,7 +44,7 @@ extension KerasMatchReport: JSONReportable {
         for u in unmatched {
             let what = [u.layerClass, u.variable].compactMap { $0 }.joined(separator: " ")
             let near = u.candidates.isEmpty ? "no source of that shape" : "closest: " + u.candidates.joined(separator: ", ")
-            lines.append("UNMATCHED \(u.template) (\(what) \(u.dtype.name)\(u.shape)); \(near)")
+            lines.append("UNMATCHED \(u.template) (\(what) \(u.dtype.name)\(u.shape)); \(near)" + (u.note.map { "; \($0)" } ?? ""))
         }
         if !unusedSources.isEmpty { lines.append("unused source keys: " + unusedSources.joined(separator: ", ")) }
         if !dropped.isEmpty { lines.append("dropped: " + dropped.joined(separator: ", ")) }
