@@ -68,6 +68,15 @@ enum HDF5 {
     /// Held around every in-process use of libhdf5 and around the fork.
     static let lock = NSLock()
 
+    /// Loads libhdf5 (once; CHDF5 loads it at run time, see include/CHDF5.h), or
+    /// throws why it cannot be used. Called before any libhdf5 call, and before
+    /// the fork, so that the child never runs the dynamic loader.
+    static func load(_ name: String) throws {
+        guard mgk_hdf5_load() != 0 else { return }
+        let why = mgk_hdf5_error().map { String(cString: $0) } ?? "libhdf5 cannot be loaded"
+        throw MetaGraphKitError.unsupported(name, "reading and writing HDF5 needs libhdf5: \(why)")
+    }
+
     static func monotonicSeconds() -> Double {
         var t = timespec()
         clock_gettime(CLOCK_MONOTONIC, &t)
@@ -82,6 +91,7 @@ enum HDF5 {
     ///   - path: The HDF5 file (opened by the child).
     ///   - name: How messages name the file.
     static func catalog(path: String, name: String) throws -> Catalog {
+        try load(name)
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else {
             throw MetaGraphKitError(.io, "\(name): cannot create a pipe: \(String(cString: strerror(errno)))")
@@ -426,6 +436,7 @@ enum HDF5 {
     /// allocated but unfilled. Returns each dataset's element offset (nil for an
     /// empty one); the caller writes the elements there after this returns.
     static func create(path: String, groups: [Group], datasets: [NewDataset]) throws -> [Int?] {
+        try load(path)
         lock.lock()
         defer { lock.unlock() }
         H5Eset_auto2(mgk_h5e_default(), nil, nil)
