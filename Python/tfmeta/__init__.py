@@ -388,8 +388,9 @@ class CheckpointReader:
 
 def open(path, framework="numpy"):
     """Opens a checkpoint: a V2 prefix (or its `.index`), a V1 file, pattern or
-    sharded prefix, a directory with a `checkpoint` file, or a SavedModel
-    directory. `framework` is accepted for `safetensors.safe_open` compatibility;
+    sharded prefix, a directory with a `checkpoint` file, a SavedModel
+    directory, or a Keras 3 `.weights.h5`/`.keras` file (libhdf5 is loaded only
+    then; the wheel ships its own). `framework` is accepted for `safetensors.safe_open` compatibility;
     only numpy (`"np"`, `"numpy"`) is supported."""
     if framework not in ("np", "numpy"):
         raise UsageError(f"framework {framework!r}: tfmeta gives numpy arrays only", "invalid-argument")
