@@ -62,3 +62,18 @@ def test_libhdf5_is_loaded_only_for_hdf5_files():
         package = os.path.dirname(tfmeta.__file__)
         assert all(p.startswith(package + os.sep) for p in hdf5), (package, hdf5)
         assert not [p for p in after.split() if "curl" in p or "gnutls" in p or "krb5" in p], after
+
+
+def test_unloadable_libhdf5_is_a_clear_error_not_a_crash():
+    # TFMETA_HDF5_LIBRARY names the libhdf5 to load instead of the shipped one.
+    code = ("import sys, tfmeta\n"
+            "try:\n"
+            "    tfmeta.open(sys.argv[1])\n"
+            "except tfmeta.Error as e:\n"
+            "    print(e.code, '|', e)\n")
+    env = {**os.environ, "TFMETA_HDF5_LIBRARY": "/nonexistent/libhdf5.so"}
+    out = subprocess.run([sys.executable, "-c", code, str(KERAS / "small.weights.h5")], env=env,
+                         check=True, capture_output=True, text=True).stdout
+    assert out.startswith("unsupported | "), out
+    assert "small.weights.h5: reading and writing HDF5 needs libhdf5" in out, out
+    assert "/nonexistent/libhdf5.so" in out, out
