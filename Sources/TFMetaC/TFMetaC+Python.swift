@@ -21,38 +21,67 @@ public func tfmeta_entries_columns(_ h: UnsafeMutableRawPointer?) -> UnsafePoint
 }
 
 extension TFMetaHandle {
-    /// The document of ``tfmeta_entries_columns``, made once and lent.
+    /// The document of ``tfmeta_entries_columns``, made once and lent. Written as
+    /// bytes (about ten times faster than String concatenation with a JSONValue
+    /// per key: this is on the path of every open).
     func columns() -> UnsafeMutablePointer<CChar>? {
         if let columnsJSON { return columnsJSON }
         let entries = reader.entries
         let meta = JSONValue.object(reader.metadata.map { ($0.0, .string($0.1)) })
-        var out = "{\"format\":" + JSONValue.string(reader.formatName).serialized()
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + entries.count * 64)
+        func add(_ s: String) { out.append(contentsOf: s.utf8) }
+        add("{\"format\":" + JSONValue.string(reader.formatName).serialized()
             + ",\"prefix\":" + JSONValue.string(reader.prefix).serialized()
-            + ",\"metadata\":" + meta.serialized() + ",\"keys\":["
-        out.reserveCapacity(out.utf8.count + entries.count * 48)
+            + ",\"metadata\":" + meta.serialized() + ",\"keys\":[")
         for (i, e) in entries.enumerated() {
-            if i > 0 { out += "," }
-            out += JSONValue.string(e.key).serialized()
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            appendJSONString(e.key, to: &out)
         }
-        out += "],\"dtypes\":["
+        add("],\"dtypes\":[")
         for (i, e) in entries.enumerated() {
-            out += i > 0 ? ",\"" : "\""
-            out += e.dtype.name
-            out += "\""
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            add(e.dtype.name)
+            out.append(UInt8(ascii: "\""))
         }
-        out += "],\"shapes\":["
+        add("],\"shapes\":[")
         for (i, e) in entries.enumerated() {
-            out += i > 0 ? ",[" : "["
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "["))
             for (j, d) in e.shape.enumerated() {
-                if j > 0 { out += "," }
-                out += String(d)
+                if j > 0 { out.append(UInt8(ascii: ",")) }
+                add(String(d))
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         }
-        out += "]}"
-        columnsJSON = strdup(out)
-        return columnsJSON
+        add("]}")
+        out.append(0)
+        let made = malloc(out.count)!.assumingMemoryBound(to: CChar.self)
+        _ = out.withUnsafeBytes { memcpy(made, $0.baseAddress!, $0.count) }
+        columnsJSON = made
+        return made
     }
+}
+
+/// Appends `s` as a JSON string: `"` and `\\` escaped, control characters as
+/// `\\u00XX`, everything else as its UTF-8 bytes.
+private func appendJSONString(_ s: String, to out: inout [UInt8]) {
+    out.append(UInt8(ascii: "\""))
+    for b in s.utf8 {
+        switch b {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+            out.append(UInt8(ascii: "\\"))
+            out.append(b)
+        case 0..<0x20:
+            out.append(contentsOf: Array("\\u00".utf8))
+            out.append(UInt8(ascii: "0") + (b >> 4))
+            out.append(b & 15 < 10 ? UInt8(ascii: "0") + (b & 15) : UInt8(ascii: "a") + (b & 15) - 10)
+        default:
+            out.append(b)
+        }
+    }
+    out.append(UInt8(ascii: "\""))
 }
 
 /// `tfmeta_tensor_bytes` with its results in one struct (tfmeta.h's `tfmeta_view`:
