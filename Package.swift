@@ -42,12 +42,12 @@ let package = Package(
             pkgConfig: "snappy",
             providers: [.apt(["libsnappy-dev"])]
         ),
-        // libhdf5's C API (Debian: libhdf5-dev), for Keras 3 `.weights.h5` files.
-        .systemLibrary(
+        // libhdf5's C API for Keras 3 `.weights.h5` files, loaded with dlopen on
+        // first use (not linked: Debian's libhdf5 brings libcurl's whole stack);
+        // hdf5.h comes from libhdf5-dev at build time.
+        .target(
             name: "CHDF5",
-            path: "Sources/CHDF5",
-            pkgConfig: "hdf5",
-            providers: [.apt(["libhdf5-dev"])]
+            path: "Sources/CHDF5"
         ),
         // libzip's C API (Debian: libzip-dev), for Keras 3 `.keras` archives.
         .systemLibrary(

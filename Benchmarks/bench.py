@@ -65,17 +65,18 @@ def clean(prefix: Path):
             f.unlink()
 
 
-# TensorFlow's side of a comparison, in a fresh process: imports TensorFlow
-# (timed), runs the named job once to warm up and then argv[2] times, timing
-# each run in process. Prints JSON: the import time, the run times, peak RSS.
-_TF_DRIVER = r"""
+# A job in a fresh process of any Python: runs `prelude` (untimed), then `imports`
+# (timed), then `def job(*args)` from the job source once to warm up and then
+# `runs` times, timing each run in process. Prints JSON last: the import time,
+# the run times, peak RSS (what the job printed comes before it).
+_DRIVER = r"""
 import json, sys, time
+prelude, imports, job_source, runs, args = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), json.loads(sys.argv[5])
+exec(prelude, {})
+namespace = {}
 t = time.perf_counter()
-import tensorflow as tf
-import numpy as np
+exec(imports, namespace)
 import_s = time.perf_counter() - t
-job_source, runs, args = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
-namespace = {"tf": tf, "np": np}
 exec(job_source, namespace)
 job = namespace["job"]
 times = []
@@ -91,12 +92,19 @@ print(json.dumps({"import": import_s, "times": times, "peak_mb": peak_kb / 1024}
 """
 
 
+def in_child(python, imports, job_source, runs, *args, prelude=""):
+    """Runs `def job(*args)` from job_source in a fresh `python` process after
+    `imports` (see _DRIVER): returns (Result of the in-process run times, import
+    seconds, the lines the job printed)."""
+    out = subprocess.run([python, "-c", _DRIVER, prelude, imports, job_source, str(runs),
+                          json.dumps([str(a) for a in args])], check=True, capture_output=True, text=True).stdout
+    lines = out.strip().splitlines()
+    report = json.loads(lines[-1])
+    return Result(report["times"], report["peak_mb"]), report["import"], lines[:-1]
+
+
 def tensorflow(python, job_source, runs, *args):
-    """Runs `def job(*args)` from job_source with TensorFlow in a fresh process:
-    returns (Result of the in-process run times, import seconds)."""
-    out = subprocess.run([python, "-c", _TF_DRIVER, job_source, str(runs), json.dumps([str(a) for a in args])],
-                         check=True, capture_output=True, text=True).stdout
-    report = json.loads(out.strip().splitlines()[-1])
-    return Result(report["times"], report["peak_mb"]), report["import"]
-
-
+    """Runs `def job(*args)` from job_source with TensorFlow (`tf`, `np`) in a
+    fresh process: returns (Result of the in-process run times, import seconds)."""
+    result, import_s, _ = in_child(python, "import tensorflow as tf\nimport numpy as np", job_source, runs, *args)
+    return result, import_s

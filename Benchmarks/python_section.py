@@ -16,7 +16,7 @@ import statistics
 import subprocess
 from pathlib import Path
 
-from bench import Result, tensorflow
+from bench import in_child, tensorflow
 
 # The peer still imports inspect.ArgSpec/getargspec (removed in Python 3.11).
 PEER_SHIM = """
@@ -24,27 +24,6 @@ import collections, inspect
 if not hasattr(inspect, "ArgSpec"):
     inspect.ArgSpec = collections.namedtuple("ArgSpec", "args varargs keywords defaults")
     inspect.getargspec = lambda f: inspect.ArgSpec(*inspect.getfullargspec(f)[:4])
-"""
-
-_DRIVER = r"""
-import json, sys, time
-prelude, imports, job_source, runs, args = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), json.loads(sys.argv[5])
-exec(prelude, {})
-namespace = {}
-t = time.perf_counter()
-exec(imports, namespace)
-import_s = time.perf_counter() - t
-exec(job_source, namespace)
-job = namespace["job"]
-times = []
-for i in range(runs + 1):
-    t = time.perf_counter()
-    job(*args)
-    if i:
-        times.append(time.perf_counter() - t)
-with open("/proc/self/status") as f:
-    peak_kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
-print(json.dumps({"import": import_s, "times": times, "peak_mb": peak_kb / 1024}))
 """
 
 TFMETA_IMPORT = "import tfmeta"
@@ -115,11 +94,8 @@ for f in os.listdir(os.path.dirname(prefix)):
 
 
 def run_py(python, imports, job, runs, *args, prelude=""):
-    out = subprocess.run([python, "-c", _DRIVER, prelude, imports, job, str(runs), json.dumps([str(a) for a in args])],
-                         check=True, capture_output=True, text=True).stdout
-    lines = out.strip().splitlines()
-    report = json.loads(lines[-1])
-    return Result(report["times"], report["peak_mb"]), report["import"], lines[:-1]
+    """One side of a comparison in a fresh process (bench.in_child)."""
+    return in_child(python, imports, job, runs, *args, prelude=prelude)
 
 
 def run(suite, v2, fixtures: Path):

@@ -96,7 +96,12 @@ def _error_from(fields):
 
 def _raise(err):
     """Raises the error whose JSON the library stored in `err` (a c_void_p)."""
-    text = _lib.take_string(err.value)
+    _raise_at(err.value)
+
+
+def _raise_at(pointer):
+    """Raises the error whose JSON the library returned at `pointer` (an int)."""
+    text = _lib.take_string(pointer)
     raise _error_from(_json.loads(text) if text else {"message": "unknown error"})
 
 
@@ -187,19 +192,12 @@ class _Owned:
             self.pointer = None
 
 
-def _array_over(address, length, dtype, shape, keep, writable):
-    """A numpy array over `length` bytes at `address`, keeping `keep` alive."""
-    if length == 0:
-        return _np.empty(shape, dtype)
-    buffer = (_ctypes.c_char * length).from_address(address)
-    buffer._tfmeta_keep = keep
-    a = _np.frombuffer(buffer, dtype=dtype).reshape(shape)
-    if not writable:
-        a.flags.writeable = False
-    return a
-
-
 # MARK: - Reading
+
+_View = _lib.View
+_tensor_view = _lib.lib.tfmeta_tensor_view
+_c_char = _ctypes.c_char
+_ndarray = _np.ndarray
 
 class TensorSlice:
     """Part of one tensor, read on indexing: `f.get_slice(key)[0:10, :]`.
@@ -247,15 +245,14 @@ class CheckpointReader:
         if _lib.lib.tfmeta_open(_os.fsencode(self._path), _ctypes.byref(pointer), _ctypes.byref(err)):
             _raise(err)
         self._handle = _Handle(pointer.value)
-        info = _json.loads(_lib.lib.tfmeta_entries_json(self._handle.pointer).decode("utf-8"))
+        info = _json.loads(_lib.lib.tfmeta_entries_columns(self._handle.pointer))
         self.format = info["format"]
         self.prefix = info["prefix"]
         self._metadata = {k: str(v) for k, v in info["metadata"].items()}
-        entries = info["entries"]
-        self._keys = [e["key"] for e in entries]
-        self.dtypes = {e["key"]: e["dtype"] for e in entries}
+        self._keys = keys = info["keys"]
+        self.dtypes = dict(zip(keys, info["dtypes"]))
         """`{key: TensorFlow dtype name}`."""
-        self.shapes = {e["key"]: e["shape"] for e in entries}
+        self.shapes = dict(zip(keys, info["shapes"]))
         """`{key: [dims]}` (full shapes of sliced tensors)."""
 
     # The handle, or an error once closed.
@@ -307,12 +304,14 @@ class CheckpointReader:
         return TensorSlice(self, key)
 
     def _tensor(self, key, check_crc):
-        h = self._h()
+        h = self._handle
+        if h is None:
+            h = self._h()  # raises
         dtype_name = self.dtypes.get(key)
-        shape = tuple(self.shapes.get(key, ()))
+        shape = self.shapes.get(key, ())
         raw = key.encode("utf-8", "surrogateescape")
-        err = _ctypes.c_void_p()
         if dtype_name == "string":
+            err = _ctypes.c_void_p()
             count = _ctypes.c_int64()
             offsets = _ctypes.c_void_p()
             data = _ctypes.c_void_p()
@@ -328,20 +327,31 @@ class CheckpointReader:
             for i in range(n):
                 out[i] = blob[offs[i]:offs[i + 1]]
             return out.reshape(shape)
-        data = _ctypes.c_void_p()
-        length = _ctypes.c_int64()
-        owner = _ctypes.c_void_p()
-        if _lib.lib.tfmeta_tensor_bytes(h.pointer, raw, len(raw), 1 if check_crc else 0, _ctypes.byref(data),
-                                        _ctypes.byref(length), _ctypes.byref(owner), _ctypes.byref(err)):
-            _raise(err)
-        dtype = numpy_dtype(dtype_name)
-        if owner.value:
-            return _array_over(data.value, length.value, dtype, shape, _Owned(owner.value), True)
-        address = data.value or 0
-        if address % dtype.alignment == 0:
-            return _array_over(address, length.value, dtype, shape, h, False)
-        # Not aligned for its dtype: a copy (still read straight from the mapping).
-        return _array_over(address, length.value, dtype, shape, h, False).copy()
+        # The hot path of reading every tensor: one ctypes object (the out-struct)
+        # and one ctypes call per tensor.
+        view = _View()
+        if _tensor_view(h.pointer, raw, len(raw), 1 if check_crc else 0, view):
+            _raise_at(view.error)
+        dtype = _dtype_cache.get(dtype_name)
+        if dtype is None:
+            dtype = numpy_dtype(dtype_name)
+            if dtype is None:
+                raise Error(f"{self.prefix}: {key} is a {dtype_name} tensor, which has no numpy dtype",
+                            "unsupported", self.prefix)
+        length = view.length
+        if not length:
+            return _np.empty(shape, dtype)
+        buffer = (_c_char * length).from_address(view.data)
+        if view.owner:
+            buffer._tfmeta_keep = _Owned(view.owner)
+            return _ndarray(shape, dtype, buffer)
+        buffer._tfmeta_keep = h
+        a = _ndarray(shape, dtype, buffer)
+        if view.data % dtype.alignment:
+            # Not aligned for its dtype: a copy (still read straight from the mapping).
+            return a.copy()
+        a.setflags(write=False)
+        return a
 
     def verify(self):
         """Checks everything (`tfmeta ckpt verify`): every block and tensor CRC,
@@ -378,8 +388,9 @@ class CheckpointReader:
 
 def open(path, framework="numpy"):
     """Opens a checkpoint: a V2 prefix (or its `.index`), a V1 file, pattern or
-    sharded prefix, a directory with a `checkpoint` file, or a SavedModel
-    directory. `framework` is accepted for `safetensors.safe_open` compatibility;
+    sharded prefix, a directory with a `checkpoint` file, a SavedModel
+    directory, or a Keras 3 `.weights.h5`/`.keras` file (libhdf5 is loaded only
+    then; the wheel ships its own). `framework` is accepted for `safetensors.safe_open` compatibility;
     only numpy (`"np"`, `"numpy"`) is supported."""
     if framework not in ("np", "numpy"):
         raise UsageError(f"framework {framework!r}: tfmeta gives numpy arrays only", "invalid-argument")

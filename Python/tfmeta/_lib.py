@@ -24,6 +24,11 @@ def _sig(name, restype, *argtypes):
     return f
 
 
+class View(ctypes.Structure):
+    """tfmeta.h's tfmeta_view: the results of one tfmeta_tensor_view call."""
+    _fields_ = [("data", _p), ("length", _i64), ("owner", _p), ("error", _p)]
+
+
 ABI_VERSION = 1
 _sig("tfmeta_abi_version", _i32)
 if lib.tfmeta_abi_version() != ABI_VERSION:
@@ -34,7 +39,9 @@ _sig("tfmeta_open", _i32, _str, _pp, _err)
 _sig("tfmeta_close", None, _p)
 _sig("tfmeta_count", _i64, _p)
 _sig("tfmeta_entries_json", _str, _p)
+_sig("tfmeta_entries_columns", _str, _p)
 _sig("tfmeta_tensor_bytes", _i32, _p, _str, _i64, _i32, _pp, ctypes.POINTER(_i64), _pp, _err)
+_sig("tfmeta_tensor_view", _i32, _p, _str, _i64, _i32, ctypes.POINTER(View))
 _sig("tfmeta_tensor_strings", _i32, _p, _str, _i64, ctypes.POINTER(_i64), _pp, _pp, _err)
 _sig("tfmeta_verify", _i32, _p, _err)
 _sig("tfmeta_list_variables", _i32, _str, _pp, _err)

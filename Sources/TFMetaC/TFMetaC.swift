@@ -28,6 +28,8 @@ final class TFMetaHandle {
     private var entryDTypes: [UnsafeMutablePointer<CChar>?]
     private var entryShapes: [UnsafeMutablePointer<Int64>?]
     private var entriesJSON: UnsafeMutablePointer<CChar>?
+    /// The document of `tfmeta_entries_columns` (TFMetaC+Python.swift), once made.
+    var columnsJSON: UnsafeMutablePointer<CChar>?
 
     init(reader: CheckpointReader, path: String) {
         self.reader = reader
@@ -43,6 +45,7 @@ final class TFMetaHandle {
         for p in entryDTypes { free(p) }
         for p in entryShapes { free(p) }
         free(entriesJSON)
+        free(columnsJSON)
     }
 
     /// Key, dtype name and shape of entry `i`, lent until the handle closes.

@@ -43,6 +43,19 @@ int32_t tfmeta_save(const char *prefix, int32_t shards, int32_t overwrite, int64
                     const char *const *keys, const char *const *dtypes, const int32_t *ranks,
                     const int64_t *dims, const void *const *data, const int64_t *lengths,
                     const int64_t *const *string_offsets, char **error);
+/* The listing as columns, lent until close: {"format","prefix","metadata":{...},
+ * "keys":[...],"dtypes":[...],"shapes":[[...],...]} (entry i is element i of each). */
+const char *tfmeta_entries_columns(void *handle);
+/* tfmeta_tensor_bytes with its results in one struct (one object for a binding
+ * to make per call instead of four): same returns; on failure out->error is set. */
+typedef struct tfmeta_view {
+    const void *data;
+    int64_t length;
+    void *owner;
+    char *error;
+} tfmeta_view;
+int32_t tfmeta_tensor_view(void *handle, const char *key, int64_t key_length, int32_t check_crc,
+                           tfmeta_view *out);
 /* Runs the tfmeta command with argv[1...] and exits the process. */
 int32_t tfmeta_main(int32_t argc, const char *const *argv);
 #endif

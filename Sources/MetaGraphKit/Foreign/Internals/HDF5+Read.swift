@@ -15,6 +15,7 @@ extension HDF5 {
     ///   - path: The HDF5 file (opened by the child).
     ///   - name: How messages name the file.
     static func catalog(path: String, name: String) throws -> Catalog {
+        try load(name)
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else {
             throw MetaGraphKitError.system("cannot create a pipe", path: name, errno: .current)

@@ -22,6 +22,7 @@ extension HDF5 {
     /// allocated but unfilled. Returns each dataset's element offset (nil for an
     /// empty one); the caller writes the elements there after this returns.
     static func create(path: String, groups: [Group], datasets: [NewDataset]) throws -> [Int?] {
+        try load(path)
         lock.lock()
         defer { lock.unlock() }
         H5Eset_auto2(mgk_h5e_default(), nil, nil)

@@ -69,6 +69,15 @@ enum HDF5 {
     /// Held around every in-process use of libhdf5 and around the fork.
     static let lock = NSLock()
 
+    /// Loads libhdf5 (once; CHDF5 loads it at run time, see include/CHDF5.h), or
+    /// throws why it cannot be used. Called before any libhdf5 call, and before
+    /// the fork, so that the child never runs the dynamic loader.
+    static func load(_ name: String) throws {
+        guard mgk_hdf5_load() != 0 else { return }
+        let why = mgk_hdf5_error().map { String(cString: $0) } ?? "libhdf5 cannot be loaded"
+        throw MetaGraphKitError.unsupported(name, "reading and writing HDF5 needs libhdf5: \(why)")
+    }
+
     static func monotonicSeconds() -> Double {
         var t = timespec()
         clock_gettime(CLOCK_MONOTONIC, &t)
