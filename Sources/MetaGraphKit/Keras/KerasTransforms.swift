@@ -46,8 +46,8 @@ enum KerasTransforms {
         let units = template.entries[1].shape[0]
         let input = template.entries[0].shape[0]
         let size = k.dtype.elementSize!
-        let kernelBytes = try reader.tensor(k.key).bytes ?? []
-        let biasBytes = try reader.tensor(b.key).bytes ?? []
+        let kernelBytes = try k.tensor(reader).bytes ?? []
+        let biasBytes = try b.tensor(reader).bytes ?? []
         // Keras gate g (i, f, c, o) is TF1 gate tf1Gate[g] (i, j, f, o).
         let tf1Gate = [0, 2, 1, 3]
         let row = 4 * units * size

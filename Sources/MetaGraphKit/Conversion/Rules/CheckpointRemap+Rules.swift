@@ -110,7 +110,7 @@ extension CheckpointRemap {
             if let metaOut { try FileIO.writeAtomically(metaOut.bytes, to: metaOut.path, within: transaction) }
             transaction.commit()
         }
-        var result = RenameResult(source: source, destination: destination, sourceFormat: reader.format == .v1 ? "V1" : "V2",
+        var result = RenameResult(source: source, destination: destination, sourceFormat: reader.formatName,
                                   renamed: renamed, dropped: dropped, warnings: warnings, written: written)
         result.rules = outcome
         return result
