@@ -734,7 +734,8 @@ def section_keras():
 
 def section_npz():
     """An npz written by np.savez_compressed (deflated members), with its values:
-    numbers in C and Fortran order, bool, bytes and unicode strings."""
+    numbers in C and Fortran order, bool, bytes and unicode strings (float64 values
+    written as repr strings in the JSON)."""
     import numpy as np
     import zipfile
     os.makedirs(NPZ, exist_ok=True)
@@ -755,7 +756,9 @@ def section_npz():
         assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in z.infolist())
     write_json(os.path.join(NPZ, "compressed.values.json"), {
         k: {"dtype": str(v.dtype), "shape": list(v.shape),
-            "values": [x.decode("latin-1") if isinstance(x, bytes) else x for x in np.asarray(v).ravel(order="C").tolist()]}
+            # float64 as repr strings: exact for any JSON parser.
+            "values": [x.decode("latin-1") if isinstance(x, bytes) else repr(x) if v.dtype == np.float64 else x
+                       for x in np.asarray(v).ravel(order="C").tolist()]}
         for k, v in arrays.items()})
 
 

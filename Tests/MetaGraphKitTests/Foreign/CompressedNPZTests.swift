@@ -34,7 +34,8 @@ struct CompressedNPZTests {
                 #expect(got == want.values.map { Float(($0 as! NSNumber).doubleValue) }, "\(e.key)")
             case "float64":
                 let got = (t.bytes ?? []).withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
-                #expect(got == want.values.map { ($0 as! NSNumber).doubleValue }, "\(e.key) (Fortran order in the file)")
+                // As repr strings: Foundation's JSON parser rounds some doubles.
+                #expect(got == want.values.map { Double($0 as! String)! }, "\(e.key) (Fortran order in the file)")
             case "int64":
                 let got = (t.bytes ?? []).withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) }
                 #expect(got == want.values.map { ($0 as! NSNumber).int64Value }, "\(e.key)")
