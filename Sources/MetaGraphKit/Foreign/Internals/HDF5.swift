@@ -62,8 +62,14 @@ enum HDF5 {
     static let maxAttributeBytes = 1 << 16
     static let maxInlineBytes = 64 << 20
     static let maxCatalogBytes = 512 << 20
-    static let childCPUSeconds: rlim_t = 120
-    static let childWallSeconds = 180.0
+    /// CPU seconds the contained reader may spend on a file of `size` bytes. Its walk
+    /// reads the structure and at most 64 MiB of inline data per dataset: milliseconds
+    /// on real files. A crafted file that sends libhdf5 into a loop (the `keras`
+    /// fuzzer found one: two bytes changed in a 17 KB weights file) is stopped here
+    /// within seconds, not minutes.
+    static func childCPUSeconds(forSize size: Int) -> rlim_t { rlim_t(min(120, 5 + size / (16 << 20))) }
+    /// Wall-clock seconds before the child is killed (it may wait for the disk).
+    static func childWallSeconds(forSize size: Int) -> Double { Double(childCPUSeconds(forSize: size)) * 2 + 10 }
 
     /// Held around every in-process use of libhdf5 and around the fork.
     static let lock = NSLock()
@@ -82,6 +88,10 @@ enum HDF5 {
     ///   - path: The HDF5 file (opened by the child).
     ///   - name: How messages name the file.
     static func catalog(path: String, name: String) throws -> Catalog {
+        var info = stat()
+        let size = stat(path, &info) == 0 ? Int(info.st_size) : 0
+        let cpuSeconds = childCPUSeconds(forSize: size)
+        let wallSeconds = childWallSeconds(forSize: size)
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else {
             throw MetaGraphKitError(.io, "\(name): cannot create a pipe: \(String(cString: strerror(errno)))")
@@ -97,7 +107,12 @@ enum HDF5 {
         }
         if pid == 0 {
             close(fds[0])
-            var limit = rlimit(rlim_cur: childCPUSeconds, rlim_max: childCPUSeconds)
+            // The host's interrupt handlers clean up the host's outputs; the child has
+            // none, and must die with a signal rather than outlive a killed parent.
+            signal(SIGTERM, SIG_DFL)
+            signal(SIGINT, SIG_DFL)
+            signal(SIGHUP, SIG_DFL)
+            var limit = rlimit(rlim_cur: cpuSeconds, rlim_max: cpuSeconds)
             _ = setrlimit(Int32(RLIMIT_CPU.rawValue), &limit)
             var out = CatalogWriter()
             do {
@@ -123,7 +138,7 @@ enum HDF5 {
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var overflow = false
         var timedOut = false
-        let deadline = monotonicSeconds() + childWallSeconds
+        let deadline = monotonicSeconds() + wallSeconds
         while true {
             // A child that blocks (libhdf5 locked by a thread of the host program at
             // the fork) is killed at the deadline instead of hanging the caller.
@@ -144,7 +159,7 @@ enum HDF5 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
         if timedOut {
-            throw MetaGraphKitError(.io, "\(name): the contained HDF5 reader did not finish within \(Int(childWallSeconds)) s")
+            throw MetaGraphKitError(.io, "\(name): the contained HDF5 reader did not finish within \(Int(wallSeconds)) s")
         }
         if overflow {
             throw MetaGraphKitError(.tooLarge, "\(name): the HDF5 structure is larger than \(maxCatalogBytes >> 20) MiB of names and attributes")
@@ -153,7 +168,8 @@ enum HDF5 {
         if signaled {
             let signal = status & 0x7f
             throw MetaGraphKitError(.corrupt,
-                "\(name): damaged HDF5 file: libhdf5 failed reading its structure (signal \(signal) in the contained reader)")
+                "\(name): damaged HDF5 file: libhdf5 failed reading its structure (signal \(signal) in the contained reader"
+                    + (signal == SIGKILL || signal == SIGXCPU ? ", stopped at its limit of \(cpuSeconds) s of CPU)" : ")"))
         }
         var reader = CatalogReader(bytes: received, name: name)
         return try reader.catalog()
