@@ -32,7 +32,8 @@ SAVED_MODEL = os.path.join(HERE, "saved_model")
 STATE = os.path.join(HERE, "state")
 CKPT = os.path.join(HERE, "ckpt")
 KERAS = os.path.join(HERE, "keras")
-OWNED_DIRS = [META, SAVED_MODEL, STATE, CKPT, KERAS]
+NPZ = os.path.join(HERE, "npz")
+OWNED_DIRS = [META, SAVED_MODEL, STATE, CKPT, KERAS, NPZ]
 
 # Where state/absolute is written before it is copied into the repository. A fixed
 # path, removed afterwards: the committed checkpoint file then always describes a
@@ -731,6 +732,36 @@ def section_keras():
     keras.Model(inp, keras.layers.Dense(2)(h)).save_weights(os.path.join(KERAS, "tf1_model.template.weights.h5"))
 
 
+def section_npz():
+    """An npz written by np.savez_compressed (deflated members), with its values:
+    numbers in C and Fortran order, bool, bytes and unicode strings (float64 values
+    written as repr strings in the JSON)."""
+    import numpy as np
+    import zipfile
+    os.makedirs(NPZ, exist_ok=True)
+    rng = np.random.default_rng(5)
+    arrays = {
+        "dense/kernel": rng.standard_normal((4, 3)).astype(np.float32),
+        "dense/bias": np.arange(3, dtype=np.float32) - 1.5,
+        "conv/kernel": np.asfortranarray(rng.standard_normal((2, 3, 2)).astype(np.float64)),
+        "step": np.int64(42),
+        "mask": np.array([True, False, True]),
+        "names": np.array([b"a", b"bc", b""]),
+        "labels": np.array(["x", "y\u00e9z"]),
+        "zeros": np.zeros((40, 25), np.float32),
+    }
+    path = os.path.join(NPZ, "compressed.npz")
+    np.savez_compressed(path, **arrays)
+    with zipfile.ZipFile(path) as z:
+        assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in z.infolist())
+    write_json(os.path.join(NPZ, "compressed.values.json"), {
+        k: {"dtype": str(v.dtype), "shape": list(v.shape),
+            # float64 as repr strings: exact for any JSON parser.
+            "values": [x.decode("latin-1") if isinstance(x, bytes) else repr(x) if v.dtype == np.float64 else x
+                       for x in np.asarray(v).ravel(order="C").tolist()]}
+        for k, v in arrays.items()})
+
+
 def section_ckpt_v2_sliced_tf2():
     np, tf = tf_modules()
     big = tf.Variable(np.arange(96, dtype=np.float32).reshape(12, 8) - 40.0, name="big")
@@ -954,6 +985,7 @@ SECTIONS = {
     "ckpt_v2_large_index": (section_ckpt_v2_large_index, [(CKPT, "v2_large_index")]),
     "ckpt_tf2_keras": (section_ckpt_tf2_keras, [(CKPT, "tf2_keras")]),
     "keras": (section_keras, [(KERAS, "small"), (KERAS, "tf1_model")]),
+    "npz": (section_npz, [(NPZ, "compressed")]),
     "ckpt_v2_sliced_tf2": (section_ckpt_v2_sliced_tf2, [(CKPT, "v2_sliced_tf2")]),
     "ckpt_snappy": (section_ckpt_snappy, [(CKPT, "v2_snappy"), (CKPT, "v1_snappy")]),
 }

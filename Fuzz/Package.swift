@@ -12,7 +12,7 @@
 import PackageDescription
 
 let programs = [
-    "FuzzTable", "FuzzBundle", "FuzzSlices", "FuzzProto", "FuzzTextFormat", "FuzzState",
+    "FuzzTable", "FuzzBundle", "FuzzSlices", "FuzzProto", "FuzzTextFormat", "FuzzState", "FuzzKeras", "FuzzZip",
 ]
 
 let package = Package(

@@ -72,6 +72,11 @@ extension FuzzTarget {
             }
         case .state:
             for (name, path) in files.all where path.hasSuffix("/checkpoint") { add(name, try files.bytes(path)) }
+        case .keras:
+            for (name, path) in files.all where path.hasSuffix(".weights.h5") { add(name, try files.bytes(path)) }
+        case .zip:
+            for (name, path) in files.all where path.hasSuffix(".keras") { add(name, [0] + (try files.bytes(path))) }
+            for (name, path) in files.all where path.hasSuffix(".npz") { add(name, [1] + (try files.bytes(path))) }
         }
         return seeds
     }

@@ -26,6 +26,13 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case textFormat = "text-format"
     /// The `checkpoint` state file and the directory logic that reads it.
     case state
+    /// A Keras 3 `.weights.h5` (HDF5, walked by libhdf5 in a contained child
+    /// process): every tensor, the layer annotations, `verify()`.
+    case keras
+    /// A zip read as a checkpoint: the first byte picks a `.keras` archive (even)
+    /// or an `.npz` (odd, stored or deflated members), the rest is the file; every
+    /// tensor, `verify()`.
+    case zip
 
     /// The name of the fuzzer program that runs this target (`Fuzz/Sources/…`).
     public var programName: String {
@@ -36,6 +43,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .proto: "FuzzProto"
         case .textFormat: "FuzzTextFormat"
         case .state: "FuzzState"
+        case .keras: "FuzzKeras"
+        case .zip: "FuzzZip"
         }
     }
 
@@ -54,6 +63,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .proto: try Self.proto(input, scratch)
         case .textFormat: try Self.textFormat(input)
         case .state: try Self.state(input, scratch)
+        case .keras: try Self.keras(input, scratch)
+        case .zip: try Self.zip(input, scratch)
         }
     }
 

@@ -2,7 +2,8 @@ import ArgumentParser
 import MetaGraphKit
 
 extension CkptCommand {
-    /// `tfmeta ckpt diff A B [--rtol R] [--atol A] [--rule …] [--drop …] [--map …] [--verbose] [--json]`.
+    /// `tfmeta ckpt diff A B [--rtol R] [--atol A] [--rule …] [--drop …] [--map …] [--rules FILE]…
+    /// [--preset NAME]… [--strict] [--verbose] [--json]`.
     struct Diff: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "diff",
@@ -12,8 +13,11 @@ extension CkptCommand {
                 Reports keys only in A or only in B, dtype and shape changes, and per tensor whether the \
                 bytes are identical, the largest |Δ| and where, the mean |Δ|, and whether all elements are \
                 close: numpy's allclose with equal_nan, |a - b| <= atol + rtol * |b| (B is the reference). \
-                --rule/--drop/--map rename B's keys before matching. Exits 0 when equal within tolerance, \
-                1 otherwise. JSON shape in the README.
+                B goes through --drop, --map, --rule, then the steps of each --rules file and --preset \
+                before matching, as in `ckpt rename`: keys renamed and dropped, values transposed, \
+                reshaped, cast or merged (so `ckpt diff SRC OUT.safetensors --preset from-torch` proves a \
+                to-torch export equal to its source). A step that matches nothing is a warning, an error \
+                with --strict. Exits 0 when equal within tolerance, 1 otherwise. JSON shape in the README.
                 """)
 
         @Argument(help: "The first checkpoint.")
@@ -25,6 +29,8 @@ extension CkptCommand {
         @Option(name: .long, help: "Absolute tolerance.")
         var atol = 1e-8
         @OptionGroup var keys: KeyRuleOptions
+        @Flag(name: .long, help: "Fail when a rule, map entry or preset matches nothing in B.")
+        var strict = false
         @Flag(name: .long, help: "List identical tensors too.")
         var verbose = false
         @OptionGroup var output: JSONOption
@@ -39,8 +45,10 @@ extension CkptCommand {
             var options = CheckpointDiff.Options()
             options.rtol = rtol
             options.atol = atol
-            options.rules = try keys.keyRules()
+            options.ruleSet = try keys.ruleSet()
+            options.strict = strict
             let diff = try CheckpointDiff.compare(a, b, options: options)
+            for w in diff.unmatchedRules { FileHandle.standardErrorWrite("warning: \(w)\n") }
             print(output.json ? diff.jsonValue.serialized(pretty: true) : diff.text(verbose: verbose))
             if !diff.equal { throw ExitCode(1) }
         }
@@ -81,15 +89,19 @@ extension CkptCommand {
 }
 
 extension CkptCommand {
-    /// `tfmeta ckpt import IN DST [--rule …] [--drop …] [--map …] [--shards N] [--overwrite] [--dry-run] [--json]`.
+    /// `tfmeta ckpt import IN DST [--rule …] [--drop …] [--map …] [--rules FILE]… [--preset NAME]…
+    /// [--strict] [--shards N] [--overwrite] [--dry-run] [--json]`.
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import",
             abstract: "Write a safetensors, npz or .npy-directory's tensors as a V2 checkpoint.",
             discussion: """
                 Every dtype both formats have is kept (bfloat16 included; numpy S/U string arrays become \
-                string tensors). Payloads are written from the mapped input tensor by tensor. Keys pass \
-                through --drop, --map and --rule as in `ckpt rename`. JSON as `ckpt rename`.
+                string tensors). Payloads are written from the mapped input tensor by tensor. Keys and values \
+                pass through --drop, --map, --rule, then the steps of each --rules file and --preset, as in \
+                `ckpt rename` (`--preset from-torch` transposes PyTorch's [out,in] and OIHW kernels back to \
+                TensorFlow's layouts); a step that matches nothing is a warning, an error with --strict. \
+                JSON as `ckpt rename`.
                 """)
 
         @Argument(help: "A .safetensors or .npz file, a .npy file, or a directory of .npy files.")
@@ -97,16 +109,19 @@ extension CkptCommand {
         @Argument(help: "The V2 prefix to write.")
         var destination: String
         @OptionGroup var keys: KeyRuleOptions
+        @Flag(name: .long, help: "Fail when a rule, map entry or preset matches nothing.")
+        var strict = false
         @Flag(name: .long, help: "Print what would be written; write nothing.")
         var dryRun = false
         @OptionGroup var writing: CheckpointOutputOptions
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let result = try CheckpointRemap.importForeign(source: source, destination: destination, rules: try keys.keyRules(),
-                                                           overwrite: writing.overwrite, dryRun: dryRun, shards: writing.shards,
-                                                           progress: writing.startWriting())
+            let result = try CheckpointRemap.importForeign(source: source, destination: destination, ruleSet: try keys.ruleSet(),
+                                                           strict: strict, overwrite: writing.overwrite, dryRun: dryRun,
+                                                           shards: writing.shards, progress: writing.startWriting())
             for w in result.warnings { FileHandle.standardErrorWrite("warning: \(w)\n") }
+            for w in result.rules.warnings { FileHandle.standardErrorWrite(w + "\n") }
             print(output.json ? result.jsonValue.serialized(pretty: true) : result.text)
         }
     }

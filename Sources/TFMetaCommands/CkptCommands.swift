@@ -137,12 +137,17 @@ struct CkptExport: ParsableCommand {
         commandName: "export",
         abstract: "Export the tensors to OUT.safetensors or OUT.npz (chosen by extension).",
         discussion: """
-            Keys the format cannot hold (strings and complex for safetensors) are named on stderr. --drop, \
-            --map and --rule select and rename keys as in `ckpt rename`. safetensors files get a __metadata__ \
+            Keys the format cannot hold (strings and complex for safetensors) are named on stderr. Keys and \
+            values go through --drop, --map, --rule, then the steps of each --rules file and --preset, as in \
+            `ckpt rename`: `--preset to-torch` writes PyTorch's layouts (dense kernels [out,in], conv kernels \
+            OIHW), merge_partitions writes one tensor per partitioned variable, cast converts floats; a split \
+            step does not apply (tensors are written whole). A step that matches nothing is a warning, an \
+            error with --strict. safetensors files get a __metadata__ \
             naming the source. npz: bfloat16 as raw uint16 bits (listed in a __tfmeta__.json member) or \
             float32 with --bf16-as float32; strings as fixed-width S arrays. The file is written under a \
             temporary name and renamed when complete. JSON: {"source", "source_format", "output", "written", \
-            "renamed": [{"from", "to"}], "dropped", "skipped": [{"key", "reason"}], "bfloat16_as_uint16"}.
+            "renamed": [{"from", "to"}], "dropped", "skipped": [{"key", "reason"}], "bfloat16_as_uint16", \
+            "rules": {"unmatched", "transformed", "promoted", "cast_max_error", …}}.
             """)
 
     @OptionGroup var checkpoint: CheckpointArgument
@@ -151,6 +156,8 @@ struct CkptExport: ParsableCommand {
     @OptionGroup var writing: OverwriteOption
     @OptionGroup var lines: PerKeyLines
     @OptionGroup var keys: KeyRuleOptions
+    @Flag(name: .long, help: "Fail when a rule, map entry or preset matches nothing.")
+    var strict = false
     @Option(name: .customLong("bf16-as"), help: "npz only: bfloat16 as `uint16` (raw bits, named in __tfmeta__.json) or `float32`.")
     var bf16As = "uint16"
     @OptionGroup var output: JSONOption
@@ -165,15 +172,18 @@ struct CkptExport: ParsableCommand {
     func run() throws {
         let reader = try CheckpointReader(path: checkpoint.checkpoint)
         var options = CheckpointExportOptions()
-        options.rules = try keys.keyRules()
+        options.ruleSet = try keys.ruleSet()
+        options.strict = strict
         options.bfloat16AsFloat32 = bf16As == "float32"
         options.overwrite = writing.overwrite
         options.progress = TerminalProgress.onStandardError()
         let report = try reader.export(to: out, options: options)
         if output.json {
             print(report.jsonValue.serialized(pretty: true))
+            for w in report.rules.warnings { FileHandle.standardErrorWrite(w + "\n") }
             return
         }
+        for w in report.rules.warnings { FileHandle.standardErrorWrite(w + "\n") }
         let skipped = report.skipped.map { "  skipped \($0.key): \($0.reason)" }.joined(separator: "\n")
         if !skipped.isEmpty, !lines.quiet {
             let shown = lines.apply(skipped, terminal: isatty(2) != 0).split(separator: "\n").map { $0.dropFirst(2) }
@@ -183,5 +193,6 @@ struct CkptExport: ParsableCommand {
             FileHandle.standardErrorWrite("\(report.bfloat16AsUInt16.count) bfloat16 tensors stored as uint16 bits (listed in __tfmeta__.json; --bf16-as float32 converts them)\n")
         }
         print("wrote \(report.written.count) tensors to \(out)" + (report.skipped.isEmpty ? "" : " (\(report.skipped.count) skipped)"))
+        for line in report.rules.lines { print(line) }
     }
 }

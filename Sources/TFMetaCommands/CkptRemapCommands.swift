@@ -1,7 +1,9 @@
 import ArgumentParser
 import MetaGraphKit
 
-/// `--rule`, `--map`, `--drop`: how source keys are renamed.
+/// `--rule`, `--map`, `--drop`, `--rules`, `--preset`: how source keys are renamed
+/// and values changed. Every command that takes them applies all of them, through
+/// ``ruleSet()`` (there is no way to get the flags alone, so none can be ignored).
 struct KeyRuleOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
         "Rename keys: REGEX=>REPLACEMENT ($1 for a group); repeatable, applied in order, every match replaced.",
@@ -26,12 +28,10 @@ struct KeyRuleOptions: ParsableArguments {
         valueName: "name"))
     var preset: [String] = []
 
-    /// The compiled rules; a bad rule or map file is a MetaGraphKitError (exit 1).
-    func keyRules() throws -> KeyRules { try KeyRules(rules: rule, drops: drop, mapFile: map) }
-
     /// Every step: --drop, --map, --rule, then each --rules file, then each --preset.
+    /// A bad rule, map, rules file or preset name is a MetaGraphKitError (exit 1).
     func ruleSet() throws -> RuleSet {
-        var set = RuleSet(try keyRules())
+        var set = RuleSet(try KeyRules(rules: rule, drops: drop, mapFile: map))
         for file in rules { set.append(contentsOf: try RuleSet.read(file)) }
         for name in preset { set.append(contentsOf: try RulePresets.ruleSet(name)) }
         return set

@@ -30,7 +30,7 @@ DATA = re.compile(r"^(?P<prefix>.+)\.data-(?P<n>\d{5})-of-(?P<total>\d{5})$")
 @dataclass
 class Input:
     target: str  # the damaged file, relative to Fixtures/
-    kind: str  # v2-index, v2-data, v1, meta, pbtxt, saved-model, state
+    kind: str  # v2-index, v2-data, v1, meta, pbtxt, saved-model, state, keras, npz
     files: list  # fixture files copied into the case's in/ directory
     readers: list  # argument lists; in/ and out/ are relative to the case directory
     writers: list
@@ -179,6 +179,14 @@ def inputs():
                              [["ckpt", "export", f"in/{name}", "out/e.npz"],
                               ["ckpt", "to-keras", f"in/{name}", "--template", f"in/{name}", f"out/o{suffix}"]],
                              checked, len(data)))
+        elif name.endswith(".npz"):
+            # numpy's zip: a cut always loses the end-of-directory record; every
+            # member's stored (or deflated) bytes are under its CRC-32, and the
+            # readers inflate and check every member.
+            out.append(Input(rel, "npz", [rel],
+                             [["ckpt", "verify", f"in/{name}"], ["ckpt", "stats", f"in/{name}"]],
+                             [["ckpt", "import", f"in/{name}", "out/m"], ["ckpt", "export", f"in/{name}", "out/e.safetensors"]],
+                             _zip_entry_ranges(path), len(data)))
         elif _is_table(path):
             m = SHARD.match(name)
             if m:

@@ -10,6 +10,8 @@ Where the damage is certain to be detectable the case must exit 1:
   is read by nobody, TensorFlow included, so damage there may pass;
 * V2 data files: every payload an index entry points at is under its entry's
   CRC32C; bytes no entry covers are read by nobody (none in these fixtures);
+* zip archives (.keras, .npz, deflated members included): a cut loses the
+  end-of-directory record; every member's bytes are under its CRC-32;
 * binary .meta and saved_model.pb have no checksum, but a cut inside a
   top-level field always breaks the protobuf; a cut on a field boundary or a
   changed byte may still be a valid message, so exit 0 is allowed there.
@@ -77,9 +79,9 @@ def must_detect(inp, original, damaged, kind, arg):
         # Junk after a table's magic moves the footer; after a data file's last
         # payload, nobody reads it.
         return kind == "append" and inp.kind != "v2-data"
-    if inp.kind == "keras":
+    if inp.kind in ("keras", "npz"):
         # A cut always (HDF5's end-of-file address, the zip directory); a change
-        # only inside a .keras entry's bytes (its CRC-32).
+        # only inside a .keras or .npz entry's bytes (its CRC-32).
         if len(damaged) < inp.must_fail_below:
             return True
         changed = [i for i in range(min(len(original), len(damaged))) if original[i] != damaged[i]]

@@ -7,6 +7,7 @@ import zlib
 
 import pytest
 
+from conftest import run_tfmeta
 from test_crafted import run_case
 
 
@@ -118,7 +119,7 @@ NPZ = {
     "member-size-past-end": zip_of(GOOD, size=1 << 31),
     "member-size-lies-short": zip_of(GOOD, size=20),
     "zip64-locator-past-end": zip_of(GOOD, zip64_locator=1 << 40),
-    "compressed": zip_of(GOOD, method=8),
+    "compressed-method-unknown": zip_of(GOOD, method=12),
     "member-not-npy": zip_of([("w.npy", b"hello world, not an array")]),
     "member-shape-lies": zip_of([("w.npy", npy(shape="(100000000,)"))]),
     "two-members-one-key": zip_of([("w.npy", npy()), ("w.npy", npy())]),
@@ -139,3 +140,64 @@ def test_npz_member_damaged_is_found_by_verify(case_dir):
     (case_dir / "in").mkdir()
     (case_dir / "in" / "w.npz").write_bytes(bytes(data))
     run_case(case_dir, ["ckpt", "verify", "in/w.npz"], "in/w.npz", words=["checksum"])
+
+
+# --- np.savez_compressed: deflated members, inflated tensor by tensor ----------------
+
+def deflated_zip(data, body=None, usize=None, crc=None):
+    """A zip of one deflated member w.npy holding `data`; its compressed bytes, its
+    declared uncompressed size or its CRC-32 optionally a lie."""
+    body = zlib.compress(data)[2:-4] if body is None else body
+    crc = zlib.crc32(data) if crc is None else crc
+    usize = len(data) if usize is None else usize
+    name = b"w.npy"
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(body), usize, len(name), 0)
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(body), usize,
+                          len(name), 0, 0, 0, 0, 0, 0) + name
+    out = local + name + body
+    return out + central + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), len(out), 0)
+
+
+def bomb():
+    """1 GiB of float32 zeros, deflated to about 1 MiB (the header says so honestly)."""
+    z = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = npy(shape="(268435456,)", data=b"")
+    parts = [z.compress(head)]
+    chunk = bytes(1 << 20)
+    crc = zlib.crc32(head)
+    for _ in range(1024):
+        parts.append(z.compress(chunk))
+        crc = zlib.crc32(chunk, crc)
+    parts.append(z.flush())
+    return deflated_zip(head, body=b"".join(parts), usize=len(head) + (1 << 30), crc=crc)
+
+
+ARRAY = npy(shape="(64,)", data=struct.pack("<64f", *range(64)))
+BODY = zlib.compress(ARRAY)[2:-4]
+DEFLATED = {
+    "stream-cut-short": lambda: deflated_zip(ARRAY, body=BODY[:len(BODY) // 2]),
+    "stream-garbled": lambda: deflated_zip(ARRAY, body=BODY[:8] + bytes(b ^ 0x5A for b in BODY[8:])),
+    "crc-wrong": lambda: deflated_zip(ARRAY, crc=zlib.crc32(ARRAY) ^ 1),
+    "size-claims-more": lambda: deflated_zip(ARRAY, usize=len(ARRAY) + 4),
+    "size-claims-less": lambda: deflated_zip(ARRAY, usize=len(ARRAY) - 4),
+    "size-huge": lambda: deflated_zip(ARRAY, usize=2**32 - 2),
+    "shape-claims-more": lambda: deflated_zip(npy(shape="(100000000,)", data=struct.pack("<2f", 1, 2))),
+    "header-cut": lambda: deflated_zip(ARRAY[:20]),
+    "zip-bomb": bomb,
+}
+
+
+@pytest.mark.parametrize("case", sorted(DEFLATED))
+def test_compressed_npz_attack(case, case_dir):
+    (case_dir / "in").mkdir()
+    (case_dir / "in" / "w.npz").write_bytes(DEFLATED[case]())
+    for command in (["ckpt", "verify", "in/w.npz"], ["ckpt", "stats", "in/w.npz"]):
+        run_case(case_dir, command, "in/w.npz", writes=["ckpt", "import", "in/w.npz", "out/m"])
+
+
+def test_compressed_npz_intact_is_read(case_dir):
+    """The same construction, honest: read and verified (the attacks above fail for their lie)."""
+    (case_dir / "in").mkdir()
+    (case_dir / "in" / "w.npz").write_bytes(deflated_zip(ARRAY))
+    outcome = run_tfmeta(["ckpt", "verify", "in/w.npz"], cwd=case_dir)
+    assert outcome.status == 0, outcome.describe()

@@ -114,3 +114,13 @@ def test_weights_file_that_is_not_hdf5(case_dir):
     (case_dir / "in").mkdir()
     (case_dir / "in" / "text.weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\xff" * 4000)
     run_case(case_dir, "text.weights.h5", ["hdf5"])
+
+
+def test_two_bytes_that_send_libhdf5_into_a_loop(case_dir):
+    """Found by the keras fuzzer: libhdf5 loops on this file. The contained reader is
+    stopped at its CPU limit (5 s for a small file) and the command fails naming it."""
+    data = bytearray(GOOD_H5.read_bytes())
+    data[2121], data[6573] = 0o7, 0o20
+    (case_dir / "in").mkdir()
+    (case_dir / "in" / "loop.weights.h5").write_bytes(bytes(data))
+    run_case(case_dir, "loop.weights.h5", ["hdf5"])

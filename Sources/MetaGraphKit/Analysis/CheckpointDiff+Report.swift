@@ -12,6 +12,7 @@ extension CheckpointDiff: JSONReportable {
 
     /// `{"a", "b", "format_a", "format_b", "rtol", "atol", "equal", "counts": {…},
     /// "only_in_a": [{"key", "dtype", "shape"}], "only_in_b": […], "dropped_b": [str],
+    /// "unmatched_rules": [str],
     /// "tensors": [{"key", "key_b", "status", "dtype_a", "dtype_b", "shape_a", "shape_b",
     /// "identical_bytes", "elements", "differing", "not_close", "max_abs_diff",
     /// "mean_abs_diff", "max_diff_at", "a_value", "b_value", "allclose", "message"}]}`.
@@ -26,6 +27,7 @@ extension CheckpointDiff: JSONReportable {
             ("counts", .object(counts.map { ($0.0, .int(Int64($0.1))) })),
             ("only_in_a", .array(onlyInA.map(entry))), ("only_in_b", .array(onlyInB.map(entry))),
             ("dropped_b", .array(droppedB.map { .string($0) })),
+            ("unmatched_rules", .array(unmatchedRules.map { .string($0) })),
             ("tensors", .array(tensors.map { t in
                 .object([
                     ("key", .string(t.key)), ("key_b", .string(t.keyB)), ("status", .string(t.status.rawValue)),

@@ -23,8 +23,16 @@ public struct CheckpointDiff: Sendable {
         public var rtol = 1e-5
         /// Absolute tolerance (numpy's default 1e-8).
         public var atol = 1e-8
-        /// Applied to B's keys before they are matched with A's (drops included).
+        /// Applied to B's keys before they are matched with A's (drops included);
+        /// before ``ruleSet``.
         public var rules = KeyRules()
+        /// The steps of `--rules` files and `--preset`s, applied to B after ``rules``:
+        /// B's keys are renamed and its values transposed, reshaped, cast or merged
+        /// (one tensor at a time) before they are compared with A's, so a converted
+        /// checkpoint can be compared with its source. A `split` changes nothing here.
+        public var ruleSet = RuleSet()
+        /// Fail when a step or `map` entry matches nothing in B.
+        public var strict = false
 
         /// numpy's default tolerances, no rules.
         public init() {}
@@ -84,6 +92,8 @@ public struct CheckpointDiff: Sendable {
     public let onlyInA: [TensorEntry], onlyInB: [TensorEntry]
     /// B's keys the rules dropped.
     public let droppedB: [String]
+    /// Steps and `map` entries that matched nothing in B (warnings; errors under `strict`).
+    public internal(set) var unmatchedRules: [String] = []
     /// Every common key, in A's order.
     public let tensors: [TensorDifference]
 
@@ -100,7 +110,8 @@ public struct CheckpointDiff: Sendable {
     ///   - b: The other (the reference for the relative tolerance).
     ///   - options: Tolerances and B's key rules.
     /// - Throws: ``MetaGraphKitError`` when a checkpoint cannot be opened or the rules
-    ///   map two of B's keys onto one. Damage inside a tensor is reported as `unreadable`.
+    ///   map two of B's keys onto one, or as ``RuleSet/plan(_:file:strict:)``. Damage
+    ///   inside a tensor is reported as `unreadable`.
     public static func compare(_ a: String, _ b: String, options: Options = Options()) throws -> CheckpointDiff {
         let ra = try CheckpointReader(path: a)
         let rb = try CheckpointReader(path: b)
@@ -109,30 +120,54 @@ public struct CheckpointDiff: Sendable {
 
     /// Compares two open checkpoints (see ``compare(_:_:options:)-(String,String,_)``).
     public static func compare(_ ra: CheckpointReader, _ rb: CheckpointReader, options: Options = Options()) throws -> CheckpointDiff {
-        let plan = try options.rules.plan(rb.entries.map(\.key), file: rb.prefix)
-        var fromB: [String: String] = [:]   // A-side name → B key
-        for (from, to) in plan.kept { fromB[to] = from }
+        var steps = RuleSet(options.rules)
+        steps.append(contentsOf: options.ruleSet)
+        let plan = try steps.plan(rb.entries, file: rb.prefix, strict: options.strict)
+        var fromB: [String: PlannedTensor] = [:]   // A-side name → B's tensor
+        for t in plan.tensors { fromB[t.name] = t }
         var onlyInA: [TensorEntry] = []
         var tensors: [TensorDifference] = []
         for ea in ra.entries {
-            guard let kb = fromB.removeValue(forKey: ea.key), let eb = rb.entry(kb) else {
+            guard let t = fromB.removeValue(forKey: ea.key), let source = rb.entry(t.sources[0]) else {
                 onlyInA.append(ea)
                 continue
             }
-            tensors.append(compareTensor(ra, ea, rb, eb, options))
+            if t.sources.count == 1, t.transforms.isEmpty {
+                tensors.append(compareTensor(ra, ea, rb, source, options))
+            } else {
+                // B's value as the steps make it, one tensor in memory at a time.
+                let eb = TensorEntry(key: t.sources.joined(separator: ", "), dtype: t.dtype, shape: t.shape, slices: [])
+                do {
+                    let value = try t.value(from: rb).tensor
+                    tensors.append(compareTensor(ra, ea, rb, eb, options, valueB: value))
+                } catch {
+                    var d = TensorDifference(key: ea.key, keyB: eb.key, dtypeA: ea.dtype, dtypeB: eb.dtype, shapeA: ea.shape,
+                                             shapeB: eb.shape, status: .unreadable)
+                    d.message = (error as? MetaGraphKitError)?.message ?? "\(error)"
+                    tensors.append(d)
+                }
+            }
         }
-        let onlyInB = fromB.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.compactMap { name -> TensorEntry? in
-            guard let e = rb.entry(fromB[name]!) else { return nil }
-            return TensorEntry(key: name, dtype: e.dtype, shape: e.shape, slices: e.slices)
+        let onlyInB = fromB.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { name -> TensorEntry in
+            let t = fromB[name]!
+            return TensorEntry(key: name, dtype: t.dtype, shape: t.shape, slices: [])
         }
-        return CheckpointDiff(a: ra.prefix, b: rb.prefix, formatA: ra.formatName, formatB: rb.formatName, options: options,
-                              onlyInA: onlyInA, onlyInB: onlyInB, droppedB: plan.dropped, tensors: tensors)
+        var diff = CheckpointDiff(a: ra.prefix, b: rb.prefix, formatA: ra.formatName, formatB: rb.formatName, options: options,
+                                  onlyInA: onlyInA, onlyInB: onlyInB, droppedB: plan.dropped, tensors: tensors)
+        diff.unmatchedRules = plan.unmatched
+        return diff
     }
 
     // MARK: - One tensor
 
+    /// Compares A's tensor `ea` with B's `eb`, read from `rb` or, when the rules
+    /// changed it, given as `valueB`.
     private static func compareTensor(_ ra: CheckpointReader, _ ea: TensorEntry, _ rb: CheckpointReader, _ eb: TensorEntry,
-                                      _ options: Options) -> TensorDifference {
+                                      _ options: Options, valueB: Tensor? = nil) -> TensorDifference {
+        func withB<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+            if let valueB { return try (valueB.bytes ?? []).withUnsafeBytes(body) }
+            return try rb.withTensorBytes(eb.key, body)
+        }
         var d = TensorDifference(key: ea.key, keyB: eb.key, dtypeA: ea.dtype, dtypeB: eb.dtype, shapeA: ea.shape,
                                  shapeB: eb.shape, status: .identical)
         guard ea.shape == eb.shape else {
@@ -142,7 +177,7 @@ public struct CheckpointDiff: Sendable {
         let ka = NumericKind(ea.dtype), kb = NumericKind(eb.dtype)
         do {
             if ea.dtype.base == .string, eb.dtype.base == .string {
-                let sa = try ra.tensor(ea.key).strings ?? [], sb = try rb.tensor(eb.key).strings ?? []
+                let sa = try ra.tensor(ea.key).strings ?? [], sb = try (valueB ?? rb.tensor(eb.key)).strings ?? []
                 d.elements = sa.count
                 d.differing = zip(sa, sb).filter { $0 != $1 }.count + abs(sa.count - sb.count)
                 d.notClose = d.differing
@@ -158,7 +193,7 @@ public struct CheckpointDiff: Sendable {
             }
             let n = try Tensor.elementCount(ea.shape, file: ra.prefix, key: ea.key)
             let tally = try ra.withTensorBytes(ea.key) { pa in
-                try rb.withTensorBytes(eb.key) { pb in
+                try withB { pb in
                     try scanAll(pa, ka, pb, kb, count: n, sameType: ea.dtype.base == eb.dtype.base, options, key: ea.key)
                 }
             }
@@ -175,7 +210,7 @@ public struct CheckpointDiff: Sendable {
                 let at = tally.maxAt
                 d.maxAt = ea.shape.multiIndex(at)
                 try ra.withTensorBytes(ea.key) { p in d.valueA = ka.load(p.baseAddress!, ka.isComplex ? 2 * at : at) }
-                try rb.withTensorBytes(eb.key) { p in d.valueB = kb.load(p.baseAddress!, kb.isComplex ? 2 * at : at) }
+                try withB { p in d.valueB = kb.load(p.baseAddress!, kb.isComplex ? 2 * at : at) }
             }
             if ea.dtype.base != eb.dtype.base { d.status = .dtypeChanged } else if tally.identical { d.status = .identical } else {
                 d.status = tally.notClose == 0 ? .close : .different

@@ -31,4 +31,26 @@ extension CheckpointRemap {
         return try rename(source: source, destination: destination, rules: rules, overwrite: overwrite, dryRun: dryRun,
                           shards: shards, progress: progress)
     }
+
+    /// ``importForeign(source:destination:rules:overwrite:dryRun:shards:progress:)``
+    /// with every step of a ``RuleSet`` (`--rules` files, `--preset from-torch`):
+    /// keys renamed and dropped, values transposed, reshaped, cast, merged or split
+    /// on the way in, as ``rename(source:destination:ruleSet:strict:meta:overwrite:dryRun:shards:progress:)``
+    /// writes them (no `.meta` goes along).
+    ///
+    /// - Parameters: as the ``KeyRules`` form; `strict` fails when a step or `map`
+    ///   entry matches nothing.
+    /// - Returns: The renaming, and in ``RenameResult/rules`` what the steps did.
+    /// - Throws: as the ``KeyRules`` form and ``RuleSet/plan(_:file:strict:)``.
+    public static func importForeign(source: String, destination: String, ruleSet: RuleSet, strict: Bool = false,
+                                     overwrite: Bool = false, dryRun: Bool = false, shards: Int = 1,
+                                     progress: Migration.Progress? = nil) throws -> RenameResult {
+        let reader = try CheckpointReader(path: source)
+        guard reader.format == .foreign else {
+            throw MetaGraphKitError(.invalidArgument,
+                "\(source): a TensorFlow \(reader.formatName) checkpoint, not safetensors, npz or .npy; use `tfmeta ckpt migrate` or `ckpt rename`")
+        }
+        return try rename(source: source, destination: destination, ruleSet: ruleSet, strict: strict, meta: .none,
+                          overwrite: overwrite, dryRun: dryRun, shards: shards, progress: progress)
+    }
 }

@@ -50,23 +50,36 @@ public struct CheckpointExportReport: Sendable {
     public var sourceFormatName = ""
     /// The file written.
     public var output = ""
-    /// Keys written, in order (source keys).
+    /// Tensors written, in order: the source key, or the written name of a tensor
+    /// merged from several keys.
     public var written: [String] = []
     /// Keys the format cannot hold, with the reason (for example `string`).
     public var skipped: [(key: String, reason: String)] = []
     /// Keys the rules renamed, and their names in the output.
     public var renamed: [(from: String, to: String)] = []
-    /// Keys a `--drop` rule left out.
+    /// Keys a `drop`/`keep` step (or a promoted EMA shadow) left out.
     public var dropped: [String] = []
     /// Output names of bfloat16 tensors stored in an npz as raw `uint16` bit patterns
     /// (listed in the `__tfmeta__.json` member).
     public var bfloat16AsUInt16: [String] = []
+    /// What the rules did beyond renaming: unmatched steps, changed values, promoted
+    /// shadows, the largest cast error (`meta` is always nil for an export).
+    public var rules = RulesOutcome()
 }
 
 /// How ``CheckpointReader/export(to:format:options:)`` selects and converts.
 public struct CheckpointExportOptions: Sendable {
-    /// Selection and renames (`--drop`, `--map`, `--rule`), as `ckpt rename` applies them.
+    /// Selection and renames (`--drop`, `--map`, `--rule`), as `ckpt rename` applies
+    /// them; applied before ``ruleSet``.
     public var rules = KeyRules()
+    /// The steps of `--rules` files and `--preset`s (rename, drop, keep, transpose,
+    /// reshape, merge_partitions, promote_ema, cast, slots), applied after ``rules``
+    /// as `ckpt rename` applies them. A `split` step does not apply: an export holds
+    /// each tensor whole.
+    public var ruleSet = RuleSet()
+    /// Fail when a step or `map` entry matches nothing (otherwise it is reported in
+    /// ``CheckpointExportReport/rules``).
+    public var strict = false
     /// npz only: write bfloat16 tensors as float32 (exact) instead of raw uint16 bits.
     public var bfloat16AsFloat32 = false
     /// Replace an existing file at the output path (otherwise `exists`).
@@ -104,15 +117,18 @@ extension CheckpointReader {
         return try export(to: path, format: format, options: options)
     }
 
-    /// ``export(to:format:overwrite:progress:)`` with keys selected and renamed by
-    /// `options.rules`. safetensors files get a `__metadata__` naming the source
+    /// ``export(to:format:overwrite:progress:)`` with keys selected, renamed and
+    /// values changed by `options.rules` and `options.ruleSet` (a `transpose` or
+    /// `cast` step changes the values written; `merge_partitions` writes one tensor
+    /// per partitioned variable; changed tensors are made one at a time). safetensors files get a `__metadata__` naming the source
     /// (`source`, `source_format`, `writer`). npz files hold bfloat16 as raw `uint16`
     /// bit patterns (named in a `__tfmeta__.json` member; `tfmeta` reads them back as
     /// bfloat16) or, with `bfloat16AsFloat32`, as float32; string tensors as
     /// fixed-width `S` arrays when no element ends in a NUL byte.
     ///
     /// - Throws: as ``export(to:format:overwrite:progress:)``, and `invalidArgument`
-    ///   when the rules map two keys onto one.
+    ///   as ``RuleSet/plan(_:file:strict:)`` (two keys onto one, a permutation that
+    ///   does not fit, an unmatched step under `strict`).
     public func export(to path: String, format: CheckpointExportFormat? = nil,
                        options: CheckpointExportOptions) throws -> CheckpointExportReport {
         guard let format = format ?? CheckpointExportFormat(path: path) else {
@@ -121,33 +137,44 @@ extension CheckpointReader {
         try OutputDestination.check(path, overwrite: options.overwrite, sources: [prefix])
         var report = CheckpointExportReport(source: prefix, sourceFormatName: formatName, output: path)
         var chosen: [TensorEntry] = []
-        let plan = try options.rules.plan(entries.map(\.key), file: prefix)
+        var steps = RuleSet(options.rules)
+        steps.append(contentsOf: options.ruleSet)
+        var plan = try steps.plan(entries, file: prefix, strict: options.strict)
+        for i in plan.tensors.indices { plan.tensors[i].split = nil }   // an export holds tensors whole
         report.dropped = plan.dropped
+        report.rules.unmatched = plan.unmatched
+        report.rules.promoted = plan.promoted
+        report.rules.transformed = plan.tensors.filter { $0.sources.count > 1 || !$0.transforms.isEmpty }.map(\.name)
         var names: [String: String] = [:]
-        for (from, to) in plan.kept {
-            names[from] = to
-            if from != to { report.renamed.append((from, to)) }
-        }
-        for e in entries where names[e.key] != nil {
+        // Tensors whose value the steps change, by their first source key (the entry's key below).
+        var changed: [String: PlannedTensor] = [:]
+        for (from, to) in plan.renamed where from != to { report.renamed.append((from, to)) }
+        for t in plan.tensors {
+            let key = t.sources[0]
+            names[key] = t.name
+            let e = TensorEntry(key: key, dtype: t.dtype, shape: t.shape, slices: [])
+            if t.sources.count > 1 || !t.transforms.isEmpty { changed[key] = t }
             let npzString = format == .npz && e.dtype.base == .string
             let npzBF16 = format == .npz && e.dtype.base == .bfloat16
             if format.typeName(e.dtype) != nil || npzString || npzBF16 { chosen.append(e) } else {
-                report.skipped.append((e.key, "\(format.rawValue) cannot hold \(e.dtype)"))
+                report.skipped.append((key, "\(format.rawValue) cannot hold \(e.dtype)"))
             }
         }
         let outputName = { (e: TensorEntry) in names[e.key] ?? e.key }
+        let changes = ChangedValues(reader: self, planned: changed)
         let out = try AtomicOutputFile(path: path)
         // Large V1 tensors stored verbatim in one whole slice are copied by the
         // kernel like V2 payloads (safetensors only: npz needs their zip CRC).
-        let verbatim = format == .safetensors ? verbatimV1Payloads(chosen) : [:]
+        let verbatim = format == .safetensors ? verbatimV1Payloads(chosen.filter { changed[$0.key] == nil }) : [:]
         // CRCs of tensors written straight from the data files are checked on
         // another core while the bytes are written; the file is committed only if
         // every check passed.
         let checks = startChecks(chosen.map(\.key), verbatim: verbatim)
         let result = Result {
             switch format {
-            case .safetensors: try writeSafetensors(chosen, names: outputName, verbatim: verbatim, to: out, progress: options.progress)
-            case .npz: try writeNPZ(chosen, names: outputName, options: options, report: &report, to: out)
+            case .safetensors: try writeSafetensors(chosen, names: outputName, verbatim: verbatim, changes: changes, to: out,
+                                                    progress: options.progress)
+            case .npz: try writeNPZ(chosen, names: outputName, changes: changes, options: options, report: &report, to: out)
             }
         }
         let problems = checks()
@@ -155,6 +182,8 @@ extension CheckpointReader {
         if let first = problems.first { throw first }
         try out.commit()
         report.written = chosen.map(\.key).filter { k in !report.skipped.contains { $0.key == k } }
+            .map { changed[$0].map { $0.sources.count > 1 ? $0.name : $0.sources[0] } ?? $0 }
+        report.rules.castError = changes.castError
         return report
     }
 
@@ -250,7 +279,7 @@ extension CheckpointReader {
     // MARK: - safetensors
 
     private func writeSafetensors(_ chosen: [TensorEntry], names: (TensorEntry) -> String,
-                                  verbatim: [String: VerbatimPayload], to out: AtomicOutputFile,
+                                  verbatim: [String: VerbatimPayload], changes: ChangedValues, to out: AtomicOutputFile,
                                   progress: ((Int, Int, Int) -> Void)?) throws {
         // The format's metadata holds strings only.
         var header: [(String, JSONValue)] = [("__metadata__", .object([
@@ -283,6 +312,8 @@ extension CheckpointReader {
             defer { progress?(i + 1, chosen.count, out.offset) }
             if let payload = verbatim[e.key] {
                 try out.copyInKernel(from: sources.descriptor(payload.table.file), offset: payload.offset, count: payload.count)
+            } else if changes.has(e.key) {
+                try changes.withBytes(e.key) { try out.write($0) }
             } else {
                 try writeTensorBytes(e, to: out, sources: &sources)
             }
@@ -308,7 +339,8 @@ extension CheckpointReader {
 
     // MARK: - npz
 
-    private func writeNPZ(_ chosen: [TensorEntry], names: (TensorEntry) -> String, options: CheckpointExportOptions,
+    private func writeNPZ(_ chosen: [TensorEntry], names: (TensorEntry) -> String, changes: ChangedValues,
+                          options: CheckpointExportOptions,
                           report: inout CheckpointExportReport, to out: AtomicOutputFile) throws {
         var central: [UInt8] = []
         var count = 0
@@ -354,7 +386,7 @@ extension CheckpointReader {
             if e.dtype.base == .string {
                 // Fixed-width bytes (numpy `S`): numpy drops trailing NULs, so a string
                 // ending in one cannot come back; such tensors are skipped.
-                let strings = try tensor(e.key).strings ?? []
+                let strings = try changes.tensor(e.key).strings ?? []
                 if strings.contains(where: { $0.last == 0 }) {
                     report.skipped.append((e.key, "npz S arrays cannot hold strings ending in a NUL byte"))
                     continue
@@ -370,17 +402,17 @@ extension CheckpointReader {
                 try data.withUnsafeBytes { try member(name + ".npy", npyHeader("|S\(width)", e.shape), $0, what: e.key) }
             } else if e.dtype.base == .bfloat16 {
                 if options.bfloat16AsFloat32 {
-                    try withTensorBytes(e.key, checkCRC: false) { raw in
+                    try changes.withBytes(e.key) { raw in
                         var floats = [UInt32](repeating: 0, count: raw.count / 2)
                         for i in floats.indices { floats[i] = UInt32(raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16 }
                         try floats.withUnsafeBytes { try member(name + ".npy", npyHeader("<f4", e.shape), $0, what: e.key) }
                     }
                 } else {
-                    try withTensorBytes(e.key, checkCRC: false) { try member(name + ".npy", npyHeader("<u2", e.shape), $0, what: e.key) }
+                    try changes.withBytes(e.key) { try member(name + ".npy", npyHeader("<u2", e.shape), $0, what: e.key) }
                     report.bfloat16AsUInt16.append(name)
                 }
             } else {
-                try withTensorBytes(e.key, checkCRC: false) { data in
+                try changes.withBytes(e.key) { data in
                     try member(name + ".npy", npyHeader(CheckpointExportFormat.npz.typeName(e.dtype)!, e.shape), data, what: e.key)
                 }
             }
@@ -405,6 +437,38 @@ extension CheckpointReader {
 
     private static func le(_ out: inout [UInt8], _ value: UInt64, _ width: Int) {
         for i in 0..<width { out.append(UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))) }
+    }
+}
+
+/// The values an export writes whose rules change them (merged, transposed,
+/// reshaped, cast), made one at a time when written; every other key is read
+/// from the checkpoint as stored.
+private final class ChangedValues {
+    let reader: CheckpointReader
+    let planned: [String: PlannedTensor]
+    /// The largest rounding error of the cast steps so far.
+    private(set) var castError: CastError?
+
+    init(reader: CheckpointReader, planned: [String: PlannedTensor]) {
+        self.reader = reader
+        self.planned = planned
+    }
+
+    func has(_ key: String) -> Bool { planned[key] != nil }
+
+    /// The whole tensor written for `key`.
+    func tensor(_ key: String) throws -> Tensor {
+        guard let t = planned[key] else { return try reader.tensor(key) }
+        let (value, err) = try t.value(from: reader)
+        if let err, err > (castError?.maxError ?? -1) { castError = CastError(key: t.name, maxError: err) }
+        return value
+    }
+
+    /// Lends the element bytes written for `key` (CRCs of stored payloads are
+    /// checked by the export's background pass).
+    func withBytes<R>(_ key: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        guard planned[key] != nil else { return try reader.withTensorBytes(key, checkCRC: false, body) }
+        return try (tensor(key).bytes ?? []).withUnsafeBytes(body)
     }
 }
 

@@ -42,6 +42,26 @@ struct ForeignRegion {
             throw MetaGraphKitError(.truncated,
                 "\(what): \(key) needs bytes \(MetaGraphKitError.hex(offset))..+\(count) but the file has \(file.count)")
         }
+        let expected = try Self.byteCount(key: key, dtype: dtype, shape: shape, layout: layout, what: what)
+        guard expected == count else {
+            throw MetaGraphKitError(.corrupt,
+                "\(what): \(key) is \(dtype) \(shape), \(expected) bytes, but its data are \(count) bytes")
+        }
+        self.key = key
+        self.dtype = dtype
+        self.shape = shape
+        self.file = file
+        self.offset = offset
+        self.count = count
+        self.layout = layout
+        self.fortran = fortran && shape.count > 1
+    }
+
+    /// The bytes a tensor of this dtype, shape and layout holds, checked: at most 254
+    /// dimensions, no overflow, no zero-width strings standing for a count.
+    ///
+    /// - Throws: ``MetaGraphKitError`` `corrupt`, `tooLarge`, `unsupported`.
+    static func byteCount(key: String, dtype: DType, shape: [Int], layout: ForeignLayout, what: String) throws -> Int {
         guard shape.count <= 254 else {
             throw MetaGraphKitError(.corrupt, "\(what): \(key) has \(shape.count) dimensions; TensorFlow allows 254")
         }
@@ -64,19 +84,7 @@ struct ForeignRegion {
         if elementSize == 0, n > 0 {
             throw MetaGraphKitError(.unsupported, "\(what): \(key) holds \(n) zero-width strings")
         }
-        let expected = try Tensor.byteCount(n, elementSize, file: what, key: key)
-        guard expected == count else {
-            throw MetaGraphKitError(.corrupt,
-                "\(what): \(key) is \(dtype) \(shape), \(expected) bytes, but its data are \(count) bytes")
-        }
-        self.key = key
-        self.dtype = dtype
-        self.shape = shape
-        self.file = file
-        self.offset = offset
-        self.count = count
-        self.layout = layout
-        self.fortran = fortran && shape.count > 1
+        return try Tensor.byteCount(n, elementSize, file: what, key: key)
     }
 }
 
@@ -87,8 +95,10 @@ class MappedForeignCheckpoint: ForeignCheckpoint {
     let entries: [TensorEntry]
     private let regions: [String: ForeignRegion]
 
+    /// - Parameter others: Tensors the subclass serves itself (not mapped: npz's
+    ///   deflated members), listed with the regions.
     /// - Throws: ``MetaGraphKitError`` `corrupt` when two tensors share a key.
-    init(formatName: String, path: String, regions list: [ForeignRegion]) throws {
+    init(formatName: String, path: String, regions list: [ForeignRegion], others: [TensorEntry] = []) throws {
         self.formatName = formatName
         self.path = path
         var regions: [String: ForeignRegion] = [:]
@@ -98,8 +108,11 @@ class MappedForeignCheckpoint: ForeignCheckpoint {
             }
             regions[r.key] = r
         }
+        for e in others where regions[e.key] != nil || others.filter({ $0.key == e.key }).count > 1 {
+            throw MetaGraphKitError(.corrupt, "\(path): the key \(e.key) appears twice")
+        }
         self.regions = regions
-        entries = list.map { TensorEntry(key: $0.key, dtype: $0.dtype, shape: $0.shape, slices: []) }
+        entries = (list.map { TensorEntry(key: $0.key, dtype: $0.dtype, shape: $0.shape, slices: []) } + others)
             .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
     }
 
@@ -110,24 +123,31 @@ class MappedForeignCheckpoint: ForeignCheckpoint {
 
     func tensor(_ key: String) throws -> Tensor {
         let r = try region(key)
-        switch r.layout {
-        case .raw: return Tensor(dtype: r.dtype, shape: r.shape, storage: .bytes(r.fortran ? Self.cOrder(r) : Array(r.bytes)))
+        return try Self.decode(key: key, dtype: r.dtype, shape: r.shape, layout: r.layout, fortran: r.fortran, bytes: r.bytes,
+                               file: r.file.path)
+    }
+
+    /// A tensor from its element bytes as the file stores them (checked against
+    /// dtype, shape and layout by the caller).
+    static func decode(key: String, dtype: DType, shape: [Int], layout: ForeignLayout, fortran: Bool,
+                       bytes b: UnsafeRawBufferPointer, file: String) throws -> Tensor {
+        switch layout {
+        case .raw:
+            return Tensor(dtype: dtype, shape: shape, storage: .bytes(fortran ? cOrder(b, dtype: dtype, shape: shape) : Array(b)))
         case .fixedBytes(let width):
             var strings: [[UInt8]] = []
-            strings.reserveCapacity(r.count / width)
+            strings.reserveCapacity(b.count / max(width, 1))
             var at = 0
-            let b = r.bytes
             while at < b.count {
                 var end = at + width
                 while end > at, b[end - 1] == 0 { end -= 1 }
                 strings.append(Array(b[at..<end]))
                 at += width
             }
-            return Tensor(dtype: .string, shape: r.shape, storage: .strings(Self.cOrder(strings, r)))
+            return Tensor(dtype: .string, shape: shape, storage: .strings(cOrder(strings, shape: shape, fortran: fortran)))
         case .ucs4(let width):
             var strings: [[UInt8]] = []
-            strings.reserveCapacity(r.count / (4 * width))
-            let b = r.bytes
+            strings.reserveCapacity(b.count / max(4 * width, 1))
             var at = 0
             while at < b.count {
                 var s = ""
@@ -137,7 +157,7 @@ class MappedForeignCheckpoint: ForeignCheckpoint {
                 while i < end {
                     let v = UInt32(littleEndian: b.loadUnaligned(fromByteOffset: i, as: UInt32.self))
                     guard let scalar = Unicode.Scalar(v) else {
-                        throw MetaGraphKitError.corrupt(r.file.path, "\(key) holds \(MetaGraphKitError.hex(Int(v))), not a Unicode character", key: key)
+                        throw MetaGraphKitError.corrupt(file, "\(key) holds \(MetaGraphKitError.hex(Int(v))), not a Unicode character", key: key)
                     }
                     s.unicodeScalars.append(scalar)
                     i += 4
@@ -145,14 +165,14 @@ class MappedForeignCheckpoint: ForeignCheckpoint {
                 strings.append(Array(s.utf8))
                 at += 4 * width
             }
-            return Tensor(dtype: .string, shape: r.shape, storage: .strings(Self.cOrder(strings, r)))
+            return Tensor(dtype: .string, shape: shape, storage: .strings(cOrder(strings, shape: shape, fortran: fortran)))
         }
     }
 
     func withTensorBytes<R>(_ key: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         let r = try region(key)
         switch r.layout {
-        case .raw: return r.fortran ? try Self.cOrder(r).withUnsafeBytes(body) : try body(r.bytes)
+        case .raw: return r.fortran ? try Self.cOrder(r.bytes, dtype: r.dtype, shape: r.shape).withUnsafeBytes(body) : try body(r.bytes)
         case .fixedBytes, .ucs4:
             throw MetaGraphKitError.unsupported(path, "\(key) is a string tensor; use tensor(_:)", key: key)
         }
@@ -191,13 +211,13 @@ class MappedForeignCheckpoint: ForeignCheckpoint {
         }
     }
 
-    private static func cOrder(_ r: ForeignRegion) -> [UInt8] {
-        let size = r.dtype.elementSize!
-        let n = r.count / max(size, 1)
-        guard r.shape.count > 1, n > 0 else { return Array(r.bytes) }
-        var out = [UInt8](repeating: 0, count: r.count)
-        let index = rowMajorIndex(r.shape)
-        let src = r.bytes
+    /// Column-major elements in row-major order.
+    static func cOrder(_ src: UnsafeRawBufferPointer, dtype: DType, shape: [Int]) -> [UInt8] {
+        let size = dtype.elementSize!
+        let n = src.count / max(size, 1)
+        guard shape.count > 1, n > 0 else { return Array(src) }
+        var out = [UInt8](repeating: 0, count: src.count)
+        let index = rowMajorIndex(shape)
         out.withUnsafeMutableBytes { dst in
             for f in 0..<n {
                 let c = index(f)
@@ -207,10 +227,10 @@ class MappedForeignCheckpoint: ForeignCheckpoint {
         return out
     }
 
-    private static func cOrder(_ strings: [[UInt8]], _ r: ForeignRegion) -> [[UInt8]] {
-        guard r.fortran else { return strings }
+    private static func cOrder(_ strings: [[UInt8]], shape: [Int], fortran: Bool) -> [[UInt8]] {
+        guard fortran else { return strings }
         var out = [[UInt8]](repeating: [], count: strings.count)
-        let index = rowMajorIndex(r.shape)
+        let index = rowMajorIndex(shape)
         for (f, s) in strings.enumerated() { out[index(f)] = s }
         return out
     }

@@ -1,7 +1,10 @@
 // NumPy .npz (numpy/lib/npyio.py, savez): a zip of KEY.npy members. Stored members
 // (np.savez, and tfmeta's own export) are mapped and lent without a copy; deflated
-// ones (np.savez_compressed) are refused with a message saying how to convert.
-// ZIP64 records (numpy asks for them on every member) are understood.
+// ones (np.savez_compressed) cannot be mapped: each is inflated through libzip
+// (Internals/Zip.swift) when its tensor is asked for, into one buffer of the size
+// its .npy header promises, checked against the zip's sizes and inflation cap
+// before anything is allocated. ZIP64 records (numpy asks for them on every
+// member) are understood.
 import Foundation
 
 /// A `.npz` file read as a checkpoint.
@@ -18,8 +21,28 @@ final class NPZCheckpoint: MappedForeignCheckpoint {
     /// "bfloat16_as_uint16": [key]}` (bfloat16 tensors stored as their uint16 bits).
     static let noteName = "__tfmeta__.json"
 
+    /// A deflated member: where its array starts once inflated, and how to read it.
+    struct Deflated {
+        let entry: Zip.Entry
+        /// The .npy header's length: the array's bytes follow it.
+        let dataOffset: Int
+        let dtype: DType
+        let shape: [Int]
+        let layout: ForeignLayout
+        let fortran: Bool
+        /// The array's bytes (the entry's size less the header).
+        let count: Int
+    }
+
+    /// The largest .npy header read from a deflated member (numpy's own cap is 10,000
+    /// bytes unless told otherwise; ``NPYHeader`` refuses more than 1 MiB).
+    static let maxHeader = (1 << 20) + 12
+
     /// The members holding arrays, for ``verify()``.
     let members: [Member]
+    /// The deflated members by key, and the archive that inflates them.
+    private let deflated: [String: Deflated]
+    private let archive: Zip.Archive?
     private let file: MappedFile
 
     /// Opens a file named `.npz`, or a zip whose first member is a `.npy`.
@@ -38,7 +61,9 @@ final class NPZCheckpoint: MappedForeignCheckpoint {
     /// Maps the file and reads its central directory and each member's .npy header.
     ///
     /// - Throws: ``MetaGraphKitError`` `corrupt`/`truncated` for a damaged zip or
-    ///   .npy header, `unsupported` for compressed or encrypted members.
+    ///   .npy header, `tooLarge` for a deflated member whose size passes the
+    ///   inflation cap, `unsupported` for encrypted members or a compression
+    ///   other than deflate.
     init(path: String) throws {
         let file = try MappedFile(path: path)
         self.file = file
@@ -47,6 +72,10 @@ final class NPZCheckpoint: MappedForeignCheckpoint {
         var members: [Member] = []
         let all = try zip.members()
         var bfloat16: Set<String> = []
+        var deflated: [String: Deflated] = [:]
+        var others: [TensorEntry] = []
+        let anyDeflated = all.contains { $0.name.hasSuffix(".npy") && $0.method != 0 }
+        let archive = anyDeflated ? try Zip.Archive(path: path) : nil
         if let note = all.first(where: { $0.name == Self.noteName && $0.method == 0 }), note.size <= 1 << 24,
            let json = try? JSONSerialization.jsonObject(with: Data(file.bytes[note.dataOffset..<(note.dataOffset + note.size)])),
            let keys = (json as? [String: Any])?["bfloat16_as_uint16"] as? [String] {
@@ -57,8 +86,19 @@ final class NPZCheckpoint: MappedForeignCheckpoint {
             let key = String(m.name.dropLast(4))
             let what = "\(path): \(m.name)"
             guard m.method == 0 else {
-                throw MetaGraphKitError(.unsupported,
-                    "\(what) is compressed (zip method \(m.method); np.savez_compressed writes these); save it with np.savez, or extract it and pass the directory of .npy files")
+                guard m.method == 8, let archive else {
+                    throw MetaGraphKitError(.unsupported,
+                        "\(what) is compressed with zip method \(m.method); tfmeta reads stored and deflated members (np.savez, np.savez_compressed)")
+                }
+                var d = try Self.deflatedMember(m, archive: archive, what: what)
+                if d.dtype == .uint16, bfloat16.contains(key) {
+                    d = Deflated(entry: d.entry, dataOffset: d.dataOffset, dtype: .bfloat16, shape: d.shape, layout: d.layout,
+                                 fortran: d.fortran, count: d.count)
+                }
+                guard deflated[key] == nil else { throw MetaGraphKitError(.corrupt, "\(path): the key \(key) appears twice") }
+                deflated[key] = d
+                others.append(TensorEntry(key: key, dtype: d.dtype, shape: d.shape, slices: []))
+                continue
             }
             let body = UnsafeRawBufferPointer(rebasing: file.bytes[m.dataOffset..<(m.dataOffset + m.size)])
             let header = try NPYHeader(body, what: what)
@@ -70,7 +110,83 @@ final class NPZCheckpoint: MappedForeignCheckpoint {
             members.append(Member(name: m.name, offset: m.dataOffset, count: m.size, crc32: m.crc32))
         }
         self.members = members
-        try super.init(formatName: "npz", path: path, regions: regions)
+        self.deflated = deflated
+        self.archive = archive
+        try super.init(formatName: "npz", path: path, regions: regions, others: others)
+    }
+
+    /// Reads a deflated member's .npy header (inflating only its first bytes) and
+    /// checks the sizes: the zip's declared size must be the header plus exactly
+    /// the bytes dtype and shape call for, within the archive's inflation cap.
+    private static func deflatedMember(_ m: ZipDirectory.Entry, archive: Zip.Archive, what: String) throws -> Deflated {
+        guard let entry = archive.entry(m.name) else {
+            throw MetaGraphKitError(.corrupt, "\(what): libzip does not list this member")
+        }
+        do {
+            try archive.admit(entry, limit: Int.max)
+        } catch let error as MetaGraphKitError where error.code == .tooLarge {
+            throw MetaGraphKitError(.tooLarge, error.message
+                + "; a genuine array of repeated values this large can be read from a stored npz (np.savez)")
+        }
+        // The magic, version and header length come first; then the whole header.
+        let head = try archive.prefix(entry, count: 12)
+        var wanted = 12
+        if head.count >= 10, head[0] == 0x93 {
+            let v1 = head[6] == 1
+            let length = v1 ? Int(head[8]) | Int(head[9]) << 8
+                : head.count >= 12 ? Int(head[8]) | Int(head[9]) << 8 | Int(head[10]) << 16 | Int(head[11]) << 24 : 0
+            wanted = min((v1 ? 10 : 12) + length, maxHeader)
+        }
+        let bytes = wanted <= head.count ? head : try archive.prefix(entry, count: wanted)
+        let header = try bytes.withUnsafeBytes { try NPYHeader($0, what: what) }
+        let (dtype, layout) = try header.element(what: what)
+        let key = String(m.name.dropLast(4))
+        let expected = try ForeignRegion.byteCount(key: key, dtype: dtype, shape: header.shape, layout: layout, what: what)
+        guard entry.size >= header.dataOffset, entry.size - header.dataOffset == expected else {
+            throw MetaGraphKitError(.corrupt,
+                "\(what): \(key) is \(dtype) \(header.shape), \(expected) bytes, but the member inflates to \(entry.size) bytes with a \(header.dataOffset)-byte header")
+        }
+        return Deflated(entry: entry, dataOffset: header.dataOffset, dtype: dtype, shape: header.shape, layout: layout,
+                        fortran: header.fortranOrder && header.shape.count > 1, count: expected)
+    }
+
+    /// Inflates a deflated member's array into one buffer of its size and lends it
+    /// (libzip checks the CRC-32 at the end of the member).
+    private func withInflated<R>(_ d: Deflated, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        guard let archive else { throw MetaGraphKitError(.corrupt, "\(path): no archive for \(d.entry.name)") }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(d.count, 1), alignment: 64)
+        defer { buffer.deallocate() }
+        var at = 0   // position in the member
+        try archive.read(d.entry, limit: d.dataOffset + d.count) { chunk in
+            let skip = max(0, d.dataOffset - at)
+            if skip < chunk.count {
+                let start = at + skip - d.dataOffset
+                let n = chunk.count - skip
+                guard start + n <= d.count else {
+                    throw MetaGraphKitError(.corrupt, "\(path): \(d.entry.name) holds more than its \(d.count) bytes of data")
+                }
+                (buffer.baseAddress! + start).copyMemory(from: chunk.baseAddress! + skip, byteCount: n)
+            }
+            at += chunk.count
+        }
+        return try body(UnsafeRawBufferPointer(rebasing: buffer[..<d.count]))
+    }
+
+    override func tensor(_ key: String) throws -> Tensor {
+        guard let d = deflated[key] else { return try super.tensor(key) }
+        return try withInflated(d) {
+            try Self.decode(key: key, dtype: d.dtype, shape: d.shape, layout: d.layout, fortran: d.fortran, bytes: $0, file: path)
+        }
+    }
+
+    override func withTensorBytes<R>(_ key: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        guard let d = deflated[key] else { return try super.withTensorBytes(key, body) }
+        guard d.layout == .raw else {
+            throw MetaGraphKitError(.unsupported, "\(path): \(key) is a string tensor; use tensor(_:)")
+        }
+        return try withInflated(d) { raw in
+            d.fortran ? try Self.cOrder(raw, dtype: d.dtype, shape: d.shape).withUnsafeBytes(body) : try body(raw)
+        }
     }
 
     /// Every member's CRC-32, then the checks every foreign checkpoint gets.
@@ -81,6 +197,25 @@ final class NPZCheckpoint: MappedForeignCheckpoint {
             if crc != m.crc32 {
                 problems.append(MetaGraphKitError(.badChecksum,
                     "\(path): checksum mismatch for \(m.name) (CRC-32 \(String(crc, radix: 16)), the zip says \(String(m.crc32, radix: 16)))"))
+            }
+        }
+        // Deflated members: inflated one at a time (libzip checks each CRC-32), then
+        // what every foreign tensor is checked for.
+        for (key, d) in deflated.sorted(by: { $0.key < $1.key }) {
+            do {
+                try withInflated(d) { raw in
+                    if d.dtype == .bool, let bad = raw.firstIndex(where: { $0 > 1 }) {
+                        problems.append(MetaGraphKitError(.corrupt, "\(path): \(key) holds the bool byte \(raw[bad]) at element \(bad)"))
+                    }
+                    if case .ucs4 = d.layout {
+                        _ = try Self.decode(key: key, dtype: d.dtype, shape: d.shape, layout: d.layout, fortran: d.fortran,
+                                            bytes: raw, file: path)
+                    }
+                }
+            } catch let error as MetaGraphKitError {
+                problems.append(error)
+            } catch {
+                problems.append(MetaGraphKitError(.corrupt, "\(path): \(key): \(error)"))
             }
         }
         return problems + super.verify()

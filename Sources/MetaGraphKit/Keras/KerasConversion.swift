@@ -12,6 +12,8 @@ public enum KerasConversion {
         /// Tensors written and their element bytes.
         public let tensors: Int
         public let bytes: Int
+        /// Rule steps and `map` entries that matched none of the source's names (warnings).
+        public var unmatchedRules: [String] = []
     }
 
     /// Matches `source` against `template` and, unless `dryRun`, writes `destination`.
@@ -30,6 +32,23 @@ public enum KerasConversion {
     ///   destination, a destination that is not `.weights.h5`/`.keras`.
     public static func toKeras(source: String, template: String, destination: String, rules: KeyRules = KeyRules(),
                                fillFromTemplate: Bool = false, overwrite: Bool = false, dryRun: Bool = false) throws -> Result {
+        try toKeras(source: source, template: template, destination: destination, ruleSet: RuleSet(rules),
+                    fillFromTemplate: fillFromTemplate, overwrite: overwrite, dryRun: dryRun)
+    }
+
+    /// ``toKeras(source:template:destination:rules:fillFromTemplate:overwrite:dryRun:)``
+    /// with every step of a ``RuleSet`` (`--rules` files, `--preset`s) applied to the
+    /// source's names and values before they are matched with the template: renames,
+    /// drops, `slots`, and value changes (`transpose`, `reshape`, `cast`,
+    /// `merge_partitions`, `promote_ema`), which are carried out tensor by tensor
+    /// as the file is written.
+    ///
+    /// - Parameters: as the ``KeyRules`` form; `strict` fails when a step or `map`
+    ///   entry matches none of the source's names.
+    /// - Returns: The report; ``Result/unmatchedRules`` lists the steps that matched nothing.
+    /// - Throws: as the ``KeyRules`` form, and as ``RuleSet/plan(_:file:strict:)``.
+    public static func toKeras(source: String, template: String, destination: String, ruleSet: RuleSet, strict: Bool = false,
+                               fillFromTemplate: Bool = false, overwrite: Bool = false, dryRun: Bool = false) throws -> Result {
         let isArchive = destination.hasSuffix(".keras")
         guard isArchive || destination.hasSuffix(".h5") else {
             throw MetaGraphKitError.invalidArgument(destination, "the output must end in .weights.h5 or .keras")
@@ -40,9 +59,10 @@ public enum KerasConversion {
                 "\(destination): a .keras output needs a .keras template (its config.json); \(template) is a weights file")
         }
         let reader = try CheckpointReader(path: source)
-        let (report, plan) = try match(reader: reader, template: templateFile, rules: rules, fillFromTemplate: fillFromTemplate)
+        let (report, plan, unmatched) = try match(reader: reader, template: templateFile, rules: ruleSet, strict: strict,
+                                                  fillFromTemplate: fillFromTemplate)
         guard !dryRun, report.complete || fillFromTemplate else {
-            return Result(report: report, destination: nil, tensors: 0, bytes: 0)
+            return Result(report: report, destination: nil, tensors: 0, bytes: 0, unmatchedRules: unmatched)
         }
         if FileIO.exists(destination), !overwrite {
             throw MetaGraphKitError.outputExists(destination)
@@ -52,17 +72,17 @@ public enum KerasConversion {
         }
         let bytes = try KerasWriter.write(destination: destination, archive: isArchive, template: templateFile,
                                           reader: reader, plan: plan)
-        return Result(report: report, destination: destination, tensors: plan.count, bytes: bytes)
+        return Result(report: report, destination: destination, tensors: plan.count, bytes: bytes, unmatchedRules: unmatched)
     }
 
     // MARK: - Matching
 
-    /// The source's variables as scope + name (rules applied), and what was set aside.
-    static func sourceVariables(_ reader: CheckpointReader, rules: KeyRules)
-        throws -> (variables: [SourceVariable], optimizer: [String], dropped: [String])
+    /// The source's variables as scope + name (the rules' steps applied to their
+    /// names, and planned for their values), and what was set aside.
+    static func sourceVariables(_ reader: CheckpointReader, rules: RuleSet, strict: Bool)
+        throws -> (variables: [SourceVariable], optimizer: [String], dropped: [String], unmatched: [String])
     {
         var names: [String: String] = [:]          // key → name before rules
-        var declared: [String: String] = [:]
         var keras: [String: KerasLayerVariable] = [:]
         if let k = reader.foreign as? KerasCheckpoint {
             for v in KerasLayers.variables(of: k.file) { keras[v.key] = v }
@@ -82,41 +102,50 @@ public enum KerasConversion {
                 names[key] = (!full.isEmpty && byFullName[full] == 1) ? full : path
             }
         }
-        var out: [SourceVariable] = [], optimizer: [String] = [], dropped: [String] = []
+        var optimizer: [String] = []
+        // The rules see each variable under its name (Keras: layer path + variable name).
+        var named: [TensorEntry] = []
+        var origin: [String: String] = [:]         // name → key
         for e in reader.entries where e.key != ObjectGraph.checkpointKey {
-            var variable: String, scope: String
+            var original: String
             if let kv = keras[e.key] {
                 if kv.layerPath == "optimizer" || kv.layerPath.isEmpty && kv.layerClass == nil && e.key.hasPrefix("optimizer") {
                     optimizer.append(e.key); continue
                 }
-                if kv.layerPath == "optimizer" { optimizer.append(e.key); continue }
-                scope = kv.layerPath
-                variable = kv.variableName ?? "vars/\(kv.index)"
-                declared[e.key] = kv.layerClass
-                guard let renamed = rules.apply(scope + "/" + variable) else { dropped.append(e.key); continue }
-                let parts = renamed.split(separator: "/", omittingEmptySubsequences: false)
-                out.append(SourceVariable(key: e.key, name: renamed, scope: parts.dropLast().joined(separator: "/"),
-                                          variable: String(parts.last ?? ""), dtype: e.dtype, shape: e.shape,
-                                          declaredClass: renamed == scope + "/" + variable ? kv.layerClass : nil))
-                continue
+                original = kv.layerPath + "/" + (kv.variableName ?? "vars/\(kv.index)")
+            } else {
+                original = names[e.key] ?? e.key
+                if KerasMatcher.isOptimizerState(original) || KerasMatcher.isOptimizerState(e.key) {
+                    optimizer.append(e.key); continue
+                }
             }
-            let original = names[e.key] ?? e.key
-            if KerasMatcher.isOptimizerState(original) || KerasMatcher.isOptimizerState(e.key) {
-                optimizer.append(e.key); continue
-            }
-            guard let renamed = rules.apply(original) else { dropped.append(e.key); continue }
-            if KerasMatcher.isOptimizerState(renamed) { optimizer.append(e.key); continue }
-            let parts = renamed.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-            if let gru = KerasTransforms.tf1GRUName(parts) {
+            if origin[original] != nil { original = e.key }   // two variables of one name: the second by its key
+            origin[original] = e.key
+            named.append(TensorEntry(key: original, dtype: e.dtype, shape: e.shape, slices: e.slices))
+        }
+        let plan = try rules.plan(named, file: reader.prefix, strict: strict)
+        var out: [SourceVariable] = []
+        for var t in plan.tensors {
+            t.sources = t.sources.map { origin[$0] ?? $0 }
+            t.split = nil
+            let key = t.sources[0]
+            if keras[key] == nil, KerasMatcher.isOptimizerState(t.name) { optimizer.append(key); continue }
+            let parts = t.name.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            var variable = parts.last ?? ""
+            var scope = parts.dropLast().joined(separator: "/")
+            var declared: String?
+            if let kv = keras[key] {
+                declared = t.name == kv.layerPath + "/" + (kv.variableName ?? "vars/\(kv.index)") ? kv.layerClass : nil
+            } else if let gru = KerasTransforms.tf1GRUName(parts) {
                 (scope, variable) = gru
             } else {
-                scope = parts.dropLast().joined(separator: "/")
-                variable = KerasMatcher.aliases[parts.last ?? ""] ?? (parts.last ?? "")
+                variable = KerasMatcher.aliases[variable] ?? variable
             }
-            out.append(SourceVariable(key: e.key, name: renamed, scope: scope, variable: variable,
-                                      dtype: e.dtype, shape: e.shape, declaredClass: nil))
+            out.append(SourceVariable(key: key, name: t.name, scope: scope, variable: variable,
+                                      dtype: t.dtype, shape: t.shape, declaredClass: declared,
+                                      planned: t.sources.count > 1 || !t.transforms.isEmpty ? t : nil))
         }
-        return (out, optimizer, dropped)
+        return (out, optimizer, plan.dropped.map { origin[$0] ?? $0 }, plan.unmatched)
     }
 
     /// One template layer: its path, class and variables in `vars` order.
@@ -127,8 +156,8 @@ public enum KerasConversion {
         var entries: [TensorEntry]
     }
 
-    static func match(reader: CheckpointReader, template: KerasFile, rules: KeyRules, fillFromTemplate: Bool)
-        throws -> (KerasMatchReport, [(String, KerasValue)])
+    static func match(reader: CheckpointReader, template: KerasFile, rules: RuleSet, strict: Bool, fillFromTemplate: Bool)
+        throws -> (KerasMatchReport, [(String, KerasValue)], unmatchedRules: [String])
     {
         let entryByKey = Dictionary(template.entries.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         var layers: [String: TemplateLayer] = [:]
@@ -147,7 +176,7 @@ public enum KerasConversion {
             }
             layers[p] = l
         }
-        let (sources, optimizerSources, dropped) = try sourceVariables(reader, rules: rules)
+        let (sources, optimizerSources, dropped, unmatchedRules) = try sourceVariables(reader, rules: rules, strict: strict)
 
         // Source layers by scope, in natural order, with a guessed class.
         var byScope: [String: [SourceVariable]] = [:]
@@ -207,7 +236,7 @@ public enum KerasConversion {
                         ?? vars.first { $0.variable == v.variableName }
                     if let s {
                         used.insert(s.key)
-                        plan.append((v.key, .source(s.key)))
+                        plan.append((v.key, s.value))
                         pairs.append(KerasPairing(template: v.key, layerClass: layer.layerClass, variable: v.variableName,
                                                   source: s.key, reasons: chosen.reasons, transform: nil, dtype: e.dtype, shape: e.shape))
                     }
@@ -219,7 +248,7 @@ public enum KerasConversion {
                 let e = layer.entries[i]
                 if let s = sources.first(where: { $0.key == v.key && !used.contains($0.key) }), s.shape == e.shape, s.dtype == e.dtype {
                     used.insert(s.key)
-                    plan.append((v.key, .source(s.key)))
+                    plan.append((v.key, s.value))
                     pairs.append(KerasPairing(template: v.key, layerClass: layer.layerClass, variable: v.variableName,
                                               source: s.key, reasons: ["name", "shape"], transform: nil, dtype: e.dtype, shape: e.shape))
                 }
@@ -263,7 +292,7 @@ public enum KerasConversion {
             unusedSources: sources.map(\.key).filter { !used.contains($0) },
             optimizerLeftOut: optimizerSources.filter { !usedOptimizer.contains($0) },
             templateHasOptimizer: !optimizerKeys.isEmpty, dropped: dropped)
-        return (report, plan)
+        return (report, plan, unmatchedRules)
     }
 
     /// Whether a source layer fills a template layer: every template variable has a

@@ -61,6 +61,8 @@ public struct KerasMatchReport: Sendable {
 /// What a template variable is written from.
 enum KerasValue {
     case source(String)
+    /// A source tensor whose value the rules change (merged, transposed, cast…).
+    case planned(PlannedTensor)
     case template
     case computed(Tensor)
 }
@@ -76,6 +78,16 @@ struct SourceVariable {
     var shape: [Int]
     /// A class the source itself names (Keras files).
     var declaredClass: String?
+    /// The rules' plan when they change the value (nil: copied as stored).
+    var planned: PlannedTensor? = nil
+
+    /// Where a template variable paired with this one takes its value.
+    var value: KerasValue { planned.map { .planned($0) } ?? .source(key) }
+
+    /// The value as the rules make it.
+    func tensor(_ reader: CheckpointReader) throws -> Tensor {
+        try planned?.value(from: reader).tensor ?? reader.tensor(key)
+    }
 }
 
 enum KerasMatcher {

@@ -54,8 +54,8 @@ enum KerasTransforms {
         let units = template.entries[1].shape[0]
         let input = template.entries[0].shape[0]
         let size = k.dtype.elementSize!
-        let kernelBytes = try reader.tensor(k.key).bytes ?? []
-        let biasBytes = try reader.tensor(b.key).bytes ?? []
+        let kernelBytes = try k.tensor(reader).bytes ?? []
+        let biasBytes = try b.tensor(reader).bytes ?? []
         // Keras gate g (i, f, c, o) is TF1 gate tf1Gate[g] (i, j, f, o).
         let tf1Gate = [0, 2, 1, 3]
         let row = 4 * units * size
@@ -147,8 +147,8 @@ enum KerasTransforms {
         }
         let units = template.entries[1].shape[0], input = template.entries[0].shape[0]
         let size = gk.dtype.elementSize!
-        let gates = try reader.tensor(gk.key).bytes ?? [], gatesBias = try reader.tensor(gb.key).bytes ?? []
-        let candidate = try reader.tensor(ck.key).bytes ?? [], candidateBias = try reader.tensor(cb.key).bytes ?? []
+        let gates = try gk.tensor(reader).bytes ?? [], gatesBias = try gb.tensor(reader).bytes ?? []
+        let candidate = try ck.tensor(reader).bytes ?? [], candidateBias = try cb.tensor(reader).bytes ?? []
         let part = units * size, gatesRow = 2 * part, row = 3 * part
         guard gates.count == (input + units) * gatesRow, candidate.count == (input + units) * part,
               gatesBias.count == gatesRow, candidateBias.count == part else {

@@ -30,6 +30,11 @@ enum KerasWriter {
                     throw MetaGraphKitError(.invalidArgument,
                         "\(reader.prefix): \(key) is \(s.dtype.name)\(s.shape), the template's \(e.key) is \(e.dtype.name)\(e.shape)")
                 }
+            case .planned(let t):
+                guard t.dtype == e.dtype, t.shape == e.shape else {
+                    throw MetaGraphKitError(.invalidArgument,
+                        "\(reader.prefix): \(t.name) after the rules is \(t.dtype.name)\(t.shape), the template's \(e.key) is \(e.dtype.name)\(e.shape)")
+                }
             case .computed(let t):
                 guard t.dtype == e.dtype, t.shape == e.shape else {
                     throw MetaGraphKitError(.invalidArgument, "\(e.key): converted value is \(t.dtype.name)\(t.shape), the template's \(e.dtype.name)\(e.shape)")
@@ -79,6 +84,7 @@ enum KerasWriter {
                     for i in 0..<bundle.header.numShards { (try? bundle.shard(i))?.releaseResidentPages() }
                 }
             case .computed(let t): try (t.bytes ?? []).withUnsafeBytes(write)
+            case .planned(let t): try (t.value(from: reader).tensor.bytes ?? []).withUnsafeBytes(write)
             case .template: try template.withBytes(d.path, write)
             }
         }

@@ -111,7 +111,7 @@ extension CheckpointRemap {
             transaction.commit()
         }
         var result = RenameResult(source: source, destination: destination, sourceFormat: reader.format,
-                                  sourceFormatName: reader.format == .v1 ? "V1" : "V2",
+                                  sourceFormatName: reader.formatName,
                                   renamed: renamed, dropped: dropped, warnings: warnings, written: written)
         result.rules = outcome
         return result

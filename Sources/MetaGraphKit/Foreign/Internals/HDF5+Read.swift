@@ -16,6 +16,10 @@ extension HDF5 {
     ///   - name: How messages name the file.
     static func catalog(path: String, name: String) throws -> Catalog {
         try load(name)
+        var info = stat()
+        let size = stat(path, &info) == 0 ? Int(info.st_size) : 0
+        let cpuSeconds = childCPUSeconds(forSize: size)
+        let wallSeconds = childWallSeconds(forSize: size)
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else {
             throw MetaGraphKitError.system("cannot create a pipe", path: name, errno: .current)
@@ -31,7 +35,16 @@ extension HDF5 {
         }
         if pid == 0 {
             close(fds[0])
-            var limit = rlimit(rlim_cur: childCPUSeconds, rlim_max: childCPUSeconds)
+            // The host's interrupt handlers clean up the host's outputs; the child has
+            // none, and must die with a signal rather than outlive a killed parent.
+            signal(SIGTERM, SIG_DFL)
+            signal(SIGINT, SIG_DFL)
+            signal(SIGHUP, SIG_DFL)
+            // A crash of libhdf5 here is expected on crafted files and reported by the
+            // parent ("signal N in the contained reader"): no crash report from the
+            // Swift runtime's backtracer on the user's terminal.
+            for s in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] { signal(s, SIG_DFL) }
+            var limit = rlimit(rlim_cur: cpuSeconds, rlim_max: cpuSeconds)
             _ = setrlimit(Int32(RLIMIT_CPU.rawValue), &limit)
             var out = CatalogWriter()
             do {
@@ -57,7 +70,7 @@ extension HDF5 {
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var overflow = false
         var timedOut = false
-        let deadline = monotonicSeconds() + childWallSeconds
+        let deadline = monotonicSeconds() + wallSeconds
         while true {
             // A child that blocks (libhdf5 locked by a thread of the host program at
             // the fork) is killed at the deadline instead of hanging the caller.
@@ -78,7 +91,7 @@ extension HDF5 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
         if timedOut {
-            throw MetaGraphKitError(.io, "\(name): the contained HDF5 reader did not finish within \(Int(childWallSeconds)) s")
+            throw MetaGraphKitError(.io, "\(name): the contained HDF5 reader did not finish within \(Int(wallSeconds)) s")
         }
         if overflow {
             throw MetaGraphKitError(.tooLarge, "\(name): the HDF5 structure is larger than \(maxCatalogBytes >> 20) MiB of names and attributes")
@@ -87,7 +100,8 @@ extension HDF5 {
         if signaled {
             let signal = status & 0x7f
             throw MetaGraphKitError(.corrupt,
-                "\(name): damaged HDF5 file: libhdf5 failed reading its structure (signal \(signal) in the contained reader)")
+                "\(name): damaged HDF5 file: libhdf5 failed reading its structure (signal \(signal) in the contained reader"
+                    + (signal == SIGKILL || signal == SIGXCPU ? ", stopped at its limit of \(cpuSeconds) s of CPU)" : ")"))
         }
         var reader = CatalogReader(bytes: received, name: name)
         return try reader.catalog()

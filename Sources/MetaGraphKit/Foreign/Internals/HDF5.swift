@@ -7,6 +7,7 @@
 // reads the element bytes itself from its own map of the file, after checking them
 // against the file's size. Writing (structures this library made) runs libhdf5
 // in-process.
+internal import CHDF5
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -63,8 +64,14 @@ enum HDF5 {
     static let maxAttributeBytes = 1 << 16
     static let maxInlineBytes = 64 << 20
     static let maxCatalogBytes = 512 << 20
-    static let childCPUSeconds: rlim_t = 120
-    static let childWallSeconds = 180.0
+    /// CPU seconds the contained reader may spend on a file of `size` bytes. Its walk
+    /// reads the structure and at most 64 MiB of inline data per dataset: milliseconds
+    /// on real files. A crafted file that sends libhdf5 into a loop (the `keras`
+    /// fuzzer found one: two bytes changed in a 17 KB weights file) is stopped here
+    /// within seconds, not minutes.
+    static func childCPUSeconds(forSize size: Int) -> rlim_t { rlim_t(min(120, 5 + size / (16 << 20))) }
+    /// Wall-clock seconds before the child is killed (it may wait for the disk).
+    static func childWallSeconds(forSize size: Int) -> Double { Double(childCPUSeconds(forSize: size)) * 2 + 10 }
 
     /// Held around every in-process use of libhdf5 and around the fork.
     static let lock = NSLock()

@@ -65,9 +65,12 @@ enum Zip {
 
         func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
 
-        /// Streams one entry's bytes to `sink`, at most `limit` bytes; checks the
-        /// declared size, the inflation ratio and (libzip) the CRC.
-        func read(_ entry: Entry, limit: Int, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        /// Checks an entry's declared size against `limit` and, for a compressed
+        /// one, against ``Zip/maxRatio`` times its compressed size: what a caller
+        /// checks before allocating the entry's size.
+        ///
+        /// - Throws: ``MetaGraphKitError`` `tooLarge`.
+        func admit(_ entry: Entry, limit: Int) throws {
             guard entry.size <= limit else {
                 throw MetaGraphKitError(.tooLarge, "\(name): entry \(entry.name) is \(entry.size) bytes, more than the \(limit)-byte limit")
             }
@@ -75,6 +78,35 @@ enum Zip {
                 throw MetaGraphKitError(.tooLarge,
                     "\(name): entry \(entry.name) would inflate \(entry.compressedSize) bytes to \(entry.size) (a zip bomb?); refusing it")
             }
+        }
+
+        /// The first `count` bytes of an entry (fewer when it is shorter); the CRC is
+        /// not checked (it covers the whole entry).
+        ///
+        /// - Throws: ``MetaGraphKitError`` `corrupt` for damaged compressed data.
+        func prefix(_ entry: Entry, count: Int) throws -> [UInt8] {
+            guard let file = zip_fopen_index(handle, entry.index, 0) else {
+                throw MetaGraphKitError(.corrupt, "\(name): cannot open entry \(entry.name): \(String(cString: zip_strerror(handle)))")
+            }
+            defer { zip_fclose(file) }
+            let wanted = min(count, entry.size)
+            var out = [UInt8](repeating: 0, count: wanted)
+            var done = 0
+            while done < wanted {
+                let n = out.withUnsafeMutableBytes { zip_fread(file, $0.baseAddress! + done, UInt64(wanted - done)) }
+                if n < 0 {
+                    throw MetaGraphKitError(.corrupt, "\(name): entry \(entry.name) is damaged: \(String(cString: zip_file_strerror(file)))")
+                }
+                if n == 0 { break }
+                done += Int(n)
+            }
+            return Array(out[..<done])
+        }
+
+        /// Streams one entry's bytes to `sink`, at most `limit` bytes; checks the
+        /// declared size, the inflation ratio and (libzip) the CRC.
+        func read(_ entry: Entry, limit: Int, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+            try admit(entry, limit: limit)
             guard let file = zip_fopen_index(handle, entry.index, 0) else {
                 throw MetaGraphKitError(.corrupt, "\(name): cannot open entry \(entry.name): \(String(cString: zip_strerror(handle)))")
             }
