@@ -32,6 +32,7 @@ if lib.tfmeta_abi_version() != ABI_VERSION:
 _sig("tfmeta_free", None, _p)
 _sig("tfmeta_open", _i32, _str, _pp, _err)
 _sig("tfmeta_close", None, _p)
+_sig("tfmeta_load_entries", _i32, _p, _err)
 _sig("tfmeta_count", _i64, _p)
 _sig("tfmeta_entries_json", _str, _p)
 _sig("tfmeta_tensor_bytes", _i32, _p, _str, _i64, _i32, _pp, ctypes.POINTER(_i64), _pp, _err)
