@@ -46,6 +46,12 @@ final class BundleReader {
         var entries = TableKeyDictionary<BundleEntry>()
         var keys: [[UInt8]] = []
         var values: [BundleEntry] = []
+        // Sized from the index (an entry takes at least ~24 bytes) so the table is
+        // not rehashed over and over; bounded by the file, not by what it claims.
+        let estimate = min(table.file.bytes.count / 24, 1 << 21)
+        entries.reserveCapacity(estimate)
+        keys.reserveCapacity(estimate)
+        values.reserveCapacity(estimate)
         try table.forEach { key, value in
             if !key.isEmpty {
                 let entry = try BundleEntry(value, file: name, keyBytes: key)

@@ -148,6 +148,7 @@ final class CheckpointCopier {
         let hidden = reader.sliceKeys()
         let keys = reader.keys.filter { !hidden.contains(TableKey($0)) && $0.first != 0 }
         let entries = reader.entries
+        writer.entries.reserveCapacity(keys.count)
         var files: [MappedFile] = []
         for keyBytes in keys {
             let entry = entries[keyBytes]!
