@@ -245,6 +245,8 @@ class CheckpointReader:
         if _lib.lib.tfmeta_open(_os.fsencode(self._path), _ctypes.byref(pointer), _ctypes.byref(err)):
             _raise(err)
         self._handle = _Handle(pointer.value)
+        if _lib.lib.tfmeta_load_entries(self._handle.pointer, _ctypes.byref(err)):
+            _raise(err)
         info = _json.loads(_lib.lib.tfmeta_entries_columns(self._handle.pointer))
         self.format = info["format"]
         self.prefix = info["prefix"]

@@ -37,6 +37,7 @@ if lib.tfmeta_abi_version() != ABI_VERSION:
 _sig("tfmeta_free", None, _p)
 _sig("tfmeta_open", _i32, _str, _pp, _err)
 _sig("tfmeta_close", None, _p)
+_sig("tfmeta_load_entries", _i32, _p, _err)
 _sig("tfmeta_count", _i64, _p)
 _sig("tfmeta_entries_json", _str, _p)
 _sig("tfmeta_entries_columns", _str, _p)

@@ -24,9 +24,10 @@ final class TFMetaHandle {
     let reader: CheckpointReader
     let path: String
     private var lent: [UnsafeMutableRawPointer] = []
-    private var entryKeys: [UnsafeMutablePointer<CChar>?]
-    private var entryDTypes: [UnsafeMutablePointer<CChar>?]
-    private var entryShapes: [UnsafeMutablePointer<Int64>?]
+    // Sized on first use: a handle opened to read a few tensors never lists.
+    private var entryKeys: [UnsafeMutablePointer<CChar>?] = []
+    private var entryDTypes: [UnsafeMutablePointer<CChar>?] = []
+    private var entryShapes: [UnsafeMutablePointer<Int64>?] = []
     private var entriesJSON: UnsafeMutablePointer<CChar>?
     /// The document of `tfmeta_entries_columns` (TFMetaC+Python.swift), once made.
     var columnsJSON: UnsafeMutablePointer<CChar>?
@@ -34,11 +35,11 @@ final class TFMetaHandle {
     init(reader: CheckpointReader, path: String) {
         self.reader = reader
         self.path = path
-        let n = reader.entries.count
-        entryKeys = Array(repeating: nil, count: n)
-        entryDTypes = Array(repeating: nil, count: n)
-        entryShapes = Array(repeating: nil, count: n)
     }
+
+    /// The entries, decoding a lazily opened index on first use (nil when it is
+    /// damaged: `tfmeta_load_entries` reports why).
+    var entries: [TensorEntry]? { try? reader.loadEntries() }
 
     deinit {
         for p in entryKeys { free(p) }
@@ -50,6 +51,12 @@ final class TFMetaHandle {
 
     /// Key, dtype name and shape of entry `i`, lent until the handle closes.
     func entry(_ i: Int) -> (UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<Int64>?) {
+        if entryKeys.isEmpty {
+            let n = reader.entries.count
+            entryKeys = Array(repeating: nil, count: n)
+            entryDTypes = Array(repeating: nil, count: n)
+            entryShapes = Array(repeating: nil, count: n)
+        }
         if entryKeys[i] == nil {
             let e = reader.entries[i]
             entryKeys[i] = strdup(e.key)
@@ -63,7 +70,7 @@ final class TFMetaHandle {
 
     /// `{"format", "prefix", "metadata": {…}, "entries": [{"key", "dtype", "shape", "slices"}]}`.
     func json() -> UnsafeMutablePointer<CChar>? {
-        if entriesJSON == nil {
+        if entriesJSON == nil, entries != nil {
             // Written directly (not as a JSONValue tree): this is on the path of
             // every open, and checkpoints have thousands of entries.
             let meta = JSONValue.object(reader.metadata.map { ($0.0, .string($0.1)) })
@@ -162,7 +169,9 @@ public func tfmeta_open(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePoint
     guard let path, let out else { return usage("tfmeta_open: NULL argument", errorOut) }
     let p = String(cString: path)
     do {
-        let reader = try CheckpointReader(path: p)
+        // Lazy: reading one tensor costs a binary search of the index, whatever
+        // the number of keys; the listing is decoded on first use.
+        let reader = try CheckpointReader(path: p, lazy: true)
         out.pointee = Unmanaged.passRetained(TFMetaHandle(reader: reader, path: p)).toOpaque()
         return 0
     } catch {
@@ -176,11 +185,26 @@ public func tfmeta_close(_ h: UnsafeMutableRawPointer?) {
     if let h { Unmanaged<TFMetaHandle>.fromOpaque(h).release() }
 }
 
-/// The number of tensors (entries), or -1 for a NULL handle.
+/// Decodes the whole index of an open checkpoint (once; `tfmeta_open` reads
+/// only what single lookups need). Returns 0, or 1 with the error of a damaged
+/// index in `*error`.
+@_cdecl("tfmeta_load_entries")
+public func tfmeta_load_entries(_ h: UnsafeMutableRawPointer?, _ errorOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guard let r = handle(h) else { return usage("tfmeta_load_entries: NULL handle", errorOut) }
+    do {
+        try r.reader.loadEntries()
+        return 0
+    } catch {
+        return fail(error, file: r.reader.prefix, errorOut)
+    }
+}
+
+/// The number of tensors (entries), or -1 for a NULL handle or an index that
+/// cannot be decoded (`tfmeta_load_entries` says why).
 @_cdecl("tfmeta_count")
 public func tfmeta_count(_ h: UnsafeMutableRawPointer?) -> Int64 {
-    guard let r = handle(h) else { return -1 }
-    return Int64(r.reader.entries.count)
+    guard let r = handle(h), let entries = r.entries else { return -1 }
+    return Int64(entries.count)
 }
 
 /// Entry `i` (sorted by key): NUL-terminated UTF-8 key, dtype name (`float32`, …),
@@ -189,17 +213,18 @@ public func tfmeta_count(_ h: UnsafeMutableRawPointer?) -> Int64 {
 public func tfmeta_entry(_ h: UnsafeMutableRawPointer?, _ i: Int64,
                          _ key: UnsafeMutablePointer<UnsafePointer<CChar>?>?, _ dtype: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
                          _ rank: UnsafeMutablePointer<Int32>?, _ shape: UnsafeMutablePointer<UnsafePointer<Int64>?>?) -> Int32 {
-    guard let r = handle(h), i >= 0, i < Int64(r.reader.entries.count) else { return 2 }
+    guard let r = handle(h), let entries = r.entries, i >= 0, i < Int64(entries.count) else { return 2 }
     let (k, d, s) = r.entry(Int(i))
     key?.pointee = UnsafePointer(k)
     dtype?.pointee = UnsafePointer(d)
-    rank?.pointee = Int32(r.reader.entries[Int(i)].shape.count)
+    rank?.pointee = Int32(entries[Int(i)].shape.count)
     shape?.pointee = UnsafePointer(s)
     return 0
 }
 
 /// Every entry and the checkpoint's facts as one JSON document (lent until close):
-/// `{"format", "prefix", "metadata": {str: str}, "entries": [{"key", "dtype", "shape", "slices"}]}`.
+/// `{"format", "prefix", "metadata": {str: str}, "entries": [{"key", "dtype", "shape", "slices"}]}`;
+/// NULL for a NULL handle or an index that cannot be decoded (`tfmeta_load_entries` says why).
 @_cdecl("tfmeta_entries_json")
 public func tfmeta_entries_json(_ h: UnsafeMutableRawPointer?) -> UnsafePointer<CChar>? {
     handle(h).flatMap { UnsafePointer($0.json()) }

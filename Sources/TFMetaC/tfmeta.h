@@ -15,6 +15,10 @@ void tfmeta_free(void *p);
 /* Any path `tfmeta ckpt` takes: V2 prefix, V1 file/pattern, directory, SavedModel. */
 int32_t tfmeta_open(const char *path, void **handle, char **error);
 void tfmeta_close(void *handle);
+/* tfmeta_open reads only what single lookups need; this decodes the whole index
+ * (once). 0, or 1 with the error of a damaged index. count/entry/entries_json
+ * decode it on first use too, returning -1/2/NULL when they cannot. */
+int32_t tfmeta_load_entries(void *handle, char **error);
 int64_t tfmeta_count(void *handle);
 /* Entry i (sorted by key): key, dtype name ("float32", ...), rank, dims. */
 int32_t tfmeta_entry(void *handle, int64_t i, const char **key, const char **dtype,

@@ -32,20 +32,22 @@ struct CkptList: ParsableCommand {
     @OptionGroup var output: JSONOption
 
     func run() throws {
-        let reader = try CheckpointReader(path: checkpoint.checkpoint)
-        if output.json {
-            print(JSONValue.array(reader.entries.map { e in
-                .object([("key", .string(e.key)), ("dtype", .string(e.dtype.name)),
-                         ("shape", .array(e.shape.map { .int(Int64($0)) }))]
-                        + reader.annotations(e.key).map { ($0.0, JSONValue.string($0.1)) })
-            }).serialized(pretty: true))
-            return
+        // Lazy, then streamed: a V2 index is listed straight from its table (every
+        // block checked before anything is written), not built as one value first.
+        let reader = try CheckpointReader(path: checkpoint.checkpoint, lazy: true)
+        // Straight to the descriptor: nothing else of this command is printed.
+        func emit(_ piece: UnsafeRawBufferPointer) {
+            var offset = 0
+            while offset < piece.count {
+                let n = write(1, piece.baseAddress! + offset, piece.count - offset)
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { break }
+                offset += n
+            }
         }
-        let width = reader.entries.map(\.key.count).max() ?? 0
-        for e in reader.entries {
-            let pad = String(repeating: " ", count: max(0, width - e.key.count))
-            let sliced = e.slices.count > 1 ? "  (\(e.slices.count) slices)" : ""
-            print("\(e.key)\(pad)  \(e.dtype.name)  \(e.shape)\(sliced)")
+        // A damaged index is explained as opening it eagerly would explain it.
+        try CheckpointReader.explaining(checkpoint.checkpoint, as: .checkpoint) {
+            try reader.writeListing(json: output.json, emit)
         }
     }
 }
@@ -69,7 +71,8 @@ struct CkptShow: ParsableCommand {
     }
 
     func run() throws {
-        let reader = try CheckpointReader(path: checkpoint.checkpoint)
+        // Lazy: each key costs a binary search of the index, whatever its size.
+        let reader = try CheckpointReader(path: checkpoint.checkpoint, lazy: true)
         var reports: [JSONValue] = []
         for key in keys {
             let t = try reader.tensor(key)

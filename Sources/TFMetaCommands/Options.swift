@@ -98,6 +98,8 @@ struct PerKeyLines: ParsableArguments {
 
     /// `text` as the flags and the terminal say: quiet, summarised or whole.
     func apply(_ text: String, terminal: Bool) -> String {
+        // Nothing to cut (a pipe, or --all): no split of what may be 100,000 lines.
+        if !quiet, !terminal || all { return text }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let isKeyLine = { (line: String) in line.hasPrefix("  ") }
         if quiet {

@@ -1,14 +1,19 @@
 // A reader for V2 tensor bundles: `PREFIX.index` plus `PREFIX.data-SSSSS-of-NNNNN`
 // (tensorflow/core/util/tensor_bundle/tensor_bundle.cc, BundleReader).
 
-/// A V2 bundle: the index decoded at open, data files mapped on first use.
+/// A V2 bundle: the header read at open, entries looked up in the index by
+/// binary search (one data block of the `.index` per key) or decoded all at once
+/// on first use of ``entries``/``keys``; data files mapped on first use.
+///
+/// Not safe to share between threads until ``loadIndex()`` has run and every
+/// data file used is mapped (as verify and export arrange).
 final class BundleReader {
     let prefix: String
     let table: TableReader
     let header: BundleHeader
-    /// Every entry but the header, by key bytes, and the keys in index order.
-    let entries: TableKeyDictionary<BundleEntry>
-    let keys: [[UInt8]]
+    /// Every entry but the header, by key bytes, and the keys in index order;
+    /// decoded on first use.
+    private var index: (entries: TableKeyDictionary<BundleEntry>, keys: [[UInt8]], values: [BundleEntry])?
     private var shards: [Int: MappedFile] = [:]
     /// Data files that could not be opened, so callers that loop over every shard
     /// look each one up once.
@@ -16,27 +21,69 @@ final class BundleReader {
 
     var indexName: String { prefix + ".index" }
 
-    init(prefix: String) throws {
+    /// Opens the index and reads its header (the `""` key, first in the table):
+    /// the footer, the table's index block and one data block; then, unless
+    /// `lazy`, every entry (``loadIndex()``).
+    init(prefix: String, lazy: Bool = false) throws {
         self.prefix = prefix
         table = try TableReader(path: prefix + ".index")
         let name = prefix + ".index"
-        var header: BundleHeader?
-        var entries = TableKeyDictionary<BundleEntry>()
-        var keys: [[UInt8]] = []
-        try table.forEach { key, value in
-            if key.isEmpty {
-                header = try BundleHeader(value, file: name)
-            } else {
-                entries[key] = try BundleEntry(value, file: name, key: Self.display(key))
-                keys.append(key)
-            }
-        }
+        let header = try table.withValue(forKey: []) { value in try value.map { try BundleHeader($0, file: name) } }
         guard let header else {
             throw MetaGraphKitError.corrupt(name, "no bundle header (the \"\" key is missing)")
         }
         self.header = header
-        self.entries = entries
-        self.keys = keys
+        if !lazy { try loadIndex() }
+    }
+
+    /// Decodes every entry of the index (once): what listing and whole-checkpoint
+    /// passes need.
+    ///
+    /// - Throws: ``MetaGraphKitError`` for a damaged block or entry.
+    func loadIndex() throws {
+        guard index == nil else { return }
+        let name = indexName
+        var entries = TableKeyDictionary<BundleEntry>()
+        var keys: [[UInt8]] = []
+        var values: [BundleEntry] = []
+        // Sized from the index (an entry takes at least ~24 bytes) so the table is
+        // not rehashed over and over; bounded by the file, not by what it claims.
+        let estimate = min(table.file.bytes.count / 24, 1 << 21)
+        entries.reserveCapacity(estimate)
+        keys.reserveCapacity(estimate)
+        values.reserveCapacity(estimate)
+        try table.forEach { key, value in
+            if !key.isEmpty {
+                let entry = try BundleEntry(value, file: name, keyBytes: key)
+                entries[key] = entry
+                keys.append(key)
+                values.append(entry)
+            }
+        }
+        index = (entries, keys, values)
+    }
+
+    /// Whether ``loadIndex()`` has run.
+    var isIndexLoaded: Bool { index != nil }
+
+    /// Every entry but the header, by key bytes (empty until ``loadIndex()``).
+    var entries: TableKeyDictionary<BundleEntry> { index?.entries ?? TableKeyDictionary() }
+    /// Every key but the header's, in index order (empty until ``loadIndex()``).
+    var keys: [[UInt8]] { index?.keys ?? [] }
+    /// The entries of ``keys``, in the same order (empty until ``loadIndex()``).
+    var values: [BundleEntry] { index?.values ?? [] }
+
+    /// The entry of one key: from the decoded index, or found by binary search in
+    /// the table (one data block read and checked).
+    ///
+    /// - Parameter key: The key bytes.
+    /// - Returns: The entry, or nil when the index has no such key (or it is the header's).
+    /// - Throws: ``MetaGraphKitError`` for a damaged block or entry.
+    func entry(_ key: [UInt8]) throws -> BundleEntry? {
+        if let index { return index.entries[key] }
+        guard !key.isEmpty else { return nil }
+        let name = indexName
+        return try table.withValue(forKey: key) { value in try value.map { try BundleEntry($0, file: name, keyBytes: key) } }
     }
 
     /// A key as text (invalid UTF-8 repaired) for messages and listings.
@@ -159,8 +206,10 @@ final class BundleReader {
     /// The slice keys every container lists (hidden from listings, as TF does).
     func sliceKeys() -> Set<TableKey> {
         var hidden = Set<TableKey>()
-        for key in keys {
-            guard let e = entries[key], !e.slices.isEmpty else { continue }
+        let values = values
+        for (i, key) in keys.enumerated() {
+            let e = values[i]
+            guard !e.slices.isEmpty else { continue }
             let name = Self.display(key)
             for s in e.slices { hidden.insert(TableKey(OrderedCode.tensorNameSliceKey(name: name, slice: s))) }
         }
@@ -170,7 +219,7 @@ final class BundleReader {
     /// A whole tensor: a plain entry's payload, or a container's slices assembled.
     func tensor(_ keyBytes: [UInt8]) throws -> Tensor {
         let key = Self.display(keyBytes)
-        guard let entry = entries[keyBytes] else {
+        guard let entry = try self.entry(keyBytes) else {
             throw MetaGraphKitError.noTensor(indexName, key: key)
         }
         if !entry.slices.isEmpty { return try assemble(entry, key: key) }
@@ -201,7 +250,7 @@ final class BundleReader {
         for slice in container.slices {
             let expected = try slice.shape(in: container.shape, file: indexName, key: key)
             let sliceKey = OrderedCode.tensorNameSliceKey(name: key, slice: slice)
-            guard let entry = entries[sliceKey] else {
+            guard let entry = try self.entry(sliceKey) else {
                 throw MetaGraphKitError.sliceNotStored(indexName, key: key, slice: slice)
             }
             guard entry.shape == expected, entry.dtype == container.dtype else {

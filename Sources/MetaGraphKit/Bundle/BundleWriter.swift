@@ -60,7 +60,8 @@ public final class BundleWriter {
     private let transaction: OutputTransaction
     private var data: [OutputFile] = []
     private var temporaries: [String] = []
-    var entries: [[UInt8]: BundleEntry] = [:]
+    /// Keys hashed in one call each (a `[UInt8]` key hashes byte by byte).
+    var entries = TableKeyDictionary<BundleEntry>()
     private var undo: [([UInt8], BundleEntry?)]?
     private var added = 0
     var done = false
@@ -346,8 +347,8 @@ public final class BundleWriter {
             temporaries.append(indexTemp)
             let table = TableBuilder(sink: index, name: indexFileName)
             try table.add(key: [], value: BundleProtoEncoding.header(numShards: data.count))
-            for key in entries.keys.sorted(by: { Block.compare($0, $1) < 0 }) {
-                try table.add(key: key, value: BundleProtoEncoding.entry(entries[key]!))
+            for (key, entry) in entries.pairs.sorted(by: { Block.compare($0.key, $1.key) < 0 }) {
+                try table.add(key: key, value: BundleProtoEncoding.entry(entry))
             }
             try table.finish()
             let indexBytes = index.offset

@@ -23,10 +23,10 @@ extension CheckpointReader {
     /// - Returns: The bytes; mapped ones stay valid while this reader lives.
     /// - Throws: as ``tensor(_:)``, and `unsupported` for string tensors.
     package func lendTensorBytes(_ key: String, checkCRC: Bool = true) throws -> LentBytes {
-        guard let bytes = keyBytes(key) else {
+        guard let bytes = try lookupKeyBytes(key) else {
             throw MetaGraphKitError.noTensor(prefix, key: key)
         }
-        if let bundle, let e = bundle.entries[bytes], e.slices.isEmpty, e.dtype.elementSize != nil {
+        if let bundle, let e = try bundle.entry(bytes), e.slices.isEmpty, e.dtype.elementSize != nil {
             // The shard stays in the bundle's table of mapped files until the reader
             // goes, so the pointer may leave the closure. Pages are kept: the caller
             // is about to read them.

@@ -26,6 +26,8 @@ extension CheckpointReader {
         }
         if let bundle {
             problems += bundle.table.verify()
+            // A lazily opened reader decodes its entries now (a damaged one is a problem).
+            if !bundle.isIndexLoaded { record { try bundle.loadIndex() } }
             var shardOK = [Bool](repeating: false, count: bundle.header.numShards)
             for id in 0..<bundle.header.numShards {
                 record {
@@ -36,17 +38,20 @@ extension CheckpointReader {
             }
             // A slice's key is binary (OrderedCode): name it after its tensor instead.
             var sliceNames: [TableKey: String] = [:]
-            for key in bundle.keys {
-                guard let e = bundle.entries[key], !e.slices.isEmpty else { continue }
+            let values = bundle.values
+            for (i, key) in bundle.keys.enumerated() {
+                let e = values[i]
+                guard !e.slices.isEmpty else { continue }
                 let name = BundleReader.display(key)
                 for s in e.slices {
                     sliceNames[TableKey(OrderedCode.tensorNameSliceKey(name: name, slice: s))] = "slice \(s) of \(name)"
                 }
             }
             var payloads: [(BundleEntry, String)] = []
-            for key in bundle.keys {
-                let entry = bundle.entries[key]!
-                let name = sliceNames[TableKey(key)] ?? BundleReader.display(key)
+            payloads.reserveCapacity(values.count)
+            for (i, key) in bundle.keys.enumerated() {
+                let entry = values[i]
+                let name = sliceNames.isEmpty ? BundleReader.display(key) : sliceNames[TableKey(key)] ?? BundleReader.display(key)
                 if !entry.slices.isEmpty {
                     record { try verifySlices(bundle, entry, name) }
                     continue

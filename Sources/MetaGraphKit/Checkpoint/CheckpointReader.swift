@@ -21,7 +21,10 @@ public final class CheckpointReader {
     /// The resolved prefix (V2) or file pattern (V1).
     public let prefix: String
     /// Every tensor, sorted by key (bytewise), slice keys and the header hidden.
-    public let entries: [TensorEntry]
+    ///
+    /// A reader opened with `lazy: true` decodes the index on first use here; if
+    /// the index is damaged this is then empty (``loadEntries()`` throws the error).
+    public var entries: [TensorEntry] { (try? loadListing())?.entries ?? [] }
 
     let bundle: BundleReader?
     let slices: TensorSliceReader?
@@ -31,11 +34,51 @@ public final class CheckpointReader {
     /// The format's name as reports print it: `V1`, `V2`, or the name of another
     /// framework's format (`keras-h5`, `safetensors`, …).
     public var formatName: String { foreign?.formatName ?? format.rawValue }
-    private let keyBytes: [String: [UInt8]]
-    private let entryIndex: [String: Int]
+
+    /// The entries and the per-key tables built from them: at open, or for a lazy
+    /// V2 reader on first use.
+    private struct Listing {
+        let entries: [TensorEntry]
+        /// The key bytes of the names that are not simply their UTF-8 (V2 keys
+        /// that are not valid UTF-8, and names listed twice): a table of every key
+        /// would cost a String hash and an array per key at every open.
+        let unusualKeyBytes: [String: [UInt8]]
+        let entryIndex: [String: Int]
+
+        init(_ entries: [TensorEntry], unusualKeyBytes: [String: [UInt8]]) {
+            self.entries = entries
+            self.unusualKeyBytes = unusualKeyBytes
+            var index: [String: Int] = [:]
+            index.reserveCapacity(entries.count)
+            for (i, e) in entries.enumerated() where index[e.key] == nil { index[e.key] = i }
+            entryIndex = index
+        }
+
+        func keyBytes(_ key: String) -> [UInt8]? {
+            guard entryIndex[key] != nil else { return unusualKeyBytes[key] }
+            return unusualKeyBytes[key] ?? Array(key.utf8)
+        }
+    }
+    private var listing: Listing?
+    /// Whether the entries are decoded (always, except for a lazy V2 reader not yet listed).
+    var isListingLoaded: Bool { listing != nil }
 
     /// The key bytes of a listed key (V2 keys need not be UTF-8).
-    func keyBytes(_ key: String) -> [UInt8]? { keyBytes[key] }
+    func keyBytes(_ key: String) -> [UInt8]? {
+        if listing == nil, let bundle, let direct = Self.directKey(key) {
+            return (try? bundle.entry(direct)) != nil ? direct : nil
+        }
+        return (try? loadListing())?.keyBytes(key)
+    }
+
+    /// The key bytes of `key` when a lazy V2 reader can look it up in the index
+    /// as is: valid UTF-8 that is not a slice key (those start with a 0 byte) and
+    /// has no U+FFFD (which stands for invalid bytes in listed names).
+    private static func directKey(_ key: String) -> [UInt8]? {
+        let bytes = Array(key.utf8)
+        guard let first = bytes.first, first != 0, !key.unicodeScalars.contains("\u{FFFD}") else { return nil }
+        return bytes
+    }
 
     /// Opens a checkpoint.
     ///
@@ -49,6 +92,25 @@ public final class CheckpointReader {
     ///   for an input of another kind (a `.meta`, an archive, an LFS pointer…) a
     ///   message saying what it is and what to pass instead.
     public convenience init(path: String) throws {
+        try self.init(path: path, lazy: false)
+    }
+
+    /// Opens a checkpoint, reading a V2 index lazily when `lazy` is true: only the
+    /// footer, the table's index block and the header's block at open; each key
+    /// looked up afterwards (``tensor(_:)``, ``entry(_:)``, ``contains(_:)``)
+    /// costs a binary search and one index data block, whatever the number of
+    /// keys. The whole index is decoded on first use of ``entries``.
+    ///
+    /// A lazy reader checks only the blocks it reads (a damaged entry elsewhere
+    /// shows up when it is listed or verified), as TensorFlow's reader does. It
+    /// must not be shared between threads.
+    ///
+    /// - Parameters:
+    ///   - path: As ``init(path:)``.
+    ///   - lazy: true to decode a V2 index on demand. V1 checkpoints keep their
+    ///     listing in one metadata entry per file, read at open either way.
+    /// - Throws: as ``init(path:)``.
+    public convenience init(path: String, lazy: Bool) throws {
         // A format another opener claims reports its own errors (a damaged file of
         // its kind); only what nobody claims is identified.
         if let foreign = try ForeignCheckpoints.open(path) {
@@ -58,7 +120,7 @@ public final class CheckpointReader {
         do {
             let path = try Self.resolveInput(path)
             // A directory: its newest checkpoint, as tf.train.latest_checkpoint finds it.
-            try self.init(resolved: Self.isDirectory(path) ? CheckpointDirectory(path).latestCheckpoint() : path)
+            try self.init(resolved: Self.isDirectory(path) ? CheckpointDirectory(path).latestCheckpoint() : path, lazy: lazy)
         } catch let error as MetaGraphKitError {
             throw InputIdentification.explain(path, as: .checkpoint, error: error)
         }
@@ -67,50 +129,71 @@ public final class CheckpointReader {
     private init(foreign: any ForeignCheckpoint) {
         format = .foreign
         prefix = foreign.path
-        entries = foreign.entries
         bundle = nil
         slices = nil
         self.foreign = foreign
-        keyBytes = Dictionary(foreign.entries.map { ($0.key, Array($0.key.utf8)) }, uniquingKeysWith: { a, _ in a })
-        entryIndex = Dictionary(foreign.entries.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { a, _ in a })
+        listing = Listing(foreign.entries, unusualKeyBytes: [:])
     }
 
-    private init(resolved path: String) throws {
+    private init(resolved path: String, lazy: Bool) throws {
         foreign = nil
         var path = path
         if path.hasSuffix(".index"), !Self.exists(path + ".index") { path = String(path.dropLast(6)) }
         if !Self.exists(path + ".index"), let stripped = Self.dataFilePrefix(path) { path = stripped }
-        var list: [TensorEntry] = []
-        var keyBytes: [String: [UInt8]] = [:]
+        prefix = path
         if Self.exists(path + ".index") {
-            let bundle = try BundleReader(prefix: path)
-            let hidden = bundle.sliceKeys()
-            for key in bundle.keys where !hidden.contains(TableKey(key)) {
-                let e = bundle.entries[key]!
-                let name = BundleReader.display(key)
-                keyBytes[name] = key
-                list.append(TensorEntry(key: name, dtype: e.dtype, shape: e.shape, slices: e.slices))
-            }
+            let bundle = try BundleReader(prefix: path, lazy: lazy)
             format = .v2
             self.bundle = bundle
             slices = nil
+            if !lazy { listing = Self.listing(bundle) }
         } else {
             let reader = try TensorSliceReader(pattern: path)
+            var list: [TensorEntry] = []
             for item in reader.items.values {
                 list.append(TensorEntry(key: item.name, dtype: item.dtype, shape: item.shape, slices: item.slices.map(\.slice)))
-                keyBytes[item.name] = Array(item.name.utf8)
             }
+            // V1 names are merged from files.
+            list.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
             format = .v1
             bundle = nil
             slices = reader
+            listing = Listing(list, unusualKeyBytes: [:])
         }
-        // V2 keys come from the index in bytewise order; V1 names are merged from files.
-        if format == .v1 { list.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } }
-        prefix = path
-        entries = list
-        self.keyBytes = keyBytes
-        entryIndex = Dictionary(list.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { a, _ in a })
     }
+
+    /// The visible entries of a decoded V2 index, in index (bytewise) order.
+    private static func listing(_ bundle: BundleReader) -> Listing {
+        let hidden = bundle.sliceKeys()
+        var list: [TensorEntry] = []
+        var unusual: [String: [UInt8]] = [:]
+        list.reserveCapacity(bundle.keys.count)
+        let values = bundle.values
+        for (i, key) in bundle.keys.enumerated() where hidden.isEmpty || !hidden.contains(TableKey(key)) {
+            let e = values[i]
+            let name = BundleReader.display(key)
+            // The last key listed under a name wins, as a table of every key had it.
+            if !name.utf8.elementsEqual(key) || unusual[name] != nil { unusual[name] = key }
+            list.append(TensorEntry(key: name, dtype: e.dtype, shape: e.shape, slices: e.slices))
+        }
+        return Listing(list, unusualKeyBytes: unusual)
+    }
+
+    private func loadListing() throws -> Listing {
+        if let listing { return listing }
+        guard let bundle else { throw MetaGraphKitError(.io, "\(prefix): no listing", file: prefix) }
+        try bundle.loadIndex()
+        let made = Self.listing(bundle)
+        listing = made
+        return made
+    }
+
+    /// Decodes the whole index of a lazily opened reader now (a no-op otherwise).
+    ///
+    /// - Returns: ``entries``.
+    /// - Throws: ``MetaGraphKitError`` for a damaged index block or entry.
+    @discardableResult
+    public func loadEntries() throws -> [TensorEntry] { try loadListing().entries }
 
     // MARK: - Paths
 
@@ -135,16 +218,22 @@ public final class CheckpointReader {
     /// The entry of one key.
     ///
     /// - Parameter key: The tensor's name.
-    /// - Returns: The entry, or nil when the checkpoint has no such (visible) key.
+    /// - Returns: The entry, or nil when the checkpoint has no such (visible) key
+    ///   (or, for a lazy reader, when its index block cannot be read).
     public func entry(_ key: String) -> TensorEntry? {
-        entryIndex[key].map { entries[$0] }
+        if listing == nil, let bundle, let direct = Self.directKey(key) {
+            guard let e = try? bundle.entry(direct) else { return nil }
+            return TensorEntry(key: key, dtype: e.dtype, shape: e.shape, slices: e.slices)
+        }
+        guard let listing = try? loadListing() else { return nil }
+        return listing.entryIndex[key].map { listing.entries[$0] }
     }
 
     /// Whether the checkpoint has a tensor of that name.
     ///
     /// - Parameter key: The tensor's name.
     /// - Returns: True when ``entries`` lists it.
-    public func contains(_ key: String) -> Bool { entryIndex[key] != nil }
+    public func contains(_ key: String) -> Bool { entry(key) != nil }
 
     // MARK: - Values
 
@@ -155,12 +244,20 @@ public final class CheckpointReader {
     /// - Throws: ``MetaGraphKitError``: `notFound` for an unknown key, `unsupported`
     ///   for variant and resource tensors, `badChecksum`, `truncated`, `corrupt`.
     public func tensor(_ key: String) throws -> Tensor {
-        guard let bytes = keyBytes[key] else {
+        guard let bytes = try lookupKeyBytes(key) else {
             throw MetaGraphKitError.noTensor(prefix, key: key)
         }
         if let bundle { return try bundle.tensor(bytes) }
         if let foreign { return try foreign.tensor(key) }
         return try slices!.tensor(key)
+    }
+
+    /// As ``keyBytes(_:)``, with the error of a damaged index block or entry.
+    func lookupKeyBytes(_ key: String) throws -> [UInt8]? {
+        if listing == nil, let bundle, let direct = Self.directKey(key) {
+            return try bundle.entry(direct) != nil ? direct : nil
+        }
+        return try loadListing().keyBytes(key)
     }
 
     /// Lends the raw element bytes of a fixed-size tensor. For a V2 tensor stored
@@ -180,10 +277,10 @@ public final class CheckpointReader {
     /// stored whole (bounds and size are still checked) for callers that check it
     /// separately, as export does on another core.
     func withTensorBytes<R>(_ key: String, checkCRC: Bool, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        guard let bytes = keyBytes[key] else {
+        guard let bytes = try lookupKeyBytes(key) else {
             throw MetaGraphKitError.noTensor(prefix, key: key)
         }
-        if let bundle, let e = bundle.entries[bytes], e.slices.isEmpty, e.dtype.elementSize != nil {
+        if let bundle, let e = try bundle.entry(bytes), e.slices.isEmpty, e.dtype.elementSize != nil {
             return try bundle.withPayload(e, key: key, checkCRC: checkCRC, body)
         }
         if let foreign { return try foreign.withTensorBytes(key, body) }

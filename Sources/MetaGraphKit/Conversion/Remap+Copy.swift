@@ -25,6 +25,7 @@ final class RemapOutput {
         var options = BundleWriter.Options()
         options.shards = shards
         writer = try BundleWriter(prefix: destination, options: options, within: outer)
+        writer.entries.reserveCapacity(expected)
         copier = CheckpointCopier(writer: writer, options: Migration.Options())
     }
 

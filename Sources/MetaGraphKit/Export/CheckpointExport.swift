@@ -139,7 +139,7 @@ extension CheckpointReader {
         var chosen: [TensorEntry] = []
         var steps = RuleSet(options.rules)
         steps.append(contentsOf: options.ruleSet)
-        var plan = try steps.plan(entries, file: prefix, strict: options.strict)
+        var plan = try steps.plan(loadEntries(), file: prefix, strict: options.strict)
         for i in plan.tensors.indices { plan.tensors[i].split = nil }   // an export holds tensors whole
         report.dropped = plan.dropped
         report.rules.unmatched = plan.unmatched
@@ -281,22 +281,33 @@ extension CheckpointReader {
     private func writeSafetensors(_ chosen: [TensorEntry], names: (TensorEntry) -> String,
                                   verbatim: [String: VerbatimPayload], changes: ChangedValues, to out: AtomicOutputFile,
                                   progress: ((Int, Int, Int) -> Void)?) throws {
-        // The format's metadata holds strings only.
-        var header: [(String, JSONValue)] = [("__metadata__", .object([
+        // The format's metadata holds strings only. The header is written as bytes
+        // (what JSONValue would print), not built as a tree of values per key.
+        var text = Array(("{\"__metadata__\":" + JSONValue.object([
             ("source", .string(prefix)), ("source_format", .string(formatName)), ("writer", .string("tfmeta ckpt export")),
-        ]))]
+        ]).serialized()).utf8)
+        text.reserveCapacity(text.count + chosen.count * 80)
         var offset = 0
         for e in chosen {
             let n = try Tensor.elementCount(e.shape, file: prefix, key: e.key)
             let size = try Tensor.byteCount(n, e.dtype.elementSize!, file: prefix, key: e.key)
-            header.append((names(e), .object([
-                ("dtype", .string(CheckpointExportFormat.safetensors.typeName(e.dtype)!)),
-                ("shape", .array(e.shape.map { .int(Int64($0)) })),
-                ("data_offsets", .array([.int(Int64(offset)), .int(Int64(offset + size))])),
-            ])))
+            text.append(UInt8(ascii: ","))
+            Self.appendQuoted(names(e), to: &text)
+            text.append(contentsOf: ":{\"dtype\":\"".utf8)
+            text.append(contentsOf: CheckpointExportFormat.safetensors.typeName(e.dtype)!.utf8)
+            text.append(contentsOf: "\",\"shape\":[".utf8)
+            for (j, d) in e.shape.enumerated() {
+                if j > 0 { text.append(UInt8(ascii: ",")) }
+                text.append(contentsOf: String(d).utf8)
+            }
+            text.append(contentsOf: "],\"data_offsets\":[".utf8)
+            text.append(contentsOf: String(offset).utf8)
+            text.append(UInt8(ascii: ","))
+            text.append(contentsOf: String(offset + size).utf8)
+            text.append(contentsOf: "]}".utf8)
             offset += size
         }
-        var text = Array(JSONValue.object(header).serialized().utf8)
+        text.append(UInt8(ascii: "}"))
         // Spaces pad the header (the format allows it) so the data start on an
         // 8-byte boundary, and for large exports on a 64 KiB one: the kernel's
         // page-cache copy is fastest when source and destination offsets agree

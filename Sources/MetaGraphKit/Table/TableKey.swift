@@ -22,4 +22,10 @@ struct TableKeyDictionary<Value> {
     }
 
     mutating func reserveCapacity(_ n: Int) { storage.reserveCapacity(n) }
+
+    /// The number of keys.
+    var count: Int { storage.count }
+
+    /// Every key and value, in no particular order.
+    var pairs: [(key: [UInt8], value: Value)] { storage.map { ($0.key.bytes, $0.value) } }
 }

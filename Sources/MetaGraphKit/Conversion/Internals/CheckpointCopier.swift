@@ -31,11 +31,27 @@ final class CheckpointCopier {
         self.options = options
     }
 
+    /// Payload bytes written since the source mappings' pages were last released.
+    private var unreleased = 0
+    /// How many bytes may pass before the source pages are released: releasing
+    /// after every tensor cost a madvise, and faulting the same pages in again,
+    /// for each of thousands of small tensors.
+    static let releaseEvery = 16 << 20
+
+    /// Releases the resident pages of the source mappings once ``releaseEvery``
+    /// bytes have been written since the last time (memory stays flat).
+    private func releaseSourcePages(_ files: () -> [MappedFile]) {
+        let written = writer.bytesWritten
+        guard written - unreleased >= Self.releaseEvery else { return }
+        unreleased = written
+        for file in files() { file.releaseResidentPages() }
+    }
+
     /// Runs one tensor's copy as a writer transaction; damage is skipped when asked.
     private func tensor(_ name: String, total: Int, release: [MappedFile], _ body: () throws -> Int) throws {
         current = done
         defer {
-            for file in release { file.releaseResidentPages() }
+            releaseSourcePages { release }
             done += 1
             options.progress?(done, total, writer.bytesWritten)
         }
@@ -158,21 +174,27 @@ final class CheckpointCopier {
     private func planV2(_ reader: BundleReader) throws {
         let hidden = reader.sliceKeys()
         let keys = reader.keys.filter { !hidden.contains(TableKey($0)) && $0.first != 0 }
+        let entries = reader.entries
+        writer.entries.reserveCapacity(keys.count)
+        var files: [MappedFile] = []
         let unit = options.sourceShard
         /// Whether a stored payload belongs to the unit being copied (every one without --source-shard).
         func mine(_ slice: TensorSlice, of name: String) -> Bool {
             guard let unit else { return true }
             // A slice without an entry is copied, so that its absence is reported.
-            return reader.entries[OrderedCode.tensorNameSliceKey(name: name, slice: slice)].map { $0.shardID == unit } ?? true
+            return entries[OrderedCode.tensorNameSliceKey(name: name, slice: slice)].map { $0.shardID == unit } ?? true
         }
         for keyBytes in keys {
-            let entry = reader.entries[keyBytes]!
+            let entry = entries[keyBytes]!
             let name = BundleReader.display(keyBytes)
             if let unit {
                 let held = entry.slices.isEmpty ? entry.shardID == unit : entry.slices.contains(where: { mine($0, of: name) })
                 if !held { continue }
             }
-            let files = (0..<reader.header.numShards).compactMap { try? reader.shard($0) }
+            // Every data file the copy may have mapped so far (once all are, no more work).
+            if files.count < reader.header.numShards {
+                files = (0..<reader.header.numShards).compactMap { try? reader.shard($0) }
+            }
             try tensor(name, total: keys.count, release: files) {
                 if entry.slices.isEmpty {
                     try copyV2Plain(reader, entry, name: name, slice: nil, fullShape: entry.shape)
@@ -269,7 +291,7 @@ final class CheckpointCopier {
             guard let keyBytes = reader.keyBytes(key), let entry = bundle.entries[keyBytes] else {
                 throw MetaGraphKitError.noTensor(reader.prefix, key: key)
             }
-            defer { for i in 0..<bundle.header.numShards { (try? bundle.shard(i))?.releaseResidentPages() } }
+            defer { releaseSourcePages { (0..<bundle.header.numShards).compactMap { try? bundle.shard($0) } } }
             if entry.slices.isEmpty {
                 if entry.dtype == .string {
                     // Strings too are copied as stored, after both checksums are checked.

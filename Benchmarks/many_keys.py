@@ -1,0 +1,132 @@
+"""The many-keys section (`--only many-keys`): per-key cost rather than bytes.
+
+Inputs, made once with TensorFlow's SaveV2 under WORK (issue 17):
+  * keys_100k: 100,000 float32[16] tensors (6.4 MB of data), one data file;
+  * keys_1m: 1,000,000 float32[16] tensors (64 MB of data), one data file.
+Keys look like a TF1 model's: `model/block_NNN/var_NNNN` (sorted order is the
+index order).
+
+Rows: tfmeta list, list --json, show of one key, verify, export (safetensors,
+npz), rename (one rule) and migrate (V2 → V2) on each, beside TensorFlow doing
+the same in process: `load_checkpoint` + shape map (list), `load_checkpoint` +
+one `get_tensor` (show-one), `get_tensor` of every key (verify/export), and
+`load_checkpoint` + SaveV2 of every tensor (rename/migrate; 100k only, the 1M
+route takes minutes). TensorFlow checks the renamed and migrated outputs.
+"""
+import subprocess
+from pathlib import Path
+
+from bench import clean, tensorflow
+
+import os
+
+# MGK_MANY_KEYS=100k runs one size only (the 1M inputs take minutes to make).
+SIZES = [(label, n) for label, n in [("100k", 100_000), ("1m", 1_000_000)]
+         if label in os.environ.get("MGK_MANY_KEYS", "100k,1m").split(",")]
+
+MAKE = """
+import os, sys
+import numpy as np
+import tensorflow as tf
+prefix, n = sys.argv[1], int(sys.argv[2])
+names = [f"model/block_{i // 1000:03d}/var_{i % 1000:04d}" for i in range(n)]
+values = np.random.default_rng(0).standard_normal((n, 16), dtype=np.float32)
+tf.raw_ops.SaveV2(prefix=prefix + ".partial", tensor_names=names, shape_and_slices=[""] * n,
+                  tensors=tf.unstack(tf.constant(values)))
+for suffix in (".index", ".data-00000-of-00001"):
+    os.replace(prefix + ".partial" + suffix, prefix + suffix)
+"""
+
+TF_SHAPE_MAP = """
+def job(prefix):
+    tf.train.load_checkpoint(prefix).get_variable_to_shape_map()
+"""
+
+TF_SHOW_ONE = """
+def job(prefix, key):
+    tf.train.load_checkpoint(prefix).get_tensor(key)
+"""
+
+TF_READ_ALL = """
+def job(prefix):
+    reader = tf.train.load_checkpoint(prefix)
+    for name in reader.get_variable_to_shape_map():
+        reader.get_tensor(name)
+"""
+
+TF_ROUTE = """
+def job(src, dst, old, new):
+    reader = tf.train.load_checkpoint(src)
+    names = sorted(reader.get_variable_to_shape_map())
+    tensors = [reader.get_tensor(n) for n in names]
+    renamed = [new + n[len(old):] if old and n.startswith(old) else n for n in names]
+    tf.raw_ops.SaveV2(prefix=dst, tensor_names=renamed, shape_and_slices=[""] * len(names), tensors=tensors)
+"""
+
+
+def inputs(suite):
+    """The two checkpoints, made once (SaveV2 of n float32[16] in one call)."""
+    out = []
+    for label, n in SIZES:
+        prefix = suite.path(f"keys_{label}")
+        if not Path(f"{prefix}.index").exists():
+            print(f"making {n:,} tensors with TensorFlow's SaveV2 (once)…", flush=True)
+            subprocess.run([suite.python, "-c", MAKE, str(prefix), str(n)], check=True)
+        out.append((label, n, prefix))
+    return out
+
+
+def run(suite):
+    """Times every command on both key counts; records rows with the goals of issue 17."""
+    tf_runs = max(1, min(suite.tf_runs, 2))
+    for label, n, prefix in inputs(suite):
+        small = n <= 100_000
+        what = f"{n:,} × float32[16]"
+        middle = f"model/block_{(n // 2) // 1000:03d}/var_{(n // 2) % 1000:04d}"
+        read_all = suite.tf(TF_READ_ALL, prefix, runs=1 if not small else tf_runs)
+
+        suite.row(f"ckpt list ({label} keys)", what, suite.ours("ckpt", "list", prefix),
+                  tf=suite.tf(TF_SHAPE_MAP, prefix, runs=tf_runs),
+                  goal=("≤ 100 ms, < 64 MB", lambda r: r["ours"].median <= 0.100 and r["ours"].peak_mb < 64)
+                  if small else None,
+                  note="TensorFlow: load_checkpoint + get_variable_to_shape_map" if small else "")
+        suite.row(f"ckpt list --json ({label} keys)", what, suite.ours("ckpt", "list", prefix, "--json"),
+                  goal=("< 64 MB", lambda r: r["ours"].peak_mb < 64) if small else None)
+        suite.row(f"ckpt show of one key ({label} keys)", what, suite.ours("ckpt", "show", prefix, middle),
+                  tf=suite.tf(TF_SHOW_ONE, prefix, middle, runs=tf_runs),
+                  goal=("≤ 20 ms", lambda r: r["ours"].median <= 0.020),
+                  note="TensorFlow: load_checkpoint + get_tensor of the key" if small else "")
+        per_key = ("≤ 300 ms, < 64 MB, ≥ 10 × faster than TF",
+                   lambda r: r["ours"].median <= 0.300 and r["ours"].peak_mb < 64
+                   and r["tf"].median >= 10 * r["ours"].median)
+        suite.row(f"ckpt verify ({label} keys)", what, suite.ours("ckpt", "verify", prefix), tf=read_all,
+                  goal=per_key if small else ("≥ 10 × faster than TF", lambda r: r["tf"].median >= 10 * r["ours"].median),
+                  note="TensorFlow: load_checkpoint + get_tensor of every key" if small else "")
+        # npz is left out: a zip of more than 65,535 members needs ZIP64, which
+        # the npz writer does not write (it refuses with a clear error).
+        for ext in ("safetensors",):
+            out = suite.path(f"keys_out.{ext}")
+            suite.row(f"ckpt export → {ext} ({label} keys)", what,
+                      suite.ours("ckpt", "export", prefix, out, output=out), tf=read_all,
+                      goal=per_key if small else None)
+            clean(out)
+        dst = suite.path("keys_renamed")
+        ours = suite.ours("ckpt", "rename", prefix, dst, "--rule", "^model/=>renamed/", output=dst)
+        tf = None
+        if small:
+            tf_dst = suite.path("keys_tf_renamed")
+            tf = suite.tf(TF_ROUTE, prefix, tf_dst, "model/", "renamed/", runs=1)
+            clean(tf_dst)
+            suite.check_checkpoint(prefix, dst, "model/", "renamed/")
+        suite.row(f"ckpt rename ({label} keys)", what, ours, tf=tf,
+                  goal=per_key if small else None,
+                  note="TensorFlow: load_checkpoint + SaveV2 under the new names" if small else "")
+        clean(dst)
+        dst = suite.path("keys_migrated")
+        ours = suite.ours("ckpt", "migrate", prefix, dst, output=dst)
+        if small:
+            suite.check_checkpoint(prefix, dst)
+        suite.row(f"ckpt migrate V2 → V2 ({label} keys)", what, ours, tf=tf,
+                  goal=per_key if small else None,
+                  note="TensorFlow: the rename row's route (load_checkpoint + SaveV2 of every tensor)" if small else "")
+        clean(dst)
