@@ -90,7 +90,7 @@ struct FixtureFiles {
 
     init(_ root: String) throws {
         guard let walker = FileManager.default.enumerator(atPath: root) else {
-            throw MetaGraphKitError(.notFound, "\(root): no fixtures directory")
+            throw MetaGraphKitError.notFound(root, "no fixtures directory")
         }
         var all: [(name: String, path: String)] = []
         for case let relative as String in walker {

@@ -56,13 +56,13 @@ final class KerasFile {
     init(path: String) throws {
         self.path = path
         guard let kind = Self.sniff(path) else {
-            throw MetaGraphKitError(.notFound, "\(path): not a Keras 3 file")
+            throw MetaGraphKitError.notFound(path, "not a Keras 3 file")
         }
         formatName = kind
         if kind == "keras" {
             let archive = try Zip.Archive(path: path)
             guard let weights = archive.entry("model.weights.h5") else {
-                throw MetaGraphKitError(.corrupt, "\(path): the archive has no model.weights.h5 (entries: \(archive.entries.map(\.name).prefix(8).joined(separator: ", ")))")
+                throw MetaGraphKitError.corrupt(path, "the archive has no model.weights.h5 (entries: \(archive.entries.map(\.name).prefix(8).joined(separator: ", ")))")
             }
             configJSON = try archive.entry("config.json").map { try archive.bytes($0, limit: Self.maxJSONBytes) }
             metadataJSON = try archive.entry("metadata.json").map { try archive.bytes($0, limit: Self.maxJSONBytes) }
@@ -86,7 +86,7 @@ final class KerasFile {
             metadataJSON = nil
             map = try MappedFile(path: path)
             guard map.bytes.count >= 8, Array(map.bytes.prefix(8)) == HDF5.signature else {
-                throw MetaGraphKitError(.corrupt, "\(path): not an HDF5 file (no superblock signature at byte 0)")
+                throw MetaGraphKitError.corrupt(path, "not an HDF5 file (no superblock signature at byte 0)")
             }
             catalog = try HDF5.catalog(path: path, name: path)
         }
@@ -103,7 +103,7 @@ final class KerasFile {
                         "\(path): dataset \(d.path) has shape \(d.shape) (\(bytes) bytes), more than the whole file (\(map.bytes.count) bytes)")
                 }
                 guard d.offset != nil else {
-                    throw MetaGraphKitError(.corrupt, "\(path): dataset \(d.path) has no stored data (shape \(d.shape))")
+                    throw MetaGraphKitError.corrupt(path, "dataset \(d.path) has no stored data (shape \(d.shape))")
                 }
             }
             byKey[d.path] = d
@@ -125,10 +125,10 @@ final class KerasFile {
     static func dtype(_ d: HDF5.Dataset, file: String) throws -> DType {
         let t = d.type
         if let reason = d.unreadable {
-            throw MetaGraphKitError(.unsupported, "\(file): dataset \(d.path) \(reason)")
+            throw MetaGraphKitError.unsupported(file, "dataset \(d.path) \(reason)")
         }
         guard !t.bigEndian || t.size == 1 else {
-            throw MetaGraphKitError(.unsupported, "\(file): dataset \(d.path) is big-endian; Keras writes little-endian")
+            throw MetaGraphKitError.unsupported(file, "dataset \(d.path) is big-endian; Keras writes little-endian")
         }
         let bfloat = d.attributes.contains { $0.0 == "dtype" && $0.1 == "bfloat16" }
         switch (t.typeClass, t.size) {
@@ -142,29 +142,29 @@ final class KerasFile {
         case (8, 1): return .bool
         case (5, 2) where bfloat: return .bfloat16   // opaque 2-byte, as ml_dtypes may store it
         default:
-            throw MetaGraphKitError(.unsupported, "\(file): dataset \(d.path) has an HDF5 type this reader does not convert (class \(t.typeClass), \(t.size) bytes)")
+            throw MetaGraphKitError.unsupported(file, "dataset \(d.path) has an HDF5 type this reader does not convert (class \(t.typeClass), \(t.size) bytes)")
         }
     }
 
     /// Lends one dataset's element bytes, checked against the file.
     func withBytes<R>(_ key: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         guard let d = datasets[key], let dtype = dtypes[key] else {
-            throw MetaGraphKitError(.notFound, "\(path): no dataset named \(key)")
+            throw MetaGraphKitError.notFound(path, "no dataset named \(key)")
         }
         let size = dtype.elementSize ?? 1
         let expected = try Tensor.byteCount(try Tensor.elementCount(d.shape, file: path, key: key), size, file: path, key: key)
         if let inline = d.inlineBytes {
             guard inline.count == expected else {
-                throw MetaGraphKitError(.corrupt, "\(path): dataset \(key) holds \(inline.count) bytes, its shape \(d.shape) needs \(expected)")
+                throw MetaGraphKitError.corrupt(path, "dataset \(key) holds \(inline.count) bytes, its shape \(d.shape) needs \(expected)")
             }
             return try inline.withUnsafeBytes(body)
         }
         if expected == 0 { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
         guard let offset = d.offset else {
-            throw MetaGraphKitError(.corrupt, "\(path): dataset \(key) has no stored data (shape \(d.shape))")
+            throw MetaGraphKitError.corrupt(path, "dataset \(key) has no stored data (shape \(d.shape))")
         }
         guard d.storageSize >= expected else {
-            throw MetaGraphKitError(.corrupt, "\(path): dataset \(key) stores \(d.storageSize) bytes, its shape \(d.shape) needs \(expected)")
+            throw MetaGraphKitError.corrupt(path, "dataset \(key) stores \(d.storageSize) bytes, its shape \(d.shape) needs \(expected)")
         }
         guard offset >= 0, offset <= map.bytes.count, expected <= map.bytes.count - offset else {
             throw MetaGraphKitError(.truncated,
@@ -176,7 +176,7 @@ final class KerasFile {
     /// Reads one dataset.
     func tensor(_ key: String) throws -> Tensor {
         guard let d = datasets[key], let dtype = dtypes[key] else {
-            throw MetaGraphKitError(.notFound, "\(path): no dataset named \(key)")
+            throw MetaGraphKitError.notFound(path, "no dataset named \(key)")
         }
         return try withBytes(key) { Tensor(dtype: dtype, shape: d.shape, storage: .bytes(Array($0))) }
     }

@@ -109,7 +109,7 @@ class MappedForeignCheckpoint: ForeignCheckpoint {
             regions[r.key] = r
         }
         for e in others where regions[e.key] != nil || others.filter({ $0.key == e.key }).count > 1 {
-            throw MetaGraphKitError(.corrupt, "\(path): the key \(e.key) appears twice")
+            throw MetaGraphKitError.corrupt(path, "the key \(e.key) appears twice")
         }
         self.regions = regions
         entries = (list.map { TensorEntry(key: $0.key, dtype: $0.dtype, shape: $0.shape, slices: []) } + others)

@@ -95,7 +95,7 @@ final class NPZCheckpoint: MappedForeignCheckpoint {
                     d = Deflated(entry: d.entry, dataOffset: d.dataOffset, dtype: .bfloat16, shape: d.shape, layout: d.layout,
                                  fortran: d.fortran, count: d.count)
                 }
-                guard deflated[key] == nil else { throw MetaGraphKitError(.corrupt, "\(path): the key \(key) appears twice") }
+                guard deflated[key] == nil else { throw MetaGraphKitError.corrupt(path, "the key \(key) appears twice") }
                 deflated[key] = d
                 others.append(TensorEntry(key: key, dtype: d.dtype, shape: d.shape, slices: []))
                 continue
@@ -153,7 +153,7 @@ final class NPZCheckpoint: MappedForeignCheckpoint {
     /// Inflates a deflated member's array into one buffer of its size and lends it
     /// (libzip checks the CRC-32 at the end of the member).
     private func withInflated<R>(_ d: Deflated, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        guard let archive else { throw MetaGraphKitError(.corrupt, "\(path): no archive for \(d.entry.name)") }
+        guard let archive else { throw MetaGraphKitError.corrupt(path, "no archive for \(d.entry.name)") }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(d.count, 1), alignment: 64)
         defer { buffer.deallocate() }
         var at = 0   // position in the member
@@ -163,7 +163,7 @@ final class NPZCheckpoint: MappedForeignCheckpoint {
                 let start = at + skip - d.dataOffset
                 let n = chunk.count - skip
                 guard start + n <= d.count else {
-                    throw MetaGraphKitError(.corrupt, "\(path): \(d.entry.name) holds more than its \(d.count) bytes of data")
+                    throw MetaGraphKitError.corrupt(path, "\(d.entry.name) holds more than its \(d.count) bytes of data")
                 }
                 (buffer.baseAddress! + start).copyMemory(from: chunk.baseAddress! + skip, byteCount: n)
             }
@@ -182,7 +182,7 @@ final class NPZCheckpoint: MappedForeignCheckpoint {
     override func withTensorBytes<R>(_ key: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         guard let d = deflated[key] else { return try super.withTensorBytes(key, body) }
         guard d.layout == .raw else {
-            throw MetaGraphKitError(.unsupported, "\(path): \(key) is a string tensor; use tensor(_:)")
+            throw MetaGraphKitError.unsupported(path, "\(key) is a string tensor; use tensor(_:)")
         }
         return try withInflated(d) { raw in
             d.fortran ? try Self.cOrder(raw, dtype: d.dtype, shape: d.shape).withUnsafeBytes(body) : try body(raw)
@@ -205,7 +205,7 @@ final class NPZCheckpoint: MappedForeignCheckpoint {
             do {
                 try withInflated(d) { raw in
                     if d.dtype == .bool, let bad = raw.firstIndex(where: { $0 > 1 }) {
-                        problems.append(MetaGraphKitError(.corrupt, "\(path): \(key) holds the bool byte \(raw[bad]) at element \(bad)"))
+                        problems.append(MetaGraphKitError.corrupt(path, "\(key) holds the bool byte \(raw[bad]) at element \(bad)"))
                     }
                     if case .ucs4 = d.layout {
                         _ = try Self.decode(key: key, dtype: d.dtype, shape: d.shape, layout: d.layout, fortran: d.fortran,
@@ -215,7 +215,7 @@ final class NPZCheckpoint: MappedForeignCheckpoint {
             } catch let error as MetaGraphKitError {
                 problems.append(error)
             } catch {
-                problems.append(MetaGraphKitError(.corrupt, "\(path): \(key): \(error)"))
+                problems.append(MetaGraphKitError.corrupt(path, "\(key): \(error)"))
             }
         }
         return problems + super.verify()

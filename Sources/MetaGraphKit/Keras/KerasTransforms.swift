@@ -143,7 +143,7 @@ enum KerasTransforms {
     static func splitTF1GRU(reader: CheckpointReader, variables: [SourceVariable],
                             template: KerasConversion.TemplateLayer) throws -> SplitValues {
         guard let (gk, gb, ck, cb) = tf1GRUParts(variables) else {
-            throw MetaGraphKitError(.invalidArgument, "\(reader.prefix): not a TF1 GRU cell (gates and candidate)")
+            throw MetaGraphKitError.invalidArgument(reader.prefix, "not a TF1 GRU cell (gates and candidate)")
         }
         let units = template.entries[1].shape[0], input = template.entries[0].shape[0]
         let size = gk.dtype.elementSize!
@@ -152,7 +152,7 @@ enum KerasTransforms {
         let part = units * size, gatesRow = 2 * part, row = 3 * part
         guard gates.count == (input + units) * gatesRow, candidate.count == (input + units) * part,
               gatesBias.count == gatesRow, candidateBias.count == part else {
-            throw MetaGraphKitError(.corrupt, "\(reader.prefix): \(gk.key): the data do not match the shape")
+            throw MetaGraphKitError.corrupt(reader.prefix, "\(gk.key): the data do not match the shape")
         }
         var kernel = [UInt8](repeating: 0, count: input * row)
         var recurrent = [UInt8](repeating: 0, count: units * row)

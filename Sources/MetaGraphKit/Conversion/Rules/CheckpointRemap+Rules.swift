@@ -81,7 +81,7 @@ extension CheckpointRemap {
             if droppedByStep {
                 dropped.append(graphKey)
             } else if let other = plan.tensors.first(where: { $0.name == graphKey }) {
-                throw MetaGraphKitError(.invalidArgument, "\(source): \(other.sources[0]) would be renamed to \(graphKey), which the object graph holds")
+                throw MetaGraphKitError.invalidArgument(source, "\(other.sources[0]) would be renamed to \(graphKey), which the object graph holds")
             } else {
                 keepGraph = true
             }
@@ -136,7 +136,7 @@ extension CheckpointRemap {
         }
         let file = try MetaGraphFile.read(path)
         guard file.kind == .metaGraph else {
-            throw MetaGraphKitError(.invalidArgument, "\(path): is a SavedModel, not a .meta")
+            throw MetaGraphKitError.invalidArgument(path, "is a SavedModel, not a .meta")
         }
         let keyMap = Dictionary(plan.renamed, uniquingKeysWith: { a, _ in a })
         let droppedKeys = Set(plan.dropped)
@@ -348,7 +348,7 @@ extension CheckpointRemap {
         let listed = try from.allCheckpoints()
         let stored = try from.readStoredState()
         if PathRules.absolute(source) == PathRules.absolute(destination) {
-            throw MetaGraphKitError(.invalidArgument, "\(destination): the destination directory is the source directory")
+            throw MetaGraphKitError.invalidArgument(destination, "the destination directory is the source directory")
         }
         let transaction = OutputTransaction()
         var info = stat()
@@ -385,7 +385,7 @@ extension CheckpointRemap {
             }
             guard let state = CheckpointState.converted(from: stored, newNames: newPaths,
                                                         fallbackLatest: results.last.map { PathRules.basename($0.destination) }) else {
-                throw MetaGraphKitError(.notFound, "\(from.stateFilePath): none of the listed checkpoints exists")
+                throw MetaGraphKitError.notFound(from.stateFilePath, "none of the listed checkpoints exists")
             }
             let latest = state.modelCheckpointPath
             var stateFile: String?

@@ -70,7 +70,7 @@ extension PlannedTensor {
         let first = try reader.tensor(sources[0])
         guard case .bytes = first.storage, let size = first.dtype.elementSize else {
             guard sources.count == 1, transforms.isEmpty, case .strings = first.storage else {
-                throw MetaGraphKitError(.unsupported, "\(reader.prefix): \(sources[0]) is \(first.dtype); rules only merge its slices")
+                throw MetaGraphKitError.unsupported(reader.prefix, "\(sources[0]) is \(first.dtype); rules only merge its slices")
             }
             return (first, nil)
         }
@@ -83,7 +83,7 @@ extension PlannedTensor {
             for key in sources.dropFirst() {
                 let p = try reader.tensor(key)
                 guard p.dtype == first.dtype, p.shape.count == first.shape.count else {
-                    throw MetaGraphKitError(.corrupt, "\(reader.prefix): \(key) is \(p.dtype) \(p.shape), unlike \(sources[0]) (\(first.dtype) \(first.shape))")
+                    throw MetaGraphKitError.corrupt(reader.prefix, "\(key) is \(p.dtype) \(p.shape), unlike \(sources[0]) (\(first.dtype) \(first.shape))")
                 }
                 parts.append((p.bytes ?? [], p.shape))
             }

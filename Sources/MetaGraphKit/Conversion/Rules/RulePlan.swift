@@ -138,7 +138,7 @@ extension RuleSet {
                             "\(file): \(label): \(items[i].name) has shape \(shape); cannot split axis \(axis) into \(parts) parts")
                     }
                     guard items[i].dtype.elementSize != nil else {
-                        throw MetaGraphKitError(.unsupported, "\(file): \(label): \(items[i].name) is \(items[i].dtype); only fixed-size tensors are split")
+                        throw MetaGraphKitError.unsupported(file, "\(label): \(items[i].name) is \(items[i].dtype); only fixed-size tensors are split")
                     }
                     items[i].split = (parts, axis)
                     hits += 1
@@ -195,12 +195,12 @@ extension RuleSet {
         }
         if strict, let first = unmatched.first {
             let more = unmatched.count > 1 ? " (and \(unmatched.count - 1) more)" : ""
-            throw MetaGraphKitError(.invalidArgument, "\(file): --strict and \(first)\(more)")
+            throw MetaGraphKitError.invalidArgument(file, "--strict and \(first)\(more)")
         }
         var owner: [String: String] = [:]
         for t in items {
             guard !t.name.isEmpty else {
-                throw MetaGraphKitError(.invalidArgument, "\(file): \(t.sources[0]) would be renamed to the empty string")
+                throw MetaGraphKitError.invalidArgument(file, "\(t.sources[0]) would be renamed to the empty string")
             }
             if let other = owner[t.name] {
                 throw MetaGraphKitError(.invalidArgument,

@@ -94,7 +94,7 @@ extension HDF5 {
             throw MetaGraphKitError(.io, "\(name): the contained HDF5 reader did not finish within \(Int(wallSeconds)) s")
         }
         if overflow {
-            throw MetaGraphKitError(.tooLarge, "\(name): the HDF5 structure is larger than \(maxCatalogBytes >> 20) MiB of names and attributes")
+            throw MetaGraphKitError.tooLarge(name, "the HDF5 structure is larger than \(maxCatalogBytes >> 20) MiB of names and attributes")
         }
         let signaled = (status & 0x7f) != 0 && (status & 0x7f) != 0x7f
         if signaled {
@@ -295,7 +295,7 @@ extension HDF5 {
         init(bytes: [UInt8], name: String) { self.bytes = bytes; self.name = name }
 
         private func bad() -> MetaGraphKitError {
-            MetaGraphKitError(.corrupt, "\(name): damaged HDF5 file: the contained reader stopped before the end of its structure")
+            MetaGraphKitError.corrupt(name, "damaged HDF5 file: the contained reader stopped before the end of its structure")
         }
         mutating func byte() throws -> UInt8 {
             guard at < bytes.count else { throw bad() }
@@ -328,7 +328,7 @@ extension HDF5 {
             guard let tag = bytes.first else { throw bad() }
             at = 1
             if tag == UInt8(ascii: "E") {
-                throw MetaGraphKitError(.corrupt, "\(name): \(try string())")
+                throw MetaGraphKitError.corrupt(name, "\(try string())")
             }
             guard tag == UInt8(ascii: "K") else { throw bad() }
             var catalog = Catalog()

@@ -49,7 +49,7 @@ extension HDF5 {
         var offsets: [Int?] = []
         for d in datasets {
             guard let type = fileType(d.dtype) else {
-                throw MetaGraphKitError(.unsupported, "\(path): \(d.path): Keras files cannot hold \(d.dtype.name) tensors here")
+                throw MetaGraphKitError.unsupported(path, "\(d.path): Keras files cannot hold \(d.dtype.name) tensors here")
             }
             defer { H5Tclose(type) }
             let space: hid_t

@@ -37,24 +37,24 @@ enum Zip {
                 var e = zip_error_t()
                 zip_error_init_with_code(&e, error)
                 defer { zip_error_fini(&e) }
-                throw MetaGraphKitError(.corrupt, "\(path): not a readable zip archive: \(String(cString: zip_error_strerror(&e)))")
+                throw MetaGraphKitError.corrupt(path, "not a readable zip archive: \(String(cString: zip_error_strerror(&e)))")
             }
             handle = h   // from here on deinit discards it, also when init throws
             let count = zip_get_num_entries(h, 0)
             guard count >= 0, count <= 100_000 else {
-                throw MetaGraphKitError(.tooLarge, "\(path): the archive lists \(count) entries")
+                throw MetaGraphKitError.tooLarge(path, "the archive lists \(count) entries")
             }
             for i in 0..<UInt64(count) {
                 var st = zip_stat_t()
                 guard zip_stat_index(h, i, 0, &st) == 0, let cName = st.name else {
-                    throw MetaGraphKitError(.corrupt, "\(path): damaged zip entry \(i)")
+                    throw MetaGraphKitError.corrupt(path, "damaged zip entry \(i)")
                 }
                 let entryName = String(cString: cName)
                 guard Zip.isSafe(entryName) else {
-                    throw MetaGraphKitError(.corrupt, "\(path): entry \"\(entryName)\" names a path outside the archive (absolute, or with ..); refusing it")
+                    throw MetaGraphKitError.corrupt(path, "entry \"\(entryName)\" names a path outside the archive (absolute, or with ..); refusing it")
                 }
                 guard st.size <= UInt64(Int.max), st.comp_size <= UInt64(Int.max) else {
-                    throw MetaGraphKitError(.tooLarge, "\(path): entry \(entryName) declares an impossible size")
+                    throw MetaGraphKitError.tooLarge(path, "entry \(entryName) declares an impossible size")
                 }
                 entries.append(Entry(name: entryName, index: i, size: Int(st.size), compressedSize: Int(st.comp_size),
                                      stored: st.comp_method == UInt16(ZIP_CM_STORE)))
@@ -72,7 +72,7 @@ enum Zip {
         /// - Throws: ``MetaGraphKitError`` `tooLarge`.
         func admit(_ entry: Entry, limit: Int) throws {
             guard entry.size <= limit else {
-                throw MetaGraphKitError(.tooLarge, "\(name): entry \(entry.name) is \(entry.size) bytes, more than the \(limit)-byte limit")
+                throw MetaGraphKitError.tooLarge(name, "entry \(entry.name) is \(entry.size) bytes, more than the \(limit)-byte limit")
             }
             if !entry.stored, entry.size > 1 << 20, entry.size / max(entry.compressedSize, 1) > Zip.maxRatio {
                 throw MetaGraphKitError(.tooLarge,
@@ -86,7 +86,7 @@ enum Zip {
         /// - Throws: ``MetaGraphKitError`` `corrupt` for damaged compressed data.
         func prefix(_ entry: Entry, count: Int) throws -> [UInt8] {
             guard let file = zip_fopen_index(handle, entry.index, 0) else {
-                throw MetaGraphKitError(.corrupt, "\(name): cannot open entry \(entry.name): \(String(cString: zip_strerror(handle)))")
+                throw MetaGraphKitError.corrupt(name, "cannot open entry \(entry.name): \(String(cString: zip_strerror(handle)))")
             }
             defer { zip_fclose(file) }
             let wanted = min(count, entry.size)
@@ -95,7 +95,7 @@ enum Zip {
             while done < wanted {
                 let n = out.withUnsafeMutableBytes { zip_fread(file, $0.baseAddress! + done, UInt64(wanted - done)) }
                 if n < 0 {
-                    throw MetaGraphKitError(.corrupt, "\(name): entry \(entry.name) is damaged: \(String(cString: zip_file_strerror(file)))")
+                    throw MetaGraphKitError.corrupt(name, "entry \(entry.name) is damaged: \(String(cString: zip_file_strerror(file)))")
                 }
                 if n == 0 { break }
                 done += Int(n)
@@ -108,7 +108,7 @@ enum Zip {
         func read(_ entry: Entry, limit: Int, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
             try admit(entry, limit: limit)
             guard let file = zip_fopen_index(handle, entry.index, 0) else {
-                throw MetaGraphKitError(.corrupt, "\(name): cannot open entry \(entry.name): \(String(cString: zip_strerror(handle)))")
+                throw MetaGraphKitError.corrupt(name, "cannot open entry \(entry.name): \(String(cString: zip_strerror(handle)))")
             }
             defer { zip_fclose(file) }
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
@@ -117,17 +117,17 @@ enum Zip {
             while true {
                 let n = zip_fread(file, buffer.baseAddress!, UInt64(buffer.count))
                 if n < 0 {
-                    throw MetaGraphKitError(.corrupt, "\(name): entry \(entry.name) is damaged: \(String(cString: zip_file_strerror(file)))")
+                    throw MetaGraphKitError.corrupt(name, "entry \(entry.name) is damaged: \(String(cString: zip_file_strerror(file)))")
                 }
                 if n == 0 { break }
                 total += Int(n)
                 guard total <= entry.size else {
-                    throw MetaGraphKitError(.corrupt, "\(name): entry \(entry.name) holds more than its declared \(entry.size) bytes")
+                    throw MetaGraphKitError.corrupt(name, "entry \(entry.name) holds more than its declared \(entry.size) bytes")
                 }
                 try sink(UnsafeRawBufferPointer(rebasing: buffer[..<Int(n)]))
             }
             guard total == entry.size else {
-                throw MetaGraphKitError(.truncated, "\(name): entry \(entry.name) ends after \(total) of \(entry.size) bytes")
+                throw MetaGraphKitError.truncated(name, "entry \(entry.name) ends after \(total) of \(entry.size) bytes")
             }
         }
 
