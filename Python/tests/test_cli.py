@@ -32,3 +32,9 @@ def test_migrate_writes_a_checkpoint(tmp_path):
     p = run("ckpt", "migrate", CKPT / "v1_partitioned", tmp_path / "m")
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "m.index").exists()
+
+
+def test_the_wheel_and_the_command_have_one_version():
+    import tfmeta
+    p = run("--version")
+    assert p.returncode == 0 and p.stdout.strip() == tfmeta.__version__

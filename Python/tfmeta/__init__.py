@@ -39,7 +39,7 @@ import numpy as _np
 
 from . import _lib
 
-__version__ = "0.1.0"
+__version__ = "0.9.0"
 __all__ = [
     "open", "load", "save", "list_variables", "CheckpointReader", "TensorSlice",
     "Error", "NotFoundError", "CorruptError", "ChecksumError", "UsageError",
