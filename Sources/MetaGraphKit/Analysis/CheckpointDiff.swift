@@ -192,9 +192,14 @@ public struct CheckpointDiff: Sendable {
                 return d
             }
             let n = try Tensor.elementCount(ea.shape, file: ra.prefix, key: ea.key)
-            let tally = try ra.withTensorBytes(ea.key) { pa in
-                try withB { pb in
-                    try scanAll(pa, ka, pb, kb, count: n, sameType: ea.dtype.base == eb.dtype.base, options, key: ea.key)
+            // The two values at the largest difference are read while the bytes are
+            // lent: lending them again would check both CRCs a second time.
+            let (tally, atA, atB) = try ra.withTensorBytes(ea.key) { pa in
+                try withB { pb -> (Tally, Double?, Double?) in
+                    let t = try scanAll(pa, ka, pb, kb, count: n, sameType: ea.dtype.base == eb.dtype.base, options, key: ea.key)
+                    guard n > 0, t.maxAt >= 0 else { return (t, nil, nil) }
+                    let at = t.maxAt
+                    return (t, ka.load(pa.baseAddress!, ka.isComplex ? 2 * at : at), kb.load(pb.baseAddress!, kb.isComplex ? 2 * at : at))
                 }
             }
             d.elements = n
@@ -209,8 +214,8 @@ public struct CheckpointDiff: Sendable {
             if n > 0, tally.maxAt >= 0 {
                 let at = tally.maxAt
                 d.maxAt = ea.shape.multiIndex(at)
-                try ra.withTensorBytes(ea.key) { p in d.valueA = ka.load(p.baseAddress!, ka.isComplex ? 2 * at : at) }
-                try withB { p in d.valueB = kb.load(p.baseAddress!, kb.isComplex ? 2 * at : at) }
+                d.valueA = atA
+                d.valueB = atB
             }
             if ea.dtype.base != eb.dtype.base { d.status = .dtypeChanged } else if tally.identical { d.status = .identical } else {
                 d.status = tally.notClose == 0 ? .close : .different

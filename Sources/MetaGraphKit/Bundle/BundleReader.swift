@@ -132,7 +132,7 @@ final class BundleReader {
                     key: key, offset: Int(entry.offset))
             }
             if checkCRC {
-                let crc = CRC32C.checksum(payload)
+                let crc = CRC32C.checksumOnEveryCore(payload)
                 guard CRC32C.mask(crc) == entry.crc32c else { throw checksumError(file.path, key, entry) }
             }
         }
