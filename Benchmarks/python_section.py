@@ -12,6 +12,7 @@ warm up and then N times, timed in process; peak RSS is the process's VmHWM.
 """
 import json
 import os
+import re
 import statistics
 import subprocess
 from pathlib import Path
@@ -182,7 +183,9 @@ def report_lines(section):
               "| input | fixture | tfmeta | TensorFlow 2.21 | tensorflow-checkpoint-reader |", "|---|---|---|---|---|"]
 
     def cell(v):
-        return "yes" if v["ok"] else f"no: {v['error'].replace('|', '/')}"
+        # Peers' messages can carry control bytes (TensorFlow prints a dtype's raw
+        # byte): one line of printable text in the Markdown table.
+        return "yes" if v["ok"] else "no: " + " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", v["error"]).replace("|", "/").split())
     for label, fixture, res in section["capabilities"]:
         lines.append(f"| {label} | {fixture} | {cell(res['tfmeta'])} | {cell(res['tf'])} | {cell(res['peer'])} |")
     lines += ["", "tensorflow-checkpoint-reader needs numpy < 2 (it uses `np.string_`) and `six`, which it does not "
