@@ -107,28 +107,18 @@ struct CkptVerify: ParsableCommand {
     @OptionGroup var output: JSONOption
 
     func run() throws {
-        let reader = try CheckpointReader(path: checkpoint.checkpoint)
-        let problems = reader.verify(jobs: threads.count)
+        let report = try CheckpointReader(path: checkpoint.checkpoint).verificationReport(jobs: threads.count)
         if output.json {
-            print(JSONValue.object([
-                ("ok", .bool(problems.isEmpty)),
-                ("format", .string(reader.formatName)),
-                ("prefix", .string(reader.prefix)),
-                ("tensors", .int(Int64(reader.entries.count))),
-                ("problems", .array(problems.map {
-                    .object([("code", .string($0.code.rawValue)), ("message", .string($0.message))])
-                })),
-            ]).serialized(pretty: true))
-            if !problems.isEmpty { throw ExitCode(1) }
+            print(report.jsonValue.serialized(pretty: true))
+            if !report.ok { throw ExitCode(1) }
             return
         }
-        if problems.isEmpty {
-            print("OK: \(reader.formatName) checkpoint \(reader.prefix), \(reader.entries.count) tensors verified")
+        guard let failure = report.failure else {
+            print(report.summary)
             return
         }
-        for p in problems { FileHandle.standardErrorWrite("\(p.message)\n") }
-        throw MetaGraphKitError(.badChecksum,
-            "\(reader.prefix): \(problems.count) problem\(problems.count == 1 ? "" : "s") found")
+        for p in report.problems { FileHandle.standardErrorWrite("\(p.message)\n") }
+        throw failure
     }
 }
 

@@ -143,3 +143,49 @@ extension CheckpointReader {
         _ = try SliceAssembler.checkCoverage(slices, shape: shape, file: file, key: key)
     }
 }
+
+/// What ``CheckpointReader/verificationReport(jobs:)`` found: the `ckpt verify` report.
+public struct VerificationReport: Sendable, JSONReportable {
+    /// The checkpoint's format name (``CheckpointReader/formatName``).
+    public let format: String
+    /// Its resolved prefix or pattern.
+    public let prefix: String
+    /// Tensors listed.
+    public let tensors: Int
+    /// Every problem found, in the order ``CheckpointReader/verify(jobs:)`` gives them.
+    public let problems: [MetaGraphKitError]
+
+    /// Whether nothing is wrong.
+    public var ok: Bool { problems.isEmpty }
+
+    /// `{"ok", "format", "prefix", "tensors", "problems": [{"code", "message"}]}`.
+    public var jsonValue: JSONValue {
+        .object([
+            ("ok", .bool(ok)),
+            ("format", .string(format)),
+            ("prefix", .string(prefix)),
+            ("tensors", .int(Int64(tensors))),
+            ("problems", .array(problems.map {
+                .object([("code", .string($0.code.rawValue)), ("message", .string($0.message))])
+            })),
+        ])
+    }
+
+    /// The one-line summary of a sound checkpoint.
+    public var summary: String { "OK: \(format) checkpoint \(prefix), \(tensors) tensors verified" }
+
+    /// The error a failed verification exits with (nil when ``ok``).
+    public var failure: MetaGraphKitError? {
+        ok ? nil : MetaGraphKitError(.badChecksum, "\(prefix): \(problems.count) problem\(problems.count == 1 ? "" : "s") found")
+    }
+}
+
+extension CheckpointReader {
+    /// ``verify(jobs:)`` as a report, with the checkpoint's format, prefix and tensor count.
+    ///
+    /// - Parameter jobs: Most threads at once.
+    public func verificationReport(jobs: Int = ShardScheduler.defaultJobs) -> VerificationReport {
+        let problems = verify(jobs: jobs)
+        return VerificationReport(format: formatName, prefix: prefix, tensors: entries.count, problems: problems)
+    }
+}
