@@ -176,7 +176,7 @@ public struct VerificationReport: Sendable, JSONReportable {
 
     /// The error a failed verification exits with (nil when ``ok``).
     public var failure: MetaGraphKitError? {
-        ok ? nil : MetaGraphKitError(.badChecksum, "\(prefix): \(problems.count) problem\(problems.count == 1 ? "" : "s") found")
+        ok ? nil : MetaGraphKitError.badChecksum(prefix, "\(problems.count) problem\(problems.count == 1 ? "" : "s") found")
     }
 }
 
