@@ -54,6 +54,16 @@ def repeat(cmd, runs, before=None):
     return Result([r[0] for r in results], max(r[1] for r in results))
 
 
+# TensorFlow reading every tensor of a checkpoint (load_checkpoint + get_tensor of
+# each name): the peer of verify, export and the Python readers.
+TF_READ_ALL = """
+def job(prefix):
+    reader = tf.train.load_checkpoint(prefix)
+    for name in reader.get_variable_to_shape_map():
+        reader.get_tensor(name)
+"""
+
+
 def clean(prefix: Path):
     """Removes every file whose name starts with prefix's name in its folder."""
     for f in prefix.parent.glob(prefix.name + "*"):

@@ -16,7 +16,7 @@ route takes minutes). TensorFlow checks the renamed and migrated outputs.
 import subprocess
 from pathlib import Path
 
-from bench import clean, tensorflow
+from bench import TF_READ_ALL, clean, tensorflow
 
 import os
 
@@ -47,12 +47,6 @@ def job(prefix, key):
     tf.train.load_checkpoint(prefix).get_tensor(key)
 """
 
-TF_READ_ALL = """
-def job(prefix):
-    reader = tf.train.load_checkpoint(prefix)
-    for name in reader.get_variable_to_shape_map():
-        reader.get_tensor(name)
-"""
 
 TF_ROUTE = """
 def job(src, dst, old, new):

@@ -17,7 +17,7 @@ import statistics
 import subprocess
 from pathlib import Path
 
-from bench import in_child, tensorflow
+from bench import TF_READ_ALL, in_child, tensorflow
 
 # The peer still imports inspect.ArgSpec/getargspec (removed in Python 3.11).
 PEER_SHIM = """
@@ -40,12 +40,6 @@ def job(p):
     r = NewCheckpointReader(p)
     for k in r.get_variable_to_shape_map():
         r.get_tensor(k)
-"""
-TF_READ_ALL = """
-def job(prefix):
-    reader = tf.train.load_checkpoint(prefix)
-    for name in reader.get_variable_to_shape_map():
-        reader.get_tensor(name)
 """
 
 # What each reader is asked to read for the capability table: (label, fixture, key or None for all).

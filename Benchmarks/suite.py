@@ -37,7 +37,7 @@ from pathlib import Path
 
 import many_keys
 import python_section
-from bench import clean, repeat, tensorflow
+from bench import TF_READ_ALL, clean, repeat, tensorflow
 
 N, D = 16, 4096
 GIB = N * D * D * 4 / 2**30
@@ -344,12 +344,6 @@ def job(prefix):
     tf.train.list_variables(prefix)
 """
 
-TF_READ_ALL = """
-def job(prefix):
-    reader = tf.train.load_checkpoint(prefix)
-    for name in reader.get_variable_to_shape_map():
-        reader.get_tensor(name)
-"""
 
 TF_TO_NPZ = """
 def job(prefix, out):
