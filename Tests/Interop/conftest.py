@@ -4,6 +4,7 @@ Run by Scripts/test-all with the cached virtual environment's Python. TensorFlow
 must import: if it cannot, every test fails (an interop suite that skips proves
 nothing).
 """
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -17,6 +18,19 @@ FIXTURES = ROOT / "Fixtures"
 TFMETA = os.path.abspath(os.environ.get("TFMETA", str(ROOT / ".build" / "debug" / "tfmeta")))
 
 import tensorflow as tf  # noqa: E402  (an ImportError here fails the whole suite)
+
+
+def read_all(prefix):
+    """Every tensor of a checkpoint as TensorFlow reads it: {key: ndarray}."""
+    r = tf.train.load_checkpoint(str(prefix))
+    return {k: r.get_tensor(k) for k in r.get_variable_to_shape_map()}
+
+
+def write_rules(path, steps):
+    """A rules file (Schemas/rules-v1.schema.json) of `steps` at `path`."""
+    path.write_text(json.dumps({"$schema": "https://metagraphkit.dev/schemas/rules-v1.schema.json",
+                                "version": 1, "steps": steps}))
+    return path
 
 
 def tfmeta(*args, check=True):

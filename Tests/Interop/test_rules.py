@@ -30,7 +30,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from conftest import tfmeta  # noqa: E402
+from conftest import read_all, tfmeta, write_rules  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 tf1 = tf.compat.v1
@@ -45,17 +45,6 @@ def save_tf1(path, variables, meta=False, **saver_args):
         with tf1.Session() as s:
             s.run(tf1.global_variables_initializer())
             return saver.save(s, str(path), write_meta_graph=meta)
-
-
-def read_all(prefix):
-    r = tf.train.load_checkpoint(str(prefix))
-    return {k: r.get_tensor(k) for k in r.get_variable_to_shape_map()}
-
-
-def write_rules(path, steps):
-    path.write_text(json.dumps({"$schema": "https://metagraphkit.dev/schemas/rules-v1.schema.json",
-                                "version": 1, "steps": steps}))
-    return path
 
 
 def checkpoint_bytes(prefix):
