@@ -27,8 +27,6 @@ static int has_avx2(void) {
 #endif
 }
 
-int mgk_float32_kernels_are_vector(void) { return has_avx2(); }
-
 void mgk_float32_kernels_use_vector(int on) {
     cached = -1;
     cached = on ? has_avx2() : 0;

@@ -29,8 +29,6 @@ typedef struct { int64_t differing; int64_t not_close; double sum_abs; double ma
 /// Adds `n` pairs to `t`; positions are counted from `a` and `b`.
 void mgk_float32_difference_scan(const void *a, const void *b, size_t n, double atol, double rtol,
                                  mgk_float32_difference *t);
-/// 1 when the kernels above use AVX2, 0 for their portable loops.
-int mgk_float32_kernels_are_vector(void);
 /// Tests: 0 forces the portable loops, 1 returns to AVX2 where the processor has it.
 void mgk_float32_kernels_use_vector(int on);
 #endif

@@ -7,8 +7,6 @@ internal import CMetaGraphSupport
 
 /// Which loops the float32 kernels run (for tests).
 enum Float32Kernels {
-    /// Whether the AVX2 loops are in use.
-    static var vector: Bool { mgk_float32_kernels_are_vector() == 1 }
     /// false: the portable loops; true: AVX2 where the processor has it.
     static func useVector(_ on: Bool) { mgk_float32_kernels_use_vector(on ? 1 : 0) }
 }
