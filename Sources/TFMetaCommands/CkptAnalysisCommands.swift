@@ -50,6 +50,15 @@ extension CkptCommand {
             let diff = try CheckpointDiff.compare(a, b, options: options)
             for w in diff.unmatchedRules { FileHandle.standardErrorWrite("warning: \(w)\n") }
             print(output.json ? diff.jsonValue.serialized(pretty: true) : diff.text(verbose: verbose))
+            // A tensor that could not be read is a failed input, not a difference:
+            // say so on stderr as every other command does (the report names each).
+            let failed = diff.tensors.filter(\.readFailed)
+            if !failed.isEmpty {
+                for d in failed { FileHandle.standardErrorWrite("\(d.message ?? d.key)\n") }
+                let message = "\(diff.a) vs \(diff.b): \(failed.count) tensor\(failed.count == 1 ? "" : "s") could not be read"
+                if output.json { FileHandle.standardErrorWrite("Error: \(message)\n"); throw ExitCode(1) }
+                throw MetaGraphKitError(.corrupt, message)
+            }
             if !diff.equal { throw ExitCode(1) }
         }
     }

@@ -225,6 +225,41 @@ def test_diff_reports_one_ulp_at_its_position(tmp_path):
     assert json.loads(p.stdout)["counts"]["close"] == 1
 
 
+def test_diff_of_a_damaged_tensor_says_why_on_stderr(tmp_path):
+    """A flipped payload byte: the report names the tensor as not compared, and,
+    as `ckpt stats` does, stderr names the file, the key and the count, exit 1;
+    with --json stdout is still one JSON document."""
+    from conftest import FIXTURES
+    import shutil
+    for f in FIXTURES.glob("ckpt/v2_dtypes.*"):
+        if not f.name.endswith(".json"):
+            shutil.copy(f, tmp_path / f.name)
+    data = tmp_path / "v2_dtypes.data-00000-of-00001"
+    raw = bytearray(data.read_bytes())
+    raw[3] ^= 0xFF
+    data.write_bytes(bytes(raw))
+    damaged = [k for k, _ in tf.train.list_variables(str(tmp_path / "v2_dtypes"))]
+    bad = []
+    reader = tf.train.load_checkpoint(str(tmp_path / "v2_dtypes"))
+    for k in damaged:
+        try:
+            reader.get_tensor(k)
+        except Exception:   # TensorFlow's own reader is the judge of which tensor is damaged
+            bad.append(k)
+    assert len(bad) == 1
+    for extra in [[], ["--json"]]:
+        p = tfmeta("ckpt", "diff", tmp_path / "v2_dtypes", FIXTURES / "ckpt" / "v2_dtypes", *extra, check=False)
+        assert p.returncode == 1
+        assert "Error: " in p.stderr and "1 tensor could not be read" in p.stderr
+        assert f"checksum mismatch for {bad[0]}" in p.stderr and "v2_dtypes.data-00000-of-00001" in p.stderr
+        if extra:
+            report = json.loads(p.stdout)
+            assert report["counts"]["unreadable"] == 1
+    # A sound pair still exits 0 with nothing on stderr.
+    p = tfmeta("ckpt", "diff", FIXTURES / "ckpt" / "v2_dtypes", FIXTURES / "ckpt" / "v2_dtypes", check=False)
+    assert p.returncode == 0 and p.stderr == ""
+
+
 def test_stats_agree_with_numpy(tmp_path):
     prefix = tf1_checkpoint(tmp_path, "v2")
     report = json.loads(tfmeta("ckpt", "stats", prefix, "--json").stdout)

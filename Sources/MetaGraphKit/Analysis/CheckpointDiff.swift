@@ -82,6 +82,9 @@ public struct CheckpointDiff: Sendable {
         public var allclose = false
         /// Why the tensor could not be compared, if it could not.
         public var message: String?
+        /// Whether reading a side failed (damage, a missing data file), as opposed to
+        /// a dtype whose values are not compared (variants, resources).
+        public var readFailed = false
     }
 
     /// The two checkpoints, as opened.
@@ -144,6 +147,7 @@ public struct CheckpointDiff: Sendable {
                     var d = TensorDifference(key: ea.key, keyB: eb.key, dtypeA: ea.dtype, dtypeB: eb.dtype, shapeA: ea.shape,
                                              shapeB: eb.shape, status: .unreadable)
                     d.message = (error as? MetaGraphKitError)?.message ?? "\(error)"
+                    d.readFailed = true
                     tensors.append(d)
                 }
             }
@@ -223,6 +227,7 @@ public struct CheckpointDiff: Sendable {
         } catch {
             d.status = .unreadable
             d.message = (error as? MetaGraphKitError)?.message ?? "\(error)"
+            d.readFailed = true
         }
         return d
     }
