@@ -10,7 +10,7 @@ struct CkptCommand: ParsableCommand {
         commandName: "ckpt",
         abstract: "List, show, verify, export and convert checkpoints (V1 and V2).",
         subcommands: [CkptList.self, CkptShow.self, CkptVerify.self, CkptExport.self, Migrate.self, Rename.self, ToObject.self, ToNames.self, Match.self,
-                      ToKeras.self, Diff.self, Stats.self, Import.self]
+                      ToKeras.self, Diff.self, Stats.self, Import.self, Merge.self]
     )
 }
 

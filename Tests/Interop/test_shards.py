@@ -69,7 +69,7 @@ def assert_tf_reads(src, dst):
     shapes = a.get_variable_to_shape_map()
     assert set(shapes) == set(b.get_variable_to_shape_map())
     for key in shapes:
-        x, y = a.get_tensor(key), b.get_tensor(key)
+        x, y = np.asarray(a.get_tensor(key)), np.asarray(b.get_tensor(key))
         assert x.dtype == y.dtype and np.array_equal(x, y), key
 
 
@@ -192,3 +192,86 @@ def test_per_shard_units_merged_by_tensorflow(sharded, tmp_path):
     p = tfmeta("ckpt", "migrate", src, tmp_path / "bad", "--source-shard", SHARDS, check=False)
     assert p.returncode == 1 and "there is no data file 8" in p.stderr and f"{src}.index" in p.stderr, p.stderr
     assert not list(tmp_path.glob("bad*"))
+
+
+def units(src, folder, count):
+    """`--source-shard I` for every data file of `src`, into `folder`."""
+    folder.mkdir(exist_ok=True)
+    parts = []
+    for i in range(count):
+        part = folder / f"part-{i:05d}-of-{count:05d}"
+        tfmeta("ckpt", "migrate", src, part, "--source-shard", i)
+        parts.append(str(part))
+    return parts
+
+
+@pytest.mark.parametrize("source", ["sharded", "sliced"])
+def test_merge_writes_what_tensorflow_merges_byte_for_byte(sharded, tmp_path, source):
+    """`ckpt merge` of the units against TensorFlow's MergeV2Checkpoints of copies of
+    the same units: the same index bytes and data files, the parts left untouched
+    (TensorFlow's op renames them away), and the result read back equal to the
+    source. `sliced` is a partitioned variable whose slices are in several units,
+    whose containers the merge must join."""
+    from conftest import FIXTURES
+    src = sharded[0] if source == "sharded" else FIXTURES / "ckpt" / "v2_sliced_tf2"
+    count = SHARDS if source == "sharded" else 3
+    ours = units(src, tmp_path / "ours", count)
+    theirs_dir = tmp_path / "theirs"
+    shutil.copytree(tmp_path / "ours", theirs_dir)
+    theirs = [str(theirs_dir / Path(p).name) for p in ours]
+    before = {p: files(p) for p in ours}
+    p = tfmeta("ckpt", "merge", *ours, tmp_path / "merged", "--json")
+    report = json.loads(p.stdout)
+    assert report["data_files"] == count and report["linked_data_files"] == count
+    assert {p: files(p) for p in ours} == before, "the parts must not change"
+    tf.raw_ops.MergeV2Checkpoints(checkpoint_prefixes=theirs, destination_prefix=str(theirs_dir / "merged"))
+    assert files(tmp_path / "merged") == files(theirs_dir / "merged")
+    assert_tf_reads(src, tmp_path / "merged")
+    assert json.loads(tfmeta("ckpt", "verify", tmp_path / "merged", "--json").stdout)["ok"]
+
+
+def test_merge_refuses_what_tensorflow_refuses_and_leaves_nothing(sharded, tmp_path):
+    src, values = sharded
+    parts = units(src, tmp_path / "parts", 2)   # what data files 0 and 1 hold
+    held = {k for p in parts for k, _ in tf.train.list_variables(p)}
+    # A missing part names its index.
+    p = tfmeta("ckpt", "merge", parts[0], parts[1], parts[0] + "_gone", tmp_path / "m", check=False)
+    assert p.returncode == 1 and f"{parts[0]}_gone.index" in p.stderr, p.stderr
+    # The same tensor held whole by two parts.
+    tfmeta("ckpt", "rename", parts[0], tmp_path / "dup", "--rule", "^$=>")
+    p = tfmeta("ckpt", "merge", parts[0], tmp_path / "dup", tmp_path / "m", check=False)
+    assert p.returncode == 1 and "is also in an earlier part" in p.stderr and "dup.index" in p.stderr, p.stderr
+    with pytest.raises(Exception, match="Duplicate tensor"):
+        tf.raw_ops.MergeV2Checkpoints(checkpoint_prefixes=[parts[0], str(tmp_path / "dup")],
+                                      destination_prefix=str(tmp_path / "tfm"))
+    assert not list(tmp_path.glob("m.*")) and not list(tmp_path.glob("m.*.tmp*"))
+    # A part given twice, and no part at all.
+    p = tfmeta("ckpt", "merge", parts[0], parts[0], tmp_path / "m", check=False)
+    assert p.returncode == 1 and "given twice" in p.stderr
+    assert tfmeta("ckpt", "merge", tmp_path / "m", check=False).returncode == 2
+    # An existing destination needs --overwrite; --remove-parts deletes the parts only after success.
+    tfmeta("ckpt", "merge", *parts, tmp_path / "m")
+    p = tfmeta("ckpt", "merge", *parts, tmp_path / "m", check=False)
+    assert p.returncode == 1 and "--overwrite" in p.stderr
+    tfmeta("ckpt", "merge", *parts, tmp_path / "m", "--overwrite", "--remove-parts")
+    assert not list((tmp_path / "parts").iterdir())
+    reader = tf.train.load_checkpoint(str(tmp_path / "m"))
+    assert set(reader.get_variable_to_shape_map()) == held
+    for key in reader.get_variable_to_shape_map():
+        assert np.array_equal(np.asarray(reader.get_tensor(key)), values[key]), key
+
+
+def test_merge_across_file_systems_copies(sharded, tmp_path):
+    """Where a hard link cannot be made (another file system: /dev/shm is tmpfs), the
+    data files are copied, and the result is the same checkpoint."""
+    import os
+    import tempfile
+    assert os.stat("/dev/shm").st_dev != os.stat(tmp_path).st_dev, "this test needs /dev/shm on another file system"
+    src, _ = sharded
+    parts = units(src, tmp_path / "parts", SHARDS)
+    tfmeta("ckpt", "merge", *parts, tmp_path / "linked")
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as other:
+        report = json.loads(tfmeta("ckpt", "merge", *parts, Path(other) / "copied", "--json").stdout)
+        assert report["linked_data_files"] == 0 and report["data_files"] == SHARDS
+        assert files(Path(other) / "copied") == files(tmp_path / "linked")
+        assert_tf_reads(src, Path(other) / "copied")

@@ -13,13 +13,31 @@ enum BundleProtoEncoding {
     private static let extentType = ProtoMessageType.named("tensorflow.TensorSliceProto.Extent")!
     private static let versionType = ProtoMessageType.named("tensorflow.VersionDef")!
 
+    /// A bundle's `VersionDef`: what TensorFlow's writer puts in every header
+    /// (`producer: 1`) unless a merge carries its parts' version along.
+    struct Version: Equatable, Sendable, CustomStringConvertible {
+        var producer: Int32 = 1
+        var minConsumer: Int32 = 0
+        var badConsumers: [Int32] = []
+
+        var description: String {
+            "{producer \(producer), min_consumer \(minConsumer)" + (badConsumers.isEmpty ? "}" : ", bad_consumers \(badConsumers)}")
+        }
+    }
+
     /// `{num_shards: n, version: {producer: 1}}` (endianness LITTLE, omitted).
-    static func header(numShards: Int) -> [UInt8] {
+    static func header(numShards: Int) -> [UInt8] { header(numShards: numShards, version: Version()) }
+
+    /// `{num_shards: n, version: …}` (endianness LITTLE, omitted).
+    static func header(numShards: Int, version v: Version) -> [UInt8] {
         let message = ProtoMessage(empty: .bundleHeader)
         message.withStruct(as: Tensorflow__BundleHeaderProto.self) { p in
             p.pointee.num_shards = Int32(numShards)
             let version = allocate(versionType, as: Tensorflow__VersionDef.self)
-            version.pointee.producer = 1
+            version.pointee.producer = v.producer
+            version.pointee.min_consumer = v.minConsumer
+            version.pointee.n_bad_consumers = v.badConsumers.count
+            version.pointee.bad_consumers = CMutation.newArray(v.badConsumers)
             p.pointee.version = version
         }
         return message.binary()

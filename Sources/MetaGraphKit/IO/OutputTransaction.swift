@@ -38,6 +38,23 @@ final class OutputTransaction {
         }
     }
 
+    /// Gives the existing file `source` a second name `path` (a hard link: no byte
+    /// copied, the source untouched), recorded for removal.
+    ///
+    /// - Returns: false, with nothing changed, where a link cannot be made there
+    ///   (another file system, one without hard links, the link limit reached).
+    func createLink(to source: String, at path: String) throws -> Bool {
+        try TemporaryFiles.withLockedEntries { entries in
+            if link(source, path) == 0 {
+                entries.append(.init(owner: id, undo: .remove(path)))
+                return true
+            }
+            let error = Errno.current
+            if [EXDEV, EPERM, ENOTSUP, EOPNOTSUPP, EMLINK].contains(error.rawValue) { return false }
+            throw MetaGraphKitError.system("cannot link \(source) there", path: path, errno: error)
+        }
+    }
+
     /// Creates a directory, recorded for removal (when empty).
     func makeDirectory(_ path: String) throws {
         try TemporaryFiles.withLockedEntries { entries in

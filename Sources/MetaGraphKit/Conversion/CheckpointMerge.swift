@@ -1,0 +1,279 @@
+// Merging partial V2 checkpoints into one, as TensorFlow's `MergeV2Checkpoints` op
+// does (`MergeBundles`/`MergeOneBundle` in tensorflow/core/util/tensor_bundle/
+// tensor_bundle.cc): the last step of a save or a migration split over machines.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Merges partial V2 checkpoints (the units `ckpt migrate --source-shard` writes, or
+/// the per-device bundles of a sharded save) into one checkpoint, touching no payload.
+///
+/// The merged index is what TensorFlow's `MergeV2Checkpoints` writes, byte for byte:
+/// the parts' header version, every entry sorted by key bytes with its `shard_id`
+/// renumbered in the order the merge first meets each data file (parts in the order
+/// given, keys in index order), and the `slices` of a partitioned tensor held by
+/// several parts appended in that order. Unlike TensorFlow's op, the parts are
+/// never modified: the merged data files are hard links to theirs (no byte copied)
+/// where the file system allows, copies otherwise, and the parts are deleted only
+/// when ``Options/removeParts`` asks for it, after the merged checkpoint is in place.
+///
+/// TensorFlow's equivalent is `tf.raw_ops.MergeV2Checkpoints`.
+public enum CheckpointMerge {
+    /// How to merge.
+    public struct Options: Sendable {
+        /// Replace an existing checkpoint at the destination (otherwise `exists`).
+        public var overwrite = false
+        /// Delete each part's index and data files once the merged checkpoint is in place.
+        public var removeParts = false
+
+        /// No overwrite, parts kept.
+        public init() {}
+    }
+
+    /// What a merge did.
+    public struct Result: Sendable {
+        /// The parts' prefixes, in the order merged.
+        public let parts: [String]
+        /// The merged prefix.
+        public let destination: String
+        /// Index entries written (tensors, partitioned containers and their slices).
+        public let entries: Int
+        /// Data files of the merged checkpoint.
+        public let dataFiles: Int
+        /// Data files that are hard links to a part's (the rest are copies).
+        public let linkedDataFiles: Int
+        /// Bytes in the data files.
+        public let dataBytes: Int
+        /// Size of the merged index.
+        public let indexBytes: Int
+        /// Whether the parts were deleted.
+        public let removedParts: Bool
+        /// Wall time.
+        public let seconds: Double
+    }
+
+    /// Merges `parts` into the checkpoint `destination`.
+    ///
+    /// - Parameters:
+    ///   - parts: V2 prefixes (a path ending in `.index` is accepted), merged in this order.
+    ///   - destination: The V2 prefix to write; its directory must exist.
+    ///   - options: Overwrite and part removal.
+    /// - Returns: What was written.
+    /// - Throws: ``MetaGraphKitError``: `invalidArgument` for no parts, a part given
+    ///   twice or named as the destination, a tensor held whole by two parts, a
+    ///   partitioned tensor whose parts disagree on dtype or shape, or parts of
+    ///   different format versions; `exists` when the destination exists and
+    ///   `overwrite` is false; `notFound` for a missing index or data file; `corrupt`
+    ///   for a damaged index or an entry outside its data file; `io`. Nothing is left
+    ///   behind on a throw, and an old checkpoint at the destination is kept.
+    public static func merge(parts: [String], into destination: String, options: Options = Options()) throws -> Result {
+        let start = ContinuousClock.now
+        guard !parts.isEmpty else { throw MetaGraphKitError.invalidArgument(destination, "no checkpoints to merge") }
+        let prefixes = parts.map { $0.hasSuffix(".index") ? String($0.dropLast(6)) : $0 }
+        var seen = Set<String>()
+        for p in prefixes where !seen.insert(OutputDestination.canonical(p)).inserted {
+            throw MetaGraphKitError.invalidArgument(p, "is given twice; each part is merged once")
+        }
+        // Only a destination that is a part's prefix overlaps a part: the merged data
+        // files are new names (links) for the parts' files, and nothing is written
+        // into an existing file, so a re-merge over an earlier merge of the same parts
+        // (the same files under other names) replaces only the names.
+        let target = OutputDestination.canonical(destination)
+        if let part = prefixes.first(where: { OutputDestination.canonical($0) == target }) {
+            throw MetaGraphKitError.invalidArgument(destination, "is the part \(part); inputs are never modified: write to another path")
+        }
+        if !options.overwrite, let what = OutputDestination.existing(destination, kind: .checkpoint) {
+            throw MetaGraphKitError.outputExists(destination, holding: what)
+        }
+        let parent = PathRules.dirname(destination)
+        guard FileIO.isDirectory(parent.isEmpty ? "." : parent) else {
+            throw MetaGraphKitError.noOutputDirectory(destination, parent: parent)
+        }
+
+        let plan = try Plan(prefixes)
+        let transaction = OutputTransaction()
+        var dataBytes = 0
+        var linked = 0
+        let count = max(plan.dataFiles.count, 1)
+        func finalName(_ id: Int) -> String {
+            func five(_ n: Int) -> String { let s = String(n); return String(repeating: "0", count: max(0, 5 - s.count)) + s }
+            return "\(destination).data-\(five(id))-of-\(five(count))"
+        }
+        do {
+            var temporaries: [String] = []
+            for (id, source) in plan.dataFiles.enumerated() {
+                let temp = FileIO.temporaryName(for: finalName(id))
+                if try transaction.createLink(to: source.path, at: temp) {
+                    linked += 1
+                } else {
+                    let out = try transaction.createFile(temp)
+                    let fd = try SystemCalls.open(source.path, O_RDONLY)
+                    defer { SystemCalls.closeQuietly(fd) }
+                    try out.copyInKernel(from: fd, offset: 0, count: source.size)
+                    try out.close()
+                }
+                dataBytes += source.size
+                temporaries.append(temp)
+            }
+            if plan.dataFiles.isEmpty {
+                // Parts holding no tensor: one empty data file, as a writer of no tensors leaves.
+                let temp = FileIO.temporaryName(for: finalName(0))
+                try transaction.createFile(temp).close()
+                temporaries.append(temp)
+            }
+            let indexName = destination + ".index"
+            let indexTemp = FileIO.temporaryName(for: indexName)
+            let index = try transaction.createFile(indexTemp)
+            let table = TableBuilder(sink: index, name: indexName)
+            try table.add(key: [], value: BundleProtoEncoding.header(numShards: count, version: plan.version))
+            for i in plan.order { try table.add(key: plan.keys[i], value: BundleProtoEncoding.entry(plan.entries[i])) }
+            try table.finish()
+            let indexBytes = index.offset
+            try index.close()
+            PausePoint.reached("merge-finish")
+            for old in BundleWriter.existingFiles(of: destination) { try transaction.moveAside(old) }
+            for (id, temp) in temporaries.enumerated() { try transaction.place(temp, at: finalName(id)) }
+            try transaction.place(indexTemp, at: indexName)
+            transaction.commit()
+            if options.removeParts {
+                for p in prefixes { for f in BundleWriter.existingFiles(of: p) { unlink(f) } }
+            }
+            return Result(parts: prefixes, destination: destination, entries: plan.keys.count, dataFiles: temporaries.count,
+                          linkedDataFiles: linked, dataBytes: dataBytes, indexBytes: indexBytes,
+                          removedParts: options.removeParts, seconds: seconds(ContinuousClock.now - start))
+        } catch {
+            transaction.rollback()
+            throw error
+        }
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// The merged index, worked out before anything is written.
+    private struct Plan {
+        struct DataFile { let path: String; let size: Int }
+
+        /// A key for a message: a slice key (binary, first byte 0) as `slice S of NAME`
+        /// when a container of the same index lists it.
+        static func describe(_ key: [UInt8], keys: [[UInt8]], values: [BundleEntry]) -> String {
+            guard key.first == 0 else { return BundleReader.display(key) }
+            for (i, k) in keys.enumerated() where !values[i].slices.isEmpty {
+                let name = BundleReader.display(k)
+                if let s = values[i].slices.first(where: { OrderedCode.tensorNameSliceKey(name: name, slice: $0) == key }) {
+                    return "slice \(s) of \(name)"
+                }
+            }
+            return "a slice key of \(key.count) bytes"
+        }
+        var keys: [[UInt8]] = []
+        var entries: [BundleEntry] = []
+        /// Indices into keys/entries, sorted by key bytes.
+        var order: [Int] = []
+        var dataFiles: [DataFile] = []
+        var version = BundleProtoEncoding.Version()
+
+        init(_ prefixes: [String]) throws {
+            var position: [[UInt8]: Int] = [:]
+            var first: (prefix: String, version: BundleProtoEncoding.Version)?
+            for prefix in prefixes {
+                let bundle = try BundleReader(prefix: prefix)
+                let name = bundle.indexName
+                let v = BundleProtoEncoding.Version(producer: bundle.header.producer, minConsumer: bundle.header.minConsumer,
+                                                    badConsumers: bundle.header.badConsumers)
+                if let first {
+                    guard first.version == v else {
+                        throw MetaGraphKitError.invalidArgument(name,
+                            "format version \(v) differs from \(first.prefix).index's \(first.version); TensorFlow refuses to merge them too")
+                    }
+                } else {
+                    first = (prefix, v)
+                    version = v
+                }
+                // This part's data files, numbered in the merged checkpoint on first use.
+                var renumbered: [Int: Int] = [:]
+                let keys = bundle.keys
+                let values = bundle.values
+                for (i, key) in keys.enumerated() {
+                    var entry = values[i]
+                    if let at = position[key] {
+                        guard !entries[at].slices.isEmpty, !entry.slices.isEmpty else {
+                            let what = Self.describe(key, keys: keys, values: values)
+                            throw MetaGraphKitError.invalidArgument(name,
+                                "\(what) is also in an earlier part; only the slice lists of a partitioned tensor may be in several parts",
+                                key: what)
+                        }
+                        guard entries[at].dtype == entry.dtype, entries[at].shape == entry.shape else {
+                            throw MetaGraphKitError.corrupt(name,
+                                "the slices of \(BundleReader.display(key)) are \(entry.dtype) \(entry.shape) here and \(entries[at].dtype) \(entries[at].shape) in an earlier part",
+                                key: BundleReader.display(key))
+                        }
+                        entries[at].slices += entry.slices
+                        continue
+                    }
+                    // Every entry's data file is renumbered, a partitioned tensor's
+                    // container too (it names data file 0 of its part and stores no
+                    // bytes), as TensorFlow does; what is stored must lie inside its
+                    // data file (checked here, since no byte is read).
+                    guard entry.shardID >= 0, entry.shardID < bundle.header.numShards else {
+                        throw MetaGraphKitError.shardOutOfRange(name, BundleReader.display(key), key: BundleReader.display(key), shard: entry.shardID,
+                                                                shards: bundle.header.numShards)
+                    }
+                    let id: Int
+                    if let known = renumbered[entry.shardID] {
+                        id = known
+                    } else {
+                        let path = bundle.dataFileName(entry.shardID)
+                        guard let status = try SystemCalls.status(path), status.kind == .regular else {
+                            throw MetaGraphKitError.notFound(path, "data file \(entry.shardID) of \(prefix) is missing")
+                        }
+                        id = dataFiles.count
+                        renumbered[entry.shardID] = id
+                        dataFiles.append(DataFile(path: path, size: status.size))
+                    }
+                    let size = dataFiles[id].size
+                    guard entry.offset >= 0, entry.size >= 0, entry.offset <= Int64(size), entry.size <= Int64(size) - entry.offset else {
+                        throw MetaGraphKitError.outsideFile(dataFiles[id].path, BundleReader.display(key), key: BundleReader.display(key), offset: entry.offset,
+                                                            size: entry.size, fileSize: size)
+                    }
+                    entry.shardID = id
+                    position[key] = entries.count
+                    self.keys.append(key)
+                    entries.append(entry)
+                }
+            }
+            let keys = self.keys
+            order = keys.indices.sorted { Block.compare(keys[$0], keys[$1]) < 0 }
+        }
+    }
+}
+
+extension CheckpointMerge.Result: JSONReportable {
+    /// `{"parts": [...], "destination", "entries", "data_files", "linked_data_files",
+    /// "data_bytes", "index_bytes", "removed_parts", "seconds"}`.
+    public var jsonValue: JSONValue {
+        .object([
+            ("parts", .array(parts.map { .string($0) })),
+            ("destination", .string(destination)),
+            ("entries", .int(Int64(entries))),
+            ("data_files", .int(Int64(dataFiles))),
+            ("linked_data_files", .int(Int64(linkedDataFiles))),
+            ("data_bytes", .int(Int64(dataBytes))),
+            ("index_bytes", .int(Int64(indexBytes))),
+            ("removed_parts", .bool(removedParts)),
+            ("seconds", .double(seconds)),
+        ])
+    }
+
+    /// One line: `P1, P2 -> DST: N entries, M data files (L linked), B bytes, 0.01 s`.
+    public var text: String {
+        let files = "\(dataFiles) data file\(dataFiles == 1 ? "" : "s")"
+        let how = linkedDataFiles == dataFiles ? "linked" : "\(linkedDataFiles) linked, \(dataFiles - linkedDataFiles) copied"
+        let removed = removedParts ? "; parts removed" : ""
+        return "\(parts.joined(separator: ", ")) -> \(destination): \(entries) entries, \(files) (\(how)), \(dataBytes) bytes, "
+            + String(Double(Int(seconds * 1000)) / 1000) + " s" + removed
+    }
+}
