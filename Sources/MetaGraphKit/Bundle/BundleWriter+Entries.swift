@@ -1,61 +1,84 @@
-// The index entries a BundleWriter holds until finish: looked up by key (for
-// duplicates and slice containers), kept in the order they were added, so that
-// finish writes them without sorting when they came in key order already (a
-// migration, a rename that keeps the order), and sorts indices, not pairs, otherwise.
+// The index entries a BundleWriter holds until finish, kept in the order they
+// were added. While keys arrive in increasing order (a migration, a rename that
+// keeps the order) no hash table exists: a new key greater than the last one
+// cannot be a duplicate, other keys are found by binary search, and finish writes
+// the entries as they are. The first key out of order builds the hash table once,
+// and finish then sorts indices, not (key, entry) pairs.
 
 /// Index entries by key, in the order added.
 struct BundleWriterEntries {
-    /// Key → position in ``keys``/``values``.
-    private var slots: [TableKey: Int] = [:]
-    /// Keys in the order first added.
+    /// Keys in the order first added; each key once.
     private var keys: [[UInt8]] = []
     /// Entries at the same positions; nil once taken back.
     private var values: [BundleEntry?] = []
-    /// Whether ``keys`` (live or not) are strictly increasing in table order.
-    private var increasing = true
+    /// Key → position, built when the first key arrives out of order; nil while
+    /// ``keys`` is strictly increasing.
+    private var slots: [TableKey: Int]?
+    /// Entries present (not taken back).
+    private(set) var count = 0
+    private var reserved = 0
+
+    /// The position of `key` in ``keys``, if it is there.
+    private func position(_ key: [UInt8]) -> Int? {
+        if let slots { return slots[TableKey(key)] }
+        // Increasing keys: past the last one (the common case) means absent.
+        guard let last = keys.last, Block.compare(key, last) <= 0 else { return nil }
+        var low = 0, high = keys.count
+        while low < high {
+            let mid = (low + high) / 2
+            let c = Block.compare(keys[mid], key)
+            if c == 0 { return mid }
+            if c < 0 { low = mid + 1 } else { high = mid }
+        }
+        return nil
+    }
 
     subscript(key: [UInt8]) -> BundleEntry? {
-        get { slots[TableKey(key)].flatMap { values[$0] } }
+        get { position(key).flatMap { values[$0] } }
         set {
             guard let newValue else {
-                if let i = slots.removeValue(forKey: TableKey(key)) { values[i] = nil }
+                if let i = position(key), values[i] != nil {
+                    values[i] = nil
+                    count -= 1
+                }
                 return
             }
             _ = replace(key, with: newValue)
         }
     }
 
-    /// Sets the entry of `key` with one hash lookup, and returns the one it replaced.
+    /// Sets the entry of `key` and returns the one it replaced.
     mutating func replace(_ key: [UInt8], with entry: BundleEntry) -> BundleEntry? {
-        let fresh = keys.count
-        var slot = fresh
-        Self.read(&slots[TableKey(key), default: fresh]) { slot = $0 }
-        if slot != fresh {
-            defer { values[slot] = entry }
-            return values[slot]
+        if let i = position(key) {
+            let old = values[i]
+            values[i] = entry
+            if old == nil { count += 1 }
+            return old
         }
-        if increasing, let last = keys.last, Block.compare(last, key) >= 0 { increasing = false }
+        if slots == nil, let last = keys.last, Block.compare(last, key) > 0 {
+            // The first key out of order: from now on, look keys up by hash.
+            var table: [TableKey: Int] = [:]
+            table.reserveCapacity(max(reserved, keys.count + 1))
+            for (i, k) in keys.enumerated() { table[TableKey(k)] = i }
+            slots = table
+        }
+        slots?[TableKey(key)] = keys.count
         keys.append(key)
         values.append(entry)
+        count += 1
         return nil
     }
 
-    /// Reads an `inout` value: through `dictionary[key, default:]` that is one lookup,
-    /// which stores the default when the key is new.
-    private static func read(_ value: inout Int, _ body: (Int) -> Void) { body(value) }
-
     mutating func reserveCapacity(_ n: Int) {
-        slots.reserveCapacity(n)
+        reserved = n
+        slots?.reserveCapacity(n)
         keys.reserveCapacity(n)
         values.reserveCapacity(n)
     }
 
-    /// The number of keys.
-    var count: Int { slots.count }
-
     /// Calls `body` with every key and entry in bytewise key order.
     func forEachSorted(_ body: ([UInt8], BundleEntry) throws -> Void) rethrows {
-        if increasing {
+        if slots == nil {
             for i in keys.indices { if let v = values[i] { try body(keys[i], v) } }
             return
         }
