@@ -6,7 +6,9 @@ import Foundation
 ///
 /// The pattern is an `NSRegularExpression`; the replacement is its template, so
 /// `$1`, `$2` … name capture groups and `\$` is a literal dollar. Every match in
-/// the key is replaced (anchor with `^`/`$` to replace once).
+/// the key is replaced (anchor with `^`/`$` to replace once). A pattern that is
+/// one plain literal (`^old/`, `/kernel$`, `a\.b`) with a replacement without `$`
+/// or `\` is matched on the key's bytes instead, with the same results.
 public struct KeyRule: Sendable, CustomStringConvertible {
     /// The regular expression, as given.
     public let pattern: String
