@@ -60,9 +60,15 @@ public final class BundleWriter {
     private let transaction: OutputTransaction
     private var data: [OutputFile] = []
     private var temporaries: [String] = []
-    /// Keys hashed in one call each (a `[UInt8]` key hashes byte by byte).
-    var entries = TableKeyDictionary<BundleEntry>()
-    private var undo: [([UInt8], BundleEntry?)]?
+    /// Keys hashed in one call each (a `[UInt8]` key hashes byte by byte), kept in
+    /// the order added (BundleWriter+Entries.swift).
+    var entries = BundleWriterEntries()
+    /// What the open transactions changed (key, entry before), oldest first; kept
+    /// (and its storage reused) across tensors, so a transaction per tensor
+    /// allocates nothing.
+    private var undo: [([UInt8], BundleEntry?)] = []
+    /// How many ``transaction(_:)`` calls are open.
+    private var openTransactions = 0
     private var added = 0
     var done = false
 
@@ -212,23 +218,35 @@ public final class BundleWriter {
     /// - Parameter body: Adds one or more tensors.
     /// - Throws: What `body` throws.
     public func transaction(_ body: () throws -> Void) throws {
-        let outer = undo
-        undo = []
-        let marks = data.map(\.offset)
+        let start = undo.count
+        // One data file (the common case) needs no array of marks.
+        let mark = data.count == 1 ? data[0].offset : 0
+        let marks = data.count == 1 ? [] : data.map(\.offset)
+        openTransactions += 1
         do {
             try body()
-            if let outer, let inner = undo { undo = outer + inner } else { undo = outer }
+            openTransactions -= 1
+            // The outermost transaction succeeded: nothing is left to undo.
+            if openTransactions == 0 { undo.removeAll(keepingCapacity: true) }
         } catch {
-            for (key, old) in (undo ?? []).reversed() { entries[key] = old }
-            undo = outer
-            for (file, mark) in zip(data, marks) { try file.rewind(to: mark) }
+            openTransactions -= 1
+            for (key, old) in undo[start...].reversed() { entries[key] = old }
+            undo.removeSubrange(start...)
+            if data.count == 1 {
+                try data[0].rewind(to: mark)
+            } else {
+                for (file, mark) in zip(data, marks) { try file.rewind(to: mark) }
+            }
             throw error
         }
     }
 
     func set(_ key: [UInt8], _ entry: BundleEntry) {
-        if undo != nil { undo!.append((key, entries[key])) }
-        entries[key] = entry
+        if openTransactions > 0 {
+            undo.append((key, entries.replace(key, with: entry)))
+        } else {
+            _ = entries.replace(key, with: entry)
+        }
         PausePoint.reached("bundle-tensor")
     }
 
@@ -347,8 +365,10 @@ public final class BundleWriter {
             temporaries.append(indexTemp)
             let table = TableBuilder(sink: index, name: indexFileName)
             try table.add(key: [], value: BundleProtoEncoding.header(numShards: data.count))
-            for (key, entry) in entries.pairs.sorted(by: { Block.compare($0.key, $1.key) < 0 }) {
-                try table.add(key: key, value: BundleProtoEncoding.entry(entry))
+            var encoder = BundleEntryEncoder()
+            try entries.forEachSorted { key, entry in
+                encoder.encode(entry)
+                try encoder.bytes.withUnsafeBytes { try table.add(key: key, value: $0) }
             }
             try table.finish()
             let indexBytes = index.offset

@@ -26,14 +26,20 @@ extension CheckpointRemap.RenameResult: JSONReportable {
 
     /// One line per renamed or dropped key, then a summary line.
     public var text: String {
-        var lines = renamed.filter { $0.from != $0.to }.map { "  \($0.from) -> \($0.to)" }
-        lines += dropped.map { "  \($0) (dropped)" }
-        let changed = renamed.filter { $0.from != $0.to }.count
+        // One string grown in place: no array of 100,000 line strings to join.
+        var out = ""
+        out.reserveCapacity(renamed.count * 48)
+        var changed = 0
+        for (from, to) in renamed where from != to {
+            changed += 1
+            out += "  "; out += from; out += " -> "; out += to; out += "\n"
+        }
+        for key in dropped { out += "  "; out += key; out += " (dropped)\n" }
+        for line in rules.lines { out += line; out += "\n" }
         let verb = written == nil ? "would write" : "wrote"
-        lines += rules.lines
-        lines.append("\(source) (\(sourceFormatName)) -> \(destination): \(verb) \(renamed.count) tensors, \(changed) renamed, \(dropped.count) dropped"
-                     + (written.map { ", \($0.dataBytes) bytes" } ?? ""))
-        return lines.joined(separator: "\n")
+        out += "\(source) (\(sourceFormatName)) -> \(destination): \(verb) \(renamed.count) tensors, \(changed) renamed, \(dropped.count) dropped"
+        if let written { out += ", \(written.dataBytes) bytes" }
+        return out
     }
 }
 

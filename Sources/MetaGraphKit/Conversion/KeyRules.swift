@@ -6,13 +6,18 @@ import Foundation
 ///
 /// The pattern is an `NSRegularExpression`; the replacement is its template, so
 /// `$1`, `$2` … name capture groups and `\$` is a literal dollar. Every match in
-/// the key is replaced (anchor with `^`/`$` to replace once).
+/// the key is replaced (anchor with `^`/`$` to replace once). A pattern that is
+/// one plain literal (`^old/`, `/kernel$`, `a\.b`) with a replacement without `$`
+/// or `\` is matched on the key's bytes instead, with the same results.
 public struct KeyRule: Sendable, CustomStringConvertible {
     /// The regular expression, as given.
     public let pattern: String
     /// The replacement template, as given.
     public let replacement: String
     private let regex: NSRegularExpression
+    /// The pattern as one literal (`^old/`, `/kernel$`), matched on the key's bytes
+    /// without ICU; nil when the rule needs the regular expression (KeyRule+Literal.swift).
+    let literal: LiteralKeyRule?
 
     /// Compiles a rule.
     ///
@@ -28,6 +33,7 @@ public struct KeyRule: Sendable, CustomStringConvertible {
         }
         self.pattern = pattern
         self.replacement = replacement
+        literal = LiteralKeyRule(pattern: pattern, replacement: replacement)
     }
 
     /// Parses `REGEX=>REPLACEMENT` (split at the first `=>`).
@@ -47,12 +53,33 @@ public struct KeyRule: Sendable, CustomStringConvertible {
     /// - Parameter key: A checkpoint key.
     /// - Returns: The rewritten key (the same key when nothing matches).
     public func apply(_ key: String) -> String {
-        let range = NSRange(key.startIndex..., in: key)
-        return regex.stringByReplacingMatches(in: key, range: range, withTemplate: replacement)
+        if let literal, let decided = key.utf8.withContiguousStorageIfAvailable({ bytes -> String?? in
+            guard literal.decides(bytes) else { return nil }
+            return .some(literal.apply(bytes).map { String(decoding: $0, as: UTF8.self) })
+        }), let decided {
+            return decided ?? key
+        }
+        return applyRegex(key)
     }
 
     /// Whether the pattern matches anywhere in `key`.
     func matches(_ key: String) -> Bool {
+        if let literal, let decided = key.utf8.withContiguousStorageIfAvailable({ bytes -> Bool? in
+            literal.decides(bytes) ? literal.contains(bytes) : nil
+        }), let decided {
+            return decided
+        }
+        return matchesRegex(key)
+    }
+
+    /// ``apply(_:)`` through NSRegularExpression, whatever the pattern.
+    func applyRegex(_ key: String) -> String {
+        let range = NSRange(key.startIndex..., in: key)
+        return regex.stringByReplacingMatches(in: key, range: range, withTemplate: replacement)
+    }
+
+    /// ``matches(_:)`` through NSRegularExpression, whatever the pattern.
+    func matchesRegex(_ key: String) -> Bool {
         regex.firstMatch(in: key, range: NSRange(key.startIndex..., in: key)) != nil
     }
 
@@ -151,6 +178,8 @@ public struct KeyRules: Sendable {
         var kept: [(from: String, to: String)] = []
         var dropped: [String] = []
         var owner: [String: String] = [:]
+        owner.reserveCapacity(keys.count)
+        kept.reserveCapacity(keys.count)
         for key in keys {
             guard let new = apply(key) else { dropped.append(key); continue }
             guard !new.isEmpty else {

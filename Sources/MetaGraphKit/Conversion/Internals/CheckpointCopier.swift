@@ -248,7 +248,8 @@ final class CheckpointCopier {
                 return
             }
             try reader.withPayload(entry, key: label, checkCRC: false) { payload in
-                let produce: (inout PayloadStream) throws -> Void = { stream in
+                // A local function, not a closure value: nothing allocated per tensor.
+                func produce(_ stream: inout PayloadStream) throws {
                     if fd >= 0 {
                         try stream.copy(from: fd, offset: Int(entry.offset), count: payload.count)
                     } else {
@@ -259,9 +260,9 @@ final class CheckpointCopier {
                     }
                 }
                 if let slice {
-                    try writer.addSliceStreaming(name: name, dtype: d, fullShape: fullShape, slice: slice, produce)
+                    try writer.addSliceStreaming(name: name, dtype: d, fullShape: fullShape, slice: slice) { try produce(&$0) }
                 } else {
-                    try writer.addStreaming(name: name, dtype: d, shape: entry.shape, produce)
+                    try writer.addStreaming(name: name, dtype: d, shape: entry.shape) { try produce(&$0) }
                 }
             }
         default:

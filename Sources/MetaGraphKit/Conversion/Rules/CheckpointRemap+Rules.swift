@@ -87,7 +87,7 @@ extension CheckpointRemap {
             }
         }
         var warnings: [String] = []
-        if keepGraph, plan.tensors.contains(where: { $0.sources != [$0.name] || !$0.copiedAsStored }) {
+        if keepGraph, plan.tensors.contains(where: { $0.sources.count != 1 || $0.sources[0] != $0.name || !$0.copiedAsStored }) {
             warnings.append("\(source) is object-based: its object graph still names the old keys, so tf.train.Checkpoint will not find the renamed ones (use ckpt to-object or to-names)")
         }
         var outcome = RulesOutcome()

@@ -198,6 +198,7 @@ extension RuleSet {
             throw MetaGraphKitError.invalidArgument(file, "--strict and \(first)\(more)")
         }
         var owner: [String: String] = [:]
+        owner.reserveCapacity(items.count)
         for t in items {
             guard !t.name.isEmpty else {
                 throw MetaGraphKitError.invalidArgument(file, "\(t.sources[0]) would be renamed to the empty string")
