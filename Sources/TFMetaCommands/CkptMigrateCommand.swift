@@ -47,7 +47,7 @@ extension CkptCommand {
 
         @OptionGroup var threads: JobsOption
 
-        @Option(name: .long, help: ArgumentHelp("Copy only the tensors stored in data file I of a V2 SRC: one unit of a migration spread over machines; `ckpt merge` (or TensorFlow's MergeV2Checkpoints) joins the units.", valueName: "I"))
+        @Option(name: .long, help: ArgumentHelp("Copy only the tensors stored in data file I of a V2 SRC (file I of a V1 pattern): one unit of a migration spread over machines; `ckpt merge` (or TensorFlow's MergeV2Checkpoints) joins the units.", valueName: "I"))
         var sourceShard: Int?
 
         @OptionGroup var output: JSONOption

@@ -37,11 +37,12 @@ public enum Migration {
         /// copies every tensor in turn, as does ``skipDamaged``.
         public var jobs = ShardScheduler.defaultJobs
         /// Copy only the tensors (and slices) stored in this data file of a V2
-        /// source: one unit of a migration spread over several machines. Each unit
-        /// is a V2 checkpoint of its own (a partitioned tensor's entry lists only
-        /// the unit's slices); TensorFlow's `MergeV2Checkpoints` merges the units
-        /// into one (see the README, "Many shards, many cores, many machines").
-        /// Not with ``mergeSlices``.
+        /// source, or this file of a V1 pattern (`PREFIX-0000I-of-N`): one unit of a
+        /// migration spread over several machines. Each unit is a V2 checkpoint of
+        /// its own (a partitioned tensor's entry lists only the unit's slices);
+        /// ``CheckpointMerge/merge(parts:into:options:)`` (or TensorFlow's
+        /// `MergeV2Checkpoints`) joins the units into one (see the README, "Many
+        /// shards, many cores, many machines"). Not with ``mergeSlices``.
         public var sourceShard: Int?
         /// Payloads at least this large are copied on the ``jobs`` threads (tests
         /// lower it to send every payload there).
@@ -148,14 +149,18 @@ public enum Migration {
         }
         let isV2 = bundle != nil
         if let unit = options.sourceShard {
-            guard let bundle else {
-                throw MetaGraphKitError.invalidArgument(source, "a data file of its own (--source-shard) is chosen only in a V2 source")
-            }
             guard !options.mergeSlices else {
                 throw MetaGraphKitError.invalidArgument(source, "--source-shard copies stored slices; it cannot merge them")
             }
-            guard unit >= 0, unit < bundle.header.numShards else {
-                throw MetaGraphKitError.invalidArgument(bundle.indexName, "there is no data file \(unit): the checkpoint has \(bundle.header.numShards) (0…\(bundle.header.numShards - 1))")
+            if let bundle {
+                guard unit >= 0, unit < bundle.header.numShards else {
+                    throw MetaGraphKitError.invalidArgument(bundle.indexName, "there is no data file \(unit): the checkpoint has \(bundle.header.numShards) (0…\(bundle.header.numShards - 1))")
+                }
+            } else if let slices {
+                // A V1 pattern's files, in shard order: file I is PREFIX-0000I-of-N.
+                guard unit >= 0, unit < slices.tables.count else {
+                    throw MetaGraphKitError.invalidArgument(slices.pattern, "there is no file \(unit): the checkpoint has \(slices.tables.count) (0…\(slices.tables.count - 1))")
+                }
             }
         }
         var writerOptions = BundleWriter.Options()

@@ -82,8 +82,12 @@ final class CheckpointCopier {
     private func planV1(_ reader: TensorSliceReader) throws {
         let names = reader.items.keys.sorted()
         let files = reader.tables.map(\.file)
+        let unit = options.sourceShard
         for name in names {
             let item = reader.items[name]!
+            // With --source-shard, only the slices stored in that file of the pattern.
+            let stored = unit.map { u in item.slices.filter { $0.file == u } } ?? item.slices
+            if stored.isEmpty && unit != nil { continue }
             try tensor(name, total: names.count, release: files) {
                 guard item.dtype == .string || item.dtype.elementSize != nil else {
                     throw MetaGraphKitError.unsupported(reader.pattern, "\(name) has dtype \(item.dtype), which V2 bundles cannot hold")
@@ -94,10 +98,10 @@ final class CheckpointCopier {
                     try writer.add(reader.tensor(name), name: name)
                     return 0
                 }
-                for (slice, file) in item.slices {
+                for (slice, file) in stored {
                     try copyV1Slice(reader, item, slice, file: file)
                 }
-                return partitioned ? item.slices.count : 0
+                return partitioned ? stored.count : 0
             }
         }
     }
