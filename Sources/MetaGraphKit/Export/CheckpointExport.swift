@@ -135,6 +135,7 @@ extension CheckpointReader {
             throw MetaGraphKitError.invalidArgument(path, "the output must end in .safetensors or .npz")
         }
         try OutputDestination.check(path, overwrite: options.overwrite, sources: [prefix])
+        if format == .safetensors, let report = try exportSafetensorsFromIndex(to: path, options: options) { return report }
         var report = CheckpointExportReport(source: prefix, sourceFormatName: formatName, output: path)
         var chosen: [TensorEntry] = []
         var steps = RuleSet(options.rules)
@@ -205,31 +206,58 @@ extension CheckpointReader {
     /// stored whole) and the block CRCs of the `verbatim` V1 payloads; the
     /// returned function waits and returns the problems.
     private func startChecks(_ keys: [String], verbatim: [String: VerbatimPayload]) -> () -> [MetaGraphKitError] {
-        var jobs: [(BundleEntry, String)] = []
-        if let bundle {
-            jobs = keys.compactMap { key in
-                guard let bytes = keyBytes(key), let e = bundle.entries[bytes], e.slices.isEmpty else { return nil }
-                return (e, key)
+        var records: [Int] = []
+        if let bundle, let index = bundle.compact {
+            records = keys.compactMap { key in
+                guard let bytes = keyBytes(key), let i = index.find(bytes), index.slices(i).isEmpty else { return nil }
+                return i
             }
+        }
+        return startChecks(records: records, verbatim: verbatim)
+    }
+
+    /// As ``startChecks(_:verbatim:)`` for the entries `records` of the bundle's
+    /// compact index (V2 tensors stored whole).
+    func startChecks(records: [Int], verbatim: [String: VerbatimPayload]) -> () -> [MetaGraphKitError] {
+        var files: [MappedFile?] = []
+        if let bundle {
             // Map every data file now, so neither thread changes the reader's shard table.
             // (Slices of partitioned tensors are read on this thread, from any shard.)
-            for id in 0..<bundle.header.numShards { _ = try? bundle.shard(id) }
+            files = (0..<bundle.header.numShards).map { try? bundle.shard($0) }
+        }
+        let index: CompactBundleIndex? = bundle?.compact
+        // Entries whose data file is missing or out of range are left to the writer,
+        // which reports them.
+        var jobs: [Int] = []
+        if let index {
+            jobs = records.filter { i in
+                let shard = Int(index.records[i].shard)
+                return shard >= 0 && shard < files.count && files[shard] != nil
+            }
         }
         guard !jobs.isEmpty || !verbatim.isEmpty else { return { [] } }
         // Large fixed-size payloads are read with pread into one buffer and
         // checksummed there: the writer copies them with sendfile, and touching
         // them through the mapping would cost a page fault per 4 KiB.
-        let isLarge = { (e: BundleEntry) in e.dtype.elementSize != nil && e.size >= Int64(MappedFile.releaseThreshold) }
-        let large = jobs.filter { isLarge($0.0) }
-        let small = jobs.filter { !isLarge($0.0) }
+        let isLarge = { (r: CompactBundleIndex.Record) in
+            DType(rawValue: r.dtype).elementSize != nil && r.size >= Int64(MappedFile.releaseThreshold)
+        }
+        var large: [Int] = [], small: [Int] = []
+        if let index {
+            for i in jobs { if isLarge(index.records[i]) { large.append(i) } else { small.append(i) } }
+        }
         let group = DispatchGroup()
         nonisolated(unsafe) var problems: [MetaGraphKitError] = []
         nonisolated(unsafe) let reader = bundle
+        nonisolated(unsafe) let (largeJobs, smallJobs, mapped, compact) = (large, small, files, index)
         let blocks = verbatim.sorted { $0.key < $1.key }
         group.enter()
         DispatchQueue.global().async {
-            if let reader {
-                problems = CheckpointReader.checkPayloads(reader, small) + large.compactMap { (entry, key) -> MetaGraphKitError? in
+            if let reader, let index = compact {
+                problems = CheckpointReader.checkPayloads(reader, index, smallJobs, files: mapped, releasePages: false)
+                problems += largeJobs.compactMap { i -> MetaGraphKitError? in
+                    let entry = index.entry(i)
+                    let key = index.displayKey(i)
                     let path = reader.dataFileName(entry.shardID)
                     do throws(MetaGraphKitError) {
                         let crc = try Self.crc32cByReading(path, offset: Int(entry.offset), count: Int(entry.size), what: key)
