@@ -28,6 +28,9 @@ extension CheckpointReader {
             problems += bundle.table.verify()
             // A lazily opened reader decodes its entries now (a damaged one is a problem).
             if !bundle.isIndexLoaded { record { try bundle.loadIndex() } }
+            // Every block has been read twice and decoded: give the index's pages back
+            // (the page cache keeps them; a later lookup faults one block in).
+            bundle.table.file.releaseResidentPages()
             var files = [MappedFile?](repeating: nil, count: bundle.header.numShards)
             for id in 0..<bundle.header.numShards {
                 record {
@@ -154,6 +157,17 @@ extension CheckpointReader {
         let threshold = Int64(MappedFile.releaseThreshold)
         return ShardScheduler.map(count: bounds.count - 1, jobs: threads) { chunk -> [MetaGraphKitError] in
             var found: [MetaGraphKitError] = []
+            // The span of one data file the chunk's small payloads read so far: its
+            // pages are given back when the chunk moves on (memory stays flat).
+            var spanFile: MappedFile?
+            var spanStart = 0, spanEnd = 0
+            func releaseSpan() {
+                if releasePages, let f = spanFile, spanEnd - spanStart >= MappedFile.releaseThreshold {
+                    f.releaseResidentPages(UnsafeRawBufferPointer(rebasing: f.bytes[spanStart..<spanEnd]))
+                }
+                spanFile = nil
+            }
+            defer { releaseSpan() }
             for n in bounds[chunk]..<bounds[chunk + 1] {
                 let i = jobs[n]
                 let r = index.records[i]
@@ -165,7 +179,17 @@ extension CheckpointReader {
                    let count = index.elementCount(i) {
                     let (expected, overflow) = count.multipliedReportingOverflow(by: elementSize)
                     if !overflow, Int64(expected) == r.size {
-                        let payload = UnsafeRawBufferPointer(rebasing: file.bytes[Int(r.offset)..<Int(r.offset + r.size)])
+                        let start = Int(r.offset), end = Int(r.offset + r.size)
+                        if spanFile !== file {
+                            releaseSpan()
+                            spanFile = file
+                            spanStart = start
+                            spanEnd = end
+                        } else {
+                            spanStart = min(spanStart, start)
+                            spanEnd = max(spanEnd, end)
+                        }
+                        let payload = UnsafeRawBufferPointer(rebasing: file.bytes[start..<end])
                         if CRC32C.mask(CRC32C.checksum(payload)) == r.crc32c { continue }
                     }
                 }

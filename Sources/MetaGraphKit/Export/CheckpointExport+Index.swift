@@ -12,14 +12,21 @@ extension CheckpointReader {
         guard let bundle, options.rules.isEmpty, options.ruleSet.isEmpty else { return nil }
         try bundle.loadIndex()
         guard let index = bundle.compact, !index.hasSlices, !index.keyBytes.contains(where: { $0 >= 0x80 }) else { return nil }
+        // Decoded: the index's pages go back (the page cache keeps them).
+        bundle.table.file.releaseResidentPages()
         var report = CheckpointExportReport(source: prefix, sourceFormatName: formatName, output: path)
         let format = CheckpointExportFormat.safetensors
+        // Type names by dtype raw value, looked up once (dtypes past 255 ask the format).
+        let typeNames: [[UInt8]?] = (0..<256).map { format.typeName(DType(rawValue: Int32($0))).map { Array($0.utf8) } }
+        func typeName(_ raw: Int32) -> [UInt8]? {
+            raw >= 0 && raw < 256 ? typeNames[Int(raw)] : format.typeName(DType(rawValue: raw)).map { Array($0.utf8) }
+        }
         // The entries written (index order, which is bytewise key order) and their sizes.
         var chosen: [Int] = []
         chosen.reserveCapacity(index.count)
         for i in 0..<index.count {
-            let dtype = DType(rawValue: index.records[i].dtype)
-            if format.typeName(dtype) != nil { chosen.append(i) } else {
+            if typeName(index.records[i].dtype) != nil { chosen.append(i) } else {
+                let dtype = DType(rawValue: index.records[i].dtype)
                 report.skipped.append((index.displayKey(i), "\(format.rawValue) cannot hold \(dtype)"))
             }
         }
@@ -46,9 +53,9 @@ extension CheckpointReader {
             var offset = 0
             for (n, i) in chosen.enumerated() {
                 text.append(UInt8(ascii: ","))
-                index.withKey(i) { Self.appendQuoted(bytes: $0, to: &text) }
+                index.withKey(i) { Self.appendQuotedASCII($0, to: &text) }
                 text.append(contentsOf: ":{\"dtype\":\"".utf8)
-                text.append(contentsOf: format.typeName(DType(rawValue: index.records[i].dtype))!.utf8)
+                text.append(contentsOf: typeName(index.records[i].dtype)!)
                 text.append(contentsOf: "\",\"shape\":[".utf8)
                 var first = true
                 for d in index.dims[index.dimRange(i)] {
@@ -96,6 +103,18 @@ extension CheckpointReader {
         try out.commit()
         report.written = chosen.map { index.displayKey($0) }
         return report
+    }
+
+    /// ``appendQuoted(bytes:to:)`` for ASCII bytes, appending them at once when
+    /// nothing needs escaping (nearly every key).
+    static func appendQuotedASCII(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        for b in bytes where b < 0x20 || b == 0x7f || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+            appendQuoted(bytes: bytes, to: &out)
+            return
+        }
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: bytes)
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Appends the payloads of `chosen` (checked as ``BundleReader/withPayload(_:key:checkCRC:releasePages:_:)``

@@ -24,22 +24,22 @@ public enum CheckpointExportFormat: String, Sendable {
     /// The format's type name for a dtype, or nil when it cannot hold it.
     func typeName(_ dtype: DType) -> String? {
         switch self {
-        case .safetensors:
-            let names: [DType: String] = [
-                .float32: "F32", .float64: "F64", .float16: "F16", .bfloat16: "BF16", .int8: "I8", .int16: "I16",
-                .int32: "I32", .int64: "I64", .uint8: "U8", .uint16: "U16", .uint32: "U32", .uint64: "U64",
-                .bool: "BOOL", .float8E5M2: "F8_E5M2", .float8E4M3FN: "F8_E4M3",
-            ]
-            return names[dtype.base]
-        case .npz:
-            let names: [DType: String] = [
-                .float32: "<f4", .float64: "<f8", .float16: "<f2", .int8: "|i1", .int16: "<i2", .int32: "<i4",
-                .int64: "<i8", .uint8: "|u1", .uint16: "<u2", .uint32: "<u4", .uint64: "<u8", .bool: "|b1",
-                .complex64: "<c8", .complex128: "<c16",
-            ]
-            return names[dtype.base]
+        case .safetensors: return Self.safetensorsNames[dtype.base]
+        case .npz: return Self.npzNames[dtype.base]
         }
     }
+
+    // Made once: a dictionary literal in typeName was rebuilt for every key.
+    private static let safetensorsNames: [DType: String] = [
+        .float32: "F32", .float64: "F64", .float16: "F16", .bfloat16: "BF16", .int8: "I8", .int16: "I16",
+        .int32: "I32", .int64: "I64", .uint8: "U8", .uint16: "U16", .uint32: "U32", .uint64: "U64",
+        .bool: "BOOL", .float8E5M2: "F8_E5M2", .float8E4M3FN: "F8_E4M3",
+    ]
+    private static let npzNames: [DType: String] = [
+        .float32: "<f4", .float64: "<f8", .float16: "<f2", .int8: "|i1", .int16: "<i2", .int32: "<i4",
+        .int64: "<i8", .uint8: "|u1", .uint16: "<u2", .uint32: "<u4", .uint64: "<u8", .bool: "|b1",
+        .complex64: "<c8", .complex128: "<c16",
+    ]
 }
 
 /// What an export wrote and what it had to leave out.
