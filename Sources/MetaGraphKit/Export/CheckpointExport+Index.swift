@@ -125,17 +125,22 @@ extension CheckpointReader {
         var files = [MappedFile?](repeating: nil, count: bundle.header.numShards)
         for id in files.indices { files[id] = try? bundle.shard(id) }
         var sources = SourceDescriptors()
+        let threshold = MappedFile.releaseThreshold
         // The pending run: data file and byte range.
         var runFile: MappedFile?
         var runStart = 0
         var runEnd = 0
         func flush() throws {
             if let f = runFile, runEnd > runStart {
-                try out.write(UnsafeRawBufferPointer(rebasing: f.bytes[runStart..<runEnd]))
+                let run = UnsafeRawBufferPointer(rebasing: f.bytes[runStart..<runEnd])
+                try out.write(run)
+                // Written: its pages go back, so memory stays flat whatever the data's
+                // size (the checking thread faults them in again from the page cache
+                // if it is behind).
+                if run.count >= threshold { f.releaseResidentPages(run) }
             }
             runFile = nil
         }
-        let threshold = MappedFile.releaseThreshold
         for (n, i) in chosen.enumerated() {
             let r = index.records[i]
             let shard = Int(r.shard)

@@ -254,7 +254,10 @@ extension CheckpointReader {
         group.enter()
         DispatchQueue.global().async {
             if let reader, let index = compact {
-                problems = CheckpointReader.checkPayloads(reader, index, smallJobs, files: mapped, releasePages: false)
+                // Pages of small payloads are given back chunk by chunk, as the writer
+                // gives back what it wrote; whichever comes second faults them in again
+                // from the page cache.
+                problems = CheckpointReader.checkPayloads(reader, index, smallJobs, files: mapped, releasePages: true)
                 problems += largeJobs.compactMap { i -> MetaGraphKitError? in
                     let entry = index.entry(i)
                     let key = index.displayKey(i)
