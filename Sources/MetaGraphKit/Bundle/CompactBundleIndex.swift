@@ -11,7 +11,7 @@ import Darwin
 /// and the slices of the rare partitioned containers in a side table. Keys are
 /// found by binary search over the (bytewise sorted) keys, not by hashing.
 ///
-/// 100,000 float32[16] entries with 23-byte keys take about 6.5 MB (32-byte
+/// 100,000 float32[16] entries with 23-byte keys take about 6.7 MB (32-byte
 /// records, key bytes, 4-byte key offsets, 8-byte dims).
 struct CompactBundleIndex {
     /// One entry's fixed part (32 bytes).
