@@ -11,9 +11,8 @@ final class BundleReader {
     let prefix: String
     let table: TableReader
     let header: BundleHeader
-    /// Every entry but the header, by key bytes, and the keys in index order;
-    /// decoded on first use.
-    private var index: (entries: TableKeyDictionary<BundleEntry>, keys: [[UInt8]], values: [BundleEntry])?
+    /// Every entry but the header, in flat storage; decoded on first use.
+    private var index: CompactBundleIndex?
     private var shards: [Int: MappedFile] = [:]
     /// Data files that could not be opened, so callers that loop over every shard
     /// look each one up once.
@@ -42,36 +41,24 @@ final class BundleReader {
     /// - Throws: ``MetaGraphKitError`` for a damaged block or entry.
     func loadIndex() throws {
         guard index == nil else { return }
-        let name = indexName
-        var entries = TableKeyDictionary<BundleEntry>()
-        var keys: [[UInt8]] = []
-        var values: [BundleEntry] = []
-        // Sized from the index (an entry takes at least ~24 bytes) so the table is
-        // not rehashed over and over; bounded by the file, not by what it claims.
-        let estimate = min(table.file.bytes.count / 24, 1 << 21)
-        entries.reserveCapacity(estimate)
-        keys.reserveCapacity(estimate)
-        values.reserveCapacity(estimate)
-        try table.forEach { key, value in
-            if !key.isEmpty {
-                let entry = try BundleEntry(value, file: name, keyBytes: key)
-                entries[key] = entry
-                keys.append(key)
-                values.append(entry)
-            }
-        }
-        index = (entries, keys, values)
+        index = try CompactBundleIndex(table: table, file: indexName)
     }
 
     /// Whether ``loadIndex()`` has run.
     var isIndexLoaded: Bool { index != nil }
 
-    /// Every entry but the header, by key bytes (empty until ``loadIndex()``).
-    var entries: TableKeyDictionary<BundleEntry> { index?.entries ?? TableKeyDictionary() }
-    /// Every key but the header's, in index order (empty until ``loadIndex()``).
-    var keys: [[UInt8]] { index?.keys ?? [] }
-    /// The entries of ``keys``, in the same order (empty until ``loadIndex()``).
-    var values: [BundleEntry] { index?.values ?? [] }
+    /// The decoded index (nil until ``loadIndex()``).
+    var compact: CompactBundleIndex? { index }
+
+    /// Every entry but the header, by key bytes (empty until ``loadIndex()``): a
+    /// view into the compact index, each lookup a binary search.
+    var entries: BundleEntries { BundleEntries(index: index) }
+    /// Every key but the header's, in index order (empty until ``loadIndex()``);
+    /// made on each use, one array per key.
+    var keys: [[UInt8]] { index.map { ix in (0..<ix.count).map { ix.key($0) } } ?? [] }
+    /// The entries of ``keys``, in the same order (empty until ``loadIndex()``);
+    /// made on each use.
+    var values: [BundleEntry] { index.map { ix in (0..<ix.count).map { ix.entry($0) } } ?? [] }
 
     /// The entry of one key: from the decoded index, or found by binary search in
     /// the table (one data block read and checked).
@@ -80,7 +67,7 @@ final class BundleReader {
     /// - Returns: The entry, or nil when the index has no such key (or it is the header's).
     /// - Throws: ``MetaGraphKitError`` for a damaged block or entry.
     func entry(_ key: [UInt8]) throws -> BundleEntry? {
-        if let index { return index.entries[key] }
+        if let index { return index.find(key).map { index.entry($0) } }
         guard !key.isEmpty else { return nil }
         let name = indexName
         return try table.withValue(forKey: key) { value in try value.map { try BundleEntry($0, file: name, keyBytes: key) } }
@@ -89,7 +76,8 @@ final class BundleReader {
     /// A key as text (invalid UTF-8 repaired) for messages and listings.
     static func display(_ key: [UInt8]) -> String { String(decoding: key, as: UTF8.self) }
 
-    /// The name of data file `id`.
+    /// The name of data file `id` (made on each call; hot loops use the mapped
+    /// file's path).
     func dataFileName(_ id: Int) -> String {
         func five(_ n: Int) -> String { let s = String(n); return String(repeating: "0", count: max(0, 5 - s.count)) + s }
         return "\(prefix).data-\(five(id))-of-\(five(header.numShards))"
@@ -206,12 +194,10 @@ final class BundleReader {
     /// The slice keys every container lists (hidden from listings, as TF does).
     func sliceKeys() -> Set<TableKey> {
         var hidden = Set<TableKey>()
-        let values = values
-        for (i, key) in keys.enumerated() {
-            let e = values[i]
-            guard !e.slices.isEmpty else { continue }
-            let name = Self.display(key)
-            for s in e.slices { hidden.insert(TableKey(OrderedCode.tensorNameSliceKey(name: name, slice: s))) }
+        guard let index, index.hasSlices else { return hidden }
+        for i in index.slicedRecords {
+            let name = index.displayKey(i)
+            for s in index.slices(i) { hidden.insert(TableKey(OrderedCode.tensorNameSliceKey(name: name, slice: s))) }
         }
         return hidden
     }

@@ -146,7 +146,8 @@ public final class CheckpointReader {
             format = .v2
             self.bundle = bundle
             slices = nil
-            if !lazy { listing = Self.listing(bundle) }
+            // The listing (a String and arrays per key) is made on first use:
+            // verify and export work from the bundle's compact index.
         } else {
             let reader = try TensorSliceReader(pattern: path)
             var list: [TensorEntry] = []
@@ -164,19 +165,27 @@ public final class CheckpointReader {
 
     /// The visible entries of a decoded V2 index, in index (bytewise) order.
     private static func listing(_ bundle: BundleReader) -> Listing {
+        guard let index = bundle.compact else { return Listing([], unusualKeyBytes: [:]) }
         let hidden = bundle.sliceKeys()
         var list: [TensorEntry] = []
         var unusual: [String: [UInt8]] = [:]
-        list.reserveCapacity(bundle.keys.count)
-        let values = bundle.values
-        for (i, key) in bundle.keys.enumerated() where hidden.isEmpty || !hidden.contains(TableKey(key)) {
-            let e = values[i]
-            let name = BundleReader.display(key)
+        list.reserveCapacity(index.count)
+        for i in 0..<index.count {
+            if !hidden.isEmpty, hidden.contains(TableKey(index.key(i))) { continue }
+            let name = index.displayKey(i)
             // The last key listed under a name wins, as a table of every key had it.
-            if !name.utf8.elementsEqual(key) || unusual[name] != nil { unusual[name] = key }
-            list.append(TensorEntry(key: name, dtype: e.dtype, shape: e.shape, slices: e.slices))
+            if index.withKey(i, { !name.utf8.elementsEqual($0) }) || unusual[name] != nil { unusual[name] = index.key(i) }
+            list.append(TensorEntry(key: name, dtype: DType(rawValue: index.records[i].dtype), shape: index.shape(i),
+                                    slices: index.slices(i)))
         }
         return Listing(list, unusualKeyBytes: unusual)
+    }
+
+    /// The number of tensors ``entries`` lists, without making the listing when
+    /// a decoded V2 index has no partitioned tensors.
+    var tensorCount: Int {
+        if listing == nil, let index = bundle?.compact, !index.hasSlices { return index.count }
+        return entries.count
     }
 
     private func loadListing() throws -> Listing {

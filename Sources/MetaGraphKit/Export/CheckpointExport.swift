@@ -24,22 +24,22 @@ public enum CheckpointExportFormat: String, Sendable {
     /// The format's type name for a dtype, or nil when it cannot hold it.
     func typeName(_ dtype: DType) -> String? {
         switch self {
-        case .safetensors:
-            let names: [DType: String] = [
-                .float32: "F32", .float64: "F64", .float16: "F16", .bfloat16: "BF16", .int8: "I8", .int16: "I16",
-                .int32: "I32", .int64: "I64", .uint8: "U8", .uint16: "U16", .uint32: "U32", .uint64: "U64",
-                .bool: "BOOL", .float8E5M2: "F8_E5M2", .float8E4M3FN: "F8_E4M3",
-            ]
-            return names[dtype.base]
-        case .npz:
-            let names: [DType: String] = [
-                .float32: "<f4", .float64: "<f8", .float16: "<f2", .int8: "|i1", .int16: "<i2", .int32: "<i4",
-                .int64: "<i8", .uint8: "|u1", .uint16: "<u2", .uint32: "<u4", .uint64: "<u8", .bool: "|b1",
-                .complex64: "<c8", .complex128: "<c16",
-            ]
-            return names[dtype.base]
+        case .safetensors: return Self.safetensorsNames[dtype.base]
+        case .npz: return Self.npzNames[dtype.base]
         }
     }
+
+    // Made once: a dictionary literal in typeName was rebuilt for every key.
+    private static let safetensorsNames: [DType: String] = [
+        .float32: "F32", .float64: "F64", .float16: "F16", .bfloat16: "BF16", .int8: "I8", .int16: "I16",
+        .int32: "I32", .int64: "I64", .uint8: "U8", .uint16: "U16", .uint32: "U32", .uint64: "U64",
+        .bool: "BOOL", .float8E5M2: "F8_E5M2", .float8E4M3FN: "F8_E4M3",
+    ]
+    private static let npzNames: [DType: String] = [
+        .float32: "<f4", .float64: "<f8", .float16: "<f2", .int8: "|i1", .int16: "<i2", .int32: "<i4",
+        .int64: "<i8", .uint8: "|u1", .uint16: "<u2", .uint32: "<u4", .uint64: "<u8", .bool: "|b1",
+        .complex64: "<c8", .complex128: "<c16",
+    ]
 }
 
 /// What an export wrote and what it had to leave out.
@@ -135,6 +135,7 @@ extension CheckpointReader {
             throw MetaGraphKitError.invalidArgument(path, "the output must end in .safetensors or .npz")
         }
         try OutputDestination.check(path, overwrite: options.overwrite, sources: [prefix])
+        if format == .safetensors, let report = try exportSafetensorsFromIndex(to: path, options: options) { return report }
         var report = CheckpointExportReport(source: prefix, sourceFormatName: formatName, output: path)
         var chosen: [TensorEntry] = []
         var steps = RuleSet(options.rules)
@@ -205,31 +206,61 @@ extension CheckpointReader {
     /// stored whole) and the block CRCs of the `verbatim` V1 payloads; the
     /// returned function waits and returns the problems.
     private func startChecks(_ keys: [String], verbatim: [String: VerbatimPayload]) -> () -> [MetaGraphKitError] {
-        var jobs: [(BundleEntry, String)] = []
-        if let bundle {
-            jobs = keys.compactMap { key in
-                guard let bytes = keyBytes(key), let e = bundle.entries[bytes], e.slices.isEmpty else { return nil }
-                return (e, key)
+        var records: [Int] = []
+        if let bundle, let index = bundle.compact {
+            records = keys.compactMap { key in
+                guard let bytes = keyBytes(key), let i = index.find(bytes), index.slices(i).isEmpty else { return nil }
+                return i
             }
+        }
+        return startChecks(records: records, verbatim: verbatim)
+    }
+
+    /// As ``startChecks(_:verbatim:)`` for the entries `records` of the bundle's
+    /// compact index (V2 tensors stored whole).
+    func startChecks(records: [Int], verbatim: [String: VerbatimPayload]) -> () -> [MetaGraphKitError] {
+        var files: [MappedFile?] = []
+        if let bundle {
             // Map every data file now, so neither thread changes the reader's shard table.
             // (Slices of partitioned tensors are read on this thread, from any shard.)
-            for id in 0..<bundle.header.numShards { _ = try? bundle.shard(id) }
+            files = (0..<bundle.header.numShards).map { try? bundle.shard($0) }
+        }
+        let index: CompactBundleIndex? = bundle?.compact
+        // Entries whose data file is missing or out of range are left to the writer,
+        // which reports them.
+        var jobs: [Int] = []
+        if let index {
+            jobs = records.filter { i in
+                let shard = Int(index.records[i].shard)
+                return shard >= 0 && shard < files.count && files[shard] != nil
+            }
         }
         guard !jobs.isEmpty || !verbatim.isEmpty else { return { [] } }
         // Large fixed-size payloads are read with pread into one buffer and
         // checksummed there: the writer copies them with sendfile, and touching
         // them through the mapping would cost a page fault per 4 KiB.
-        let isLarge = { (e: BundleEntry) in e.dtype.elementSize != nil && e.size >= Int64(MappedFile.releaseThreshold) }
-        let large = jobs.filter { isLarge($0.0) }
-        let small = jobs.filter { !isLarge($0.0) }
+        let isLarge = { (r: CompactBundleIndex.Record) in
+            DType(rawValue: r.dtype).elementSize != nil && r.size >= Int64(MappedFile.releaseThreshold)
+        }
+        var large: [Int] = [], small: [Int] = []
+        if let index {
+            for i in jobs { if isLarge(index.records[i]) { large.append(i) } else { small.append(i) } }
+        }
         let group = DispatchGroup()
         nonisolated(unsafe) var problems: [MetaGraphKitError] = []
         nonisolated(unsafe) let reader = bundle
+        nonisolated(unsafe) let (largeJobs, smallJobs, mapped, compact) = (large, small, files, index)
         let blocks = verbatim.sorted { $0.key < $1.key }
         group.enter()
         DispatchQueue.global().async {
-            if let reader {
-                problems = CheckpointReader.checkPayloads(reader, small) + large.compactMap { (entry, key) -> MetaGraphKitError? in
+            if let reader, let index = compact {
+                // Pages of small payloads are given back chunk by chunk, as the writer
+                // gives back what it wrote; whichever comes second faults them in again
+                // from the page cache.
+                problems = CheckpointReader.checkPayloads(reader, index, smallJobs, files: mapped, releasePages: true)
+                problems += largeJobs.compactMap { i -> MetaGraphKitError? in
+                    let entry = index.entry(i)
+                    let key = index.displayKey(i)
                     let path = reader.dataFileName(entry.shardID)
                     do throws(MetaGraphKitError) {
                         let crc = try Self.crc32cByReading(path, offset: Int(entry.offset), count: Int(entry.size), what: key)
