@@ -100,7 +100,7 @@ struct PerKeyLines: ParsableArguments {
     func apply(_ text: String, terminal: Bool) -> String {
         // Nothing to cut (a pipe, or --all): no split of what may be 100,000 lines.
         if !quiet, !terminal || all { return text }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let isKeyLine = { (line: String) in line.hasPrefix("  ") }
         if quiet {
             // The per-key lines go, and so does a section header ("matched:") over them.
