@@ -225,6 +225,9 @@ def _lent_array(address, ctype, count):
 
 # MARK: - Reading
 
+from bisect import bisect_right as _bisect_right  # noqa: E402 (both cheap, in every interpreter)
+from itertools import repeat as _repeat  # noqa: E402
+
 _dtype_names = {}  # DataType number -> TensorFlow name
 
 
@@ -279,7 +282,7 @@ class TensorSlice:
 # of the listing, checked in one call on the first get_tensor of one of its
 # keys, holds at most _CHUNK_KEYS keys and _CHUNK_BYTES bytes of payloads.
 _SMALL = 1 << 20
-_CHUNK_KEYS = 1024
+_CHUNK_KEYS = 4096
 _CHUNK_BYTES = 4 << 20
 
 
@@ -287,7 +290,7 @@ class _Listing:
     """Every entry of a checkpoint, from one tfmeta_columns call, and what the
     fast path of get_tensor needs to serve views without a call per key."""
 
-    def __init__(self, reader, h):
+    def __init__(self, h):
         cols = _lib.Columns()
         err = _ctypes.c_void_p()
         if _lib.lib.tfmeta_columns(h.pointer, _ctypes.byref(cols), _ctypes.byref(err)):
@@ -302,20 +305,19 @@ class _Listing:
             bounds = key_offsets.tolist()
             keys = [blob[bounds[i]:bounds[i + 1] - 1].decode("utf-8", "surrogateescape") for i in range(n)]
         self.keys = keys
-        self.index = dict(zip(keys, range(n)))
         self.dtype_names = _json.loads(_ctypes.string_at(cols.dtypes_json))
-        shapes = _json.loads(_ctypes.string_at(cols.shapes_json))
-        self.shape_tuples = [tuple(s) for s in shapes]
+        self.shape_tuples = [tuple(s) for s in _json.loads(_ctypes.string_at(cols.shapes_json))]
         self.dtype_ids = _lent_array(cols.dtype_ids, _ctypes.c_int32, n)
         self.shape_ids = _lent_array(cols.shape_ids, _ctypes.c_int32, n)
+        self._index = None
         self._dtypes = None
         self._shapes = None
-        self.checked = None
+        self.chunks = None  # [start, ..., n] when some tensors can take the fast path
         if n == 0:
             return
         shards = _lent_array(cols.shards, _ctypes.c_int32, n)
         if not (shards >= 0).any():
-            return  # V1, a foreign format, or nothing plain: every tensor through the library
+            return  # V1, another framework's format, nothing plain: all through the library
         offsets = _lent_array(cols.offsets, _ctypes.c_int64, n)
         sizes = _lent_array(cols.sizes, _ctypes.c_int64, n)
         # Per distinct dtype and shape: numpy dtype, item size, alignment, element count.
@@ -323,31 +325,40 @@ class _Listing:
         itemsize = _np.array([d.itemsize if d is not None else 0 for d in np_dtypes], _np.int64)
         align = _np.array([d.alignment if d is not None else 1 for d in np_dtypes], _np.int64)
         counts = _np.array([_prod(s) for s in self.shape_tuples], _np.float64)
-        need = counts[self.shape_ids] * itemsize[self.dtype_ids]
+        alignment = align[self.dtype_ids]
         # Stored whole, a dtype numpy has, exactly the shape's bytes, small, aligned
-        # (data files are mapped at page boundaries).
-        eligible = ((shards >= 0) & (sizes > 0) & (sizes <= _SMALL) & (need == sizes)
-                    & (offsets % align[self.dtype_ids] == 0))
+        # in the file (data files are mapped at page boundaries: in memory too).
+        eligible = ((shards >= 0) & (sizes > 0) & (sizes <= _SMALL)
+                    & (counts[self.shape_ids] * itemsize[self.dtype_ids] == sizes) & (offsets % alignment == 0))
         if not eligible.any():
             return
         self.np_dtypes = np_dtypes
         self.eligible = eligible
-        self.alignment = align[self.dtype_ids]
         self.shards = shards
         self.offsets = offsets
-        # Chunks: consecutive entries, at most _CHUNK_KEYS of them and _CHUNK_BYTES of
-        # payloads (a new chunk starts where either count rolls over).
+        self.alignment = alignment
+        self.item_bytes = sizes
+        # Chunks of consecutive entries with at most _CHUNK_KEYS keys and
+        # _CHUNK_BYTES of small payloads (a chunk ends where either count rolls over).
         small = _np.where(eligible, sizes, 0)
         before = _np.cumsum(small) - small
-        by_keys = _np.arange(n) // _CHUNK_KEYS
-        by_bytes = before // _CHUNK_BYTES
         change = _np.empty(n, bool)
         change[0] = True
+        by_keys = _np.arange(n) // _CHUNK_KEYS
+        by_bytes = before // _CHUNK_BYTES
         change[1:] = (by_keys[1:] != by_keys[:-1]) | (by_bytes[1:] != by_bytes[:-1])
-        self.chunk_starts = _np.flatnonzero(change).tolist() + [n]
-        self.chunk_of = _np.cumsum(change) - 1
-        self.checked = [False] * (len(self.chunk_starts) - 1)
-        self.eligible_list = eligible.tolist()
+        self.chunks = _np.flatnonzero(change).tolist() + [n]
+        self.checked = [False] * (len(self.chunks) - 1)
+        # Each (data file, dtype, shape)'s array over the whole mapping, made on
+        # first use: tensor i is big[offset_i // alignment_i, ...].
+        self.bigs = {}
+
+    @property
+    def index(self):
+        """`{key: entry number}`, made on first use."""
+        if self._index is None:
+            self._index = dict(zip(self.keys, range(self.count)))
+        return self._index
 
     @property
     def dtypes(self):
@@ -362,6 +373,19 @@ class _Listing:
             shapes = self.shape_tuples
             self._shapes = dict(zip(self.keys, [list(shapes[i]) for i in self.shape_ids.tolist()]))
         return self._shapes
+
+    def chunk_of(self, key):
+        """The chunk holding `key` when it may take the fast path and is not
+        checked yet, else None."""
+        if self.chunks is None:
+            return None
+        if len(self.chunks) == 2:  # one chunk: no need for the index
+            return None if self.checked[0] else 0
+        i = self.index.get(key)
+        if i is None or not self.eligible[i]:
+            return None
+        chunk = _bisect_right(self.chunks, i) - 1
+        return None if self.checked[chunk] else chunk
 
 
 def _prod(shape):
@@ -409,7 +433,7 @@ class CheckpointReader:
         """The listing, read on first use (raises the error of a damaged index)."""
         listing = self._listing
         if listing is None:
-            listing = self._listing = _Listing(self, self._h())
+            listing = self._listing = _Listing(self._h())
         return listing
 
     @property
@@ -460,71 +484,94 @@ class CheckpointReader:
         views, copies and dtypes)."""
         r = self._fast.get(key)
         if r is not None:
-            return _ndarray(*r)
+            return r[0][r[1], ...]
         return self._get_tensor(key)
 
     def _get_tensor(self, key):
         listing = self._listing
-        if listing is not None and listing.checked is not None and self._handle is not None:
-            i = listing.index.get(key)
-            if i is not None and listing.eligible_list[i]:
-                chunk = int(listing.chunk_of[i])
-                if not listing.checked[chunk]:
-                    self._check_chunk(listing, chunk)
-                    r = self._fast.get(key)
-                    if r is not None:
-                        return _ndarray(*r)
+        if listing is not None and self._handle is not None:
+            chunk = listing.chunk_of(key)
+            if chunk is not None:
+                self._check_chunk(listing, chunk)
+                r = self._fast.get(key)
+                if r is not None:
+                    return r[0][r[1], ...]
         return self._tensor(key, check_crc=True)
 
     def _check_chunk(self, listing, chunk):
-        """Checks the payloads of one chunk of the listing in one call and adds
-        those that pass to the fast path; the others keep going through the
-        library one at a time (which raises their error)."""
+        """Checks the payloads of one chunk of the listing in one call (shard,
+        bounds, size, CRC) and adds those that pass to the fast path: key ->
+        (array over the mapped data file, index of the tensor in it). The others
+        keep going through the library one call each, which raises their error.
+        (`big[j, ...]`, not `big[j]`: a 0-d view, not a numpy scalar, for rank 0.)"""
         h = self._h()
-        start, end = listing.chunk_starts[chunk], listing.chunk_starts[chunk + 1]
+        start, end = listing.chunks[chunk], listing.chunks[chunk + 1]
         ok = _np.zeros(end - start, _np.uint8)
         err = _ctypes.c_void_p()
         if _lib.lib.tfmeta_check_payloads(h.pointer, start, end - start, ok.ctypes.data, _ctypes.byref(err)):
             _raise(err)
         listing.checked[chunk] = True
-        good = _np.flatnonzero((ok != 0) & listing.eligible[start:end]) + start
-        if not len(good):
-            return
-        files = self._data_files
-        for s in _np.unique(listing.shards[good]).tolist():
-            if s not in files:
-                files[s] = self._data_file(h, s)
-        # Aligned for its dtype in memory too (mappings start at a page: always).
-        bases = _np.array([files[s][1] for s in listing.shards[good].tolist()], _np.int64)
-        good = good[(bases + listing.offsets[good]) % listing.alignment[good] == 0]
+        mask = (ok != 0) & listing.eligible[start:end]
+        if mask.all():
+            good = _np.arange(start, end)
+            keys = listing.keys[start:end]
+        else:
+            good = _np.flatnonzero(mask) + start
+            if not len(good):
+                return
+            keys = list(map(listing.keys.__getitem__, good.tolist()))
         shards = listing.shards[good]
-        index = good.tolist()
-        keys = listing.keys
-        shapes = listing.shape_tuples
-        dtypes = listing.np_dtypes
-        self._fast.update(zip(
-            [keys[i] for i in index],
-            zip([shapes[j] for j in listing.shape_ids[good].tolist()],
-                [dtypes[j] for j in listing.dtype_ids[good].tolist()],
-                [files[s][0] for s in shards.tolist()],
-                listing.offsets[good].tolist())))
+        # One array per (data file, dtype, shape) over the whole mapping, its first
+        # dimension stepping by the dtype's alignment.
+        groups = ((shards.astype(_np.int64) * len(listing.dtype_names) + listing.dtype_ids[good])
+                  * len(listing.shape_tuples) + listing.shape_ids[good])
+        codes, first, inverse = _np.unique(groups, return_index=True, return_inverse=True)
+        bigs = listing.bigs
+        arrays = []
+        for code, i in zip(codes.tolist(), good[first].tolist()):
+            big = bigs.get(code)
+            if big is None:
+                big = bigs[code] = self._big_array(h, listing, i)
+            arrays.append(big)
+        steps = (listing.offsets[good] // listing.alignment[good]).tolist()
+        self._fast.update(zip(keys, zip(map(arrays.__getitem__, inverse.reshape(-1).tolist()), steps)))
 
-    @staticmethod
-    def _data_file(h, shard):
-        """A read-only memoryview of data file `shard`'s mapping (it holds the
-        handle) and the mapping's address."""
+    def _big_array(self, h, listing, i):
+        """A read-only array over all of entry i's data file: element j (its
+        first index) is a tensor of entry i's dtype and shape at byte j *
+        alignment. It holds the handle, so views of it keep the file mapped."""
+        shard = int(listing.shards[i])
+        view = self._data_files.get(shard)
+        if view is None:
+            view = self._data_files[shard] = self._data_file(h, shard)
+        dtype = listing.np_dtypes[listing.dtype_ids[i]]
+        shape = listing.shape_tuples[listing.shape_ids[i]]
+        step = int(listing.alignment[i])
+        nbytes = int(listing.item_bytes[i])
+        inner = []
+        stride = dtype.itemsize
+        for d in reversed(shape):
+            inner.insert(0, stride)
+            stride *= d
+        count = (len(view) - nbytes) // step + 1
+        return _ndarray((count,) + shape, dtype, view, 0, (step,) + tuple(inner))
+
+    def _data_file(self, h, shard):
+        """A read-only memoryview of data file `shard`'s mapping; it holds the handle."""
         data = _ctypes.c_void_p()
         length = _ctypes.c_int64()
         err = _ctypes.c_void_p()
         if _lib.lib.tfmeta_data_file(h.pointer, shard, _ctypes.byref(data), _ctypes.byref(length), _ctypes.byref(err)):
             _raise(err)
-        if not length.value:
-            return memoryview(b""), 0
+        if data.value % 4096:
+            # Mappings start at a page; were this one not, alignment in the file
+            # would not be alignment in memory.
+            raise Error(f"{self.prefix}: data file {shard} is not mapped at a page boundary", "io", self.prefix)
         buffer = (_ctypes.c_char * length.value).from_address(data.value)
         buffer._tfmeta_keep = h
         base = _np.frombuffer(buffer, _np.uint8)
         base.setflags(write=False)
-        return memoryview(base), data.value
+        return memoryview(base)
 
     def get_slice(self, key):
         """A `TensorSlice` to index: `f.get_slice(key)[2:5]`."""

@@ -3,6 +3,11 @@
 // without one call per tensor (the Python binding reading thousands of small
 // tensors). The checks are exactly those of ``CheckpointReader/lendTensorBytes``
 // (BundleReader.withPayload): shard, bounds, size against shape, CRC.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension CheckpointReader {
     /// Per listed entry (``entries`` order), where a V2 tensor stored whole with a
@@ -36,11 +41,27 @@ extension CheckpointReader {
     package func payloadTable() throws -> PayloadTable {
         let entries = try loadEntries()
         guard let bundle else { return PayloadTable(Array(repeating: nil, count: entries.count)) }
+        // The listing is the index's entries in index order with the hidden slice
+        // keys left out: with none hidden, entry i is the index's entry i (checked
+        // key by key, so a listing made otherwise falls back to lookups).
+        let keys = bundle.keys, values = bundle.values
+        let aligned = keys.count == entries.count && values.count == entries.count
         var out: [BundleEntry?] = []
         out.reserveCapacity(entries.count)
-        for e in entries {
-            guard e.slices.isEmpty, e.dtype.elementSize != nil, let bytes = keyBytes(e.key),
-                  let b = try bundle.entry(bytes), b.slices.isEmpty, b.dtype == e.dtype else {
+        for (i, e) in entries.enumerated() {
+            guard e.slices.isEmpty, e.dtype.elementSize != nil else {
+                out.append(nil)
+                continue
+            }
+            let b: BundleEntry?
+            if aligned, Self.sameBytes(e.key, keys[i]) {
+                b = values[i]
+            } else if let bytes = keyBytes(e.key) {
+                b = try bundle.entry(bytes)
+            } else {
+                b = nil
+            }
+            guard let b, b.slices.isEmpty, b.dtype == e.dtype, b.shape == e.shape else {
                 out.append(nil)
                 continue
             }
@@ -49,8 +70,20 @@ extension CheckpointReader {
         return PayloadTable(out)
     }
 
+    /// Whether `key`'s UTF-8 is `bytes` (memcmp; the generic elementsEqual walked
+    /// both a byte at a time).
+    private static func sameBytes(_ key: String, _ bytes: [UInt8]) -> Bool {
+        var key = key
+        return key.withUTF8 { u in
+            u.count == bytes.count && bytes.withUnsafeBytes { b in
+                u.isEmpty || memcmp(u.baseAddress!, b.baseAddress!, u.count) == 0
+            }
+        }
+    }
+
     /// Checks the payloads of entries `range` of `table` as reading each one would
-    /// (shard, bounds, size against shape, CRC) and maps their data files.
+    /// (BundleReader.withPayload: shard, bounds, size against shape, CRC) and maps
+    /// their data files.
     ///
     /// - Parameters:
     ///   - table: From ``payloadTable()`` of this reader.
@@ -60,15 +93,31 @@ extension CheckpointReader {
     ///     would lend), 0 otherwise (read that entry the usual way to get its error).
     package func checkPayloads(_ table: PayloadTable, _ range: Range<Int>, into ok: UnsafeMutablePointer<UInt8>) {
         let all = table.bundleEntries
+        var file: MappedFile? = nil
+        var fileID = -1
         for (n, i) in range.enumerated() {
             ok[n] = 0
-            guard i >= 0, i < all.count, let bundle, let e = all[i] else { continue }
-            do {
-                try bundle.withPayload(e, key: "", checkCRC: true, releasePages: false) { _ in }
-                ok[n] = 1
-            } catch {
-                continue
+            guard i >= 0, i < all.count, let bundle, let e = all[i], let size = e.dtype.elementSize,
+                  e.shardID >= 0, e.shardID < bundle.header.numShards else { continue }
+            if fileID != e.shardID {
+                file = try? bundle.shard(e.shardID)
+                fileID = e.shardID
             }
+            guard let file, e.offset >= 0, e.size >= 0, e.offset <= Int64(file.count),
+                  e.size <= Int64(file.count) - e.offset else { continue }
+            // The element count and byte count, as Tensor.elementCount/byteCount
+            // (any negative dimension or overflow: not servable).
+            var count = 1
+            var valid = true
+            for d in e.shape {
+                let (m, overflow) = count.multipliedReportingOverflow(by: d)
+                if d < 0 || overflow { valid = false; break }
+                count = m
+            }
+            let (bytes, overflow) = count.multipliedReportingOverflow(by: size)
+            guard valid, !overflow, Int64(bytes) == e.size else { continue }
+            let payload = UnsafeRawBufferPointer(rebasing: file.bytes[Int(e.offset)..<Int(e.offset + e.size)])
+            if CRC32C.mask(CRC32C.checksum(payload)) == e.crc32c { ok[n] = 1 }
         }
     }
 
