@@ -12,6 +12,14 @@ SavedModel directory) and hands tensors out as numpy arrays. It mirrors
 The reading, every check and every CRC are MetaGraphKit's (Swift), called through
 its C ABI; this module only converts.
 
+Opening is lazy: `get_tensor` of one key reads one entry of the index, whatever
+the number of keys; `keys()`, `dtypes`, `shapes`, `len` and iteration read the
+listing on first use (and raise then if the index is damaged). Once it is read,
+`get_tensor` of small V2 tensors makes no call into the library per key: their
+CRCs are checked a chunk of the listing at a time, and a tensor whose check
+fails raises on its own `get_tensor`. `import tfmeta` loads numpy, ctypes and the
+library only on the first call that needs them.
+
 Arrays and dtypes:
 
 * A V2 tensor stored whole comes back as a read-only view of the memory-mapped
