@@ -521,7 +521,7 @@ class CheckpointReader:
         listing.checked[chunk] = True
         mask = (ok != 0) & listing.eligible[start:end]
         if mask.all():
-            good = _np.arange(start, end)
+            good = slice(start, end)  # views, not copies, of the columns
             keys = listing.keys[start:end]
         else:
             good = _np.flatnonzero(mask) + start
@@ -533,15 +533,23 @@ class CheckpointReader:
         # dimension stepping by the dtype's alignment.
         groups = ((shards.astype(_np.int64) * len(listing.dtype_names) + listing.dtype_ids[good])
                   * len(listing.shape_tuples) + listing.shape_ids[good])
-        codes, first, inverse = _np.unique(groups, return_index=True, return_inverse=True)
+        steps = (listing.offsets[good] // listing.alignment[good]).tolist()
+        indices = _np.arange(start, end)[good] if isinstance(good, slice) else good
         bigs = listing.bigs
+        if (groups == groups[0]).all():  # one data file, dtype and shape (common)
+            code = int(groups[0])
+            big = bigs.get(code)
+            if big is None:
+                big = bigs[code] = self._big_array(h, listing, int(indices[0]))
+            self._fast.update(zip(keys, zip(_repeat(big), steps)))
+            return
+        codes, first, inverse = _np.unique(groups, return_index=True, return_inverse=True)
         arrays = []
-        for code, i in zip(codes.tolist(), good[first].tolist()):
+        for code, i in zip(codes.tolist(), indices[first].tolist()):
             big = bigs.get(code)
             if big is None:
                 big = bigs[code] = self._big_array(h, listing, i)
             arrays.append(big)
-        steps = (listing.offsets[good] // listing.alignment[good]).tolist()
         self._fast.update(zip(keys, zip(map(arrays.__getitem__, inverse.reshape(-1).tolist()), steps)))
 
     def _big_array(self, h, listing, i):
