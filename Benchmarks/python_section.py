@@ -182,6 +182,14 @@ def report_lines(section):
         return "yes" if v["ok"] else "no: " + " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", v["error"]).replace("|", "/").split())
     for label, fixture, res in section["capabilities"]:
         lines.append(f"| {label} | {fixture} | {cell(res['tfmeta'])} | {cell(res['tf'])} | {cell(res['peer'])} |")
+    lines += ["", "Why the pure-Python reader is fast on the 1 GiB checkpoint and slow on 3,000 keys: "
+              "`NewCheckpointReader(p)` walks the whole index at open and makes, for every entry, an `np.ndarray` "
+              "over an `mmap` of the data file. It reads no tensor byte and checks no CRC (its `crc32c` serves only "
+              "its writer, and is zlib's CRC-32, not CRC-32C) nor any size against its shape; `get_tensor` is then a "
+              "linear scan of that list, quadratic over every key. tfmeta, like TensorFlow, checks each tensor's "
+              "CRC-32C, which reads every byte: 20× the pure-Python reader on 1 GiB would mean checking 1 GiB in "
+              "about 0.2 ms, less than reading it from the page cache takes, so that goal is out of reach without "
+              "skipping the checks, which tfmeta does not do by default."]
     lines += ["", "tensorflow-checkpoint-reader needs numpy < 2 (it uses `np.string_`) and `six`, which it does not "
               "declare, and on Python ≥ 3.11 a shim for `inspect.ArgSpec`; the suite installs and applies them."]
     return lines

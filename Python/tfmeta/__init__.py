@@ -12,6 +12,14 @@ SavedModel directory) and hands tensors out as numpy arrays. It mirrors
 The reading, every check and every CRC are MetaGraphKit's (Swift), called through
 its C ABI; this module only converts.
 
+Opening is lazy: `get_tensor` of one key reads one entry of the index, whatever
+the number of keys; `keys()`, `dtypes`, `shapes`, `len` and iteration read the
+listing on first use (and raise then if the index is damaged). Once it is read,
+`get_tensor` of small V2 tensors makes no call into the library per key: their
+CRCs are checked a chunk of the listing at a time, and a tensor whose check
+fails raises on its own `get_tensor`. `import tfmeta` loads numpy, ctypes and the
+library only on the first call that needs them.
+
 Arrays and dtypes:
 
 * A V2 tensor stored whole comes back as a read-only view of the memory-mapped
@@ -31,19 +39,40 @@ Errors are `tfmeta.Error` with the message the `tfmeta` command prints, its
 `code` (`not-found`, `corrupt`, `bad-checksum`, …) and `file`, subclassed by kind:
 `NotFoundError`, `CorruptError` (with `ChecksumError` under it) and `UsageError`.
 """
-import ctypes as _ctypes
-import json as _json
+# Nothing heavy is imported here: numpy, ctypes and the native library are loaded
+# on the first call that needs them (`open`, `load`, `save`, `list_variables`,
+# `numpy_dtype`), so `import tfmeta` stays cheap.
 import os as _os
-
-import numpy as _np
-
-from . import _lib
 
 __version__ = "0.9.0"
 __all__ = [
     "open", "load", "save", "list_variables", "CheckpointReader", "TensorSlice",
     "Error", "NotFoundError", "CorruptError", "ChecksumError", "UsageError",
 ]
+
+# Filled by _load() on first use.
+_np = None
+_ctypes = None
+_json = None
+_lib = None
+_ndarray = None
+
+
+def _load():
+    """Imports numpy, ctypes, json and the native library (once)."""
+    global _np, _ctypes, _json, _lib, _ndarray
+    if _lib is None:
+        import ctypes
+        import json
+
+        from importlib import import_module
+
+        import numpy
+        # Not `from . import _lib`: that would find the None above.
+        lib = import_module(__name__ + "._lib")
+        _np, _ctypes, _json, _ndarray = numpy, ctypes, json, numpy.ndarray
+        _lib = lib
+    return _lib
 
 
 # MARK: - Errors
@@ -138,6 +167,7 @@ def numpy_dtype(name):
     `variant`, `resource` and unknown names)."""
     if name in _dtype_cache:
         return _dtype_cache[name]
+    _load()
     dt = None
     if name in _PLAIN:
         dt = _np.dtype(_PLAIN[name])
@@ -167,37 +197,57 @@ class _Handle:
     """The native handle. Mapped tensor bytes stay valid while it lives, so every
     view holds a reference to it; the reader's close() only drops the reader's."""
 
-    __slots__ = ("pointer",)
+    __slots__ = ("pointer", "_close")
 
     def __init__(self, pointer):
         self.pointer = pointer
+        self._close = _lib.lib.tfmeta_close
 
-    def __del__(self, _close=_lib.lib.tfmeta_close):
+    def __del__(self):
         if self.pointer:
-            _close(self.pointer)
+            self._close(self.pointer)
             self.pointer = None
 
 
 class _Owned:
     """A buffer the library allocated for us (a copy), freed with it."""
 
-    __slots__ = ("pointer",)
+    __slots__ = ("pointer", "_free")
 
     def __init__(self, pointer):
         self.pointer = pointer
+        self._free = _lib.lib.tfmeta_free
 
-    def __del__(self, _free=_lib.lib.tfmeta_free):
+    def __del__(self):
         if self.pointer:
-            _free(self.pointer)
+            self._free(self.pointer)
             self.pointer = None
+
+
+def _lent_array(address, ctype, count):
+    """A numpy copy of `count` elements of `ctype` the library lends at `address`."""
+    if not count:
+        return _np.zeros(0, _np.dtype(ctype))
+    return _np.frombuffer((ctype * count).from_address(address), _np.dtype(ctype)).copy()
 
 
 # MARK: - Reading
 
-_View = _lib.View
-_tensor_view = _lib.lib.tfmeta_tensor_view
-_c_char = _ctypes.c_char
-_ndarray = _np.ndarray
+from bisect import bisect_right as _bisect_right  # noqa: E402 (both cheap, in every interpreter)
+from itertools import repeat as _repeat  # noqa: E402
+
+_dtype_names = {}  # DataType number -> TensorFlow name
+
+
+def _dtype_name(code):
+    name = _dtype_names.get(code)
+    if name is None:
+        buffer = _ctypes.create_string_buffer(64)
+        n = _lib.lib.tfmeta_dtype_name(code, buffer, 64)
+        name = buffer.raw[:min(n, 63)].decode("utf-8", "replace")
+        _dtype_names[code] = name
+    return name
+
 
 class TensorSlice:
     """Part of one tensor, read on indexing: `f.get_slice(key)[0:10, :]`.
@@ -235,27 +285,150 @@ class TensorSlice:
         return shape[0]
 
 
+# Payloads checked in bulk (tfmeta_check_payloads) are at most this big; bigger
+# ones are read one call each (their CRC costs far more than the call). A chunk
+# of the listing, checked in one call on the first get_tensor of one of its
+# keys, holds at most _CHUNK_KEYS keys and _CHUNK_BYTES bytes of payloads.
+_SMALL = 1 << 20
+_CHUNK_KEYS = 4096
+_CHUNK_BYTES = 4 << 20
+
+
+class _Listing:
+    """Every entry of a checkpoint, from one tfmeta_columns call, and what the
+    fast path of get_tensor needs to serve views without a call per key."""
+
+    def __init__(self, h):
+        cols = _lib.Columns()
+        err = _ctypes.c_void_p()
+        if _lib.lib.tfmeta_columns(h.pointer, _ctypes.byref(cols), _ctypes.byref(err)):
+            _raise(err)
+        n = cols.count
+        self.count = n
+        key_offsets = _lent_array(cols.key_offsets, _ctypes.c_int64, n + 1)
+        total = int(key_offsets[n]) if n else 0
+        blob = _ctypes.string_at(cols.keys, total) if total else b""
+        keys = blob[:-1].decode("utf-8", "surrogateescape").split("\0") if n else []
+        if len(keys) != n:  # a key holds a NUL byte: cut by offsets instead
+            bounds = key_offsets.tolist()
+            keys = [blob[bounds[i]:bounds[i + 1] - 1].decode("utf-8", "surrogateescape") for i in range(n)]
+        self.keys = keys
+        self.dtype_names = _json.loads(_ctypes.string_at(cols.dtypes_json))
+        self.shape_tuples = [tuple(s) for s in _json.loads(_ctypes.string_at(cols.shapes_json))]
+        self.dtype_ids = _lent_array(cols.dtype_ids, _ctypes.c_int32, n)
+        self.shape_ids = _lent_array(cols.shape_ids, _ctypes.c_int32, n)
+        self._index = None
+        self._dtypes = None
+        self._shapes = None
+        self.chunks = None  # [start, ..., n] when some tensors can take the fast path
+        if n == 0:
+            return
+        shards = _lent_array(cols.shards, _ctypes.c_int32, n)
+        if not (shards >= 0).any():
+            return  # V1, another framework's format, nothing plain: all through the library
+        offsets = _lent_array(cols.offsets, _ctypes.c_int64, n)
+        sizes = _lent_array(cols.sizes, _ctypes.c_int64, n)
+        # Per distinct dtype and shape: numpy dtype, item size, alignment, element count.
+        np_dtypes = [numpy_dtype(name) for name in self.dtype_names]
+        itemsize = _np.array([d.itemsize if d is not None else 0 for d in np_dtypes], _np.int64)
+        align = _np.array([d.alignment if d is not None else 1 for d in np_dtypes], _np.int64)
+        counts = _np.array([_prod(s) for s in self.shape_tuples], _np.float64)
+        alignment = align[self.dtype_ids]
+        # Stored whole, a dtype numpy has, exactly the shape's bytes, small, aligned
+        # in the file (data files are mapped at page boundaries: in memory too).
+        eligible = ((shards >= 0) & (sizes > 0) & (sizes <= _SMALL)
+                    & (counts[self.shape_ids] * itemsize[self.dtype_ids] == sizes) & (offsets % alignment == 0))
+        if not eligible.any():
+            return
+        self.np_dtypes = np_dtypes
+        self.eligible = eligible
+        self.shards = shards
+        self.offsets = offsets
+        self.alignment = alignment
+        self.item_bytes = sizes
+        # Chunks of consecutive entries with at most _CHUNK_KEYS keys and
+        # _CHUNK_BYTES of small payloads (a chunk ends where either count rolls over).
+        small = _np.where(eligible, sizes, 0)
+        before = _np.cumsum(small) - small
+        change = _np.empty(n, bool)
+        change[0] = True
+        by_keys = _np.arange(n) // _CHUNK_KEYS
+        by_bytes = before // _CHUNK_BYTES
+        change[1:] = (by_keys[1:] != by_keys[:-1]) | (by_bytes[1:] != by_bytes[:-1])
+        self.chunks = _np.flatnonzero(change).tolist() + [n]
+        self.checked = [False] * (len(self.chunks) - 1)
+        # Each (data file, dtype, shape)'s array over the whole mapping, made on
+        # first use: tensor i is big[offset_i // alignment_i, ...].
+        self.bigs = {}
+
+    @property
+    def index(self):
+        """`{key: entry number}`, made on first use."""
+        if self._index is None:
+            self._index = dict(zip(self.keys, range(self.count)))
+        return self._index
+
+    @property
+    def dtypes(self):
+        if self._dtypes is None:
+            names = self.dtype_names
+            self._dtypes = dict(zip(self.keys, [names[i] for i in self.dtype_ids.tolist()]))
+        return self._dtypes
+
+    @property
+    def shapes(self):
+        if self._shapes is None:
+            shapes = self.shape_tuples
+            self._shapes = dict(zip(self.keys, [list(shapes[i]) for i in self.shape_ids.tolist()]))
+        return self._shapes
+
+    def chunk_of(self, key):
+        """The chunk holding `key` when it may take the fast path and is not
+        checked yet, else None."""
+        if self.chunks is None:
+            return None
+        if len(self.chunks) == 2:  # one chunk: no need for the index
+            return None if self.checked[0] else 0
+        i = self.index.get(key)
+        if i is None or not self.eligible[i]:
+            return None
+        chunk = _bisect_right(self.chunks, i) - 1
+        return None if self.checked[chunk] else chunk
+
+
+def _prod(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
 class CheckpointReader:
-    """An open checkpoint; see the module documentation. Made by `tfmeta.open`."""
+    """An open checkpoint; see the module documentation. Made by `tfmeta.open`.
+
+    Opening reads only what looking up single keys needs (for V2 the index's
+    footer and header): `get_tensor` of one key costs one binary search of the
+    index whatever the number of keys. The listing (`keys()`, `dtypes`,
+    `shapes`, `len`, iteration) is read on first use, and from then on
+    `get_tensor` of small V2 tensors checks their CRCs many at a time and hands
+    out views of the mapped data file without a library call per key."""
 
     def __init__(self, path):
+        _load()
         self._path = _os.fspath(path)
         pointer = _ctypes.c_void_p()
         err = _ctypes.c_void_p()
         if _lib.lib.tfmeta_open(_os.fsencode(self._path), _ctypes.byref(pointer), _ctypes.byref(err)):
             _raise(err)
         self._handle = _Handle(pointer.value)
-        if _lib.lib.tfmeta_load_entries(self._handle.pointer, _ctypes.byref(err)):
-            _raise(err)
-        info = _json.loads(_lib.lib.tfmeta_entries_columns(self._handle.pointer))
+        info = _json.loads(_lib.lib.tfmeta_info(self._handle.pointer))
         self.format = info["format"]
         self.prefix = info["prefix"]
         self._metadata = {k: str(v) for k, v in info["metadata"].items()}
-        self._keys = keys = info["keys"]
-        self.dtypes = dict(zip(keys, info["dtypes"]))
-        """`{key: TensorFlow dtype name}`."""
-        self.shapes = dict(zip(keys, info["shapes"]))
-        """`{key: [dims]}` (full shapes of sliced tensors)."""
+        self._listing = None
+        # key -> (shape, numpy dtype, buffer, offset) of payloads checked in bulk.
+        self._fast = {}
+        self._data_files = {}  # shard -> read-only memoryview of its mapping
 
     # The handle, or an error once closed.
     def _h(self):
@@ -264,22 +437,42 @@ class CheckpointReader:
             raise UsageError(f"{self._path}: the checkpoint is closed", "invalid-argument", self._path)
         return h
 
+    def _list(self):
+        """The listing, read on first use (raises the error of a damaged index)."""
+        listing = self._listing
+        if listing is None:
+            listing = self._listing = _Listing(self._h())
+        return listing
+
+    @property
+    def dtypes(self):
+        """`{key: TensorFlow dtype name}`."""
+        return self._list().dtypes
+
+    @property
+    def shapes(self):
+        """`{key: [dims]}` (full shapes of sliced tensors)."""
+        return self._list().shapes
+
     def keys(self):
         """Every tensor's key, sorted bytewise (as `ckpt list`)."""
-        return list(self._keys)
+        return list(self._list().keys)
 
     def __iter__(self):
-        return iter(self._keys)
+        return iter(self._list().keys)
 
     def __len__(self):
-        return len(self._keys)
+        return self._list().count
 
     def __contains__(self, key):
-        return key in self.dtypes
+        if self._listing is not None:
+            return key in self._listing.index
+        raw = key.encode("utf-8", "surrogateescape")
+        return _lib.lib.tfmeta_contains(self._h().pointer, raw, len(raw)) == 1
 
     def has_tensor(self, key):
         """As TensorFlow's `CheckpointReader.has_tensor`."""
-        return key in self.dtypes
+        return key in self
 
     def metadata(self):
         """Facts about the checkpoint as strings: `format` (`V1`, `V2`, …),
@@ -297,63 +490,175 @@ class CheckpointReader:
     def get_tensor(self, key):
         """The whole tensor as a numpy array (see the module documentation for
         views, copies and dtypes)."""
+        r = self._fast.get(key)
+        if r is not None:
+            return r[0][r[1], ...]
+        return self._get_tensor(key)
+
+    def _get_tensor(self, key):
+        listing = self._listing
+        if listing is not None and self._handle is not None:
+            chunk = listing.chunk_of(key)
+            if chunk is not None:
+                self._check_chunk(listing, chunk)
+                r = self._fast.get(key)
+                if r is not None:
+                    return r[0][r[1], ...]
         return self._tensor(key, check_crc=True)
+
+    def _check_chunk(self, listing, chunk):
+        """Checks the payloads of one chunk of the listing in one call (shard,
+        bounds, size, CRC) and adds those that pass to the fast path: key ->
+        (array over the mapped data file, index of the tensor in it). The others
+        keep going through the library one call each, which raises their error.
+        (`big[j, ...]`, not `big[j]`: a 0-d view, not a numpy scalar, for rank 0.)"""
+        h = self._h()
+        start, end = listing.chunks[chunk], listing.chunks[chunk + 1]
+        ok = _np.zeros(end - start, _np.uint8)
+        err = _ctypes.c_void_p()
+        if _lib.lib.tfmeta_check_payloads(h.pointer, start, end - start, ok.ctypes.data, _ctypes.byref(err)):
+            _raise(err)
+        listing.checked[chunk] = True
+        mask = (ok != 0) & listing.eligible[start:end]
+        if mask.all():
+            good = slice(start, end)  # views, not copies, of the columns
+            keys = listing.keys[start:end]
+        else:
+            good = _np.flatnonzero(mask) + start
+            if not len(good):
+                return
+            keys = list(map(listing.keys.__getitem__, good.tolist()))
+        shards = listing.shards[good]
+        # One array per (data file, dtype, shape) over the whole mapping, its first
+        # dimension stepping by the dtype's alignment.
+        groups = ((shards.astype(_np.int64) * len(listing.dtype_names) + listing.dtype_ids[good])
+                  * len(listing.shape_tuples) + listing.shape_ids[good])
+        steps = (listing.offsets[good] // listing.alignment[good]).tolist()
+        indices = _np.arange(start, end)[good] if isinstance(good, slice) else good
+        bigs = listing.bigs
+        if (groups == groups[0]).all():  # one data file, dtype and shape (common)
+            code = int(groups[0])
+            big = bigs.get(code)
+            if big is None:
+                big = bigs[code] = self._big_array(h, listing, int(indices[0]))
+            self._fast.update(zip(keys, zip(_repeat(big), steps)))
+            return
+        codes, first, inverse = _np.unique(groups, return_index=True, return_inverse=True)
+        arrays = []
+        for code, i in zip(codes.tolist(), indices[first].tolist()):
+            big = bigs.get(code)
+            if big is None:
+                big = bigs[code] = self._big_array(h, listing, i)
+            arrays.append(big)
+        self._fast.update(zip(keys, zip(map(arrays.__getitem__, inverse.reshape(-1).tolist()), steps)))
+
+    def _big_array(self, h, listing, i):
+        """A read-only array over all of entry i's data file: element j (its
+        first index) is a tensor of entry i's dtype and shape at byte j *
+        alignment. It holds the handle, so views of it keep the file mapped."""
+        shard = int(listing.shards[i])
+        view = self._data_files.get(shard)
+        if view is None:
+            view = self._data_files[shard] = self._data_file(h, shard)
+        dtype = listing.np_dtypes[listing.dtype_ids[i]]
+        shape = listing.shape_tuples[listing.shape_ids[i]]
+        step = int(listing.alignment[i])
+        nbytes = int(listing.item_bytes[i])
+        inner = []
+        stride = dtype.itemsize
+        for d in reversed(shape):
+            inner.insert(0, stride)
+            stride *= d
+        count = (len(view) - nbytes) // step + 1
+        return _ndarray((count,) + shape, dtype, view, 0, (step,) + tuple(inner))
+
+    def _data_file(self, h, shard):
+        """A read-only memoryview of data file `shard`'s mapping; it holds the handle."""
+        data = _ctypes.c_void_p()
+        length = _ctypes.c_int64()
+        err = _ctypes.c_void_p()
+        if _lib.lib.tfmeta_data_file(h.pointer, shard, _ctypes.byref(data), _ctypes.byref(length), _ctypes.byref(err)):
+            _raise(err)
+        if data.value % 4096:
+            # Mappings start at a page; were this one not, alignment in the file
+            # would not be alignment in memory.
+            raise Error(f"{self.prefix}: data file {shard} is not mapped at a page boundary", "io", self.prefix)
+        buffer = (_ctypes.c_char * length.value).from_address(data.value)
+        buffer._tfmeta_keep = h
+        base = _np.frombuffer(buffer, _np.uint8)
+        base.setflags(write=False)
+        return memoryview(base)
 
     def get_slice(self, key):
         """A `TensorSlice` to index: `f.get_slice(key)[2:5]`."""
-        if key not in self.dtypes:
+        if key not in self:
             self._tensor(key, check_crc=False)  # raises the library's not-found error
         return TensorSlice(self, key)
 
     def _tensor(self, key, check_crc):
+        """One tensor through the library (one call; no listing needed)."""
         h = self._handle
         if h is None:
             h = self._h()  # raises
-        dtype_name = self.dtypes.get(key)
-        shape = self.shapes.get(key, ())
         raw = key.encode("utf-8", "surrogateescape")
-        if dtype_name == "string":
-            err = _ctypes.c_void_p()
-            count = _ctypes.c_int64()
-            offsets = _ctypes.c_void_p()
-            data = _ctypes.c_void_p()
-            if _lib.lib.tfmeta_tensor_strings(h.pointer, raw, len(raw), _ctypes.byref(count), _ctypes.byref(offsets),
-                                              _ctypes.byref(data), _ctypes.byref(err)):
-                _raise(err)
-            owned = _Owned(offsets.value)
-            n = count.value
-            offs = _np.ctypeslib.as_array(_ctypes.cast(offsets, _ctypes.POINTER(_ctypes.c_int64)), (n + 1,)).tolist()
-            blob = _ctypes.string_at(data.value, offs[n]) if offs[n] else b""
+        dims = (_ctypes.c_int64 * 32)()
+        t = _lib.Tensor()
+        t.dims = _ctypes.addressof(dims)
+        t.dims_capacity = 32
+        if _lib.lib.tfmeta_tensor_get(h.pointer, raw, len(raw), 1 if check_crc else 0, t):
+            _raise_at(t.error)
+        owned = _Owned(t.owner) if t.owner else None
+        rank = t.rank
+        if rank > 32:  # rare: the entry again, with room for every dimension
             del owned
-            out = _np.empty(n, dtype=object)
-            for i in range(n):
-                out[i] = blob[offs[i]:offs[i + 1]]
-            return out.reshape(shape)
-        # The hot path of reading every tensor: one ctypes object (the out-struct)
-        # and one ctypes call per tensor.
-        view = _View()
-        if _tensor_view(h.pointer, raw, len(raw), 1 if check_crc else 0, view):
-            _raise_at(view.error)
-        dtype = _dtype_cache.get(dtype_name)
+            dims = (_ctypes.c_int64 * rank)()
+            t = _lib.Tensor()
+            t.dims = _ctypes.addressof(dims)
+            t.dims_capacity = rank
+            if _lib.lib.tfmeta_tensor_get(h.pointer, raw, len(raw), 1 if check_crc else 0, t):
+                _raise_at(t.error)
+            owned = _Owned(t.owner) if t.owner else None
+        shape = tuple(dims[:rank])
+        dtype_name = _dtype_name(t.dtype)
+        if t.length < 0:  # a string tensor
+            return self._strings(h, raw, shape)
+        dtype = numpy_dtype(dtype_name)
         if dtype is None:
-            dtype = numpy_dtype(dtype_name)
-            if dtype is None:
-                raise Error(f"{self.prefix}: {key} is a {dtype_name} tensor, which has no numpy dtype",
-                            "unsupported", self.prefix)
-        length = view.length
+            raise Error(f"{self.prefix}: {key} is a {dtype_name} tensor, which has no numpy dtype",
+                        "unsupported", self.prefix)
+        length = t.length
         if not length:
             return _np.empty(shape, dtype)
-        buffer = (_c_char * length).from_address(view.data)
-        if view.owner:
-            buffer._tfmeta_keep = _Owned(view.owner)
+        buffer = (_ctypes.c_char * length).from_address(t.data)
+        if owned is not None:
+            buffer._tfmeta_keep = owned
             return _ndarray(shape, dtype, buffer)
         buffer._tfmeta_keep = h
         a = _ndarray(shape, dtype, buffer)
-        if view.data % dtype.alignment:
+        if t.data % dtype.alignment:
             # Not aligned for its dtype: a copy (still read straight from the mapping).
             return a.copy()
         a.setflags(write=False)
         return a
+
+    @staticmethod
+    def _strings(h, raw, shape):
+        err = _ctypes.c_void_p()
+        count = _ctypes.c_int64()
+        offsets = _ctypes.c_void_p()
+        data = _ctypes.c_void_p()
+        if _lib.lib.tfmeta_tensor_strings(h.pointer, raw, len(raw), _ctypes.byref(count), _ctypes.byref(offsets),
+                                          _ctypes.byref(data), _ctypes.byref(err)):
+            _raise(err)
+        owned = _Owned(offsets.value)
+        n = count.value
+        offs = _np.ctypeslib.as_array(_ctypes.cast(offsets, _ctypes.POINTER(_ctypes.c_int64)), (n + 1,)).tolist()
+        blob = _ctypes.string_at(data.value, offs[n]) if offs[n] else b""
+        del owned
+        out = _np.empty(n, dtype=object)
+        for i in range(n):
+            out[i] = blob[offs[i]:offs[i + 1]]
+        return out.reshape(shape)
 
     def verify(self):
         """Checks everything (`tfmeta ckpt verify`): every block and tensor CRC,
@@ -376,6 +681,8 @@ class CheckpointReader:
         """Drops this reader's hold on the checkpoint. Arrays already returned stay
         valid (the files stay mapped until the last one goes)."""
         self._handle = None
+        self._fast = {}
+        self._data_files = {}
 
     def __enter__(self):
         return self
@@ -385,7 +692,13 @@ class CheckpointReader:
         return False
 
     def __repr__(self):
-        return f"<tfmeta.CheckpointReader {self.prefix!r} {self.format}, {len(self._keys)} tensors>"
+        count = ""
+        if self._listing is not None or self._handle is not None:
+            try:
+                count = f", {len(self)} tensors"
+            except Error:
+                count = ", index unreadable"
+        return f"<tfmeta.CheckpointReader {self.prefix!r} {self.format}{count}>"
 
 
 def open(path, framework="numpy"):
@@ -407,6 +720,7 @@ def load(path):
 
 def list_variables(path):
     """`[(key, shape)]` sorted by key, as `tf.train.list_variables`."""
+    _load()
     out = _ctypes.c_void_p()
     err = _ctypes.c_void_p()
     if _lib.lib.tfmeta_list_variables(_os.fsencode(_os.fspath(path)), _ctypes.byref(out), _ctypes.byref(err)):
@@ -425,6 +739,7 @@ def save(arrays, prefix, shards=1, overwrite=False):
     arrays become string tensors (str encoded as UTF-8). Files are written under
     temporary names and renamed into place when complete; an existing checkpoint
     at `prefix` is replaced only with `overwrite=True`. Returns `prefix`."""
+    _load()
     prefix = _os.fspath(prefix)
     keep = []
     n = len(arrays)

@@ -1,6 +1,9 @@
 """Loads MetaGraphKit's C ABI (libTFMetaC.so, shipped in this package) with ctypes.
 
-`TFMETA_LIBRARY` names another copy (a development build) instead.
+`TFMETA_LIBRARY` names another copy (a development build) instead. `import tfmeta`
+does not import this module: it is loaded on the first call that needs the
+library (`tfmeta.open`, `save`, `list_variables`), so importing tfmeta costs
+neither ctypes nor the library's load.
 """
 import ctypes
 import os
@@ -29,7 +32,19 @@ class View(ctypes.Structure):
     _fields_ = [("data", _p), ("length", _i64), ("owner", _p), ("error", _p)]
 
 
-ABI_VERSION = 1
+class Tensor(ctypes.Structure):
+    """tfmeta.h's tfmeta_tensor: one tensor and its entry (tfmeta_tensor_get)."""
+    _fields_ = [("data", _p), ("length", _i64), ("owner", _p), ("error", _p),
+                ("dtype", _i32), ("rank", _i32), ("dims", _p), ("dims_capacity", _i64)]
+
+
+class Columns(ctypes.Structure):
+    """tfmeta.h's tfmeta_columns: the listing as packed arrays (tfmeta_columns)."""
+    _fields_ = [("count", _i64), ("keys", _p), ("key_offsets", _p), ("dtype_ids", _p), ("dtypes_json", _p),
+                ("shape_ids", _p), ("shapes_json", _p), ("shards", _p), ("offsets", _p), ("sizes", _p)]
+
+
+ABI_VERSION = 2
 _sig("tfmeta_abi_version", _i32)
 if lib.tfmeta_abi_version() != ABI_VERSION:
     raise ImportError(f"{LIBRARY_PATH}: C ABI version {lib.tfmeta_abi_version()}, this package needs {ABI_VERSION}")
@@ -37,13 +52,14 @@ if lib.tfmeta_abi_version() != ABI_VERSION:
 _sig("tfmeta_free", None, _p)
 _sig("tfmeta_open", _i32, _str, _pp, _err)
 _sig("tfmeta_close", None, _p)
-_sig("tfmeta_load_entries", _i32, _p, _err)
-_sig("tfmeta_count", _i64, _p)
-_sig("tfmeta_entries_json", _str, _p)
-_sig("tfmeta_entries_columns", _str, _p)
-_sig("tfmeta_tensor_bytes", _i32, _p, _str, _i64, _i32, _pp, ctypes.POINTER(_i64), _pp, _err)
-_sig("tfmeta_tensor_view", _i32, _p, _str, _i64, _i32, ctypes.POINTER(View))
+_sig("tfmeta_info", _str, _p)
+_sig("tfmeta_contains", _i32, _p, _str, _i64)
+_sig("tfmeta_dtype_name", _i64, _i32, _str, _i64)
+_sig("tfmeta_tensor_get", _i32, _p, _str, _i64, _i32, ctypes.POINTER(Tensor))
 _sig("tfmeta_tensor_strings", _i32, _p, _str, _i64, ctypes.POINTER(_i64), _pp, _pp, _err)
+_sig("tfmeta_columns", _i32, _p, ctypes.POINTER(Columns), _err)
+_sig("tfmeta_check_payloads", _i32, _p, _i64, _i64, _p, _err)
+_sig("tfmeta_data_file", _i32, _p, _i32, _pp, ctypes.POINTER(_i64), _err)
 _sig("tfmeta_verify", _i32, _p, _err)
 _sig("tfmeta_list_variables", _i32, _str, _pp, _err)
 _sig("tfmeta_save", _i32, _str, _i32, _i32, _i64,

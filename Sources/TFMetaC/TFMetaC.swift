@@ -31,6 +31,9 @@ final class TFMetaHandle {
     private var entriesJSON: UnsafeMutablePointer<CChar>?
     /// The document of `tfmeta_entries_columns` (TFMetaC+Python.swift), once made.
     var columnsJSON: UnsafeMutablePointer<CChar>?
+    /// What `tfmeta_info` and `tfmeta_columns` lend (TFMetaC+Columns.swift), once made.
+    var infoJSON: UnsafeMutablePointer<CChar>?
+    var packedColumns: TFMetaColumns?
 
     init(reader: CheckpointReader, path: String) {
         self.reader = reader
@@ -47,6 +50,7 @@ final class TFMetaHandle {
         for p in entryShapes { free(p) }
         free(entriesJSON)
         free(columnsJSON)
+        free(infoJSON)
     }
 
     /// Key, dtype name and shape of entry `i`, lent until the handle closes.
@@ -138,6 +142,11 @@ private func fail(_ error: any Error, file: String?, _ out: UnsafeMutablePointer
     return status
 }
 
+/// `fail` for the ABI's other files.
+func tfmeta_error_json(_ error: any Error, file: String?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    fail(error, file: file, out)
+}
+
 private func usage(_ message: String, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     fail(MetaGraphKitError(.invalidArgument, message), file: nil, out)
 }
@@ -156,7 +165,7 @@ private func keyString(_ key: UnsafePointer<CChar>?, _ length: Int64) -> String?
 
 /// The version of this ABI (incremented when a function changes).
 @_cdecl("tfmeta_abi_version")
-public func tfmeta_abi_version() -> Int32 { 1 }
+public func tfmeta_abi_version() -> Int32 { 2 }
 
 /// Frees a string or buffer this library returned (NULL is ignored).
 @_cdecl("tfmeta_free")

@@ -9,7 +9,7 @@
 #define TFMETA_H
 #include <stdint.h>
 
-int32_t tfmeta_abi_version(void); /* 1 */
+int32_t tfmeta_abi_version(void); /* 2 */
 void tfmeta_free(void *p);
 
 /* Any path `tfmeta ckpt` takes: V2 prefix, V1 file/pattern, directory, SavedModel. */
@@ -60,6 +60,55 @@ typedef struct tfmeta_view {
 } tfmeta_view;
 int32_t tfmeta_tensor_view(void *handle, const char *key, int64_t key_length, int32_t check_crc,
                            tfmeta_view *out);
+
+/* Since version 2 (TFMetaC+Columns.swift): what a binding needs to open lazily
+ * and to read thousands of small tensors without one call per tensor. */
+/* {"format","prefix","metadata":{...}} without listing the checkpoint; lent until close. */
+const char *tfmeta_info(void *handle);
+/* 1 when the checkpoint has a tensor named key (one index lookup), else 0. */
+int32_t tfmeta_contains(void *handle, const char *key, int64_t key_length);
+/* TensorFlow's name of DataType number code ("float32", "unknown(99)", ...) copied
+ * NUL-terminated into buffer when it fits; returns its length. */
+int64_t tfmeta_dtype_name(int32_t code, char *buffer, int64_t capacity);
+/* One tensor and its entry in one call (no listing needed). data/length/owner/error
+ * as tfmeta_view; length -1 for a string tensor (read it with
+ * tfmeta_tensor_strings). dims/dims_capacity are the caller's: the first
+ * min(rank, dims_capacity) dimensions are written there. */
+typedef struct tfmeta_tensor {
+    const void *data;
+    int64_t length;
+    void *owner;
+    char *error;
+    int32_t dtype;   /* DataType number */
+    int32_t rank;
+    int64_t *dims;
+    int64_t dims_capacity;
+} tfmeta_tensor;
+int32_t tfmeta_tensor_get(void *handle, const char *key, int64_t key_length, int32_t check_crc,
+                          tfmeta_tensor *out);
+/* The listing as packed arrays of count entries (sorted by key), lent until close;
+ * decodes a lazily opened index (0, or 1 with the error of a damaged one). */
+typedef struct tfmeta_columns {
+    int64_t count;
+    const char *keys;            /* UTF-8 keys, each followed by a NUL byte */
+    const int64_t *key_offsets;  /* count + 1: key i starts at keys + key_offsets[i] */
+    const int32_t *dtype_ids;    /* entry i's dtype is element dtype_ids[i] of dtypes_json */
+    const char *dtypes_json;     /* the distinct dtype names, a JSON array */
+    const int32_t *shape_ids;    /* entry i's shape is element shape_ids[i] of shapes_json */
+    const char *shapes_json;     /* the distinct shapes, a JSON array of arrays */
+    const int32_t *shards;       /* data file of a V2 tensor stored whole with a fixed-size dtype; -1 otherwise */
+    const int64_t *offsets;      /* its offset in that file (unchecked: see tfmeta_check_payloads) */
+    const int64_t *sizes;        /* its size in bytes */
+} tfmeta_columns;
+int32_t tfmeta_columns(void *handle, tfmeta_columns *out, char **error);
+/* Checks entries start .. start+count-1 of tfmeta_columns as reading each would
+ * (shard, bounds, size, CRC) and maps their data files: ok[i] 1 when entry
+ * start+i's bytes at shard/offset/size are the checked tensor, 0 otherwise
+ * (read it with tfmeta_tensor_get for its error). 2 before tfmeta_columns. */
+int32_t tfmeta_check_payloads(void *handle, int64_t start, int64_t count, uint8_t *ok, char **error);
+/* The whole of V2 data file shard, mapped read-only until close. */
+int32_t tfmeta_data_file(void *handle, int32_t shard, const void **data, int64_t *length, char **error);
+
 /* Runs the tfmeta command with argv[1...] and exits the process. */
 int32_t tfmeta_main(int32_t argc, const char *const *argv);
 #endif

@@ -1,0 +1,278 @@
+// The Python binding's fast path over many small tensors (issue 14) and its lazy
+// open (issue 17), shaped for ctypes:
+// - tfmeta_info: the facts of an open checkpoint without listing it;
+// - tfmeta_tensor_get: one tensor and its entry (dtype, shape) in one call, by
+//   binary search in a lazily opened index;
+// - tfmeta_columns: the whole listing as packed arrays (keys, dtype and shape ids,
+//   and where each V2 payload lies), decoded in bulk by numpy;
+// - tfmeta_check_payloads: the checks of many payloads (bounds, size, CRC) in one
+//   call, so the binding can then hand out views of tfmeta_data_file's mapping
+//   with no call per tensor.
+// Everything lent stays valid until tfmeta_close, as in TFMetaC.swift.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import MetaGraphKit
+
+/// The listing as packed columns, made once per handle by ``tfmeta_columns``.
+final class TFMetaColumns {
+    let payloads: CheckpointReader.PayloadTable
+    let count: Int
+    /// The keys, each followed by a NUL byte, then their count + 1 offsets.
+    let keys: UnsafeMutableRawBufferPointer
+    let keyOffsets: UnsafeMutableBufferPointer<Int64>
+    let dtypeIDs: UnsafeMutableBufferPointer<Int32>
+    let shapeIDs: UnsafeMutableBufferPointer<Int32>
+    let dtypesJSON: UnsafeMutablePointer<CChar>
+    let shapesJSON: UnsafeMutablePointer<CChar>
+    let shards: UnsafeMutableBufferPointer<Int32>
+    let offsets: UnsafeMutableBufferPointer<Int64>
+    let sizes: UnsafeMutableBufferPointer<Int64>
+
+    init(entries: [TensorEntry], payloads: CheckpointReader.PayloadTable) {
+        self.payloads = payloads
+        count = entries.count
+        let n = entries.count
+        var keyBytes = 0
+        for e in entries { keyBytes += e.key.utf8.count + 1 }
+        let keyBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, keyBytes), alignment: 8)
+        keys = keyBuffer
+        keyOffsets = .allocate(capacity: n + 1)
+        dtypeIDs = .allocate(capacity: max(1, n))
+        shapeIDs = .allocate(capacity: max(1, n))
+        shards = .allocate(capacity: max(1, n))
+        offsets = .allocate(capacity: max(1, n))
+        sizes = .allocate(capacity: max(1, n))
+        var at = 0
+        var dtypeIndex: [Int32: Int32] = [:]
+        var dtypeNames: [String] = []
+        var shapeIndex: [[Int]: Int32] = [:]
+        var shapeList: [[Int]] = []
+        var lastShape: [Int]? = nil
+        var lastShapeID: Int32 = 0
+        for (i, e) in entries.enumerated() {
+            keyOffsets[i] = Int64(at)
+            var key = e.key
+            key.withUTF8 { u in
+                if let base = u.baseAddress { memcpy(keyBuffer.baseAddress! + at, base, u.count) }
+                at += u.count
+            }
+            keyBuffer[at] = 0
+            at += 1
+            if let id = dtypeIndex[e.dtype.rawValue] {
+                dtypeIDs[i] = id
+            } else {
+                let id = Int32(dtypeNames.count)
+                dtypeIndex[e.dtype.rawValue] = id
+                dtypeNames.append(e.dtype.name)
+                dtypeIDs[i] = id
+            }
+            // Neighbours often share a shape: skip the hash then.
+            if let lastShape, lastShape == e.shape {
+                shapeIDs[i] = lastShapeID
+            } else {
+                let id: Int32
+                if let known = shapeIndex[e.shape] {
+                    id = known
+                } else {
+                    id = Int32(shapeList.count)
+                    shapeIndex[e.shape] = id
+                    shapeList.append(e.shape)
+                }
+                shapeIDs[i] = id
+                lastShape = e.shape
+                lastShapeID = id
+            }
+            shards[i] = payloads.shards[i]
+            offsets[i] = payloads.offsets[i]
+            sizes[i] = payloads.sizes[i]
+        }
+        keyOffsets[n] = Int64(at)
+        dtypesJSON = strdup(JSONValue.array(dtypeNames.map { .string($0) }).serialized())!
+        shapesJSON = strdup("[" + shapeList.map { "[" + $0.map { String($0) }.joined(separator: ",") + "]" }
+            .joined(separator: ",") + "]")!
+    }
+
+    deinit {
+        keys.deallocate()
+        keyOffsets.deallocate()
+        dtypeIDs.deallocate()
+        shapeIDs.deallocate()
+        shards.deallocate()
+        offsets.deallocate()
+        sizes.deallocate()
+        free(dtypesJSON)
+        free(shapesJSON)
+    }
+}
+
+/// The value `fail` in TFMetaC.swift would store, for this file's functions.
+private func report(_ error: any Error, file: String?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    tfmeta_error_json(error, file: file, out)
+}
+
+private func handle(_ h: UnsafeMutableRawPointer?) -> TFMetaHandle? {
+    h.map { Unmanaged<TFMetaHandle>.fromOpaque($0).takeUnretainedValue() }
+}
+
+/// `{"format", "prefix", "metadata": {str: str}}` of an open checkpoint, without
+/// listing it (lent until close); NULL for a NULL handle.
+@_cdecl("tfmeta_info")
+public func tfmeta_info(_ h: UnsafeMutableRawPointer?) -> UnsafePointer<CChar>? {
+    guard let r = handle(h) else { return nil }
+    if r.infoJSON == nil {
+        let reader = r.reader
+        let meta = JSONValue.object(reader.metadata.map { ($0.0, .string($0.1)) })
+        r.infoJSON = strdup(JSONValue.object([("format", .string(reader.formatName)), ("prefix", .string(reader.prefix)),
+                                              ("metadata", meta)]).serialized())
+    }
+    return UnsafePointer(r.infoJSON)
+}
+
+/// The TensorFlow name of DataType number `code` (`float32`, `bfloat16_ref`,
+/// `unknown(N)`, …) copied into `buffer` (NUL-terminated when it fits).
+/// Returns the name's length in bytes (without the NUL).
+@_cdecl("tfmeta_dtype_name")
+public func tfmeta_dtype_name(_ code: Int32, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int64) -> Int64 {
+    let name = Array(DType(rawValue: code).name.utf8)
+    if let buffer, capacity > 0 {
+        let n = min(name.count, Int(capacity) - 1)
+        name.withUnsafeBytes { if n > 0 { memcpy(buffer, $0.baseAddress!, n) } }
+        buffer[n] = 0
+    }
+    return Int64(name.count)
+}
+
+/// Whether the checkpoint has a tensor named `key` (one index lookup for a lazily
+/// opened V2 checkpoint). 1 or 0; 0 too when the index block cannot be read.
+@_cdecl("tfmeta_contains")
+public func tfmeta_contains(_ h: UnsafeMutableRawPointer?, _ key: UnsafePointer<CChar>?, _ keyLength: Int64) -> Int32 {
+    guard let r = handle(h), let key, keyLength >= 0 else { return 0 }
+    let name = String(decoding: UnsafeRawBufferPointer(start: key, count: Int(keyLength)), as: UTF8.self)
+    return r.reader.contains(name) ? 1 : 0
+}
+
+/// One tensor and its entry (tfmeta.h's `tfmeta_tensor`): `data`, `length`,
+/// `owner`, `error` as `tfmeta_tensor_view` sets them (`length` -1 and `data`
+/// NULL for a string tensor: read it with `tfmeta_tensor_strings`); `dtype`
+/// (the DataType number) and `rank`, and the first min(rank, `dims_capacity`)
+/// dimensions written to the caller's `dims`. Returns 0, or 1/2 with `error` set.
+@_cdecl("tfmeta_tensor_get")
+public func tfmeta_tensor_get(_ h: UnsafeMutableRawPointer?, _ key: UnsafePointer<CChar>?, _ keyLength: Int64,
+                              _ checkCRC: Int32, _ out: UnsafeMutableRawPointer?) -> Int32 {
+    guard let out else { return 2 }
+    let data = (out + 0).assumingMemoryBound(to: UnsafeRawPointer?.self)
+    let length = (out + 8).assumingMemoryBound(to: Int64.self)
+    let owner = (out + 16).assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+    let error = (out + 24).assumingMemoryBound(to: UnsafeMutablePointer<CChar>?.self)
+    let dtype = (out + 32).assumingMemoryBound(to: Int32.self)
+    let rank = (out + 36).assumingMemoryBound(to: Int32.self)
+    let dims = (out + 40).assumingMemoryBound(to: UnsafeMutablePointer<Int64>?.self).pointee
+    let capacity = (out + 48).assumingMemoryBound(to: Int64.self).pointee
+    data.pointee = nil
+    length.pointee = 0
+    owner.pointee = nil
+    error.pointee = nil
+    guard let r = handle(h), let key, keyLength >= 0 else {
+        return report(MetaGraphKitError(.invalidArgument, "tfmeta_tensor_get: NULL argument"), file: nil, error)
+    }
+    let name = String(decoding: UnsafeRawBufferPointer(start: key, count: Int(keyLength)), as: UTF8.self)
+    do {
+        let (entry, lent) = try r.reader.lendTensor(name, checkCRC: checkCRC != 0)
+        dtype.pointee = entry.dtype.rawValue
+        rank.pointee = Int32(clamping: entry.shape.count)
+        if let dims {
+            for (j, d) in entry.shape.prefix(Int(max(0, capacity))).enumerated() { dims[j] = Int64(d) }
+        }
+        switch lent {
+        case nil:
+            length.pointee = -1
+        case .mapped(let b)?:
+            data.pointee = b.baseAddress
+            length.pointee = Int64(b.count)
+        case .owned(let b)?:
+            let p = malloc(max(1, b.count))!
+            b.withUnsafeBytes { if let src = $0.baseAddress { memcpy(p, src, b.count) } }
+            data.pointee = UnsafeRawPointer(p)
+            length.pointee = Int64(b.count)
+            owner.pointee = p
+        }
+        return 0
+    } catch let e {
+        return report(e, file: r.reader.prefix, error)
+    }
+}
+
+/// The listing as packed columns (tfmeta.h's `tfmeta_columns`), decoding a lazily
+/// opened index first; lent until close. Returns 0, or 1 with the error of a
+/// damaged index in `*error` (explained as an eager open would explain it).
+@_cdecl("tfmeta_columns")
+public func tfmeta_columns(_ h: UnsafeMutableRawPointer?, _ out: UnsafeMutableRawPointer?,
+                           _ errorOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guard let r = handle(h), let out else {
+        return report(MetaGraphKitError(.invalidArgument, "tfmeta_columns: NULL argument"), file: nil, errorOut)
+    }
+    if r.packedColumns == nil {
+        do {
+            let (entries, payloads) = try CheckpointReader.explaining(r.path, as: .checkpoint) {
+                (try r.reader.loadEntries(), try r.reader.payloadTable())
+            }
+            r.packedColumns = TFMetaColumns(entries: entries, payloads: payloads)
+        } catch {
+            return report(error, file: r.reader.prefix, errorOut)
+        }
+    }
+    let c = r.packedColumns!
+    let fields: [UnsafeRawPointer?] = [
+        UnsafeRawPointer(c.keys.baseAddress), UnsafeRawPointer(c.keyOffsets.baseAddress),
+        UnsafeRawPointer(c.dtypeIDs.baseAddress), UnsafeRawPointer(c.dtypesJSON),
+        UnsafeRawPointer(c.shapeIDs.baseAddress), UnsafeRawPointer(c.shapesJSON),
+        UnsafeRawPointer(c.shards.baseAddress), UnsafeRawPointer(c.offsets.baseAddress),
+        UnsafeRawPointer(c.sizes.baseAddress),
+    ]
+    out.assumingMemoryBound(to: Int64.self).pointee = Int64(c.count)
+    for (i, p) in fields.enumerated() {
+        (out + 8 * (i + 1)).assumingMemoryBound(to: UnsafeRawPointer?.self).pointee = p
+    }
+    return 0
+}
+
+/// Checks the payloads of entries `start ..< start + count` of `tfmeta_columns`
+/// (shard, bounds, size against shape, CRC: what reading each would check) and
+/// maps their data files; `ok[i]` becomes 1 when entry `start + i`'s bytes at
+/// its shard/offset/size are the checked tensor, 0 otherwise (read it with
+/// `tfmeta_tensor_get` to get its error). Returns 0, or 2 when `tfmeta_columns`
+/// has not run or the range is outside it.
+@_cdecl("tfmeta_check_payloads")
+public func tfmeta_check_payloads(_ h: UnsafeMutableRawPointer?, _ start: Int64, _ count: Int64,
+                                  _ ok: UnsafeMutablePointer<UInt8>?,
+                                  _ errorOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guard let r = handle(h), let ok, let c = r.packedColumns, start >= 0, count >= 0, start <= Int64(c.count),
+          count <= Int64(c.count) - start else {
+        return report(MetaGraphKitError(.invalidArgument, "tfmeta_check_payloads: no such entries (call tfmeta_columns first)"),
+                      file: nil, errorOut)
+    }
+    r.reader.checkPayloads(c.payloads, Int(start)..<Int(start + count), into: ok)
+    return 0
+}
+
+/// The bytes of V2 data file `shard`, mapped read-only until close. Returns 0, or
+/// 1/2 with the error in `*error`.
+@_cdecl("tfmeta_data_file")
+public func tfmeta_data_file(_ h: UnsafeMutableRawPointer?, _ shard: Int32, _ data: UnsafeMutablePointer<UnsafeRawPointer?>?,
+                             _ length: UnsafeMutablePointer<Int64>?,
+                             _ errorOut: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    guard let r = handle(h), let data, let length else {
+        return report(MetaGraphKitError(.invalidArgument, "tfmeta_data_file: NULL argument"), file: nil, errorOut)
+    }
+    do {
+        let b = try r.reader.lendDataFile(Int(shard))
+        data.pointee = b.baseAddress
+        length.pointee = Int64(b.count)
+        return 0
+    } catch {
+        return report(error, file: r.reader.prefix, errorOut)
+    }
+}
