@@ -4,6 +4,7 @@ file, data stored in external files, groups nested without end. Each must exit 1
 naming the file and the problem, within the suite's memory limits, leaving
 nothing behind. (h5py, from the suite's virtual environment, makes the files.)
 """
+import struct
 import zipfile
 
 import h5py
@@ -124,3 +125,77 @@ def test_two_bytes_that_send_libhdf5_into_a_loop(case_dir):
     (case_dir / "in").mkdir()
     (case_dir / "in" / "loop.weights.h5").write_bytes(bytes(data))
     run_case(case_dir, "loop.weights.h5", ["hdf5"])
+
+
+def global_heap_objects(data):
+    """(offset, index, size) of each object in the file's one global heap collection
+    (the variable-length strings of the groups' `name` attributes)."""
+    at = data.find(b"GCOL")
+    assert at > 0 and data.find(b"GCOL", at + 1) < 0, "the fixture should hold one global heap collection"
+    objects, p = [], at + 16
+    while True:
+        index, size = struct.unpack_from("<H", data, p)[0], struct.unpack_from("<Q", data, p + 8)[0]
+        objects.append((p, index, size))
+        if index == 0:
+            return objects
+        p += 16 + ((size + 7) & ~7)
+
+
+def crafted_global_heap(case_dir, name, change):
+    data = bytearray(GOOD_H5.read_bytes())
+    change(data, global_heap_objects(bytes(data)))
+    (case_dir / "in").mkdir()
+    (case_dir / "in" / name).write_bytes(bytes(data))
+
+
+def test_global_heap_object_larger_than_its_collection(case_dir):
+    """Found by the keras fuzzer: libhdf5 1.10.8 (Debian's) copies a variable-length
+    string attribute's object from past the end of its global heap collection (an
+    overlapping `memcpy` in H5HG_read). Our own check of the collection refuses it
+    before libhdf5 reads it, with any libhdf5."""
+    def change(data, objects):
+        p, index, _ = objects[0]
+        assert index == 1
+        data[p + 8:p + 16] = struct.pack("<Q", 1 << 20)
+    crafted_global_heap(case_dir, "heap.weights.h5", change)
+    run_case(case_dir, "heap.weights.h5", ["heap.weights.h5", "object 1 of the global heap collection",
+                                            "1048576 bytes"])
+
+
+def test_global_heap_free_space_of_zero_bytes(case_dir):
+    """A free-space object of size 0 makes libhdf5's parser of the collection loop
+    forever (1.10.8 and 1.14.6): refused before libhdf5 parses it."""
+    def change(data, objects):
+        p, index, _ = objects[-1]
+        assert index == 0
+        data[p + 8:p + 16] = struct.pack("<Q", 0)
+    crafted_global_heap(case_dir, "free.weights.h5", change)
+    run_case(case_dir, "free.weights.h5", ["free.weights.h5", "free space of 0 bytes"])
+
+
+def test_global_heap_collection_smaller_than_its_header(case_dir):
+    def change(data, objects):
+        at = data.find(b"GCOL")
+        data[at + 8:at + 16] = struct.pack("<Q", 16)
+    crafted_global_heap(case_dir, "small.weights.h5", change)
+    run_case(case_dir, "small.weights.h5", ["small.weights.h5", "claims 16 bytes"])
+
+
+def test_global_heap_index_out_of_range_is_contained(case_dir):
+    """A variable-length string whose heap index names no object of its collection:
+    libhdf5 1.14 refuses it, 1.10.8 reads past its table of objects (a segfault of the
+    contained reader). Either way the command fails cleanly, naming the file."""
+    data = bytearray(GOOD_H5.read_bytes())
+    at = data.find(b"GCOL")
+    heap_id = struct.pack("<IQI", 5, at, 1)  # "small": length 5, collection, index 1
+    k = data.find(heap_id)
+    assert k > 0 and data.find(heap_id, k + 1) < 0
+    data[k + 12:k + 16] = struct.pack("<I", 60000)
+    (case_dir / "in").mkdir()
+    (case_dir / "in" / "index.weights.h5").write_bytes(bytes(data))
+    (case_dir / "out").mkdir()
+    outcome = run_tfmeta(["ckpt", "list", "in/index.weights.h5"], cwd=case_dir)
+    # 1.14 drops the unreadable attribute and lists the file; 1.10.8's reader dies.
+    check_outcome(outcome, damaged="in/index.weights.h5")
+    if outcome.status == 1:
+        assert "index.weights.h5" in outcome.stderr and "contained reader" in outcome.stderr, outcome.describe()

@@ -52,6 +52,19 @@ static inline hid_t mgk_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t mgk_h5e_default(void) { return H5E_DEFAULT; }
 static inline hid_t mgk_h5s_all(void) { return H5S_ALL; }
 
+/* The contained reader's walls (hdf5_guard.c; neither calls libhdf5).
+ * Checks every global heap collection in the open file `fd` (each place that
+ * starts "GCOL" and version 1): its size within the file, every object within the
+ * collection, no index twice. 0 when all are sound; -1 with `why` set. */
+int mgk_h5_check_global_heaps(int fd, char *why, size_t why_size);
+/* Confines the calling process with a seccomp filter: reading open files, memory,
+ * writing to `pipe_fd` and standard error, exiting; any other system call fails
+ * with EPERM, and exec kills it. Irreversible. 0, or -1 with errno (ENOTSUP
+ * under AddressSanitizer, ENOSYS off Linux x86-64/arm64). */
+int mgk_h5_confine(int pipe_fd);
+/* 1 when mgk_h5_confine does nothing (an AddressSanitizer build). */
+int mgk_h5_confinement_is_off(void);
+
 /* 1 for a hard link, 0 for a soft, external or user-defined one, -1 on failure. */
 int mgk_link_is_hard(hid_t loc, const char *name);
 #endif
