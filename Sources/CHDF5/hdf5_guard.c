@@ -140,6 +140,239 @@ int mgk_h5_check_global_heaps(int fd, char *why, size_t why_size) {
     return result;
 }
 
+/* ---- The strings' heap ids ---------------------------------------------------
+ * A variable-length string is stored in its attribute as its length (4 bytes), the
+ * address of its global heap collection (size-of-offsets bytes, relative to the
+ * superblock's base address) and its index in the collection (4 bytes). libhdf5
+ * 1.10.8 looks the index up without checking it against the collection's table
+ * (a read past the table: the `hid60000` case of the hostile suite), and 1.14 copies
+ * the object into a buffer sized by the stored length. So the attributes of an
+ * object header are read here, before libhdf5 reads one: object header versions 1
+ * and 2 with their continuation chunks, attribute message versions 1 to 3. */
+
+struct view {
+    const uint8_t *map;
+    size_t size;
+    unsigned offsets, lengths;
+    uint64_t base;
+};
+
+/* The superblock's sizes and base address; 0, or -1 when there is none this code reads. */
+static int read_superblock(struct view *v) {
+    static const uint8_t signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    for (size_t at = 0; at + 48 <= v->size; at = at ? at * 2 : 512) {
+        if (memcmp(v->map + at, signature, 8) != 0) continue;
+        unsigned version = v->map[at + 8];
+        size_t base_at;
+        if (version <= 1) {
+            v->offsets = v->map[at + 13];
+            v->lengths = v->map[at + 14];
+            base_at = at + (version == 0 ? 24 : 28);
+        } else if (version <= 3) {
+            v->offsets = v->map[at + 9];
+            v->lengths = v->map[at + 10];
+            base_at = at + 12;
+        } else {
+            return -1;
+        }
+        if ((v->offsets != 2 && v->offsets != 4 && v->offsets != 8) ||
+            (v->lengths != 2 && v->lengths != 4 && v->lengths != 8) || base_at + v->offsets > v->size)
+            return -1;
+        v->base = le(v->map + base_at, v->offsets);
+        return 0;
+    }
+    return -1;
+}
+
+/* The size of object `index` of the (already checked) collection at `at`; -1 when
+ * the collection holds no such object. */
+static int64_t heap_object_size(const struct view *v, size_t at, unsigned index) {
+    size_t header = 8 + v->lengths;
+    size_t p = at + header, end = at + (size_t)le(v->map + at + 8, v->lengths);
+    while (p < end && end - p >= header) {
+        unsigned i = (unsigned)le(v->map + p, 2);
+        uint64_t object = le(v->map + p + 8, v->lengths);
+        if (i == 0) break;
+        if (i == index) return (int64_t)object;
+        p += header + (size_t)((object + 7) & ~(uint64_t)7);
+    }
+    return -1;
+}
+
+struct header_walk {
+    const struct view *v;
+    char *why;
+    size_t why_size;
+    /* Chunks still to read: file offset, length, version of the header. */
+    size_t chunk_at[64], chunk_length[64];
+    unsigned chunks, next;
+};
+
+#define MGK_BAD(w, ...) (snprintf((w)->why, (w)->why_size, __VA_ARGS__), -1)
+
+/* One heap id of a string attribute: 0 or -1. */
+static int check_heap_id(struct header_walk *w, const uint8_t *id, const char *name) {
+    const struct view *v = w->v;
+    uint64_t length = le(id, 4), address = le(id + 4, v->offsets);
+    unsigned index = (unsigned)le(id + 4 + v->offsets, 4);
+    if (address == 0) return 0; /* no string: libhdf5 reads nothing */
+    uint64_t at = v->base + address;
+    if (at < address || at > v->size || v->size - at < 8 + v->lengths || memcmp(v->map + at, "GCOL\x01", 5) != 0)
+        return MGK_BAD(w, "the string of attribute \"%s\" names a global heap collection at offset %llu, where "
+                          "there is none", name, (unsigned long long)at);
+    if (check_collection(v->map, v->size, (size_t)at, v->lengths, w->why, w->why_size) != 0) return -1;
+    int64_t size = index ? heap_object_size(v, (size_t)at, index) : -1;
+    if (size < 0)
+        return MGK_BAD(w, "the string of attribute \"%s\" names object %u of the global heap collection at offset "
+                          "%llu, which holds no such object", name, index, (unsigned long long)at);
+    if ((uint64_t)size != length)
+        return MGK_BAD(w, "the string of attribute \"%s\" claims %llu bytes; its global heap object holds %lld",
+                       name, (unsigned long long)length, (long long)size);
+    return 0;
+}
+
+/* One attribute message: 0, -1, or 1 (not readable here). */
+static int check_attribute(struct header_walk *w, const uint8_t *d, size_t size) {
+    const struct view *v = w->v;
+    if (size < 8) return MGK_BAD(w, "an attribute message of %zu bytes", size);
+    unsigned version = d[0], flags = version >= 2 ? d[1] : 0;
+    size_t name_size = (size_t)le(d + 2, 2), type_size = (size_t)le(d + 4, 2), space_size = (size_t)le(d + 6, 2);
+    if (version < 1 || version > 3 || (flags & 0x03)) return 1; /* shared datatype or dataspace */
+    size_t at = version == 3 ? 9 : 8;
+#define MGK_PAD(n) (version == 1 ? (((n) + 7) & ~(size_t)7) : (n))
+    size_t name_at = at, type_at = name_at + MGK_PAD(name_size), space_at = type_at + MGK_PAD(type_size);
+    size_t data_at = space_at + MGK_PAD(space_size);
+#undef MGK_PAD
+    if (name_size > size || type_size > size || space_size > size || data_at > size || type_at > size ||
+        space_at > size)
+        return MGK_BAD(w, "an attribute message whose parts run past its %zu bytes", size);
+    char name[64];
+    size_t n = name_size && d[name_at + name_size - 1] == 0 ? name_size - 1 : name_size;
+    snprintf(name, sizeof name, "%.*s", (int)(n < 48 ? n : 48), (const char *)d + name_at);
+    for (char *c = name; *c; c++) if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e) *c = '?';
+    /* A variable-length string: class 9, type 1. Other attributes are not read by
+     * libhdf5 from the global heap. */
+    if (type_size < 8 || (d[type_at] & 0x0f) != 9 || (d[type_at + 1] & 0x0f) != 1) return 0;
+    /* The dataspace: the number of elements. */
+    const uint8_t *s = d + space_at;
+    if (space_size < 4) return MGK_BAD(w, "attribute \"%s\" has a dataspace of %zu bytes", name, space_size);
+    unsigned space_version = s[0], rank = s[1];
+    size_t dims_at;
+    if (space_version == 1) dims_at = 8;
+    else if (space_version == 2) {
+        if (s[3] == 2) return 0; /* null: no elements */
+        dims_at = 4;
+    } else return 1;
+    if (rank > 32 || dims_at + (size_t)rank * v->lengths > space_size)
+        return MGK_BAD(w, "attribute \"%s\" has a dataspace of rank %u in %zu bytes", name, rank, space_size);
+    uint64_t elements = 1;
+    size_t id_size = 8 + v->offsets, room = (size - data_at) / id_size;
+    for (unsigned i = 0; i < rank; i++) {
+        uint64_t dim = le(s + dims_at + (size_t)i * v->lengths, v->lengths);
+        if (dim != 0 && elements > room / dim) elements = room + 1;
+        else elements *= dim;
+    }
+    if (elements > room)
+        return MGK_BAD(w, "attribute \"%s\" claims more strings than its %zu bytes hold", name, size - data_at);
+    for (uint64_t i = 0; i < elements; i++)
+        if (check_heap_id(w, d + data_at + i * id_size, name) != 0) return -1;
+    return 0;
+}
+
+/* The messages of one chunk [p, end) of a header of `version`: 0, -1 or 1. */
+static int check_messages(struct header_walk *w, size_t p, size_t end, unsigned version, unsigned header_flags) {
+    const struct view *v = w->v;
+    int unreadable = 0;
+    size_t prefix = version == 1 ? 8 : 4 + ((header_flags & 0x04) ? 2 : 0);
+    while (p < end && end - p >= prefix) {
+        unsigned type = version == 1 ? (unsigned)le(v->map + p, 2) : v->map[p];
+        size_t size = (size_t)le(v->map + p + (version == 1 ? 2 : 1), 2);
+        unsigned flags = v->map[p + (version == 1 ? 4 : 3)];
+        size_t data = p + prefix;
+        if (size > end - data)
+            return MGK_BAD(w, "a header message at offset %zu runs past its chunk", p);
+        const uint8_t *d = v->map + data;
+        if (type == 0x10) { /* continuation */
+            if (size < (size_t)v->offsets + v->lengths) return MGK_BAD(w, "a continuation message of %zu bytes", size);
+            uint64_t at = v->base + le(d, v->offsets), length = le(d + v->offsets, v->lengths);
+            if (at > v->size || length > v->size - at)
+                return MGK_BAD(w, "a header continues at offset %llu, past the end of the file",
+                               (unsigned long long)at);
+            if (w->chunks == sizeof w->chunk_at / sizeof *w->chunk_at) return 1;
+            w->chunk_at[w->chunks] = (size_t)at;
+            w->chunk_length[w->chunks++] = (size_t)length;
+        } else if (type == 0x15) { /* attribute info: dense storage when its heap is defined */
+            size_t heap_at = 2 + ((size >= 2 && (d[1] & 0x01)) ? 2 : 0);
+            if (heap_at + v->offsets > size) return MGK_BAD(w, "an attribute info message of %zu bytes", size);
+            uint64_t heap = le(d + heap_at, v->offsets);
+            uint64_t undefined = v->offsets == 8 ? UINT64_MAX : (((uint64_t)1 << (8 * v->offsets)) - 1);
+            if (heap != undefined) unreadable = 1;
+        } else if (type == 0x0c) {
+            if (flags & 0x02) unreadable = 1; /* a shared attribute message */
+            else {
+                int r = check_attribute(w, d, size);
+                if (r < 0) return r;
+                if (r > 0) unreadable = 1;
+            }
+        }
+        p = data + size;
+    }
+    return unreadable;
+}
+
+int mgk_h5_check_string_attributes(int fd, haddr_t address, char *why, size_t why_size) {
+    struct stat info;
+    if (fstat(fd, &info) != 0 || info.st_size <= 0) return 1;
+    struct view v = {.size = (size_t)info.st_size};
+    const uint8_t *map = mmap(NULL, v.size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) return 1;
+    v.map = map;
+    int result = 1;
+    struct header_walk w = {.v = &v, .why = why, .why_size = why_size};
+    if (read_superblock(&v) != 0 || address == HADDR_UNDEF) goto done;
+    uint64_t at = v.base + (uint64_t)address;
+    if (at < v.base || at > v.size || v.size - at < 16) {
+        result = MGK_BAD(&w, "an object header at offset %llu, past the end of the file", (unsigned long long)at);
+        goto done;
+    }
+    const uint8_t *h = map + at;
+    unsigned version, flags = 0;
+    size_t first, first_end;
+    if (h[0] == 1) {
+        version = 1;
+        first = (size_t)at + 16;
+        first_end = first + (size_t)le(h + 8, 4);
+    } else if (memcmp(h, "OHDR", 4) == 0 && h[4] == 2) {
+        version = 2;
+        flags = h[5];
+        size_t p = 6 + ((flags & 0x20) ? 16 : 0) + ((flags & 0x10) ? 4 : 0);
+        unsigned n = 1u << (flags & 0x03);
+        if (v.size - at < p + n) goto bad_header;
+        first = (size_t)at + p + n;
+        first_end = first + (size_t)le(h + p, n);
+    } else {
+        goto done; /* not a header this code reads */
+    }
+    if (first_end < first || first_end > v.size) goto bad_header;
+    result = check_messages(&w, first, first_end, version, flags);
+    while (result >= 0 && w.next < w.chunks) {
+        size_t c = w.chunk_at[w.next], length = w.chunk_length[w.next];
+        w.next++;
+        int r;
+        if (version == 1) r = check_messages(&w, c, c + length, 1, 0);
+        else if (length >= 8 && memcmp(map + c, "OCHK", 4) == 0) r = check_messages(&w, c + 4, c + length - 4, 2, flags);
+        else r = MGK_BAD(&w, "a header continuation chunk at offset %zu without its signature", c);
+        if (r < 0) result = r;
+        else if (r > 0) result = 1;
+    }
+    goto done;
+bad_header:
+    result = MGK_BAD(&w, "the object header at offset %llu runs past the end of the file", (unsigned long long)at);
+done:
+    munmap((void *)map, v.size);
+    return result;
+}
+
 /* ---- The seccomp filter ----------------------------------------------------- */
 
 /* Under AddressSanitizer (the ASan suite, the fuzzers) the reader must stay able to

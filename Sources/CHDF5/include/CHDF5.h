@@ -65,6 +65,17 @@ int mgk_h5_confine(int pipe_fd);
 /* 1 when mgk_h5_confine does nothing (an AddressSanitizer build). */
 int mgk_h5_confinement_is_off(void);
 
+/* The address of `object`'s header in its file (H5Oget_info1); HADDR_UNDEF when the
+ * library cannot say. */
+haddr_t mgk_object_header_address(hid_t object);
+/* Checks the variable-length strings of every attribute stored in the object header
+ * at `address` (relative to the superblock's base) of the open file `fd`: each
+ * string's global heap collection sound, its heap index an object of it, of exactly
+ * the string's stored length. 0 when all are; -1 with `why` set when one is not;
+ * 1 when the header is not one this check can read through (dense attribute
+ * storage, shared messages, an unknown version): then its strings are not read. */
+int mgk_h5_check_string_attributes(int fd, haddr_t address, char *why, size_t why_size);
+
 /* 1 for a hard link, 0 for a soft, external or user-defined one, -1 on failure. */
 int mgk_link_is_hard(hid_t loc, const char *name);
 #endif

@@ -111,9 +111,10 @@ extension HDF5 {
 
     /// The child's first wall: the file's global heap collections, checked (once,
     /// before libhdf5 reads the first variable-length string from one) by our own
-    /// code on the file's bytes. libhdf5 1.10.8 copies an object larger than its
-    /// collection from past the collection's end (`memcpy` in `H5HG_read`); the
-    /// `keras` fuzzer found it.
+    /// code on the file's bytes, and each object's string attributes (their heap
+    /// ids), before libhdf5 reads one of them. libhdf5 1.10.8 copies an object larger
+    /// than its collection from past the collection's end (`memcpy` in `H5HG_read`;
+    /// the `keras` fuzzer found it), and looks a heap index up without checking it.
     final class Walls {
         let fd: Int32
         private var checked = false
@@ -126,6 +127,22 @@ extension HDF5 {
             guard mgk_h5_check_global_heaps(fd, &why, why.count) == 0 else {
                 let text = why.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
                 throw WalkError(message: "damaged HDF5 file: \(text)")
+            }
+        }
+
+        /// Whether libhdf5 may read `object`'s variable-length string attributes:
+        /// true when our own reading of its header found every one sound, false when
+        /// the header stores them where we do not look (dense attribute storage,
+        /// shared messages: then they are not read); throws when one is damaged.
+        func stringAttributesAreSound(_ object: hid_t, path: String) throws -> Bool {
+            try checkGlobalHeaps()
+            var why = [CChar](repeating: 0, count: 512)
+            switch mgk_h5_check_string_attributes(fd, mgk_object_header_address(object), &why, why.count) {
+            case 0: return true
+            case 1: return false
+            default:
+                let text = why.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+                throw WalkError(message: "damaged HDF5 file: \(path.isEmpty ? "/" : path): \(text)")
             }
         }
     }
@@ -192,6 +209,13 @@ extension HDF5 {
     private static func writeAttributes(_ object: hid_t, path: String, walls: Walls,
                                         into out: inout CatalogWriter) throws {
         var found: [(String, String)] = []
+        var sound: Bool? = nil
+        let stringsAreSound = { () throws -> Bool in
+            if let sound { return sound }
+            let answer = try walls.stringAttributesAreSound(object, path: path)
+            sound = answer
+            return answer
+        }
         var index: hsize_t = 0
         while index < 256 {
             let attr = H5Aopen_by_idx(object, ".", H5_INDEX_NAME, H5_ITER_INC, index, mgk_h5p_default(), mgk_h5p_default())
@@ -202,14 +226,14 @@ extension HDF5 {
             let n = H5Aget_name(attr, 256, &nameBuffer)
             guard n > 0, n < 256 else { continue }
             let attrName = String(decoding: nameBuffer.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if let value = try stringAttribute(attr, walls: walls) { found.append((attrName, value)) }
+            if let value = try stringAttribute(attr, stringsAreSound: stringsAreSound) { found.append((attrName, value)) }
         }
         out.int(found.count)
         for (k, v) in found { out.string(k); out.string(v) }
     }
 
     /// A scalar string attribute's value; nil for any other attribute.
-    private static func stringAttribute(_ attr: hid_t, walls: Walls) throws -> String? {
+    private static func stringAttribute(_ attr: hid_t, stringsAreSound: () throws -> Bool) throws -> String? {
         let type = H5Aget_type(attr)
         guard type >= 0 else { return nil }
         defer { H5Tclose(type) }
@@ -219,7 +243,7 @@ extension HDF5 {
         defer { H5Sclose(space) }
         guard H5Sget_simple_extent_npoints(space) == 1 else { return nil }
         if H5Tis_variable_str(type) > 0 {
-            try walls.checkGlobalHeaps()
+            guard try stringsAreSound() else { return nil }
             let memType = H5Tcopy(mgk_h5t_c_s1())
             defer { H5Tclose(memType) }
             H5Tset_size(memType, mgk_h5t_variable())
