@@ -122,10 +122,16 @@ int mgk_h5_check_global_heaps(int fd, char *why, size_t why_size) {
     }
     int result = 0;
     unsigned lengths = size_of_lengths(map, size);
-    const uint8_t *p = map;
+    madvise((void *)map, size, MADV_SEQUENTIAL);
+    const uint8_t *p = map, *end = map + size;
     /* Every place libhdf5 would take for a collection: its signature and version 1
-     * (libhdf5 refuses any other version itself). */
-    while (result == 0 && (p = memmem(p, size - (size_t)(p - map), "GCOL\x01", 5)) != NULL) {
+     * (libhdf5 refuses any other version itself). memchr and a compare scan a
+     * weights file at 5 to 10 GB/s from the page cache, memmem at 2. */
+    while (result == 0 && (p = memchr(p, 'G', (size_t)(end - p))) != NULL) {
+        if (end - p < 5 || memcmp(p, "GCOL\x01", 5) != 0) {
+            p += 1;
+            continue;
+        }
         size_t at = (size_t)(p - map);
         if (lengths == 0) {
             snprintf(why, why_size, "it holds a global heap collection (offset %zu) but no superblock with a "
@@ -373,12 +379,60 @@ done:
     return result;
 }
 
+/* ---- Local heaps ----------------------------------------------------------------
+ * "HEAP", version 0, three reserved bytes, the data segment's size and the offset
+ * of its free list (size-of-lengths bytes each), the data segment's address
+ * (size-of-offsets). libhdf5 1.10.8 adds the size to the prefix's without checking
+ * it and asks realloc for the sum: 2^64 - 136 bytes on a file the keras fuzzer
+ * made (refused by glibc, fatal under AddressSanitizer). */
+int mgk_h5_check_local_heaps(int fd, char *why, size_t why_size) {
+    struct stat info;
+    if (fstat(fd, &info) != 0 || info.st_size <= 0) return 0;
+    struct view v = {.size = (size_t)info.st_size};
+    const uint8_t *map = mmap(NULL, v.size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) return 0;
+    v.map = map;
+    int result = 0;
+    if (read_superblock(&v) == 0) {
+        madvise((void *)map, v.size, MADV_SEQUENTIAL);
+        const uint8_t *p = map, *end = map + v.size;
+        size_t prefix = 8 + 2 * (size_t)v.lengths + v.offsets;
+        while (result == 0 && (p = memchr(p, 'H', (size_t)(end - p))) != NULL) {
+            if ((size_t)(end - p) < prefix || memcmp(p, "HEAP\0", 5) != 0) {
+                p += 1;
+                continue;
+            }
+            size_t at = (size_t)(p - map);
+            uint64_t size = le(p + 8, v.lengths), address = le(p + 8 + 2 * v.lengths, v.offsets);
+            uint64_t data = v.base + address;
+            uint64_t undefined = v.offsets == 8 ? UINT64_MAX : (((uint64_t)1 << (8 * v.offsets)) - 1);
+            if (size != 0 && address != undefined &&
+                (data < v.base || data > v.size || size > v.size - data)) {
+                snprintf(why, why_size,
+                         "the local heap at offset %zu claims %llu bytes of names at offset %llu, past the end of "
+                         "the file (%zu bytes)", at, (unsigned long long)size, (unsigned long long)data, v.size);
+                result = -1;
+            }
+            p += 1;
+        }
+    }
+    munmap((void *)map, v.size);
+    return result;
+}
+
 /* ---- The seccomp filter ----------------------------------------------------- */
 
 /* Under AddressSanitizer (the ASan suite, the fuzzers) the reader must stay able to
- * report a memory error and write libFuzzer's crash file: no filter there. */
+ * report a memory error and write libFuzzer's crash file: no filter there. Decided
+ * when the image loads: dlsym after a fork could wait forever on a lock that
+ * another thread of the parent held. */
+static int sanitized;
+__attribute__((constructor)) static void detect_sanitizer(void) {
+    sanitized = dlsym(RTLD_DEFAULT, "__asan_init") != NULL;
+}
+
 int mgk_h5_confinement_is_off(void) {
-    return dlsym(RTLD_DEFAULT, "__asan_init") != NULL;
+    return sanitized;
 }
 
 #if defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))

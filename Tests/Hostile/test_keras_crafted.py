@@ -212,3 +212,17 @@ def test_string_longer_than_its_heap_object(case_dir):
 def test_string_whose_heap_is_elsewhere(case_dir):
     crafted_heap_id(case_dir, "nowhere.weights.h5", lambda h: h[:4] + struct.pack("<Q", 64) + h[12:])
     run_case(case_dir, "nowhere.weights.h5", ["nowhere.weights.h5", "where there is none"])
+
+
+def test_local_heap_whose_size_wraps(case_dir):
+    """Found by the keras fuzzer (18 inputs): a group's local heap claiming 2^64 - 168
+    bytes of names. libhdf5 1.10.8 adds it to the heap's prefix and asks realloc for
+    2^64 - 136 bytes (refused by glibc; fatal under AddressSanitizer). Refused before
+    libhdf5 opens the file."""
+    data = bytearray(GOOD_H5.read_bytes())
+    at = data.find(b"HEAP\0")
+    assert at > 0
+    data[at + 8:at + 16] = struct.pack("<Q", (1 << 64) - 168)
+    (case_dir / "in").mkdir()
+    (case_dir / "in" / "names.weights.h5").write_bytes(bytes(data))
+    run_case(case_dir, "names.weights.h5", ["names.weights.h5", "local heap at offset", "past the end of the file"])

@@ -109,6 +109,51 @@ extension HDF5 {
 
     struct WalkError: Error { var message: String }
 
+    /// What a process confined as the contained reader is (`mgk_h5_confine`) can still
+    /// do, for the tests: a forked child confines itself, tries to open `path` and to
+    /// create a socket, reports the errno of each, then tries to run `/bin/true`.
+    /// Returns nil when the child could not be started or said nothing.
+    static func confinementProbe(opening path: String) -> ConfinementProbe? {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return nil }
+        let pid = fork()
+        if pid < 0 { close(fds[0]); close(fds[1]); return nil }
+        if pid == 0 {
+            close(fds[0])
+            var report: [Int32] = [mgk_h5_confine(fds[1]) == 0 ? 1 : 0, 0, 0]
+            let f = open(path, O_RDONLY)
+            report[1] = f >= 0 ? 0 : errno
+            let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            report[2] = s >= 0 ? 0 : errno
+            _ = report.withUnsafeBytes { write(fds[1], $0.baseAddress!, $0.count) }
+            close(fds[1])
+            execv("/bin/true", [strdup("true"), nil])
+            _exit(3)
+        }
+        close(fds[1])
+        var report: [Int32] = [0, 0, 0]
+        let n = report.withUnsafeMutableBytes { read(fds[0], $0.baseAddress!, $0.count) }
+        close(fds[0])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        guard n == 12 else { return nil }
+        let signaled = (status & 0x7f) != 0 && (status & 0x7f) != 0x7f
+        return ConfinementProbe(confined: report[0] == 1, openErrno: report[1], socketErrno: report[2],
+                                execSignal: signaled ? status & 0x7f : 0,
+                                unavailable: mgk_h5_confinement_is_off() != 0)
+    }
+
+    struct ConfinementProbe {
+        /// The filter was installed.
+        var confined: Bool
+        var openErrno: Int32
+        var socketErrno: Int32
+        /// The signal that ended the child on `execv` (0: it ran or failed).
+        var execSignal: Int32
+        /// The filter is off by design (an AddressSanitizer build).
+        var unavailable: Bool
+    }
+
     /// The child's first wall: the file's global heap collections, checked (once,
     /// before libhdf5 reads the first variable-length string from one) by our own
     /// code on the file's bytes, and each object's string attributes (their heap
@@ -155,6 +200,11 @@ extension HDF5 {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw WalkError(message: "cannot open it: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
+        var why = [CChar](repeating: 0, count: 512)
+        guard mgk_h5_check_local_heaps(fd, &why, why.count) == 0 else {
+            let text = why.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            throw WalkError(message: "damaged HDF5 file: \(text)")
+        }
         guard H5Fis_hdf5(path) > 0 else { throw WalkError(message: "not an HDF5 file (no HDF5 superblock)") }
         let fapl = H5Pcreate(mgk_h5p_file_access())
         defer { H5Pclose(fapl) }
