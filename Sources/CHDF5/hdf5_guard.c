@@ -350,6 +350,34 @@ static int check_messages(struct header_walk *w, size_t p, size_t end, unsigned 
     return unreadable;
 }
 
+haddr_t mgk_h5_root_header_address(int fd) {
+    struct stat info;
+    if (fstat(fd, &info) != 0 || info.st_size <= 0) return HADDR_UNDEF;
+    struct view v = {.size = (size_t)info.st_size};
+    const uint8_t *map = mmap(NULL, v.size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) return HADDR_UNDEF;
+    v.map = map;
+    haddr_t address = HADDR_UNDEF;
+    static const uint8_t signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    if (read_superblock(&v) == 0) {
+        for (size_t at = 0; at + 48 <= v.size; at = at ? at * 2 : 512) {
+            if (memcmp(map + at, signature, 8) != 0) continue;
+            unsigned version = map[at + 8];
+            /* Versions 0 and 1: the base, free-space, end-of-file and driver addresses,
+             * then the root's symbol table entry (its name's offset, then its header's
+             * address). Versions 2 and 3: the base, extension and end-of-file
+             * addresses, then the root's header address. */
+            size_t field = version == 0 ? at + 24 + 5 * (size_t)v.offsets
+                         : version == 1 ? at + 28 + 5 * (size_t)v.offsets
+                                        : at + 12 + 3 * (size_t)v.offsets;
+            if (field + v.offsets <= v.size) address = (haddr_t)le(map + field, v.offsets);
+            break;
+        }
+    }
+    munmap((void *)map, v.size);
+    return address;
+}
+
 int mgk_h5_check_string_attributes(int fd, haddr_t address, char *why, size_t why_size) {
     struct stat info;
     if (fstat(fd, &info) != 0 || info.st_size <= 0) return 1;

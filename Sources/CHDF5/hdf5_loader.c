@@ -136,6 +136,13 @@ haddr_t mgk_object_header_address(hid_t object) {
     return info.head.addr;
 }
 
+haddr_t mgk_link_address(hid_t loc, const char *name) {
+    H5L_info_t info;
+    if (!p_H5Lget_info1 || p_H5Lget_info1(loc, name, &info, H5P_DEFAULT) < 0 || info.type != H5L_TYPE_HARD)
+        return HADDR_UNDEF;
+    return info.u.address;
+}
+
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static char error_text[1024];
 static char loaded_path[4096];

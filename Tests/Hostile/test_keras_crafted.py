@@ -226,3 +226,15 @@ def test_local_heap_whose_size_wraps(case_dir):
     (case_dir / "in").mkdir()
     (case_dir / "in" / "names.weights.h5").write_bytes(bytes(data))
     run_case(case_dir, "names.weights.h5", ["names.weights.h5", "local heap at offset", "past the end of the file"])
+
+
+def test_header_continuation_past_the_file(case_dir):
+    """Found by the keras fuzzer's last run (9 inputs, this one kept as a regression
+    input): an object header continues at an offset past the end of the file, and
+    libhdf5 1.10.8 asks malloc for the chunk at the file's size for it (2^50 bytes).
+    Every object header is checked before H5Oopen."""
+    source = FIXTURES.parent / "Tests" / "MetaGraphKitTests" / "Fuzz" / "Inputs" / "keras" / \
+        "header-continuation-past-the-file.weights.h5"
+    (case_dir / "in").mkdir()
+    (case_dir / "in" / "chunk.weights.h5").write_bytes(source.read_bytes())
+    run_case(case_dir, "chunk.weights.h5", ["chunk.weights.h5", "layers/conv2d/vars", "past the end of the file"])

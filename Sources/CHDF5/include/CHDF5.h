@@ -80,6 +80,13 @@ haddr_t mgk_object_header_address(hid_t object);
  * storage, shared messages, an unknown version): then its strings are not read. */
 int mgk_h5_check_string_attributes(int fd, haddr_t address, char *why, size_t why_size);
 
+/* The address a hard link points to (H5Lget_info1); HADDR_UNDEF for any other link
+ * or on failure. */
+haddr_t mgk_link_address(hid_t loc, const char *name);
+/* The root group's object header address, from the superblock of the open file `fd`
+ * (HADDR_UNDEF when there is none this code reads). */
+haddr_t mgk_h5_root_header_address(int fd);
+
 /* 1 for a hard link, 0 for a soft, external or user-defined one, -1 on failure. */
 int mgk_link_is_hard(hid_t loc, const char *name);
 #endif

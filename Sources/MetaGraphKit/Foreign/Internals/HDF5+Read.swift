@@ -109,6 +109,14 @@ extension HDF5 {
 
     struct WalkError: Error { var message: String }
 
+    /// Why the object header at `address` cannot be handed to libhdf5 (a chunk past
+    /// the end of the file, a damaged string attribute), or nil.
+    private static func headerProblem(fd: Int32, address: haddr_t) -> String? {
+        var why = [CChar](repeating: 0, count: 512)
+        guard mgk_h5_check_string_attributes(fd, address, &why, why.count) < 0 else { return nil }
+        return why.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
     /// What a process confined as the contained reader is (`mgk_h5_confine`) can still
     /// do, for the tests: a forked child confines itself, tries to open `path` and to
     /// create a socket, reports the errno of each, then tries to run `/bin/true`.
@@ -205,6 +213,12 @@ extension HDF5 {
             let text = why.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             throw WalkError(message: "damaged HDF5 file: \(text)")
         }
+        // libhdf5 allocates an object header's chunks at the sizes the file gives
+        // (2^50 bytes on a file the keras fuzzer made): each header is checked first,
+        // the root's here, every other one before H5Oopen.
+        if let problem = headerProblem(fd: fd, address: mgk_h5_root_header_address(fd)) {
+            throw WalkError(message: "damaged HDF5 file: the root group: \(problem)")
+        }
         guard H5Fis_hdf5(path) > 0 else { throw WalkError(message: "not an HDF5 file (no HDF5 superblock)") }
         let fapl = H5Pcreate(mgk_h5p_file_access())
         defer { H5Pclose(fapl) }
@@ -243,6 +257,9 @@ extension HDF5 {
             guard hard >= 0 else { throw WalkError(message: "damaged link \(child)") }
             guard hard == 1 else {
                 throw WalkError(message: "\(child) is a soft or external link; only plain groups and datasets are read")
+            }
+            if let problem = headerProblem(fd: walls.fd, address: mgk_link_address(group, linkName)) {
+                throw WalkError(message: "damaged HDF5 file: \(child): \(problem)")
             }
             let object = H5Oopen(group, linkName, mgk_h5p_default())
             guard object >= 0 else { throw WalkError(message: "damaged object \(child)") }
