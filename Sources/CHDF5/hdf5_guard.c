@@ -283,6 +283,13 @@ static int check_attribute(struct header_walk *w, const uint8_t *d, size_t size)
     /* A variable-length string: class 9, type 1. Other attributes are not read by
      * libhdf5 from the global heap. */
     if (type_size < 8 || (d[type_at] & 0x0f) != 9 || (d[type_at + 1] & 0x0f) != 1) return 0;
+    /* Its characters: the base type after the 8 bytes of the string's own, of one
+     * byte each (libhdf5 sizes its conversion buffer by length times this size:
+     * 52 GB on a file the keras fuzzer made). */
+    uint64_t character = type_size >= 16 ? le(d + type_at + 12, 4) : 0;
+    if (character != 1)
+        return MGK_BAD(w, "the strings of attribute \"%s\" are made of %llu-byte characters", name,
+                       (unsigned long long)character);
     /* The dataspace: the number of elements. */
     const uint8_t *s = d + space_at;
     if (space_size < 4) return MGK_BAD(w, "attribute \"%s\" has a dataspace of %zu bytes", name, space_size);

@@ -238,3 +238,19 @@ def test_header_continuation_past_the_file(case_dir):
     (case_dir / "in").mkdir()
     (case_dir / "in" / "chunk.weights.h5").write_bytes(source.read_bytes())
     run_case(case_dir, "chunk.weights.h5", ["chunk.weights.h5", "layers/conv2d/vars", "past the end of the file"])
+
+
+def test_string_of_huge_characters(case_dir):
+    """Found by the keras fuzzer's last run (25 inputs, this one kept as a regression
+    input): a group's `name` string declares characters of 4,294,901,761 bytes, and
+    libhdf5 1.10.8 sizes its conversion buffer by length times that (52 GB)."""
+    source = FIXTURES.parent / "Tests" / "MetaGraphKitTests" / "Fuzz" / "Inputs" / "keras" / \
+        "string-of-huge-characters.weights.h5"
+    (case_dir / "in").mkdir()
+    (case_dir / "in" / "chars.weights.h5").write_bytes(source.read_bytes())
+    # Other bytes of this input are damaged too: libhdf5 1.14 stops at one of them
+    # first ("damaged object …"), 1.10.8 reaches the string and our check refuses it.
+    outcome = run_tfmeta(["ckpt", "list", "in/chars.weights.h5"], cwd=case_dir)
+    check_outcome(outcome, damaged="in/chars.weights.h5", must_fail=True)
+    assert "chars.weights.h5" in outcome.stderr, outcome.describe()
+    assert "-byte characters" in outcome.stderr or "damaged object" in outcome.stderr, outcome.describe()
