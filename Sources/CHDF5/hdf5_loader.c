@@ -103,6 +103,9 @@ MGK_HDF5_GLOBALS(MGK_GLOBAL_POINTER)
 static herr_t (*p_H5open)(void);
 static herr_t (*p_H5get_libversion)(unsigned *, unsigned *, unsigned *);
 static herr_t (*p_H5Lget_info1)(hid_t, const char *, H5L_info_t *, hid_t);
+/* H5Oget_info1 (1.10 to 1.14, deprecated from 1.12), whose H5O_info1_t begins with
+ * the file number and the object header's address in every version. */
+static herr_t (*p_H5Oget_info1)(hid_t, void *);
 
 /* Not loaded: fail as libhdf5 fails (every caller loads first; this only keeps a
  * mistake from jumping to NULL). */
@@ -118,6 +121,26 @@ int mgk_link_is_hard(hid_t loc, const char *name) {
     H5L_info_t info;
     if (!p_H5Lget_info1 || p_H5Lget_info1(loc, name, &info, H5P_DEFAULT) < 0) return -1;
     return info.type == H5L_TYPE_HARD ? 1 : 0;
+}
+
+haddr_t mgk_object_header_address(hid_t object) {
+    union {
+        struct {
+            unsigned long fileno;
+            haddr_t addr;
+        } head;
+        unsigned char bytes[1024]; /* sizeof(H5O_info1_t) is about 160 */
+        long double align;
+    } info;
+    if (!p_H5Oget_info1 || p_H5Oget_info1(object, &info) < 0) return HADDR_UNDEF;
+    return info.head.addr;
+}
+
+haddr_t mgk_link_address(hid_t loc, const char *name) {
+    H5L_info_t info;
+    if (!p_H5Lget_info1 || p_H5Lget_info1(loc, name, &info, H5P_DEFAULT) < 0 || info.type != H5L_TYPE_HARD)
+        return HADDR_UNDEF;
+    return info.u.address;
 }
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -137,6 +160,7 @@ static int resolve(void *h, const char *file) {
     p_H5get_libversion = (herr_t(*)(unsigned *, unsigned *, unsigned *))dlsym(h, "H5get_libversion");
     /* H5Lget_info1 from 1.12 on; the same function was H5Lget_info before. */
     p_H5Lget_info1 = (herr_t(*)(hid_t, const char *, H5L_info_t *, hid_t))dlsym(h, "H5Lget_info1");
+    p_H5Oget_info1 = (herr_t(*)(hid_t, void *))dlsym(h, "H5Oget_info1");
     if (!p_H5Lget_info1) p_H5Lget_info1 = (herr_t(*)(hid_t, const char *, H5L_info_t *, hid_t))dlsym(h, "H5Lget_info");
     if (!p_H5open || !p_H5get_libversion || !p_H5Lget_info1) {
         snprintf(error_text, sizeof error_text, "%s lacks H5open, H5get_libversion or H5Lget_info", file);
@@ -170,6 +194,7 @@ static void reset(void) {
     p_H5open = NULL;
     p_H5get_libversion = NULL;
     p_H5Lget_info1 = NULL;
+    p_H5Oget_info1 = NULL;
 }
 
 /* Tries one candidate: 1 loaded, 0 not found (error_text gets dlerror), -1 found but unusable. */

@@ -52,6 +52,41 @@ static inline hid_t mgk_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t mgk_h5e_default(void) { return H5E_DEFAULT; }
 static inline hid_t mgk_h5s_all(void) { return H5S_ALL; }
 
+/* The contained reader's walls (hdf5_guard.c; neither calls libhdf5).
+ * Checks every global heap collection in the open file `fd` (each place that
+ * starts "GCOL" and version 1): its size within the file, every object within the
+ * collection, no index twice. 0 when all are sound; -1 with `why` set. */
+int mgk_h5_check_global_heaps(int fd, char *why, size_t why_size);
+/* Checks every local heap (group names) in the open file `fd` (each place that
+ * starts "HEAP" and version 0): its data segment within the file. 0, or -1 with
+ * `why` set. */
+int mgk_h5_check_local_heaps(int fd, char *why, size_t why_size);
+/* Confines the calling process with a seccomp filter: reading open files, memory,
+ * writing to `pipe_fd` and standard error, exiting; any other system call fails
+ * with EPERM, and exec kills it. Irreversible. 0, or -1 with errno (ENOTSUP
+ * under AddressSanitizer, ENOSYS off Linux x86-64/arm64). */
+int mgk_h5_confine(int pipe_fd);
+/* 1 when mgk_h5_confine does nothing (an AddressSanitizer build). */
+int mgk_h5_confinement_is_off(void);
+
+/* The address of `object`'s header in its file (H5Oget_info1); HADDR_UNDEF when the
+ * library cannot say. */
+haddr_t mgk_object_header_address(hid_t object);
+/* Checks the variable-length strings of every attribute stored in the object header
+ * at `address` (relative to the superblock's base) of the open file `fd`: each
+ * string's global heap collection sound, its heap index an object of it, of exactly
+ * the string's stored length. 0 when all are; -1 with `why` set when one is not;
+ * 1 when the header is not one this check can read through (dense attribute
+ * storage, shared messages, an unknown version): then its strings are not read. */
+int mgk_h5_check_string_attributes(int fd, haddr_t address, char *why, size_t why_size);
+
+/* The address a hard link points to (H5Lget_info1); HADDR_UNDEF for any other link
+ * or on failure. */
+haddr_t mgk_link_address(hid_t loc, const char *name);
+/* The root group's object header address, from the superblock of the open file `fd`
+ * (HADDR_UNDEF when there is none this code reads). */
+haddr_t mgk_h5_root_header_address(int fd);
+
 /* 1 for a hard link, 0 for a soft, external or user-defined one, -1 on failure. */
 int mgk_link_is_hard(hid_t loc, const char *name);
 #endif

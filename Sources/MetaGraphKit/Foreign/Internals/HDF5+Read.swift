@@ -48,7 +48,7 @@ extension HDF5 {
             _ = setrlimit(Int32(RLIMIT_CPU.rawValue), &limit)
             var out = CatalogWriter()
             do {
-                try walk(path: path, into: &out)
+                try walk(path: path, pipe: fds[1], into: &out)
                 out.bytes.insert(UInt8(ascii: "K"), at: 0)
             } catch let e as WalkError {
                 out = CatalogWriter()
@@ -109,9 +109,116 @@ extension HDF5 {
 
     struct WalkError: Error { var message: String }
 
-    /// Runs in the child: opens the file and records every object.
-    private static func walk(path: String, into out: inout CatalogWriter) throws {
+    /// Why the object header at `address` cannot be handed to libhdf5 (a chunk past
+    /// the end of the file, a damaged string attribute), or nil.
+    private static func headerProblem(fd: Int32, address: haddr_t) -> String? {
+        var why = [CChar](repeating: 0, count: 512)
+        guard mgk_h5_check_string_attributes(fd, address, &why, why.count) < 0 else { return nil }
+        return why.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    /// What a process confined as the contained reader is (`mgk_h5_confine`) can still
+    /// do, for the tests: a forked child confines itself, tries to open `path` and to
+    /// create a socket, reports the errno of each, then tries to run `/bin/true`.
+    /// Returns nil when the child could not be started or said nothing.
+    static func confinementProbe(opening path: String) -> ConfinementProbe? {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return nil }
+        let pid = fork()
+        if pid < 0 { close(fds[0]); close(fds[1]); return nil }
+        if pid == 0 {
+            close(fds[0])
+            var report: [Int32] = [mgk_h5_confine(fds[1]) == 0 ? 1 : 0, 0, 0]
+            let f = open(path, O_RDONLY)
+            report[1] = f >= 0 ? 0 : errno
+            let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            report[2] = s >= 0 ? 0 : errno
+            _ = report.withUnsafeBytes { write(fds[1], $0.baseAddress!, $0.count) }
+            close(fds[1])
+            execv("/bin/true", [strdup("true"), nil])
+            _exit(3)
+        }
+        close(fds[1])
+        var report: [Int32] = [0, 0, 0]
+        let n = report.withUnsafeMutableBytes { read(fds[0], $0.baseAddress!, $0.count) }
+        close(fds[0])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        guard n == 12 else { return nil }
+        let signaled = (status & 0x7f) != 0 && (status & 0x7f) != 0x7f
+        return ConfinementProbe(confined: report[0] == 1, openErrno: report[1], socketErrno: report[2],
+                                execSignal: signaled ? status & 0x7f : 0,
+                                unavailable: mgk_h5_confinement_is_off() != 0)
+    }
+
+    struct ConfinementProbe {
+        /// The filter was installed.
+        var confined: Bool
+        var openErrno: Int32
+        var socketErrno: Int32
+        /// The signal that ended the child on `execv` (0: it ran or failed).
+        var execSignal: Int32
+        /// The filter is off by design (an AddressSanitizer build).
+        var unavailable: Bool
+    }
+
+    /// The child's first wall: the file's global heap collections, checked (once,
+    /// before libhdf5 reads the first variable-length string from one) by our own
+    /// code on the file's bytes, and each object's string attributes (their heap
+    /// ids), before libhdf5 reads one of them. libhdf5 1.10.8 copies an object larger
+    /// than its collection from past the collection's end (`memcpy` in `H5HG_read`;
+    /// the `keras` fuzzer found it), and looks a heap index up without checking it.
+    final class Walls {
+        let fd: Int32
+        private var checked = false
+        init(fd: Int32) { self.fd = fd }
+
+        func checkGlobalHeaps() throws {
+            guard !checked else { return }
+            checked = true
+            var why = [CChar](repeating: 0, count: 512)
+            guard mgk_h5_check_global_heaps(fd, &why, why.count) == 0 else {
+                let text = why.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+                throw WalkError(message: "damaged HDF5 file: \(text)")
+            }
+        }
+
+        /// Whether libhdf5 may read `object`'s variable-length string attributes:
+        /// true when our own reading of its header found every one sound, false when
+        /// the header stores them where we do not look (dense attribute storage,
+        /// shared messages: then they are not read); throws when one is damaged.
+        func stringAttributesAreSound(_ object: hid_t, path: String) throws -> Bool {
+            try checkGlobalHeaps()
+            var why = [CChar](repeating: 0, count: 512)
+            switch mgk_h5_check_string_attributes(fd, mgk_object_header_address(object), &why, why.count) {
+            case 0: return true
+            case 1: return false
+            default:
+                let text = why.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+                throw WalkError(message: "damaged HDF5 file: \(path.isEmpty ? "/" : path): \(text)")
+            }
+        }
+    }
+
+    /// Runs in the child: opens the file and records every object. Once libhdf5 has
+    /// the file open, the child confines itself (`mgk_h5_confine`: no more opening
+    /// files, no exec, no sockets; writing to `pipe` only).
+    private static func walk(path: String, pipe: Int32, into out: inout CatalogWriter) throws {
         H5Eset_auto2(mgk_h5e_default(), nil, nil)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw WalkError(message: "cannot open it: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var why = [CChar](repeating: 0, count: 512)
+        guard mgk_h5_check_local_heaps(fd, &why, why.count) == 0 else {
+            let text = why.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            throw WalkError(message: "damaged HDF5 file: \(text)")
+        }
+        // libhdf5 allocates an object header's chunks at the sizes the file gives
+        // (2^50 bytes on a file the keras fuzzer made): each header is checked first,
+        // the root's here, every other one before H5Oopen.
+        if let problem = headerProblem(fd: fd, address: mgk_h5_root_header_address(fd)) {
+            throw WalkError(message: "damaged HDF5 file: the root group: \(problem)")
+        }
         guard H5Fis_hdf5(path) > 0 else { throw WalkError(message: "not an HDF5 file (no HDF5 superblock)") }
         let fapl = H5Pcreate(mgk_h5p_file_access())
         defer { H5Pclose(fapl) }
@@ -119,19 +226,22 @@ extension HDF5 {
         let file = H5Fopen(path, mgk_h5f_acc_rdonly(), fapl)
         guard file >= 0 else { throw WalkError(message: "damaged HDF5 file: libhdf5 cannot open it") }
         defer { H5Fclose(file) }
+        // Where seccomp is unavailable (another kernel or architecture, an ASan
+        // build) the read goes on, contained by the process and its limits alone.
+        _ = mgk_h5_confine(pipe)
         let root = H5Gopen2(file, "/", mgk_h5p_default())
         guard root >= 0 else { throw WalkError(message: "damaged HDF5 file: no root group") }
         defer { H5Gclose(root) }
         var count = 0
-        try walkGroup(root, path: "", depth: 0, count: &count, into: &out)
+        try walkGroup(root, path: "", depth: 0, count: &count, walls: Walls(fd: fd), into: &out)
     }
 
-    private static func walkGroup(_ group: hid_t, path: String, depth: Int, count: inout Int,
+    private static func walkGroup(_ group: hid_t, path: String, depth: Int, count: inout Int, walls: Walls,
                                   into out: inout CatalogWriter) throws {
         guard depth < maxDepth else { throw WalkError(message: "groups nest deeper than \(maxDepth) at \(path)") }
         out.byte(UInt8(ascii: "G"))
         out.string(path)
-        try writeAttributes(group, path: path, into: &out)
+        try writeAttributes(group, path: path, walls: walls, into: &out)
         var info = H5G_info_t()
         guard H5Gget_info(group, &info) >= 0 else { throw WalkError(message: "damaged group \(path.isEmpty ? "/" : path)") }
         var index: hsize_t = 0
@@ -148,20 +258,31 @@ extension HDF5 {
             guard hard == 1 else {
                 throw WalkError(message: "\(child) is a soft or external link; only plain groups and datasets are read")
             }
+            if let problem = headerProblem(fd: walls.fd, address: mgk_link_address(group, linkName)) {
+                throw WalkError(message: "damaged HDF5 file: \(child): \(problem)")
+            }
             let object = H5Oopen(group, linkName, mgk_h5p_default())
             guard object >= 0 else { throw WalkError(message: "damaged object \(child)") }
             defer { H5Oclose(object) }
             switch H5Iget_type(object) {
-            case H5I_GROUP: try walkGroup(object, path: child, depth: depth + 1, count: &count, into: &out)
-            case H5I_DATASET: try writeDataset(object, path: child, into: &out)
+            case H5I_GROUP: try walkGroup(object, path: child, depth: depth + 1, count: &count, walls: walls, into: &out)
+            case H5I_DATASET: try writeDataset(object, path: child, walls: walls, into: &out)
             default: break   // named datatypes are not data
             }
             index += 1
         }
     }
 
-    private static func writeAttributes(_ object: hid_t, path: String, into out: inout CatalogWriter) throws {
+    private static func writeAttributes(_ object: hid_t, path: String, walls: Walls,
+                                        into out: inout CatalogWriter) throws {
         var found: [(String, String)] = []
+        var sound: Bool? = nil
+        let stringsAreSound = { () throws -> Bool in
+            if let sound { return sound }
+            let answer = try walls.stringAttributesAreSound(object, path: path)
+            sound = answer
+            return answer
+        }
         var index: hsize_t = 0
         while index < 256 {
             let attr = H5Aopen_by_idx(object, ".", H5_INDEX_NAME, H5_ITER_INC, index, mgk_h5p_default(), mgk_h5p_default())
@@ -172,14 +293,14 @@ extension HDF5 {
             let n = H5Aget_name(attr, 256, &nameBuffer)
             guard n > 0, n < 256 else { continue }
             let attrName = String(decoding: nameBuffer.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if let value = stringAttribute(attr) { found.append((attrName, value)) }
+            if let value = try stringAttribute(attr, stringsAreSound: stringsAreSound) { found.append((attrName, value)) }
         }
         out.int(found.count)
         for (k, v) in found { out.string(k); out.string(v) }
     }
 
     /// A scalar string attribute's value; nil for any other attribute.
-    private static func stringAttribute(_ attr: hid_t) -> String? {
+    private static func stringAttribute(_ attr: hid_t, stringsAreSound: () throws -> Bool) throws -> String? {
         let type = H5Aget_type(attr)
         guard type >= 0 else { return nil }
         defer { H5Tclose(type) }
@@ -189,6 +310,7 @@ extension HDF5 {
         defer { H5Sclose(space) }
         guard H5Sget_simple_extent_npoints(space) == 1 else { return nil }
         if H5Tis_variable_str(type) > 0 {
+            guard try stringsAreSound() else { return nil }
             let memType = H5Tcopy(mgk_h5t_c_s1())
             defer { H5Tclose(memType) }
             H5Tset_size(memType, mgk_h5t_variable())
@@ -207,10 +329,11 @@ extension HDF5 {
         return String(decoding: buffer[..<end], as: UTF8.self)
     }
 
-    private static func writeDataset(_ dataset: hid_t, path: String, into out: inout CatalogWriter) throws {
+    private static func writeDataset(_ dataset: hid_t, path: String, walls: Walls,
+                                     into out: inout CatalogWriter) throws {
         out.byte(UInt8(ascii: "D"))
         out.string(path)
-        try writeAttributes(dataset, path: path, into: &out)
+        try writeAttributes(dataset, path: path, walls: walls, into: &out)
         let type = H5Dget_type(dataset)
         guard type >= 0 else { throw WalkError(message: "damaged datatype of \(path)") }
         defer { H5Tclose(type) }
