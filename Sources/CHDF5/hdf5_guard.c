@@ -36,55 +36,15 @@
  * than its collection is copied by H5HG_read with memcpy from past the end of the
  * collection's buffer (an out-of-bounds read, overlapping the destination when
  * large), and a free-space object of size 0 makes the collection's parser loop
- * forever (1.14.6 too). */
+ * forever (1.14.6 too). libhdf5 reads a collection only where a variable-length
+ * value names it, and the reader reads such values only in string attributes: the
+ * collection each one names is checked (check_heap_id) before libhdf5 reads it.
+ * Bytes that merely look like a collection (a tensor holding "GCOL\1") are data. */
 
 static uint64_t le(const uint8_t *p, unsigned n) {
     uint64_t v = 0;
     for (unsigned i = 0; i < n; i++) v |= (uint64_t)p[i] << (8 * i);
     return v;
-}
-
-/* Finds each place a signature starts, a 64 MiB window at a time, and drops every
- * window scanned from the process's memory (MADV_DONTNEED on the private map):
- * checking a 1 GiB file costs no more than 64 MiB of resident pages. memchr and a
- * compare scan at 5 to 10 GB/s from the page cache, memmem at 2. */
-struct scanner {
-    const uint8_t *map;
-    size_t size, at, dropped;
-};
-
-static size_t next_signature(struct scanner *s, const char *signature, size_t n) {
-    const size_t window = (size_t)64 << 20;
-    while (s->at < s->size) {
-        size_t limit = (s->at / window + 1) * window;
-        if (limit > s->size) limit = s->size;
-        const uint8_t *p = memchr(s->map + s->at, (unsigned char)signature[0], limit - s->at);
-        if (!p) {
-            s->at = limit;
-            if (limit % window == 0 && limit > s->dropped) {
-                madvise((void *)(s->map + s->dropped), limit - s->dropped, MADV_DONTNEED);
-                s->dropped = limit;
-            }
-            continue;
-        }
-        size_t at = (size_t)(p - s->map);
-        s->at = at + 1;
-        if (s->size - at >= n && memcmp(p, signature, n) == 0) return at;
-    }
-    return SIZE_MAX;
-}
-
-/* The superblock's size of lengths: 2, 4 or 8; 0 when there is no superblock
- * this check understands (then no collection is trusted). */
-static unsigned size_of_lengths(const uint8_t *map, size_t size) {
-    static const uint8_t signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    for (size_t at = 0; at + 16 <= size; at = at ? at * 2 : 512) {
-        if (memcmp(map + at, signature, 8) != 0) continue;
-        unsigned version = map[at + 8];
-        unsigned lengths = version <= 1 ? map[at + 14] : version <= 3 ? map[at + 10] : 0;
-        return lengths == 2 || lengths == 4 || lengths == 8 ? lengths : 0;
-    }
-    return 0;
 }
 
 /* 0 when the collection at `at` is sound; otherwise writes why. */
@@ -135,39 +95,6 @@ static int check_collection(const uint8_t *map, size_t size, size_t at, unsigned
         p += (size_t)need;
     }
     return 0;
-}
-
-int mgk_h5_check_global_heaps(int fd, char *why, size_t why_size) {
-    struct stat info;
-    if (fstat(fd, &info) != 0) {
-        snprintf(why, why_size, "cannot check its global heaps: %s", strerror(errno));
-        return -1;
-    }
-    if (info.st_size <= 0) return 0;
-    size_t size = (size_t)info.st_size;
-    const uint8_t *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map == MAP_FAILED) {
-        snprintf(why, why_size, "cannot map it to check its global heaps: %s", strerror(errno));
-        return -1;
-    }
-    int result = 0;
-    unsigned lengths = size_of_lengths(map, size);
-    madvise((void *)map, size, MADV_SEQUENTIAL);
-    struct scanner scan = {.map = map, .size = size};
-    size_t at;
-    /* Every place libhdf5 would take for a collection: its signature and version 1
-     * (libhdf5 refuses any other version itself). */
-    while (result == 0 && (at = next_signature(&scan, "GCOL\x01", 5)) != SIZE_MAX) {
-        if (lengths == 0) {
-            snprintf(why, why_size, "it holds a global heap collection (offset %zu) but no superblock with a "
-                                    "size of lengths of 2, 4 or 8 bytes", at);
-            result = -1;
-        } else {
-            result = check_collection(map, size, at, lengths, why, why_size);
-        }
-    }
-    munmap((void *)map, size);
-    return result;
 }
 
 /* ---- The strings' heap ids ---------------------------------------------------
@@ -316,6 +243,8 @@ static int check_attribute(struct header_walk *w, const uint8_t *d, size_t size)
     return 0;
 }
 
+static int check_local_heap(const struct view *v, uint64_t address, char *why, size_t why_size);
+
 /* The messages of one chunk [p, end) of a header of `version`: 0, -1 or 1. */
 static int check_messages(struct header_walk *w, size_t p, size_t end, unsigned version, unsigned header_flags) {
     const struct view *v = w->v;
@@ -338,6 +267,9 @@ static int check_messages(struct header_walk *w, size_t p, size_t end, unsigned 
             if (w->chunks == sizeof w->chunk_at / sizeof *w->chunk_at) return 1;
             w->chunk_at[w->chunks] = (size_t)at;
             w->chunk_length[w->chunks++] = (size_t)length;
+        } else if (type == 0x11) { /* symbol table: the group's B-tree and local heap */
+            if (size < 2 * (size_t)v->offsets) return MGK_BAD(w, "a symbol table message of %zu bytes", size);
+            if (check_local_heap(v, le(d + v->offsets, v->offsets), w->why, w->why_size) != 0) return -1;
         } else if (type == 0x15) { /* attribute info: dense storage when its heap is defined */
             size_t heap_at = 2 + ((size >= 2 && (d[1] & 0x01)) ? 2 : 0);
             if (heap_at + v->offsets > size) return MGK_BAD(w, "an attribute info message of %zu bytes", size);
@@ -443,7 +375,35 @@ done:
  * of its free list (size-of-lengths bytes each), the data segment's address
  * (size-of-offsets). libhdf5 1.10.8 adds the size to the prefix's without checking
  * it and asks realloc for the sum: 2^64 - 136 bytes on a file the keras fuzzer
- * made (refused by glibc, fatal under AddressSanitizer). */
+ * made (refused by glibc, fatal under AddressSanitizer). libhdf5 reads a local heap
+ * only where a group names it: its symbol table message (checked with the group's
+ * header, before libhdf5 opens it) and, for the root group of a version 0/1
+ * superblock, the symbol table entry's cached addresses (checked here, before the
+ * file is opened). Only those are checked: bytes that merely look like a heap (a
+ * tensor holding "HEAP\0") are data, and must not make a sound file fail. */
+static int check_local_heap(const struct view *v, uint64_t address, char *why, size_t why_size) {
+    uint64_t undefined = v->offsets == 8 ? UINT64_MAX : (((uint64_t)1 << (8 * v->offsets)) - 1);
+    if (address == undefined) return 0;
+    uint64_t at = v->base + address;
+    size_t prefix = 8 + 2 * (size_t)v->lengths + v->offsets;
+    if (at < v->base || at > v->size || v->size - at < prefix || memcmp(v->map + at, "HEAP\0", 5) != 0) {
+        snprintf(why, why_size, "a group names a local heap at offset %llu, where there is none",
+                 (unsigned long long)at);
+        return -1;
+    }
+    const uint8_t *p = v->map + at;
+    uint64_t size = le(p + 8, v->lengths), data_address = le(p + 8 + 2 * v->lengths, v->offsets);
+    uint64_t data = v->base + data_address;
+    if (size != 0 && data_address != undefined && (data < v->base || data > v->size || size > v->size - data)) {
+        snprintf(why, why_size,
+                 "the local heap at offset %llu claims %llu bytes of names at offset %llu, past the end of "
+                 "the file (%zu bytes)", (unsigned long long)at, (unsigned long long)size,
+                 (unsigned long long)data, v->size);
+        return -1;
+    }
+    return 0;
+}
+
 int mgk_h5_check_local_heaps(int fd, char *why, size_t why_size) {
     struct stat info;
     if (fstat(fd, &info) != 0 || info.st_size <= 0) return 0;
@@ -452,23 +412,20 @@ int mgk_h5_check_local_heaps(int fd, char *why, size_t why_size) {
     if (map == MAP_FAILED) return 0;
     v.map = map;
     int result = 0;
+    static const uint8_t signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     if (read_superblock(&v) == 0) {
-        madvise((void *)map, v.size, MADV_SEQUENTIAL);
-        struct scanner scan = {.map = map, .size = v.size};
-        size_t prefix = 8 + 2 * (size_t)v.lengths + v.offsets, at;
-        while (result == 0 && (at = next_signature(&scan, "HEAP\0", 5)) != SIZE_MAX) {
-            if (v.size - at < prefix) break;
-            const uint8_t *p = map + at;
-            uint64_t size = le(p + 8, v.lengths), address = le(p + 8 + 2 * v.lengths, v.offsets);
-            uint64_t data = v.base + address;
-            uint64_t undefined = v.offsets == 8 ? UINT64_MAX : (((uint64_t)1 << (8 * v.offsets)) - 1);
-            if (size != 0 && address != undefined &&
-                (data < v.base || data > v.size || size > v.size - data)) {
-                snprintf(why, why_size,
-                         "the local heap at offset %zu claims %llu bytes of names at offset %llu, past the end of "
-                         "the file (%zu bytes)", at, (unsigned long long)size, (unsigned long long)data, v.size);
-                result = -1;
-            }
+        for (size_t at = 0; at + 48 <= v.size; at = at ? at * 2 : 512) {
+            if (memcmp(map + at, signature, 8) != 0) continue;
+            unsigned version = map[at + 8];
+            if (version > 1) break;
+            /* The root's symbol table entry: name offset, header address, cache type
+             * (4), reserved (4), scratch pad: B-tree and local heap addresses when the
+             * cache type is 1. */
+            size_t entry = (version == 0 ? at + 24 : at + 28) + 4 * (size_t)v.offsets;
+            size_t cache = entry + 2 * (size_t)v.offsets;
+            if (cache + 8 + 2 * (size_t)v.offsets <= v.size && le(map + cache, 4) == 1)
+                result = check_local_heap(&v, le(map + cache + 8 + v.offsets, v.offsets), why, why_size);
+            break;
         }
     }
     munmap((void *)map, v.size);

@@ -614,3 +614,24 @@ def test_tf1_gru_needs_a_reset_before_template_and_says_so(tfm, tmp_path):
     gru = [p for p in json.loads(out)["pairs"] if p["layer_class"] == "GRUCell"]
     assert [p["variable"] for p in gru] == ["kernel", "recurrent_kernel", "bias"]
     assert all(p["transform"] == "gru-split" for p in gru)
+
+
+def test_tensor_bytes_that_look_like_heaps_are_data(tfm, tmp_path):
+    """The reader checks the global heap collections and local heaps a file's
+    structure names before libhdf5 reads them; a tensor whose bytes merely look like
+    one ("GCOL\\1" or "HEAP\\0" followed by impossible sizes) is data, and the file
+    reads as h5py reads it."""
+    from conftest import FIXTURES
+    path = tmp_path / "looks.weights.h5"
+    shutil.copy(FIXTURES / "keras" / "small.weights.h5", path)
+    raw = (b"GCOL\x01\x00\x00\x00" + b"\xff" * 8 + b"HEAP\x00\x00\x00\x00" + b"\xff" * 24)[:48]
+    with h5py.File(path, "r+") as f:
+        f["layers/dense/vars/0"][...] = np.frombuffer(raw, np.float32).reshape(3, 4)
+    assert raw in path.read_bytes()
+    code, out, _ = tfm("ckpt", "verify", path)
+    assert code == 0 and out.startswith("OK: keras-h5 checkpoint")
+    tfm("ckpt", "export", path, tmp_path / "out.npz")
+    exported = np.load(tmp_path / "out.npz")
+    with h5py.File(path, "r") as f:
+        for key in ["layers/dense/vars/0", "layers/dense/vars/1", "layers/dense_1/vars/0"]:
+            assert exported[key].tobytes() == f[key][...].tobytes(), key

@@ -53,13 +53,10 @@ static inline hid_t mgk_h5e_default(void) { return H5E_DEFAULT; }
 static inline hid_t mgk_h5s_all(void) { return H5S_ALL; }
 
 /* The contained reader's walls (hdf5_guard.c; neither calls libhdf5).
- * Checks every global heap collection in the open file `fd` (each place that
- * starts "GCOL" and version 1): its size within the file, every object within the
- * collection, no index twice. 0 when all are sound; -1 with `why` set. */
-int mgk_h5_check_global_heaps(int fd, char *why, size_t why_size);
-/* Checks every local heap (group names) in the open file `fd` (each place that
- * starts "HEAP" and version 0): its data segment within the file. 0, or -1 with
- * `why` set. */
+ * Checks the local heap (group names) that the root group's cached symbol table
+ * names in a version 0/1 superblock of the open file `fd`: its data segment within
+ * the file (every other group's is checked with its header). 0, or -1 with `why`
+ * set. */
 int mgk_h5_check_local_heaps(int fd, char *why, size_t why_size);
 /* Confines the calling process with a seccomp filter: reading open files, memory,
  * writing to `pipe_fd` and standard error, exiting; any other system call fails

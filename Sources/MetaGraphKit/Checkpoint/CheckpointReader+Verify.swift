@@ -152,8 +152,8 @@ extension CheckpointReader {
         if bounds.last! != jobs.count { bounds.append(jobs.count) }
         // Safe to share: read only during the loop.
         nonisolated(unsafe) let reader = bundle
-        nonisolated(unsafe) let index = index
-        nonisolated(unsafe) let files = files
+        let index = index
+        let files = files
         let threshold = Int64(MappedFile.releaseThreshold)
         return ShardScheduler.map(count: bounds.count - 1, jobs: threads) { chunk -> [MetaGraphKitError] in
             var found: [MetaGraphKitError] = []
