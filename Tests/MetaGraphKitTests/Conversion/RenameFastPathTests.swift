@@ -110,6 +110,28 @@ struct RenameFastPathTests {
             }
             #expect(error?.code == .badChecksum)
             #expect(!FileIO.exists(dir + "/out.index"))
+            // A data file cut short: the payloads past its end fail as the general path fails.
+            let cut = dir + "/cut"
+            for (name, bytes) in try files(Fixture.path("ckpt/v2_large_index")) {
+                try FileIO.writeAtomically(name.hasPrefix(".data") ? Array(bytes.prefix(bytes.count / 2)) : bytes, to: cut + name)
+            }
+            try compare(cut, try rules(#"{"steps": [{"rename": {"pattern": "^", "replacement": "r/"}}]}"#), in: dir)
+        }
+    }
+
+    @Test func sourceInSeveralDataFiles() throws {
+        try withTemporaryDirectory { dir in
+            // Three data files, no partitioned tensor: runs break where the data file changes.
+            let source = dir + "/three"
+            _ = try CheckpointRemap.rename(source: Fixture.path("ckpt/v2_large_index"), destination: source,
+                                           ruleSet: RuleSet(), meta: .none, shards: 3)
+            let reader = try CheckpointReader(path: source)
+            let set = try rules(#"{"steps": [{"rename": {"pattern": "^l", "replacement": "layer_"}}, {"drop": ["bias$"]}]}"#)
+            let plan = try set.plan(reader.entries, file: source)
+            let out = try RemapOutput(destination: dir + "/probe", overwrite: false, sources: [reader])
+            #expect(try plan.writeFromIndex(reader, to: out, shards: 1))
+            out.writer.abandon()
+            #expect(try compare(source, set, in: dir) == 2)
         }
     }
 }
