@@ -40,10 +40,19 @@ extension RulePlan {
             runStart = 0
             runEnd = 0
         }
+        // Plans usually keep the source's order: the record after the last one found
+        // is tried before a binary search (in a sorted index, keys are unique).
+        var next = 0
+        func lookup(_ key: UnsafeRawBufferPointer) -> Int? {
+            if index.isSorted, next < index.count, index.withKey(next, { Block.compare($0, key) == 0 }) { return next }
+            return index.find(key)
+        }
         for t in tensors {
             let key = t.sources[0]
             // Native Strings lend their UTF-8 without a copy.
-            let found = key.utf8.withContiguousStorageIfAvailable { index.find(UnsafeRawBufferPointer($0)) } ?? index.find(Array(key.utf8))
+            let found = key.utf8.withContiguousStorageIfAvailable { lookup(UnsafeRawBufferPointer($0)) }
+                ?? Array(key.utf8).withUnsafeBytes { lookup($0) }
+            next = (found ?? -1) + 1
             guard let i = found else {
                 try flush()
                 try out.copy(reader, key: key, as: t.name)
