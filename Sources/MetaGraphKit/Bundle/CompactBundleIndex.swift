@@ -41,6 +41,9 @@ struct CompactBundleIndex {
     /// Number of entries.
     var count: Int { records.count }
 
+    /// Whether the keys are strictly increasing in record order (every sound index).
+    var isSorted: Bool { order == nil }
+
     /// Decodes every entry of `table` but the header (key `""`).
     ///
     /// - Throws: ``MetaGraphKitError`` for a damaged block or entry (the same

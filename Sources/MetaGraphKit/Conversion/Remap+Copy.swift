@@ -45,4 +45,11 @@ final class RemapOutput {
         }
         try copier.copy(reader, key: key, as: name)
     }
+
+    /// Counts one tensor added to ``writer`` directly, `pending` of its bytes not
+    /// written yet (for the progress report).
+    func counted(pending: Int) {
+        tensors += 1
+        progress?(tensors, max(expected, tensors), writer.bytesWritten + pending)
+    }
 }

@@ -64,9 +64,11 @@ extension CheckpointRemap {
 
     /// ``rename(source:destination:ruleSet:strict:meta:overwrite:dryRun:shards:progress:)`` as
     /// part of a larger output (a converted directory): `outer` keeps what is written undoable.
+    /// `fastPath` false writes through ``RulePlan/write(from:to:)`` even when
+    /// ``RulePlan/writeFromIndex(_:to:shards:)`` applies (tests compare the two).
     static func rename(source: String, destination: String, ruleSet: RuleSet, strict: Bool, meta: MetaSource,
                        overwrite: Bool, dryRun: Bool, shards: Int, progress: Migration.Progress?,
-                       within outer: OutputTransaction?) throws -> RenameResult {
+                       within outer: OutputTransaction?, fastPath: Bool = true) throws -> RenameResult {
         let reader = try CheckpointReader(path: source)
         let graphKey = ObjectGraph.checkpointKey
         let entries = reader.entries.filter { $0.key != graphKey }
@@ -105,7 +107,9 @@ extension CheckpointRemap {
             let out = try RemapOutput(destination: destination, overwrite: overwrite, sources: [reader], shards: shards,
                                       expected: plan.tensors.count + (keepGraph ? 1 : 0), progress: progress, within: transaction)
             if keepGraph { try out.copy(reader, key: graphKey, as: graphKey) }
-            outcome.castError = try plan.write(from: reader, to: out)
+            if try !(fastPath && plan.writeFromIndex(reader, to: out, shards: shards)) {
+                outcome.castError = try plan.write(from: reader, to: out)
+            }
             written = try out.finish()
             if let metaOut { try FileIO.writeAtomically(metaOut.bytes, to: metaOut.path, within: transaction) }
             transaction.commit()
