@@ -31,67 +31,30 @@ final class TFMetaColumns {
     let offsets: UnsafeMutableBufferPointer<Int64>
     let sizes: UnsafeMutableBufferPointer<Int64>
 
-    init(entries: [TensorEntry], payloads: CheckpointReader.PayloadTable) {
+    init(_ columns: CheckpointReader.ListingColumns, payloads: CheckpointReader.PayloadTable) {
         self.payloads = payloads
-        count = entries.count
-        let n = entries.count
-        var keyBytes = 0
-        for e in entries { keyBytes += e.key.utf8.count + 1 }
-        let keyBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, keyBytes), alignment: 8)
+        let n = columns.count
+        count = n
+        func copy<T>(_ from: [T], into to: UnsafeMutableBufferPointer<T>) {
+            from.withUnsafeBufferPointer { if let src = $0.baseAddress { to.baseAddress!.initialize(from: src, count: $0.count) } }
+        }
+        let keyBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, columns.keys.count), alignment: 8)
+        columns.keys.withUnsafeBytes { if let src = $0.baseAddress { keyBuffer.baseAddress!.copyMemory(from: src, byteCount: $0.count) } }
         keys = keyBuffer
         keyOffsets = .allocate(capacity: n + 1)
+        copy(columns.keyOffsets, into: keyOffsets)
         dtypeIDs = .allocate(capacity: max(1, n))
+        copy(columns.dtypeIDs, into: dtypeIDs)
         shapeIDs = .allocate(capacity: max(1, n))
+        copy(columns.shapeIDs, into: shapeIDs)
         shards = .allocate(capacity: max(1, n))
+        copy(payloads.shards, into: shards)
         offsets = .allocate(capacity: max(1, n))
+        copy(payloads.offsets, into: offsets)
         sizes = .allocate(capacity: max(1, n))
-        var at = 0
-        var dtypeIndex: [Int32: Int32] = [:]
-        var dtypeNames: [String] = []
-        var shapeIndex: [[Int]: Int32] = [:]
-        var shapeList: [[Int]] = []
-        var lastShape: [Int]? = nil
-        var lastShapeID: Int32 = 0
-        for (i, e) in entries.enumerated() {
-            keyOffsets[i] = Int64(at)
-            var key = e.key
-            key.withUTF8 { u in
-                if let base = u.baseAddress { memcpy(keyBuffer.baseAddress! + at, base, u.count) }
-                at += u.count
-            }
-            keyBuffer[at] = 0
-            at += 1
-            if let id = dtypeIndex[e.dtype.rawValue] {
-                dtypeIDs[i] = id
-            } else {
-                let id = Int32(dtypeNames.count)
-                dtypeIndex[e.dtype.rawValue] = id
-                dtypeNames.append(e.dtype.name)
-                dtypeIDs[i] = id
-            }
-            // Neighbours often share a shape: skip the hash then.
-            if let lastShape, lastShape == e.shape {
-                shapeIDs[i] = lastShapeID
-            } else {
-                let id: Int32
-                if let known = shapeIndex[e.shape] {
-                    id = known
-                } else {
-                    id = Int32(shapeList.count)
-                    shapeIndex[e.shape] = id
-                    shapeList.append(e.shape)
-                }
-                shapeIDs[i] = id
-                lastShape = e.shape
-                lastShapeID = id
-            }
-            shards[i] = payloads.shards[i]
-            offsets[i] = payloads.offsets[i]
-            sizes[i] = payloads.sizes[i]
-        }
-        keyOffsets[n] = Int64(at)
-        dtypesJSON = strdup(JSONValue.array(dtypeNames.map { .string($0) }).serialized())!
-        shapesJSON = strdup("[" + shapeList.map { "[" + $0.map { String($0) }.joined(separator: ",") + "]" }
+        copy(payloads.sizes, into: sizes)
+        dtypesJSON = strdup(JSONValue.array(columns.dtypeNames.map { .string($0) }).serialized())!
+        shapesJSON = strdup("[" + columns.shapes.map { "[" + $0.map { String($0) }.joined(separator: ",") + "]" }
             .joined(separator: ",") + "]")!
     }
 
@@ -216,10 +179,10 @@ public func tfmeta_columns(_ h: UnsafeMutableRawPointer?, _ out: UnsafeMutableRa
     }
     if r.packedColumns == nil {
         do {
-            let (entries, payloads) = try CheckpointReader.explaining(r.path, as: .checkpoint) {
-                (try r.reader.loadEntries(), try r.reader.payloadTable())
+            let (columns, payloads) = try CheckpointReader.explaining(r.path, as: .checkpoint) {
+                try r.reader.listingColumns()
             }
-            r.packedColumns = TFMetaColumns(entries: entries, payloads: payloads)
+            r.packedColumns = TFMetaColumns(columns, payloads: payloads)
         } catch {
             return report(error, file: r.reader.prefix, errorOut)
         }

@@ -22,8 +22,32 @@ extension CheckpointReader {
         /// The payload's size in bytes (0 where `shards[i]` is -1).
         package let sizes: [Int64]
         fileprivate let bundleEntries: [BundleEntry?]
+        /// The compact index whose entry i is row i, when the table was made from
+        /// it (``bundleEntries`` is then empty): no BundleEntry per key.
+        fileprivate let index: CompactBundleIndex?
+
+        /// The table of every entry of `index` (a listing with no hidden keys).
+        init(_ index: CompactBundleIndex) {
+            self.index = index
+            bundleEntries = []
+            let n = index.count
+            var shards = [Int32](repeating: -1, count: n)
+            var offsets = [Int64](repeating: 0, count: n)
+            var sizes = [Int64](repeating: 0, count: n)
+            for i in 0..<n {
+                let r = index.records[i]
+                guard DType(rawValue: r.dtype).elementSize != nil else { continue }
+                shards[i] = max(-1, r.shard)
+                offsets[i] = r.offset
+                sizes[i] = r.size
+            }
+            self.shards = shards
+            self.offsets = offsets
+            self.sizes = sizes
+        }
 
         fileprivate init(_ entries: [BundleEntry?]) {
+            index = nil
             bundleEntries = entries
             shards = entries.map { e in
                 guard let e, e.shardID >= 0, e.shardID <= Int(Int32.max) else { return -1 }
@@ -92,6 +116,10 @@ extension CheckpointReader {
     ///     `shards/offsets/sizes` are the checked tensor (what ``lendTensorBytes(_:checkCRC:)``
     ///     would lend), 0 otherwise (read that entry the usual way to get its error).
     package func checkPayloads(_ table: PayloadTable, _ range: Range<Int>, into ok: UnsafeMutablePointer<UInt8>) {
+        if let index = table.index {
+            checkPayloads(index, range, into: ok)
+            return
+        }
         let all = table.bundleEntries
         var file: MappedFile? = nil
         var fileID = -1
@@ -118,6 +146,29 @@ extension CheckpointReader {
             guard valid, !overflow, Int64(bytes) == e.size else { continue }
             let payload = UnsafeRawBufferPointer(rebasing: file.bytes[Int(e.offset)..<Int(e.offset + e.size)])
             if CRC32C.mask(CRC32C.checksum(payload)) == e.crc32c { ok[n] = 1 }
+        }
+    }
+
+    /// ``checkPayloads(_:_:into:)`` for a table made from the compact index: the
+    /// same checks read from its records.
+    private func checkPayloads(_ index: CompactBundleIndex, _ range: Range<Int>, into ok: UnsafeMutablePointer<UInt8>) {
+        var file: MappedFile? = nil
+        var fileID = -1
+        for (n, i) in range.enumerated() {
+            ok[n] = 0
+            guard i >= 0, i < index.count, let bundle else { continue }
+            let r = index.records[i]
+            guard let size = DType(rawValue: r.dtype).elementSize, r.shard >= 0, Int(r.shard) < bundle.header.numShards else { continue }
+            if fileID != Int(r.shard) {
+                file = try? bundle.shard(Int(r.shard))
+                fileID = Int(r.shard)
+            }
+            guard let file, r.offset >= 0, r.size >= 0, r.offset <= Int64(file.count),
+                  r.size <= Int64(file.count) - r.offset, let count = index.elementCount(i) else { continue }
+            let (bytes, overflow) = count.multipliedReportingOverflow(by: size)
+            guard !overflow, Int64(bytes) == r.size else { continue }
+            let payload = UnsafeRawBufferPointer(rebasing: file.bytes[Int(r.offset)..<Int(r.offset + r.size)])
+            if CRC32C.mask(CRC32C.checksum(payload)) == r.crc32c { ok[n] = 1 }
         }
     }
 
