@@ -79,8 +79,7 @@ final class BundleReader {
     /// The name of data file `id` (made on each call; hot loops use the mapped
     /// file's path).
     func dataFileName(_ id: Int) -> String {
-        func five(_ n: Int) -> String { let s = String(n); return String(repeating: "0", count: max(0, 5 - s.count)) + s }
-        return "\(prefix).data-\(five(id))-of-\(five(header.numShards))"
+        BundleFileNames.data(prefix, shard: id, of: header.numShards)
     }
 
     func shard(_ id: Int) throws -> MappedFile {

@@ -109,8 +109,7 @@ public final class BundleWriter {
 
     /// The final name of data file `id`.
     public func dataFileName(_ id: Int) -> String {
-        func five(_ n: Int) -> String { let s = String(n); return String(repeating: "0", count: max(0, 5 - s.count)) + s }
-        return "\(prefix).data-\(five(id))-of-\(five(options.shards))"
+        BundleFileNames.data(prefix, shard: id, of: options.shards)
     }
 
     /// Data file `id` (under its temporary name), for payloads placed ahead (``reserve(name:dtype:shape:slice:count:maskedCRC:)``).

@@ -97,10 +97,7 @@ public enum CheckpointMerge {
         var dataBytes = 0
         var linked = 0
         let count = max(plan.dataFiles.count, 1)
-        func finalName(_ id: Int) -> String {
-            func five(_ n: Int) -> String { let s = String(n); return String(repeating: "0", count: max(0, 5 - s.count)) + s }
-            return "\(destination).data-\(five(id))-of-\(five(count))"
-        }
+        func finalName(_ id: Int) -> String { BundleFileNames.data(destination, shard: id, of: count) }
         do {
             var temporaries: [String] = []
             for (id, source) in plan.dataFiles.enumerated() {
