@@ -43,7 +43,7 @@ extension BundleWriter {
         var stored = shape
         if let slice, let sliceShape = try sliceKey(name: name, dtype: dtype, fullShape: shape, slice: slice) {
             key = OrderedCode.tensorNameSliceKey(name: name, slice: slice)
-            guard entries[key] == nil else { throw duplicate("slice \(slice) of \(name)") }
+            guard !entries.contains(key) else { throw duplicate("slice \(slice) of \(name)") }
             label = "\(name) slice \(slice)"
             stored = sliceShape
         } else {

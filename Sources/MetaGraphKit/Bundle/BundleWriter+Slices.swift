@@ -24,7 +24,7 @@ extension BundleWriter {
             return try addStreaming(name: name, dtype: dtype, shape: fullShape, produce)
         }
         let key = OrderedCode.tensorNameSliceKey(name: name, slice: slice)
-        guard entries[key] == nil else { throw duplicate("slice \(slice) of \(name)") }
+        guard !entries.contains(key) else { throw duplicate("slice \(slice) of \(name)") }
         let entry = try writeFixed(key: "\(name) slice \(slice)", dtype: dtype, shape: sliceShape, produce)
         appendToContainer(name: name, dtype: dtype, fullShape: fullShape, slice: slice)
         set(key, entry)
@@ -42,7 +42,7 @@ extension BundleWriter {
             return try add(name: name, shape: fullShape, strings: strings)
         }
         let key = OrderedCode.tensorNameSliceKey(name: name, slice: slice)
-        guard entries[key] == nil else { throw duplicate("slice \(slice) of \(name)") }
+        guard !entries.contains(key) else { throw duplicate("slice \(slice) of \(name)") }
         let entry = try writeStrings(key: "\(name) slice \(slice)", shape: sliceShape, strings: strings)
         appendToContainer(name: name, dtype: .string, fullShape: fullShape, slice: slice)
         set(key, entry)

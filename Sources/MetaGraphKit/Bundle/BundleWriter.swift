@@ -255,7 +255,7 @@ public final class BundleWriter {
         guard !done else { throw MetaGraphKitError.invalidArgument(prefix, "add after finish") }
         let key = Array(name.utf8)
         guard !key.isEmpty else { throw MetaGraphKitError.invalidArgument(prefix, "empty tensor name") }
-        guard entries[key] == nil else { throw duplicate(name) }
+        guard !entries.contains(key) else { throw duplicate(name) }
         return key
     }
 
@@ -364,11 +364,7 @@ public final class BundleWriter {
             temporaries.append(indexTemp)
             let table = TableBuilder(sink: index, name: indexFileName)
             try table.add(key: [], value: BundleProtoEncoding.header(numShards: data.count))
-            var encoder = BundleEntryEncoder()
-            try entries.forEachSorted { key, entry in
-                encoder.encode(entry)
-                try encoder.bytes.withUnsafeBytes { try table.add(key: key, value: $0) }
-            }
+            try entries.forEachSortedEncoded { key, value in try table.add(key: Array(key), value: value) }
             try table.finish()
             let indexBytes = index.offset
             try index.close(sync: options.sync)

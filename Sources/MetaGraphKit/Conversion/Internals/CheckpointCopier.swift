@@ -176,10 +176,16 @@ final class CheckpointCopier {
     }
 
     private func planV2(_ reader: BundleReader) throws {
+        guard let index = reader.compact else { return }
         let hidden = reader.sliceKeys()
-        let keys = reader.keys.filter { !hidden.contains(TableKey($0)) && $0.first != 0 }
+        // Positions in the index, not a copy of every key: the hidden slice keys
+        // and the keys starting with a 0 byte are not tensors.
+        func copied(_ i: Int) -> Bool {
+            index.withKey(i) { key in key.first != 0 && (hidden.isEmpty || !hidden.contains(TableKey(Array(key)))) }
+        }
+        let total = (0..<index.count).reduce(0) { copied($1) ? $0 + 1 : $0 }
         let entries = reader.entries
-        writer.entries.reserveCapacity(keys.count)
+        writer.entries.reserveCapacity(total)
         var files: [MappedFile] = []
         let unit = options.sourceShard
         /// Whether a stored payload belongs to the unit being copied (every one without --source-shard).
@@ -188,9 +194,9 @@ final class CheckpointCopier {
             // A slice without an entry is copied, so that its absence is reported.
             return entries[OrderedCode.tensorNameSliceKey(name: name, slice: slice)].map { $0.shardID == unit } ?? true
         }
-        for keyBytes in keys {
-            let entry = entries[keyBytes]!
-            let name = BundleReader.display(keyBytes)
+        for i in 0..<index.count where copied(i) {
+            let entry = index.entry(i)
+            let name = index.displayKey(i)
             if let unit {
                 let held = entry.slices.isEmpty ? entry.shardID == unit : entry.slices.contains(where: { mine($0, of: name) })
                 if !held { continue }
@@ -199,13 +205,13 @@ final class CheckpointCopier {
             if files.count < reader.header.numShards {
                 files = (0..<reader.header.numShards).compactMap { try? reader.shard($0) }
             }
-            try tensor(name, total: keys.count, release: files) {
+            try tensor(name, total: total, release: files) {
                 if entry.slices.isEmpty {
                     try copyV2Plain(reader, entry, name: name, slice: nil, fullShape: entry.shape)
                     return 0
                 }
                 if options.mergeSlices {
-                    try writer.add(reader.tensor(keyBytes), name: name)
+                    try writer.add(reader.tensor(index.key(i)), name: name)
                     return 0
                 }
                 let chosen = entry.slices.filter { mine($0, of: name) }
