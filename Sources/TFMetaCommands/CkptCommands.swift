@@ -36,15 +36,7 @@ struct CkptList: ParsableCommand {
         // block checked before anything is written), not built as one value first.
         let reader = try CheckpointReader(path: checkpoint.checkpoint, lazy: true)
         // Straight to the descriptor: nothing else of this command is printed.
-        func emit(_ piece: UnsafeRawBufferPointer) {
-            var offset = 0
-            while offset < piece.count {
-                let n = write(1, piece.baseAddress! + offset, piece.count - offset)
-                if n < 0, errno == EINTR { continue }
-                if n <= 0 { break }
-                offset += n
-            }
-        }
+        func emit(_ piece: UnsafeRawBufferPointer) { FileHandle.standardOutputWrite(piece) }
         // A damaged index is explained as opening it eagerly would explain it.
         try CheckpointReader.explaining(checkpoint.checkpoint, as: .checkpoint) {
             try reader.writeListing(json: output.json, emit)

@@ -111,7 +111,13 @@ extension CkptCommand {
                                                     shards: writing.shards, progress: progress)
             for w in result.warnings { FileHandle.standardErrorWrite("warning: \(w)\n") }
             for w in result.rules.warnings { FileHandle.standardErrorWrite(w + "\n") }
-            if output.json { print(result.jsonValue.serialized(pretty: true)) } else { lines.print(result.text) }
+            if output.json {
+                // Streamed: a rename of 100,000 keys is never one JSON value.
+                result.writeJSON { FileHandle.standardOutputWrite($0) }
+                FileHandle.standardOutputWrite("\n")
+            } else {
+                lines.print(streaming: result.writeText)
+            }
         }
     }
 

@@ -134,4 +134,17 @@ struct PerKeyLines: ParsableArguments {
     func print(_ text: String) {
         Swift.print(apply(text, terminal: isatty(1) != 0))
     }
+
+    /// Prints a report the library writes in pieces (`write`): streamed as it is
+    /// made when every line goes out (a pipe, a file, or --all), else as ``print(_:)``.
+    func print(streaming write: ((UnsafeRawBufferPointer) -> Void) -> Void) {
+        if !quiet, isatty(1) == 0 || all {
+            write { FileHandle.standardOutputWrite($0) }
+            FileHandle.standardOutputWrite("\n")
+            return
+        }
+        var bytes: [UInt8] = []
+        write { bytes += $0 }
+        print(String(decoding: bytes, as: UTF8.self))
+    }
 }

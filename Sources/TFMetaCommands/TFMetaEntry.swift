@@ -68,16 +68,30 @@ public enum TFMetaEntry {
     }
 }
 
+/// Writes to the standard streams straight to their descriptors (EINTR retried),
+/// for reports streamed in pieces.
 enum FileHandle {
     static func standardErrorWrite(_ text: String) {
         var text = text
-        text.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                if n <= 0 { break }
-                offset += n
-            }
+        text.withUTF8 { write(2, UnsafeRawBufferPointer($0)) }
+    }
+
+    static func standardOutputWrite(_ bytes: UnsafeRawBufferPointer) { write(1, bytes) }
+
+    static func standardOutputWrite(_ text: String) {
+        var text = text
+        text.withUTF8 { write(1, UnsafeRawBufferPointer($0)) }
+    }
+
+    private static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {
+        // Whatever print() buffered goes first.
+        fflush(nil)
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { break }
+            offset += n
         }
     }
 }

@@ -13,33 +13,80 @@ extension CheckpointRemap.RenameResult: JSONReportable {
     /// [{"from", "to"}] (changed names only), "unchanged", "dropped": [...],
     /// "warnings": [...], "bytes", "files": [...]}`.
     public var jsonValue: JSONValue {
-        let changed = renamed.filter { $0.from != $0.to }
-        return .object([
+        let changed = changedPositions
+        return json(renamed: .array(changed.map { pair(Int($0)) }), changed: changed.count,
+                    dropped: .array(dropped.map { .string($0) }))
+    }
+
+    /// Writes ``jsonValue`` serialized (pretty), byte for byte, with its per-key
+    /// arrays made one element at a time: the report of 100,000 renames never
+    /// exists as one value.
+    ///
+    /// - Parameter write: Receives the text's bytes, in order (no trailing newline).
+    public func writeJSON(_ write: (UnsafeRawBufferPointer) -> Void) {
+        let changed = changedPositions
+        let renamedSlot = "\u{0}renamed", droppedSlot = "\u{0}dropped"
+        let value = json(renamed: .string(renamedSlot), changed: changed.count, dropped: .string(droppedSlot))
+        value.writeSerialized(pretty: true, arrays: [
+            renamedSlot: JSONStreamedArray(count: changed.count) { pair(Int(changed[$0])) },
+            droppedSlot: JSONStreamedArray(count: dropped.count) { .string(dropped[$0]) },
+        ], to: write)
+    }
+
+    /// Positions in ``renamed`` of the keys whose name changed.
+    private var changedPositions: [Int32] { renamed.indices.filter { !renamed.keepsName($0) }.map { Int32($0) } }
+
+    private func pair(_ n: Int) -> JSONValue {
+        let (from, to) = renamed[n]
+        return .object([("from", .string(from)), ("to", .string(to))])
+    }
+
+    private func json(renamed renamedValue: JSONValue, changed: Int, dropped droppedValue: JSONValue) -> JSONValue {
+        .object([
             ("source", .string(source)), ("destination", .string(destination)),
             ("source_format", .string(sourceFormatName)), ("dry_run", .bool(written == nil)),
-            ("tensors", .int(Int64(renamed.count))), ("renamed", pairs(changed)),
-            ("unchanged", .int(Int64(renamed.count - changed.count))),
-            ("dropped", .array(dropped.map { .string($0) })),
+            ("tensors", .int(Int64(renamed.count))), ("renamed", renamedValue),
+            ("unchanged", .int(Int64(renamed.count - changed))),
+            ("dropped", droppedValue),
             ("warnings", .array(warnings.map { .string($0) })),
         ] + writtenFields(written) + [("rules", rules.jsonValue)])
     }
 
     /// One line per renamed or dropped key, then a summary line.
     public var text: String {
-        // One string grown in place: no array of 100,000 line strings to join.
+        var out: [UInt8] = []
+        writeText { out += $0 }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Writes ``text`` in pieces of about 64 KiB, made as they go: the report of
+    /// 100,000 renames never exists as one string.
+    ///
+    /// - Parameter write: Receives the text's bytes, in order (no trailing newline).
+    public func writeText(_ write: (UnsafeRawBufferPointer) -> Void) {
         var out = ""
-        out.reserveCapacity(renamed.count * 48)
-        var changed = 0
-        for (from, to) in renamed where from != to {
-            changed += 1
-            out += "  "; out += from; out += " -> "; out += to; out += "\n"
+        out.reserveCapacity(1 << 16)
+        func flush(_ force: Bool = false) {
+            guard force || out.utf8.count >= (1 << 16) - 1024 else { return }
+            out.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+            out.removeAll(keepingCapacity: true)
         }
-        for key in dropped { out += "  "; out += key; out += " (dropped)\n" }
+        var changed = 0
+        for n in renamed.indices where !renamed.keepsName(n) {
+            changed += 1
+            let (from, to) = renamed[n]
+            out += "  "; out += from; out += " -> "; out += to; out += "\n"
+            flush()
+        }
+        for key in dropped {
+            out += "  "; out += key; out += " (dropped)\n"
+            flush()
+        }
         for line in rules.lines { out += line; out += "\n" }
         let verb = written == nil ? "would write" : "wrote"
         out += "\(source) (\(sourceFormatName)) -> \(destination): \(verb) \(renamed.count) tensors, \(changed) renamed, \(dropped.count) dropped"
         if let written { out += ", \(written.dataBytes) bytes" }
-        return out
+        flush(true)
     }
 }
 

@@ -34,7 +34,7 @@ public enum CheckpointRemap {
         /// framework's format (``CheckpointReader/formatName``).
         public let sourceFormatName: String
         /// Every kept key and its new name (unchanged names included), in key order.
-        public let renamed: [(from: String, to: String)]
+        public let renamed: RenamedKeys
         /// Keys a `--drop` pattern removed.
         public let dropped: [String]
         /// Notes for the user (an object graph that still names the old keys).
@@ -136,7 +136,7 @@ public enum CheckpointRemap {
             written = try out.finish()
         }
         return RenameResult(source: source, destination: destination, sourceFormat: reader.format, sourceFormatName: reader.formatName,
-                            renamed: plan.kept, dropped: plan.dropped, warnings: warnings, written: written)
+                            renamed: RenamedKeys(plan.kept), dropped: plan.dropped, warnings: warnings, written: written)
     }
 
     // MARK: - to-object

@@ -126,46 +126,28 @@ extension CheckpointReader {
         for id in files.indices { files[id] = try? bundle.shard(id) }
         var sources = SourceDescriptors()
         let threshold = MappedFile.releaseThreshold
-        // The pending run: data file and byte range.
-        var runFile: MappedFile?
-        var runStart = 0
-        var runEnd = 0
-        func flush() throws {
-            if let f = runFile, runEnd > runStart {
-                let run = UnsafeRawBufferPointer(rebasing: f.bytes[runStart..<runEnd])
-                try out.write(run)
-                // Written: its pages go back, so memory stays flat whatever the data's
-                // size (the checking thread faults them in again from the page cache
-                // if it is behind).
-                if run.count >= threshold { f.releaseResidentPages(run) }
-            }
-            runFile = nil
-        }
+        var run = PayloadRun()
+        func write(_ bytes: UnsafeRawBufferPointer) throws { try out.write(bytes) }
         for (n, i) in chosen.enumerated() {
             let r = index.records[i]
             let shard = Int(r.shard)
             guard r.shard >= 0, shard < files.count, let file = files[shard], r.offset >= 0, r.size >= 0,
                   r.offset <= Int64(file.count), r.size <= Int64(file.count) - r.offset, Int64(sizes[n]) == r.size else {
                 // Damage: the general check throws its precise error.
-                try flush()
+                try run.flush(write)
                 try bundle.withPayload(index.entry(i), key: index.displayKey(i), checkCRC: false, releasePages: false) { try out.write($0) }
                 continue
             }
             let start = Int(r.offset), size = Int(r.size)
             if size >= threshold {
-                try flush()
+                try run.flush(write)
                 try out.copyInKernel(from: sources.descriptor(file), offset: start, count: size)
-            } else if let f = runFile, f === file, runEnd == start, runEnd - runStart + size <= 8 << 20 {
-                runEnd += size
             } else {
-                try flush()
-                runFile = file
-                runStart = start
-                runEnd = start + size
+                try run.add(file, offset: start, size: size, write: write)
             }
-            progress?(n + 1, chosen.count, out.offset + (runFile == nil ? 0 : runEnd - runStart))
+            progress?(n + 1, chosen.count, out.offset + run.pending)
             PausePoint.reached("export-tensor")
         }
-        try flush()
+        try run.flush(write)
     }
 }

@@ -32,7 +32,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         return out
     }
 
-    private func write(into out: inout String, pretty: Bool, indent: Int) {
+    func write(into out: inout String, pretty: Bool, indent: Int) {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"

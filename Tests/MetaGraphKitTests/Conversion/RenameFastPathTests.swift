@@ -38,6 +38,11 @@ struct RenameFastPathTests {
             func same(_ s: String) -> String { s.replacingOccurrences(of: dir + "/fast/", with: dir + "/slow/") }
             #expect(same(a.text) == b.text)
             #expect(same(a.jsonValue.serialized()) == b.jsonValue.serialized())
+            for r in [a, b] {
+                var streamed: [UInt8] = []
+                r.writeJSON { streamed += $0 }
+                #expect(String(decoding: streamed, as: UTF8.self) == r.jsonValue.serialized(pretty: true))
+            }
             #expect(a.rules.warnings.map(same) == b.rules.warnings)
             #expect(a.warnings.map(same) == b.warnings)
         case let (.failure(a), .failure(b)):

@@ -71,60 +71,83 @@ extension CheckpointRemap {
                        within outer: OutputTransaction?, fastPath: Bool = true) throws -> RenameResult {
         let reader = try CheckpointReader(path: source)
         let graphKey = ObjectGraph.checkpointKey
-        let entries = reader.entries.filter { $0.key != graphKey }
-        let plan = try ruleSet.plan(entries, file: source, strict: strict)
-        var dropped = plan.dropped
+        // Steps that only name, over a V2 index: planned flat, without the listing
+        // or a PlannedTensor per key (RulePlan+Compact.swift); the general plan otherwise.
+        var compact: CompactRulePlan?
+        if fastPath, reader.foreign == nil, let bundle = reader.bundle, ruleSet.onlyNames {
+            try bundle.loadIndex()
+            if let index = bundle.compact {
+                compact = try ruleSet.compactPlan(index, excluding: graphKey, file: source, strict: strict)
+            }
+        }
+        let plan = compact == nil ? try ruleSet.plan(reader.entries.filter { $0.key != graphKey }, file: source, strict: strict) : nil
+        let planDropped = compact?.droppedKeys ?? plan!.dropped
+        var dropped = planDropped
         var keepGraph = false
         if reader.contains(graphKey) {
             let droppedByStep = ruleSet.steps.contains {
                 if case .drop(let p) = $0 { return p.contains { $0.matches(graphKey) } }
                 return false
             }
+            let takenBy = compact.map { c in c.first(named: graphKey).map { c.source($0) } }
+                ?? plan!.tensors.first(where: { $0.name == graphKey })?.sources[0]
             if droppedByStep {
                 dropped.append(graphKey)
-            } else if let other = plan.tensors.first(where: { $0.name == graphKey }) {
-                throw MetaGraphKitError.invalidArgument(source, "\(other.sources[0]) would be renamed to \(graphKey), which the object graph holds")
+            } else if let other = takenBy {
+                throw MetaGraphKitError.invalidArgument(source, "\(other) would be renamed to \(graphKey), which the object graph holds")
             } else {
                 keepGraph = true
             }
         }
+        var renamed = compact?.renamed ?? RenamedKeys(plan!.renamed)
         var warnings: [String] = []
-        if keepGraph, plan.tensors.contains(where: { $0.sources.count != 1 || $0.sources[0] != $0.name || !$0.copiedAsStored }) {
+        let renamesAny = plan.map { $0.tensors.contains(where: { $0.sources.count != 1 || $0.sources[0] != $0.name || !$0.copiedAsStored }) }
+            ?? renamed.indices.contains { !renamed.keepsName($0) }
+        if keepGraph, renamesAny {
             warnings.append("\(source) is object-based: its object graph still names the old keys, so tf.train.Checkpoint will not find the renamed ones (use ckpt to-object or to-names)")
         }
         var outcome = RulesOutcome()
-        outcome.unmatched = plan.unmatched
-        outcome.transformed = plan.tensors.filter { !$0.copiedAsStored }.map(\.name)
-        outcome.promoted = plan.promoted
+        outcome.unmatched = compact?.unmatched ?? plan!.unmatched
+        outcome.transformed = plan?.tensors.filter { !$0.copiedAsStored }.map(\.name) ?? []
+        outcome.promoted = plan?.promoted ?? []
         let metaOut = try metaGraph(for: reader, source: source, meta: meta, destination: destination, overwrite: overwrite,
-                                    nodeName: ruleSet.renameNode, plan: plan, valuesChange: ruleSet.changesValues, outcome: &outcome)
-        var renamed = plan.renamed
+                                    nodeName: ruleSet.renameNode, renamed: renamed, dropped: planDropped,
+                                    valuesChange: ruleSet.changesValues, outcome: &outcome)
+        let written = renamed.count
         if keepGraph { renamed.append((graphKey, graphKey)) }
-        var written: BundleWriter.Result?
+        var result: BundleWriter.Result?
         if !dryRun {
             let transaction = OutputTransaction(within: outer)
             try makeParents(of: destination, in: transaction)
             let out = try RemapOutput(destination: destination, overwrite: overwrite, sources: [reader], shards: shards,
-                                      expected: plan.tensors.count + (keepGraph ? 1 : 0), progress: progress, within: transaction)
+                                      expected: written + (keepGraph ? 1 : 0), progress: progress, within: transaction)
             if keepGraph { try out.copy(reader, key: graphKey, as: graphKey) }
-            if try !(fastPath && plan.writeFromIndex(reader, to: out, shards: shards)) {
+            if let compact {
+                if shards == 1, let bundle = reader.bundle {
+                    try IndexCopy.write(reader, bundle, compact.index, to: out, count: compact.count, key: { compact.source($0) }) {
+                        (Int(compact.positions[$0]), compact.name($0))
+                    }
+                } else {
+                    for n in 0..<compact.count { try out.copy(reader, key: compact.source(n), as: compact.name(n)) }
+                }
+            } else if let plan, try !(fastPath && plan.writeFromIndex(reader, to: out, shards: shards)) {
                 outcome.castError = try plan.write(from: reader, to: out)
             }
-            written = try out.finish()
+            result = try out.finish()
             if let metaOut { try FileIO.writeAtomically(metaOut.bytes, to: metaOut.path, within: transaction) }
             transaction.commit()
         }
-        var result = RenameResult(source: source, destination: destination, sourceFormat: reader.format,
+        var report = RenameResult(source: source, destination: destination, sourceFormat: reader.format,
                                   sourceFormatName: reader.formatName,
-                                  renamed: renamed, dropped: dropped, warnings: warnings, written: written)
-        result.rules = outcome
-        return result
+                                  renamed: renamed, dropped: dropped, warnings: warnings, written: result)
+        report.rules = outcome
+        return report
     }
 
     /// The renamed `.meta` to write beside the destination, or nil (with a note saying why).
     static func metaGraph(for reader: CheckpointReader, source: String, meta: MetaSource, destination: String, overwrite: Bool,
-                          nodeName: @escaping (String) -> String, plan: RulePlan, valuesChange: Bool,
-                          outcome: inout RulesOutcome) throws -> (path: String, bytes: [UInt8])? {
+                          nodeName: @escaping (String) -> String, renamed: RenamedKeys, dropped: [String],
+                          valuesChange: Bool, outcome: inout RulesOutcome) throws -> (path: String, bytes: [UInt8])? {
         let path: String
         switch meta {
         case .none: return nil
@@ -142,8 +165,8 @@ extension CheckpointRemap {
         guard file.kind == .metaGraph else {
             throw MetaGraphKitError.invalidArgument(path, "is a SavedModel, not a .meta")
         }
-        let keyMap = Dictionary(plan.renamed, uniquingKeysWith: { a, _ in a })
-        let droppedKeys = Set(plan.dropped)
+        let keyMap = Dictionary(renamed.lazy.map { ($0.from, $0.to) }, uniquingKeysWith: { a, _ in a })
+        let droppedKeys = Set(dropped)
         let result = try MetaGraphTransform.renameNodes(file.message, nodeName: nodeName, saverKey: { key in
             if let new = keyMap[key] { return new }
             if droppedKeys.contains(key) { return nil }
@@ -259,7 +282,8 @@ extension CheckpointRemap {
         outcome.promoted = plan.promoted
         outcome.transformed = plan.tensors.filter { !$0.copiedAsStored }.map(\.name)
         let metaOut = try metaGraph(for: reader, source: source, meta: meta, destination: destination, overwrite: overwrite,
-                                    nodeName: ruleSet.renameNode, plan: plan, valuesChange: ruleSet.changesValues, outcome: &outcome)
+                                    nodeName: ruleSet.renameNode, renamed: RenamedKeys(plan.renamed), dropped: plan.dropped,
+                                    valuesChange: ruleSet.changesValues, outcome: &outcome)
         // Back from TF1 names to the source's keys.
         for i in plan.tensors.indices { plan.tensors[i].sources = plan.tensors[i].sources.map { origin[$0] ?? $0 } }
         plan.dropped = plan.dropped.map { origin[$0] ?? $0 }

@@ -76,7 +76,7 @@ extension RuleSet {
         var promoted: [(String, String)] = []
         var missed: [Int: String] = [:]
         for (index, step) in steps.enumerated() {
-            let label = "step \(index + 1) (\(step.summary), from \(origins[index]))"
+            let label = self.label(ofStep: index)
             var hits = 0
             switch step {
             case .rename(let r):
@@ -182,34 +182,58 @@ extension RuleSet {
             }
             if hits == 0 { missed[index] = "\(label) matched nothing" }
         }
-        // A preset is one rule to the user: reported only when none of its steps matched.
-        var reportedPresets = Set<String>()
-        for index in steps.indices {
-            guard let line = missed[index] else { continue }
-            let origin = origins[index]
-            guard origin.hasPrefix("preset ") else { unmatched.append(line); continue }
-            let all = steps.indices.filter { origins[$0] == origin }
-            if all.allSatisfy({ missed[$0] != nil }), reportedPresets.insert(origin).inserted {
-                unmatched.append("\(origin) matched nothing")
-            }
-        }
-        if strict, let first = unmatched.first {
-            let more = unmatched.count > 1 ? " (and \(unmatched.count - 1) more)" : ""
-            throw MetaGraphKitError.invalidArgument(file, "--strict and \(first)\(more)")
-        }
+        unmatched += unmatchedSteps(missed)
+        try Self.checkStrict(unmatched, file: file, strict: strict)
         var owner: [String: String] = [:]
         owner.reserveCapacity(items.count)
         for t in items {
-            guard !t.name.isEmpty else {
-                throw MetaGraphKitError.invalidArgument(file, "\(t.sources[0]) would be renamed to the empty string")
-            }
+            guard !t.name.isEmpty else { throw Self.emptyName(file: file, source: t.sources[0]) }
             if let other = owner[t.name] {
-                throw MetaGraphKitError(.invalidArgument,
-                    "\(file): \(other) and \(t.sources[0]) would both be renamed to \(t.name); add a rule, a --map entry or a --drop")
+                throw Self.sameName(file: file, first: other, second: t.sources[0], name: t.name)
             }
             owner[t.name] = t.sources[0]
         }
         return RulePlan(tensors: items, dropped: dropped, unmatched: unmatched, promoted: promoted)
+    }
+
+    /// The lines for steps that matched nothing (`missed`, by step index) in step
+    /// order; a preset is one rule to the user, reported only when none of its
+    /// steps matched.
+    func unmatchedSteps(_ missed: [Int: String]) -> [String] {
+        var out: [String] = []
+        var reportedPresets = Set<String>()
+        for index in steps.indices {
+            guard let line = missed[index] else { continue }
+            let origin = origins[index]
+            guard origin.hasPrefix("preset ") else { out.append(line); continue }
+            let all = steps.indices.filter { origins[$0] == origin }
+            if all.allSatisfy({ missed[$0] != nil }), reportedPresets.insert(origin).inserted {
+                out.append("\(origin) matched nothing")
+            }
+        }
+        return out
+    }
+
+    /// The label of step `index` in messages: `step 3 (rename …, from rules.json)`.
+    func label(ofStep index: Int) -> String { "step \(index + 1) (\(steps[index].summary), from \(origins[index]))" }
+
+    /// Throws under `strict` when anything matched nothing.
+    static func checkStrict(_ unmatched: [String], file: String, strict: Bool) throws {
+        if strict, let first = unmatched.first {
+            let more = unmatched.count > 1 ? " (and \(unmatched.count - 1) more)" : ""
+            throw MetaGraphKitError.invalidArgument(file, "--strict and \(first)\(more)")
+        }
+    }
+
+    /// A tensor renamed to the empty string.
+    static func emptyName(file: String, source: String) -> MetaGraphKitError {
+        MetaGraphKitError.invalidArgument(file, "\(source) would be renamed to the empty string")
+    }
+
+    /// Two tensors renamed to one name, the first one planned named first.
+    static func sameName(file: String, first: String, second: String, name: String) -> MetaGraphKitError {
+        MetaGraphKitError(.invalidArgument,
+            "\(file): \(first) and \(second) would both be renamed to \(name); add a rule, a --map entry or a --drop")
     }
 
     /// A shape with at most one `-1` resolved against an element count.
