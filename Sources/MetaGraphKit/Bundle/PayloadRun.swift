@@ -1,11 +1,13 @@
 // Small payloads adjacent in one mapped data file, gathered so that they reach
-// the destination in one write of up to 8 MiB instead of one write each (copies
+// the destination in one write of up to 2 MiB instead of one write each (copies
 // of a bundle's payloads in index order: export, rename from the index).
 
 /// A run of adjacent payload bytes of one mapped data file, waiting to be written.
 struct PayloadRun {
-    /// The most bytes one run gathers.
-    static let limit = 8 << 20
+    /// The most bytes one run gathers: few enough that the source pages a run has
+    /// touched go back soon (2 MiB, one write of which costs no more per byte
+    /// than larger ones).
+    static let limit = 2 << 20
 
     private var file: MappedFile?
     private var start = 0

@@ -119,7 +119,7 @@ extension CheckpointReader {
 
     /// Appends the payloads of `chosen` (checked as ``BundleReader/withPayload(_:key:checkCRC:releasePages:_:)``
     /// checks them, CRCs aside): runs of small payloads adjacent in one data file
-    /// are written at once (up to 8 MiB), large ones copied by the kernel.
+    /// are written at once (up to 2 MiB), large ones copied by the kernel.
     private func writePayloads(_ bundle: BundleReader, _ index: CompactBundleIndex, _ chosen: [Int], sizes: [Int],
                                to out: AtomicOutputFile, progress: ((Int, Int, Int) -> Void)?) throws {
         var files = [MappedFile?](repeating: nil, count: bundle.header.numShards)

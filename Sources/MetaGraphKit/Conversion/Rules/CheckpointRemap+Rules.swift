@@ -78,6 +78,8 @@ extension CheckpointRemap {
             try bundle.loadIndex()
             if let index = bundle.compact {
                 compact = try ruleSet.compactPlan(index, excluding: graphKey, file: source, strict: strict)
+                // Decoded: the index's pages go back (the page cache keeps them).
+                bundle.table.file.releaseResidentPages()
             }
         }
         let plan = compact == nil ? try ruleSet.plan(reader.entries.filter { $0.key != graphKey }, file: source, strict: strict) : nil

@@ -1,6 +1,6 @@
 // Writing a rename-only plan from a V2 source straight from its compact index:
 // each small payload's bounds, size and CRC are checked on the mapped data file,
-// adjacent payloads are written to the destination in one run of up to 8 MiB
+// adjacent payloads are written to the destination in one run of up to 2 MiB
 // (PayloadRun), and the index entry is recorded without going through the
 // listing's String dictionary. Anything else (strings, variants, large payloads,
 // damage) goes through the one copy path, in the same order, so the bundle
