@@ -34,67 +34,99 @@ struct BundleEntry {
     /// general decoder, which gives the same result or the precise error; on
     /// what this accepts, both agree.
     static func plain(_ bytes: UnsafeRawBufferPointer) -> BundleEntry? {
-        var p = 0
-        let end = bytes.count
-        /// A varint of at most 9 bytes (< 2^63), or nil.
-        func varint(_ p: inout Int, _ end: Int) -> UInt64? {
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while p < end, shift < 63 {
-                let b = bytes[p]
-                p += 1
-                value |= UInt64(b & 0x7f) << shift
-                if b < 0x80 { return value }
-                shift += 7
-            }
-            return nil
-        }
-        var e = BundleEntry(dtype: .invalid, shape: [])
-        while p < end {
-            let tag = bytes[p]
-            p += 1
-            switch tag {
-            case 0x08, 0x18:  // dtype, shard_id: varint
-                guard let v = varint(&p, end), v <= UInt64(Int32.max) else { return nil }
-                if tag == 0x08 { e.dtype = DType(rawValue: Int32(v)) } else { e.shardID = Int(v) }
-            case 0x20, 0x28:  // offset, size: varint int64
-                guard let v = varint(&p, end) else { return nil }
-                if tag == 0x20 { e.offset = Int64(v) } else { e.size = Int64(v) }
-            case 0x35:  // crc32c: fixed32
-                guard end - p >= 4 else { return nil }
-                e.crc32c = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: p, as: UInt32.self))
-                p += 4
-            case 0x12:  // shape: TensorShapeProto
-                guard let n = varint(&p, end), n <= UInt64(end - p) else { return nil }
-                let shapeEnd = p + Int(n)
-                var dims: [Int] = []
-                while p < shapeEnd {
-                    let t = bytes[p]
-                    p += 1
-                    switch t {
-                    case 0x12:  // dim: TensorShapeProto.Dim
-                        guard let m = varint(&p, shapeEnd), m <= UInt64(shapeEnd - p) else { return nil }
-                        let dimEnd = p + Int(m)
-                        var size: UInt64 = 0
-                        while p < dimEnd {
-                            guard bytes[p] == 0x08 else { return nil }  // only `size`
-                            p += 1
-                            guard let v = varint(&p, dimEnd) else { return nil }
-                            size = v
-                        }
-                        dims.append(Int(size))
-                    case 0x18:  // unknown_rank: only false
-                        guard let v = varint(&p, shapeEnd), v == 0 else { return nil }
-                    default:
-                        return nil
-                    }
-                }
-                e.shape = dims
-            default:
+        var dims: [Int] = []
+        guard let f = PlainFields(bytes, dims: &dims) else { return nil }
+        var e = BundleEntry(dtype: DType(rawValue: f.dtype), shape: dims)
+        e.shardID = Int(f.shard)
+        e.offset = f.offset
+        e.size = f.size
+        e.crc32c = f.crc32c
+        return e
+    }
+
+    /// The scalar fields of a plain entry (``plain(_:)``), decoded by the one
+    /// reader that both ``plain(_:)`` and ``CompactBundleIndex`` use.
+    struct PlainFields {
+        var dtype: Int32 = 0
+        var shard: Int32 = 0
+        var offset: Int64 = 0
+        var size: Int64 = 0
+        var crc32c: UInt32 = 0
+
+        /// Decodes fields 1-6 with a shape of unnamed dims, appending the dimensions
+        /// to `dims` (a repeated shape field replaces the earlier one); nil, with
+        /// `dims` as it was, for anything else (slices, dim names, unknown fields,
+        /// varints of 10 bytes or numbers out of range, any malformation).
+        init?(_ bytes: UnsafeRawBufferPointer, dims: inout [Int]) {
+            let start = dims.count
+            guard Self.decode(bytes, into: &self, dims: &dims) else {
+                dims.removeSubrange(start...)
                 return nil
             }
         }
-        return e
+
+        private static func decode(_ bytes: UnsafeRawBufferPointer, into f: inout PlainFields, dims: inout [Int]) -> Bool {
+            var p = 0
+            let end = bytes.count
+            let start = dims.count
+            /// A varint of at most 9 bytes (< 2^63), or nil.
+            func varint(_ p: inout Int, _ end: Int) -> UInt64? {
+                var value: UInt64 = 0
+                var shift: UInt64 = 0
+                while p < end, shift < 63 {
+                    let b = bytes[p]
+                    p += 1
+                    value |= UInt64(b & 0x7f) << shift
+                    if b < 0x80 { return value }
+                    shift += 7
+                }
+                return nil
+            }
+            while p < end {
+                let tag = bytes[p]
+                p += 1
+                switch tag {
+                case 0x08, 0x18:  // dtype, shard_id: varint
+                    guard let v = varint(&p, end), v <= UInt64(Int32.max) else { return false }
+                    if tag == 0x08 { f.dtype = Int32(v) } else { f.shard = Int32(v) }
+                case 0x20, 0x28:  // offset, size: varint int64
+                    guard let v = varint(&p, end) else { return false }
+                    if tag == 0x20 { f.offset = Int64(v) } else { f.size = Int64(v) }
+                case 0x35:  // crc32c: fixed32
+                    guard end - p >= 4 else { return false }
+                    f.crc32c = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: p, as: UInt32.self))
+                    p += 4
+                case 0x12:  // shape: TensorShapeProto; a repeated one replaces the earlier
+                    guard let n = varint(&p, end), n <= UInt64(end - p) else { return false }
+                    dims.removeSubrange(start...)
+                    let shapeEnd = p + Int(n)
+                    while p < shapeEnd {
+                        let t = bytes[p]
+                        p += 1
+                        switch t {
+                        case 0x12:  // dim: TensorShapeProto.Dim
+                            guard let m = varint(&p, shapeEnd), m <= UInt64(shapeEnd - p) else { return false }
+                            let dimEnd = p + Int(m)
+                            var size: UInt64 = 0
+                            while p < dimEnd {
+                                guard bytes[p] == 0x08 else { return false }  // only `size`
+                                p += 1
+                                guard let v = varint(&p, dimEnd) else { return false }
+                                size = v
+                            }
+                            dims.append(Int(size))
+                        case 0x18:  // unknown_rank: only false
+                            guard let v = varint(&p, shapeEnd), v == 0 else { return false }
+                        default:
+                            return false
+                        }
+                    }
+                default:
+                    return false
+                }
+            }
+            return true
+        }
     }
 
     /// Decodes an entry; dimensions must be known and non-negative.

@@ -104,73 +104,9 @@ struct CompactBundleIndex {
     /// ``BundleEntry/plain(_:)`` writing the dimensions into ``dims``: nil (and
     /// ``dims`` unchanged) for anything but fields 1-6 with a shape of unnamed dims.
     private mutating func plain(_ bytes: UnsafeRawBufferPointer) -> Record? {
-        var p = 0
-        let end = bytes.count
-        func varint(_ p: inout Int, _ end: Int) -> UInt64? {
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while p < end, shift < 63 {
-                let b = bytes[p]
-                p += 1
-                value |= UInt64(b & 0x7f) << shift
-                if b < 0x80 { return value }
-                shift += 7
-            }
-            return nil
-        }
-        let start = dims.count
-        var r = Record(offset: 0, size: 0, dtype: 0, shard: 0, crc32c: 0, dimsStart: UInt32(start))
-        var shapeSeen = false
-        func fail() -> Record? {
-            dims.removeSubrange(start...)
-            return nil
-        }
-        while p < end {
-            let tag = bytes[p]
-            p += 1
-            switch tag {
-            case 0x08, 0x18:
-                guard let v = varint(&p, end), v <= UInt64(Int32.max) else { return fail() }
-                if tag == 0x08 { r.dtype = Int32(v) } else { r.shard = Int32(v) }
-            case 0x20, 0x28:
-                guard let v = varint(&p, end) else { return fail() }
-                if tag == 0x20 { r.offset = Int64(v) } else { r.size = Int64(v) }
-            case 0x35:
-                guard end - p >= 4 else { return fail() }
-                r.crc32c = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: p, as: UInt32.self))
-                p += 4
-            case 0x12:
-                guard let n = varint(&p, end), n <= UInt64(end - p) else { return fail() }
-                // A repeated shape field replaces the earlier one, as BundleEntry.plain does.
-                if shapeSeen { dims.removeSubrange(start...) }
-                shapeSeen = true
-                let shapeEnd = p + Int(n)
-                while p < shapeEnd {
-                    let t = bytes[p]
-                    p += 1
-                    switch t {
-                    case 0x12:
-                        guard let m = varint(&p, shapeEnd), m <= UInt64(shapeEnd - p) else { return fail() }
-                        let dimEnd = p + Int(m)
-                        var size: UInt64 = 0
-                        while p < dimEnd {
-                            guard bytes[p] == 0x08 else { return fail() }
-                            p += 1
-                            guard let v = varint(&p, dimEnd) else { return fail() }
-                            size = v
-                        }
-                        dims.append(Int(size))
-                    case 0x18:
-                        guard let v = varint(&p, shapeEnd), v == 0 else { return fail() }
-                    default:
-                        return fail()
-                    }
-                }
-            default:
-                return fail()
-            }
-        }
-        return r
+        let start = UInt32(dims.count)
+        guard let f = BundleEntry.PlainFields(bytes, dims: &dims) else { return nil }
+        return Record(offset: f.offset, size: f.size, dtype: f.dtype, shard: f.shard, crc32c: f.crc32c, dimsStart: start)
     }
 
     // MARK: - Reading

@@ -32,7 +32,7 @@ public enum ShardScheduler {
             return
         }
         let state = State(count: count)
-        try withoutActuallyEscaping(body) { body in
+        withoutActuallyEscaping(body) { body in
             // Each thread takes the next unit; body's captures are the caller's to keep safe.
             nonisolated(unsafe) let work = body
             DispatchQueue.concurrentPerform(iterations: width) { _ in

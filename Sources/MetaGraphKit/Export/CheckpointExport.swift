@@ -249,7 +249,7 @@ extension CheckpointReader {
         let group = DispatchGroup()
         nonisolated(unsafe) var problems: [MetaGraphKitError] = []
         nonisolated(unsafe) let reader = bundle
-        nonisolated(unsafe) let (largeJobs, smallJobs, mapped, compact) = (large, small, files, index)
+        let (largeJobs, smallJobs, mapped, compact) = (large, small, files, index)
         let blocks = verbatim.sorted { $0.key < $1.key }
         group.enter()
         DispatchQueue.global().async {
