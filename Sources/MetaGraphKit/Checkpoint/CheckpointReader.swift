@@ -155,7 +155,7 @@ public final class CheckpointReader {
                 list.append(TensorEntry(key: item.name, dtype: item.dtype, shape: item.shape, slices: item.slices.map(\.slice)))
             }
             // V1 names are merged from files.
-            list.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            list.sort { $0.key.utf8Precedes($1.key) }
             format = .v1
             bundle = nil
             slices = reader

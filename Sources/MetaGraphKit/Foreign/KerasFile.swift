@@ -109,7 +109,7 @@ final class KerasFile {
             byKey[d.path] = d
             list.append(TensorEntry(key: d.path, dtype: dtype, shape: d.shape, slices: []))
         }
-        list.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        list.sort { $0.key.utf8Precedes($1.key) }
         datasets = byKey
         entries = list
         dtypes = Dictionary(list.map { ($0.key, $0.dtype) }, uniquingKeysWith: { a, _ in a })

@@ -102,6 +102,7 @@ class MappedForeignCheckpoint: ForeignCheckpoint {
         self.formatName = formatName
         self.path = path
         var regions: [String: ForeignRegion] = [:]
+        regions.reserveCapacity(list.count)
         for r in list {
             guard regions[r.key] == nil else {
                 throw MetaGraphKitError.corrupt(path, "the key \(r.key) appears twice")
@@ -113,7 +114,7 @@ class MappedForeignCheckpoint: ForeignCheckpoint {
         }
         self.regions = regions
         entries = (list.map { TensorEntry(key: $0.key, dtype: $0.dtype, shape: $0.shape, slices: []) } + others)
-            .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            .sorted { $0.key.utf8Precedes($1.key) }
     }
 
     func region(_ key: String) throws -> ForeignRegion {

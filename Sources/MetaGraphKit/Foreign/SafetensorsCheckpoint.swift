@@ -49,6 +49,15 @@ final class SafetensorsCheckpoint: MappedForeignCheckpoint {
             throw MetaGraphKitError.tooLarge(path, "a safetensors header of \(n) bytes (the format allows 100 MB)")
         }
         let dataStart = 8 + Int(n)
+        let dataCount = bytes.count - dataStart
+        // The common form, read in one pass; anything else (and any problem) the
+        // general way below, which reports it.
+        if let header = SafetensorsHeader(UnsafeRawBufferPointer(rebasing: bytes[8..<dataStart])),
+           let regions = Self.regions(header, file: file, dataStart: dataStart, dataCount: dataCount, path: path) {
+            metadata = header.metadata
+            try super.init(formatName: "safetensors", path: path, regions: regions)
+            return
+        }
         let json: Any
         do {
             json = try JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart]))
@@ -60,7 +69,6 @@ final class SafetensorsCheckpoint: MappedForeignCheckpoint {
         }
         var metadata: [String: String] = [:]
         var regions: [ForeignRegion] = []
-        let dataCount = bytes.count - dataStart
         for (key, value) in header {
             if key == "__metadata__" {
                 guard let m = value as? [String: Any] else {
@@ -88,6 +96,21 @@ final class SafetensorsCheckpoint: MappedForeignCheckpoint {
         }
         self.metadata = metadata
         try super.init(formatName: "safetensors", path: path, regions: regions)
+    }
+
+    /// The regions of a header read in one pass, or nil when one would fail (the
+    /// general path then reports it).
+    private static func regions(_ header: SafetensorsHeader, file: MappedFile, dataStart: Int, dataCount: Int,
+                                path: String) -> [ForeignRegion]? {
+        var out: [ForeignRegion] = []
+        out.reserveCapacity(header.tensors.count)
+        for t in header.tensors {
+            guard let dtype = dtypes[t.dtype], t.begin <= t.end, t.end <= dataCount,
+                  let region = try? ForeignRegion(key: t.key, dtype: dtype, shape: t.shape, file: file, offset: dataStart + t.begin,
+                                                  count: t.end - t.begin, layout: .raw, what: path) else { return nil }
+            out.append(region)
+        }
+        return out
     }
 
     /// A JSON number that is a non-negative integer, as an Int.

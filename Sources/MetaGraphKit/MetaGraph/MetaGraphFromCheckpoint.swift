@@ -204,7 +204,7 @@ public enum MetaGraphFromCheckpoint {
             // The saver, as BaseSaverBuilder._build_internal builds it (not sharded, V2):
             // tensors sorted by checkpoint key, one RestoreV2 for all.
             let saved = variables.enumerated().sorted { a, b in
-                a.element.key != b.element.key ? a.element.key.utf8.lexicographicallyPrecedes(b.element.key.utf8) : a.offset < b.offset
+                a.element.key != b.element.key ? a.element.key.utf8Precedes(b.element.key) : a.offset < b.offset
             }.map(\.element)
             g += stringConst("save/filename/input", ["model"], scalar: true)
             g += node("save/filename", "PlaceholderWithDefault", inputs: ["save/filename/input"], attrs: ["dtype type: DT_STRING", "shape shape { }"])
