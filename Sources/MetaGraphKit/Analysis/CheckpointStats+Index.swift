@@ -1,0 +1,90 @@
+// `ckpt stats` of a V2 checkpoint from its compact index: each tensor summarised
+// straight from the mapped data file and kept as one row of numbers (no String,
+// shape array or TensorEntry per key); the report is written from the rows.
+
+extension CheckpointStats {
+    /// Where the tensors' statistics live.
+    enum Storage: Sendable {
+        case listed([TensorStats])
+        case compact(CompactStats)
+    }
+
+    /// The statistics of every entry of a compact index, one row each.
+    struct CompactStats: Sendable {
+        struct Row: Sendable {
+            var min = 0.0, max = 0.0, mean = 0.0, std = 0.0
+            var nan = 0, positiveInfinity = 0, negativeInfinity = 0, zeros = 0
+            var elements = 0, bytes = 0
+            /// Index in ``details`` of a tensor read the general way, else -1.
+            var detail: Int32 = -1
+            /// Position of the role in ``TensorRole/allCases``.
+            var role: UInt8 = 0
+            /// Whether min/max/mean/std are set (some finite element).
+            var hasStats = false
+        }
+
+        let index: CompactBundleIndex
+        private(set) var rows: [Row] = []
+        /// The tensors the index could not serve (strings, damage…), read through
+        /// the reader as ``CheckpointStats/compute(_:histogramBins:)`` reads them.
+        private(set) var details: [TensorStats] = []
+
+        init(_ payloads: IndexPayloads, _ reader: CheckpointReader) {
+            let index = payloads.index
+            self.index = index
+            let roles = TensorRole.allCases
+            rows.reserveCapacity(index.count)
+            for i in 0..<index.count {
+                let dtype = DType(rawValue: index.records[i].dtype)
+                if let kind = NumericKind(dtype), let (bytes, n) = payloads.payload(i),
+                   let m = try? CheckpointStats.summarise(bytes, kind, count: n, key: "") {
+                    let role = index.withKey(i) { TensorRole.classify(asciiKey: $0, dtype: dtype) }
+                    var r = Row()
+                    r.role = UInt8(roles.firstIndex(of: role)!)
+                    r.elements = n
+                    r.bytes = n * kind.componentSize * (kind.isComplex ? 2 : 1)
+                    r.nan = m.nan; r.positiveInfinity = m.posInf; r.negativeInfinity = m.negInf; r.zeros = m.zeros
+                    if m.n > 0 {
+                        r.hasStats = true
+                        r.min = m.min; r.max = m.max; r.mean = m.mean
+                        r.std = (m.m2 / Double(m.n)).squareRoot()
+                    }
+                    rows.append(r)
+                } else {
+                    var r = Row()
+                    r.detail = Int32(details.count)
+                    details.append(CheckpointStats.tensorStats(reader, payloads.entry(i)))
+                    rows.append(r)
+                }
+            }
+        }
+
+        func role(_ i: Int) -> TensorRole {
+            let r = rows[i]
+            return r.detail >= 0 ? details[Int(r.detail)].role : TensorRole.allCases[Int(r.role)]
+        }
+
+        func elements(_ i: Int) -> Int {
+            let r = rows[i]
+            return r.detail >= 0 ? details[Int(r.detail)].elements : r.elements
+        }
+
+        func bytes(_ i: Int) -> Int {
+            let r = rows[i]
+            return r.detail >= 0 ? details[Int(r.detail)].bytes : r.bytes
+        }
+
+        /// Row `i` as the general path makes it.
+        func tensor(_ i: Int) -> TensorStats {
+            let r = rows[i]
+            if r.detail >= 0 { return details[Int(r.detail)] }
+            var s = TensorStats(key: index.displayKey(i), dtype: DType(rawValue: index.records[i].dtype), shape: index.shape(i),
+                                role: TensorRole.allCases[Int(r.role)])
+            s.elements = r.elements
+            s.bytes = r.bytes
+            s.nan = r.nan; s.positiveInfinity = r.positiveInfinity; s.negativeInfinity = r.negativeInfinity; s.zeros = r.zeros
+            if r.hasStats { s.min = r.min; s.max = r.max; s.mean = r.mean; s.std = r.std }
+            return s
+        }
+    }
+}
