@@ -79,6 +79,38 @@ extension CheckpointDiff {
             TensorEntry(key: indexB.displayKey(j), dtype: DType(rawValue: indexB.records[j].dtype), shape: indexB.shape(j), slices: [])
         }
 
+        /// The JSON object of identical common key `n` (fields at level 3), as
+        /// ``CheckpointDiff/writeJSON(_:)`` writes ``tensor(_:)``, straight from the
+        /// two indexes (their keys are ASCII).
+        func writeIdentical(_ n: Int, _ b: inout ReportBytes) {
+            let r = rows[n]
+            let i = Int(r.a), j = Int(r.b)
+            let dtype = DType(rawValue: indexA.records[i].dtype).name
+            let count = indexA.elementCount(i) ?? 0
+            b.raw("{")
+            b.field("key", 3, first: true)
+            indexA.withKey(i) { b.quoted(bytes: $0) }
+            b.field("key_b", 3)
+            indexB.withKey(j) { b.quoted(bytes: $0) }
+            b.field("status", 3); b.raw("\"identical\"")
+            b.field("dtype_a", 3); b.quoted(dtype)
+            b.field("dtype_b", 3); b.quoted(dtype)
+            b.field("shape_a", 3); b.intArray(indexA.dims[indexA.dimRange(i)], 3)
+            b.field("shape_b", 3); b.intArray(indexB.dims[indexB.dimRange(j)], 3)
+            b.field("identical_bytes", 3); b.raw("true")
+            b.field("elements", 3); b.int(count)
+            b.field("differing", 3); b.raw("0")
+            b.field("not_close", 3); b.raw("0")
+            b.field("max_abs_diff", 3); b.raw(count > 0 ? "0" : "null")
+            b.field("mean_abs_diff", 3); b.raw(count > 0 ? "0" : "null")
+            b.field("max_diff_at", 3); b.raw("null")
+            b.field("a_value", 3); b.raw("null")
+            b.field("b_value", 3); b.raw("null")
+            b.field("allclose", 3); b.raw("true")
+            b.field("message", 3); b.raw("null")
+            b.newline(2); b.raw("}")
+        }
+
         /// Common key `n` as the general path makes it.
         func tensor(_ n: Int) -> TensorDifference {
             let r = rows[n]

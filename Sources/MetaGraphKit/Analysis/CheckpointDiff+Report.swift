@@ -74,6 +74,10 @@ extension CheckpointDiff: JSONReportable {
                 case 1: b.array(count: onlyInBCount, 1) { b, i in entry(&b, onlyInB(i)) }
                 default:
                     b.array(count: tensorCount, 1) { b, i in
+                        if case .compact(let c) = storage, c.rows[i].detail < 0 {
+                            c.writeIdentical(i, &b)
+                            return
+                        }
                         let t = tensor(i)
                         b.raw("{")
                         b.field("key", 3, first: true); b.quoted(t.key)

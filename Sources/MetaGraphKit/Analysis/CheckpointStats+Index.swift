@@ -74,6 +74,57 @@ extension CheckpointStats {
             return r.detail >= 0 ? details[Int(r.detail)].bytes : r.bytes
         }
 
+        /// Row `i`'s line of the text report (no newline), as
+        /// ``CheckpointStats/writeText(quiet:_:)`` writes ``tensor(_:)``, straight
+        /// from the index (its keys are ASCII: one byte a character).
+        func writeTextRow(_ i: Int, width: Int, _ b: inout ReportBytes) {
+            let r = rows[i]
+            let length = index.withKey(i) { key in
+                b.out.append(contentsOf: key)
+                return key.count
+            }
+            for _ in 0..<Swift.max(0, width - length) { b.out.append(UInt8(ascii: " ")) }
+            b.raw("  "); b.text(DType(rawValue: index.records[i].dtype).name); b.raw(" "); b.shapeText(index.dims[index.dimRange(i)])
+            b.raw("  "); b.text(TensorRole.allCases[Int(r.role)].rawValue); b.raw("  "); b.size(r.bytes)
+            if r.hasStats || r.nan + r.positiveInfinity + r.negativeInfinity > 0 {
+                b.raw("  min "); b.g(r.hasStats ? r.min : nil); b.raw(" max "); b.g(r.hasStats ? r.max : nil)
+                b.raw(" mean "); b.g(r.hasStats ? r.mean : nil); b.raw(" std "); b.g(r.hasStats ? r.std : nil)
+                var first = true
+                func count(_ n: Int, _ label: StaticString) {
+                    guard n > 0 else { return }
+                    b.raw(first ? "  " : ", ")
+                    first = false
+                    b.int(n); b.raw(label)
+                }
+                count(r.zeros, " zeros"); count(r.nan, " NaN"); count(r.positiveInfinity, " +Inf"); count(r.negativeInfinity, " -Inf")
+            }
+            b.raw("\n")
+        }
+
+        /// Row `i`'s JSON object (fields at level 3), as
+        /// ``CheckpointStats/writeJSON(_:)`` writes ``tensor(_:)``.
+        func writeJSONRow(_ i: Int, _ b: inout ReportBytes) {
+            let r = rows[i]
+            b.raw("{")
+            b.field("key", 3, first: true)
+            index.withKey(i) { b.quoted(bytes: $0) }
+            b.field("dtype", 3); b.quoted(DType(rawValue: index.records[i].dtype).name)
+            b.field("shape", 3); b.intArray(index.dims[index.dimRange(i)], 3)
+            b.field("role", 3); b.quoted(TensorRole.allCases[Int(r.role)].rawValue)
+            b.field("elements", 3); b.int(r.elements)
+            b.field("bytes", 3); b.int(r.bytes)
+            b.field("min", 3); b.double(r.hasStats ? r.min : nil)
+            b.field("max", 3); b.double(r.hasStats ? r.max : nil)
+            b.field("mean", 3); b.double(r.hasStats ? r.mean : nil)
+            b.field("std", 3); b.double(r.hasStats ? r.std : nil)
+            b.field("nan", 3); b.int(r.nan)
+            b.field("pos_inf", 3); b.int(r.positiveInfinity)
+            b.field("neg_inf", 3); b.int(r.negativeInfinity)
+            b.field("zeros", 3); b.int(r.zeros)
+            b.field("message", 3); b.raw("null")
+            b.newline(2); b.raw("}")
+        }
+
         /// Row `i` as the general path makes it.
         func tensor(_ i: Int) -> TensorStats {
             let r = rows[i]

@@ -67,6 +67,11 @@ extension CheckpointStats: JSONReportable {
                     for i in c.rows.indices { width = Swift.max(width, Int(c.index.keyStarts[i + 1] - c.index.keyStarts[i])) }
                 }
                 for i in 0..<count {
+                    if case .compact(let c) = storage, c.rows[i].detail < 0 {
+                        c.writeTextRow(i, width: width, &b)
+                        b.flush()
+                        continue
+                    }
                     let s = tensor(i)
                     b.text(s.key)
                     let pad = Swift.max(0, width - s.key.count)
@@ -96,7 +101,7 @@ extension CheckpointStats: JSONReportable {
             for r in roles where r.tensors > 0 {
                 let pct = total == 0 ? 0 : 100 * Double(r.bytes) / Double(total)
                 b.raw("\n  "); b.text(r.role.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)); b.raw(" ")
-                b.printf("%5.1f", pct); b.raw("%  "); b.size(r.bytes); b.raw(" in "); b.int(r.tensors)
+                b.printf("F", 1, pct); b.raw("%  "); b.size(r.bytes); b.raw(" in "); b.int(r.tensors)
                 b.raw(r.tensors == 1 ? " tensor" : " tensors")
             }
             b.flush(force: true)
@@ -112,6 +117,10 @@ extension CheckpointStats: JSONReportable {
             var b = ReportBytes(write)
             b.document(json(stats: .string("\u{0}stats")), slots: ["\u{0}stats"]) { b, _ in
                 b.array(count: count, 1) { b, i in
+                    if case .compact(let c) = storage, c.rows[i].detail < 0 {
+                        c.writeJSONRow(i, &b)
+                        return
+                    }
                     let s = tensor(i)
                     b.raw("{")
                     b.field("key", 3, first: true); b.quoted(s.key)
@@ -145,13 +154,13 @@ extension ReportBytes {
         var v = Double(n), u = 0
         while v >= 1024, u < units.count - 1 { v /= 1024; u += 1 }
         if u == 0 { int(n); raw(" bytes"); return }
-        printf("%.1f", v); raw(" "); raw(units[u])
+        printf("f", 1, v); raw(" "); raw(units[u])
     }
 
     /// A statistic as the text report prints it (`%.6g`, `0`, `-` for none).
     mutating func g(_ d: Double?) {
         guard let d else { raw("-"); return }
         if d == 0 { raw("0"); return }
-        printf("%.6g", d)
+        printf("g", 6, d)
     }
 }

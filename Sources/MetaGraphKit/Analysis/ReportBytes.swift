@@ -2,11 +2,7 @@
 // in pieces of about 64 KiB: no JSONValue tree, no one String of the whole report.
 // Every piece is byte for byte what ``JSONValue/serialized(pretty:)`` (or the text
 // report's String interpolation) makes of the same value.
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+internal import CMetaGraphSupport
 
 /// A byte buffer handed to `write` whenever it is nearly 64 KiB.
 struct ReportBytes {
@@ -113,13 +109,16 @@ struct ReportBytes {
         out.append(UInt8(ascii: "]"))
     }
 
-    /// `printf`'s formatting of one double (as `String(format:)` prints it).
-    mutating func printf(_ format: String, _ d: Double) {
-        var buffer = [CChar](repeating: 0, count: 64)
-        let n = buffer.withUnsafeMutableBufferPointer { b in withVaList([d]) { vsnprintf(b.baseAddress!, 64, format, $0) } }
-        guard n > 0 else { return }
-        buffer.withUnsafeBufferPointer { b in
-            b.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: Int(n)) { out.append(contentsOf: UnsafeBufferPointer(start: $0, count: min(Int(n), 63))) }
+    /// `printf`'s formatting of one double (as `String(format:)` prints it):
+    /// `"%.<precision>g"` for `conversion` "g", `"%.<precision>f"` for "f", and
+    /// `"%5.<precision>f"` for "F".
+    mutating func printf(_ conversion: Unicode.Scalar, _ precision: Int, _ d: Double) {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
+            let n = mgk_format_double(buffer.baseAddress!, 64, Int32(precision), CChar(conversion.value), d)
+            guard n > 0 else { return }
+            UnsafeRawBufferPointer(start: buffer.baseAddress!, count: min(Int(n), 63)).withMemoryRebound(to: UInt8.self) {
+                out.append(contentsOf: $0)
+            }
         }
     }
 
