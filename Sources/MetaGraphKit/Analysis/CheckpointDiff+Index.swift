@@ -25,29 +25,48 @@ extension CheckpointDiff {
         }
 
         let indexA: CompactBundleIndex, indexB: CompactBundleIndex
+        /// B's names after name-only rules (nil: no rules, B's keys as they are).
+        let namesB: CompactRulePlan?
         private(set) var rows: [Row] = []
-        /// Entries of A / B whose key the other has not.
+        /// Entries of A whose key B has not; B's (plan positions with ``namesB``,
+        /// else index entries) whose name A has not, in name order.
         private(set) var onlyInA: [Int32] = [], onlyInB: [Int32] = []
         private(set) var details: [TensorDifference] = []
 
-        init(_ pa: IndexPayloads, _ ra: CheckpointReader, _ pb: IndexPayloads, _ rb: CheckpointReader, _ options: Options) {
+        init(_ pa: IndexPayloads, _ ra: CheckpointReader, _ pb: IndexPayloads, _ rb: CheckpointReader, _ options: Options,
+             names plan: CompactRulePlan? = nil) {
             let a = pa.index, b = pb.index
             indexA = a
             indexB = b
-            rows.reserveCapacity(Swift.min(a.count, b.count))
+            namesB = plan
+            // B's tensors in name order: the index's order, or the renamed ones sorted.
+            var order = [Int32](0..<Int32(plan?.count ?? b.count))
+            if let plan {
+                order.sort { x, y in plan.withName(Int(x)) { p in plan.withName(Int(y)) { q in Block.compare(p, q) < 0 } } }
+            }
+            func withNameB<R>(_ k: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+                if let plan { return plan.withName(k, body) }
+                return b.withKey(k, body)
+            }
+            rows.reserveCapacity(Swift.min(a.count, order.count))
+            var pagesA = IndexPayloads.PageRelease(), pagesB = IndexPayloads.PageRelease()
+            defer { pagesA.flush(pa); pagesB.flush(pb) }
             var i = 0, j = 0
-            while i < a.count || j < b.count {
-                let order: Int
-                if i == a.count { order = 1 } else if j == b.count { order = -1 } else {
-                    order = a.withKey(i) { x in b.withKey(j) { y in Block.compare(x, y) } }
+            while i < a.count || j < order.count {
+                let cmp: Int
+                if i == a.count { cmp = 1 } else if j == order.count { cmp = -1 } else {
+                    cmp = a.withKey(i) { x in withNameB(Int(order[j])) { y in Block.compare(x, y) } }
                 }
-                if order < 0 { onlyInA.append(Int32(i)); i += 1; continue }
-                if order > 0 { onlyInB.append(Int32(j)); j += 1; continue }
-                if Self.sameBytes(pa, i, pb, j) {
-                    rows.append(Row(a: Int32(i), b: Int32(j), detail: -1))
+                if cmp < 0 { onlyInA.append(Int32(i)); i += 1; continue }
+                if cmp > 0 { onlyInB.append(order[j]); j += 1; continue }
+                let k = plan.map { Int($0.positions[Int(order[j])]) } ?? Int(order[j])
+                pagesA.read(pa, i)
+                pagesB.read(pb, k)
+                if Self.sameBytes(pa, i, pb, k) {
+                    rows.append(Row(a: Int32(i), b: Int32(k), detail: -1))
                 } else {
-                    rows.append(Row(a: Int32(i), b: Int32(j), detail: Int32(details.count)))
-                    details.append(CheckpointDiff.compareTensor(ra, pa.entry(i), rb, pb.entry(j), options))
+                    rows.append(Row(a: Int32(i), b: Int32(k), detail: Int32(details.count)))
+                    details.append(CheckpointDiff.compareTensor(ra, pa.entry(i), rb, pb.entry(k), options))
                 }
                 i += 1
                 j += 1
@@ -75,8 +94,11 @@ extension CheckpointDiff {
             TensorEntry(key: indexA.displayKey(i), dtype: DType(rawValue: indexA.records[i].dtype), shape: indexA.shape(i), slices: [])
         }
 
-        func entryB(_ j: Int) -> TensorEntry {
-            TensorEntry(key: indexB.displayKey(j), dtype: DType(rawValue: indexB.records[j].dtype), shape: indexB.shape(j), slices: [])
+        /// B's tensor `k` of ``onlyInB`` under its name after the rules.
+        func entryB(_ k: Int) -> TensorEntry {
+            let j = namesB.map { Int($0.positions[k]) } ?? k
+            return TensorEntry(key: namesB?.name(k) ?? indexB.displayKey(j), dtype: DType(rawValue: indexB.records[j].dtype),
+                               shape: indexB.shape(j), slices: [])
         }
 
         /// The JSON object of identical common key `n` (fields at level 3), as

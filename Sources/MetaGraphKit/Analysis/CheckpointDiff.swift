@@ -105,9 +105,9 @@ public struct CheckpointDiff: Sendable {
         storage = .listed(onlyInA: onlyInA, onlyInB: onlyInB, tensors: tensors)
     }
 
-    init(a: String, b: String, formatA: String, formatB: String, options: Options, compact: CompactDiff) {
+    init(a: String, b: String, formatA: String, formatB: String, options: Options, droppedB: [String], compact: CompactDiff) {
         self.a = a; self.b = b; self.formatA = formatA; self.formatB = formatB; self.options = options
-        droppedB = []
+        self.droppedB = droppedB
         storage = .compact(compact)
     }
 
@@ -214,12 +214,20 @@ public struct CheckpointDiff: Sendable {
     /// compares through the listings even where two V2 indexes would serve (tests
     /// compare the two).
     static func compare(_ ra: CheckpointReader, _ rb: CheckpointReader, options: Options, fastPath: Bool) throws -> CheckpointDiff {
-        if fastPath, options.rules.isEmpty, options.ruleSet.isEmpty, let pa = IndexPayloads(ra), let pb = IndexPayloads(rb) {
-            return CheckpointDiff(a: ra.prefix, b: rb.prefix, formatA: ra.formatName, formatB: rb.formatName, options: options,
-                                  compact: CompactDiff(pa, ra, pb, rb, options))
-        }
         var steps = RuleSet(options.rules)
         steps.append(contentsOf: options.ruleSet)
+        // Two V2 indexes and rules that only name (or none): matched from the
+        // indexes, B's new names planned flat (RulePlan+Compact.swift).
+        if fastPath, steps.onlyNames, let pa = IndexPayloads(ra), let pb = IndexPayloads(rb) {
+            var plan: CompactRulePlan?
+            if !steps.isEmpty { plan = try steps.compactPlan(pb.index, excluding: "", file: rb.prefix, strict: options.strict) }
+            if steps.isEmpty || plan != nil {
+                var diff = CheckpointDiff(a: ra.prefix, b: rb.prefix, formatA: ra.formatName, formatB: rb.formatName, options: options,
+                                          droppedB: plan?.droppedKeys ?? [], compact: CompactDiff(pa, ra, pb, rb, options, names: plan))
+                diff.unmatchedRules = plan?.unmatched ?? []
+                return diff
+            }
+        }
         let plan = try steps.plan(rb.entries, file: rb.prefix, strict: options.strict)
         var fromB: [String: PlannedTensor] = [:]   // A-side name → B's tensor
         for t in plan.tensors { fromB[t.name] = t }

@@ -34,7 +34,10 @@ extension CheckpointStats {
             self.index = index
             let roles = TensorRole.allCases
             rows.reserveCapacity(index.count)
+            var pages = IndexPayloads.PageRelease()
+            defer { pages.flush(payloads) }
             for i in 0..<index.count {
+                pages.read(payloads, i)
                 let dtype = DType(rawValue: index.records[i].dtype)
                 if let kind = NumericKind(dtype), let (bytes, n) = payloads.payload(i),
                    let m = try? CheckpointStats.summarise(bytes, kind, count: n, key: "") {

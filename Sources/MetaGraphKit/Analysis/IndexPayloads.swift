@@ -28,6 +28,36 @@ struct IndexPayloads {
         self.bundle = bundle
         self.index = index
         files = (0..<bundle.header.numShards).map { try? bundle.shard($0) }
+        // Decoded: the index's pages go back (the page cache keeps them).
+        bundle.table.file.releaseResidentPages()
+    }
+
+    /// Gives back the pages of the payloads read so far, once they add up to a
+    /// few MiB: a pass over every tensor keeps its memory flat (the page cache
+    /// keeps the file). Call with each entry read, in index order.
+    struct PageRelease {
+        private var shard = -1, start = 0, end = 0
+
+        mutating func read(_ payloads: IndexPayloads, _ i: Int) {
+            let r = payloads.index.records[i]
+            guard r.shard >= 0, Int(r.shard) < payloads.files.count, payloads.files[Int(r.shard)] != nil,
+                  r.offset >= 0, r.size >= 0 else { return }
+            let s = Int(r.offset), e = Int(clamping: r.offset &+ r.size)
+            if Int(r.shard) != shard {
+                flush(payloads)
+                shard = Int(r.shard); start = s; end = e
+            } else {
+                start = Swift.min(start, s); end = Swift.max(end, e)
+            }
+            if end - start >= 4 << 20 { flush(payloads) }
+        }
+
+        mutating func flush(_ payloads: IndexPayloads) {
+            defer { shard = -1 }
+            guard shard >= 0, let f = payloads.files[shard], end > start else { return }
+            let lo = Swift.min(start, f.count), hi = Swift.min(end, f.count)
+            if hi > lo { f.releaseResidentPages(UnsafeRawBufferPointer(rebasing: f.bytes[lo..<hi])) }
+        }
     }
 
     /// The bytes of fixed-size tensor `i` when reading it would lend exactly them

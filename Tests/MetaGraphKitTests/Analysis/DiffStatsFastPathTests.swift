@@ -82,10 +82,51 @@ struct DiffStatsFastPathTests {
         let path = Fixture.path(fixture)
         try checkStats(path, expectFast: applies)
         try checkDiff(path, path, expectFast: applies)
-        // Rules always take the general path.
+        // Rules that only name keep the fast path; a value step leaves it.
         var renamed = CheckpointDiff.Options()
         renamed.rules = try KeyRules(rules: ["^(.)=>x$1"])
-        try checkDiff(path, path, renamed, expectFast: false)
+        try checkDiff(path, path, renamed, expectFast: applies)
+        renamed.rules = try KeyRules(rules: ["^(.)=>$1"], drops: ["_1$", "nomatch"])
+        try checkDiff(path, path, renamed, expectFast: applies)
+        var cast = CheckpointDiff.Options()
+        cast.ruleSet = try RuleSet.parse(Array(#"{"steps": [{"cast": {"from": "float32", "to": "float64"}}]}"#.utf8), origin: "r.json")
+        try checkDiff(path, path, cast, expectFast: false)
+    }
+
+    /// Name-only rules over B, fast against general: renames that reorder B's
+    /// keys, a map, drops, a clash (the same error) and strict.
+    @Test(arguments: ["ckpt/v2_large_index", "ckpt/tf2_keras", "ckpt/v2_snappy"])
+    func namingRules(fixture: String) throws {
+        let path = Fixture.path(fixture)
+        let sets = [
+            #"{"steps": [{"rename": {"pattern": "^(.)(.*)$", "replacement": "$2/$1"}}]}"#,
+            #"{"steps": [{"rename": {"pattern": "^(.)(.*)$", "replacement": "z$2/$1"}}, {"rename": {"pattern": "^z(.*)/(.)$", "replacement": "$2$1"}}]}"#,
+            #"{"steps": [{"drop": ["a", "nomatch"]}, {"rename": {"pattern": "^", "replacement": ""}}]}"#,
+            #"{"steps": [{"rename": {"pattern": ".*", "replacement": "same"}}]}"#,
+        ]
+        for json in sets {
+            for strict in [false, true] {
+                var o = CheckpointDiff.Options()
+                o.ruleSet = try RuleSet.parse(Array(json.utf8), origin: "r.json")
+                o.strict = strict
+                func run(_ fast: Bool) -> Result<CheckpointDiff, MetaGraphKitError> {
+                    do { return .success(try CheckpointDiff.compare(CheckpointReader(path: path), CheckpointReader(path: path), options: o, fastPath: fast)) }
+                    catch let e as MetaGraphKitError { return .failure(e) } catch { return .failure(MetaGraphKitError(.io, "\(error)")) }
+                }
+                switch (run(true), run(false)) {
+                case let (.success(f), .success(g)):
+                    #expect(f.text(verbose: true) == g.text(verbose: true), "\(json)")
+                    #expect(f.jsonValue.serialized(pretty: true) == g.jsonValue.serialized(pretty: true), "\(json)")
+                    #expect(f.unmatchedRules == g.unmatchedRules)
+                    #expect(streamed { f.writeJSON($0) } == f.jsonValue.serialized(pretty: true))
+                case let (.failure(f), .failure(g)):
+                    #expect(f.code == g.code)
+                    #expect(f.message == g.message)
+                case let (f, g):
+                    Issue.record("\(json): fast \(f), slow \(g)")
+                }
+            }
+        }
     }
 
     /// Copies of v2_large_index with values changed and with a damaged payload.
