@@ -12,6 +12,8 @@ the same in process: `load_checkpoint` + shape map (list), `load_checkpoint` +
 one `get_tensor` (show-one), `get_tensor` of every key (verify/export), and
 `load_checkpoint` + SaveV2 of every tensor (rename/migrate; 100k only, the 1M
 route takes minutes). TensorFlow checks the renamed and migrated outputs.
+Then ckpt diff of the checkpoint with itself and ckpt stats, text and --json
+(tfmeta only).
 """
 import subprocess
 from pathlib import Path
@@ -124,3 +126,14 @@ def run(suite):
                   goal=per_key if small else None,
                   note="TensorFlow: the rename row's route (load_checkpoint + SaveV2 of every tensor)" if small else "")
         clean(dst)
+        # diff and stats work from the compact index and stream their reports
+        # (CheckpointDiff+Index.swift, CheckpointStats+Index.swift).
+        lean = ("≤ 300 ms, < 64 MB", lambda r: r["ours"].median <= 0.300 and r["ours"].peak_mb < 64)
+        suite.row(f"ckpt diff A A ({label} keys)", what, suite.ours("ckpt", "diff", prefix, prefix),
+                  goal=lean if small else None)
+        suite.row(f"ckpt diff A A --json ({label} keys)", what, suite.ours("ckpt", "diff", prefix, prefix, "--json"),
+                  goal=lean if small else None)
+        suite.row(f"ckpt stats ({label} keys)", what, suite.ours("ckpt", "stats", prefix),
+                  goal=lean if small else None)
+        suite.row(f"ckpt stats --json ({label} keys)", what, suite.ours("ckpt", "stats", prefix, "--json"),
+                  goal=lean if small else None)

@@ -49,10 +49,14 @@ extension CkptCommand {
             options.strict = strict
             let diff = try CheckpointDiff.compare(a, b, options: options)
             for w in diff.unmatchedRules { FileHandle.standardErrorWrite("warning: \(w)\n") }
-            print(output.json ? diff.jsonValue.serialized(pretty: true) : diff.text(verbose: verbose))
+            // Streamed: the report of 100,000 keys is never one value or string.
+            if output.json { diff.writeJSON { FileHandle.standardOutputWrite($0) } } else {
+                diff.writeText(verbose: verbose) { FileHandle.standardOutputWrite($0) }
+            }
+            FileHandle.standardOutputWrite("\n")
             // A tensor that could not be read is a failed input, not a difference:
             // say so on stderr as every other command does (the report names each).
-            let failed = diff.tensors.filter(\.readFailed)
+            let failed = diff.readFailures
             if !failed.isEmpty {
                 for d in failed { FileHandle.standardErrorWrite("\(d.message ?? d.key)\n") }
                 let message = "\(diff.a) vs \(diff.b): \(failed.count) tensor\(failed.count == 1 ? "" : "s") could not be read"
@@ -84,8 +88,12 @@ extension CkptCommand {
 
         func run() throws {
             let stats = try CheckpointStats.compute(checkpoint.checkpoint)
-            print(output.json ? stats.jsonValue.serialized(pretty: true) : stats.text(quiet: quiet))
-            let unread = stats.tensors.compactMap(\.message)
+            // Streamed: the report of 100,000 tensors is never one value or string.
+            if output.json { stats.writeJSON { FileHandle.standardOutputWrite($0) } } else {
+                stats.writeText(quiet: quiet) { FileHandle.standardOutputWrite($0) }
+            }
+            FileHandle.standardOutputWrite("\n")
+            let unread = stats.messages
             guard unread.isEmpty else {
                 for m in unread { FileHandle.standardErrorWrite("\(m)\n") }
                 let message = "\(stats.path): \(unread.count) tensor\(unread.count == 1 ? "" : "s") could not be read"

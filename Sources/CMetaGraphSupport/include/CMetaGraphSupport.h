@@ -31,4 +31,8 @@ void mgk_float32_difference_scan(const void *a, const void *b, size_t n, double 
                                  mgk_float32_difference *t);
 /// Tests: 0 forces the portable loops, 1 returns to AVX2 where the processor has it.
 void mgk_float32_kernels_use_vector(int on);
+
+/// snprintf of one double as "%.*g" (`conversion` 'g'), "%.*f" ('f') or "%5.*f"
+/// ('F'); returns what snprintf returns (-1 for another conversion).
+int mgk_format_double(char *out, size_t capacity, int precision, char conversion, double value);
 #endif

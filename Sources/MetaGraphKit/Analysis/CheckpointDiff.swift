@@ -91,19 +91,103 @@ public struct CheckpointDiff: Sendable {
     public let a: String, b: String
     public let formatA: String, formatB: String
     public let options: Options
-    /// Keys only in A / only in B (B's after the rules).
-    public let onlyInA: [TensorEntry], onlyInB: [TensorEntry]
     /// B's keys the rules dropped.
     public let droppedB: [String]
     /// Steps and `map` entries that matched nothing in B (warnings; errors under `strict`).
     public internal(set) var unmatchedRules: [String] = []
-    /// Every common key, in A's order.
-    public let tensors: [TensorDifference]
+    /// The outcome as lists, or as rows over two compact indexes (CheckpointDiff+Index.swift).
+    let storage: Storage
+
+    init(a: String, b: String, formatA: String, formatB: String, options: Options, onlyInA: [TensorEntry],
+         onlyInB: [TensorEntry], droppedB: [String], tensors: [TensorDifference]) {
+        self.a = a; self.b = b; self.formatA = formatA; self.formatB = formatB; self.options = options
+        self.droppedB = droppedB
+        storage = .listed(onlyInA: onlyInA, onlyInB: onlyInB, tensors: tensors)
+    }
+
+    init(a: String, b: String, formatA: String, formatB: String, options: Options, droppedB: [String], compact: CompactDiff) {
+        self.a = a; self.b = b; self.formatA = formatA; self.formatB = formatB; self.options = options
+        self.droppedB = droppedB
+        storage = .compact(compact)
+    }
+
+    /// Keys only in A (made on each use when compared from V2 indexes: prefer
+    /// ``onlyInACount`` and ``onlyInA(_:)``).
+    public var onlyInA: [TensorEntry] { (0..<onlyInACount).map(onlyInA) }
+    /// Keys only in B, B's after the rules (made on each use, as ``onlyInA``).
+    public var onlyInB: [TensorEntry] { (0..<onlyInBCount).map(onlyInB) }
+    /// Every common key, in A's order (made on each use, as ``onlyInA``: prefer
+    /// ``tensorCount`` and ``tensor(_:)``).
+    public var tensors: [TensorDifference] { (0..<tensorCount).map(tensor) }
+
+    /// The number of keys only in A.
+    public var onlyInACount: Int {
+        switch storage {
+        case .listed(let a, _, _): return a.count
+        case .compact(let c): return c.onlyInA.count
+        }
+    }
+
+    /// The number of keys only in B.
+    public var onlyInBCount: Int {
+        switch storage {
+        case .listed(_, let b, _): return b.count
+        case .compact(let c): return c.onlyInB.count
+        }
+    }
+
+    /// The number of common keys.
+    public var tensorCount: Int {
+        switch storage {
+        case .listed(_, _, let t): return t.count
+        case .compact(let c): return c.rows.count
+        }
+    }
+
+    /// Key `i` of those only in A.
+    public func onlyInA(_ i: Int) -> TensorEntry {
+        switch storage {
+        case .listed(let a, _, _): return a[i]
+        case .compact(let c): return c.entryA(Int(c.onlyInA[i]))
+        }
+    }
+
+    /// Key `i` of those only in B.
+    public func onlyInB(_ i: Int) -> TensorEntry {
+        switch storage {
+        case .listed(_, let b, _): return b[i]
+        case .compact(let c): return c.entryB(Int(c.onlyInB[i]))
+        }
+    }
+
+    /// Common key `i`, in A's order.
+    public func tensor(_ i: Int) -> TensorDifference {
+        switch storage {
+        case .listed(_, _, let t): return t[i]
+        case .compact(let c): return c.tensor(i)
+        }
+    }
+
+    /// The status of common key `i` (without making its difference).
+    public func status(_ i: Int) -> Status {
+        switch storage {
+        case .listed(_, _, let t): return t[i].status
+        case .compact(let c): return c.status(i)
+        }
+    }
+
+    /// The common keys whose reading failed (damage, a missing data file).
+    public var readFailures: [TensorDifference] {
+        switch storage {
+        case .listed(_, _, let t): return t.filter(\.readFailed)
+        case .compact(let c): return c.details.filter(\.readFailed)
+        }
+    }
 
     /// Whether the checkpoints hold the same keys, dtypes and shapes and every
     /// tensor is allclose.
     public var equal: Bool {
-        onlyInA.isEmpty && onlyInB.isEmpty && tensors.allSatisfy { $0.status == .identical || $0.status == .close }
+        onlyInACount == 0 && onlyInBCount == 0 && (0..<tensorCount).allSatisfy { status($0) == .identical || status($0) == .close }
     }
 
     /// Compares two checkpoints.
@@ -123,8 +207,27 @@ public struct CheckpointDiff: Sendable {
 
     /// Compares two open checkpoints (see ``compare(_:_:options:)-(String,String,_)``).
     public static func compare(_ ra: CheckpointReader, _ rb: CheckpointReader, options: Options = Options()) throws -> CheckpointDiff {
+        try compare(ra, rb, options: options, fastPath: true)
+    }
+
+    /// ``compare(_:_:options:)-(CheckpointReader,CheckpointReader,_)``; `fastPath: false`
+    /// compares through the listings even where two V2 indexes would serve (tests
+    /// compare the two).
+    static func compare(_ ra: CheckpointReader, _ rb: CheckpointReader, options: Options, fastPath: Bool) throws -> CheckpointDiff {
         var steps = RuleSet(options.rules)
         steps.append(contentsOf: options.ruleSet)
+        // Two V2 indexes and rules that only name (or none): matched from the
+        // indexes, B's new names planned flat (RulePlan+Compact.swift).
+        if fastPath, steps.onlyNames, let pa = IndexPayloads(ra), let pb = IndexPayloads(rb) {
+            var plan: CompactRulePlan?
+            if !steps.isEmpty { plan = try steps.compactPlan(pb.index, excluding: "", file: rb.prefix, strict: options.strict) }
+            if steps.isEmpty || plan != nil {
+                var diff = CheckpointDiff(a: ra.prefix, b: rb.prefix, formatA: ra.formatName, formatB: rb.formatName, options: options,
+                                          droppedB: plan?.droppedKeys ?? [], compact: CompactDiff(pa, ra, pb, rb, options, names: plan))
+                diff.unmatchedRules = plan?.unmatched ?? []
+                return diff
+            }
+        }
         let plan = try steps.plan(rb.entries, file: rb.prefix, strict: options.strict)
         var fromB: [String: PlannedTensor] = [:]   // A-side name → B's tensor
         for t in plan.tensors { fromB[t.name] = t }
@@ -166,7 +269,7 @@ public struct CheckpointDiff: Sendable {
 
     /// Compares A's tensor `ea` with B's `eb`, read from `rb` or, when the rules
     /// changed it, given as `valueB`.
-    private static func compareTensor(_ ra: CheckpointReader, _ ea: TensorEntry, _ rb: CheckpointReader, _ eb: TensorEntry,
+    static func compareTensor(_ ra: CheckpointReader, _ ea: TensorEntry, _ rb: CheckpointReader, _ eb: TensorEntry,
                                       _ options: Options, valueB: Tensor? = nil) -> TensorDifference {
         func withB<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
             if let valueB { return try (valueB.bytes ?? []).withUnsafeBytes(body) }
@@ -263,7 +366,7 @@ public struct CheckpointDiff: Sendable {
     /// Elements per chunk handed to one core.
     static let chunk = 1 << 20
 
-    private static func scanAll(_ pa: UnsafeRawBufferPointer, _ ka: NumericKind, _ pb: UnsafeRawBufferPointer, _ kb: NumericKind,
+    static func scanAll(_ pa: UnsafeRawBufferPointer, _ ka: NumericKind, _ pb: UnsafeRawBufferPointer, _ kb: NumericKind,
                                 count n: Int, sameType: Bool, _ options: Options, key: String) throws -> Tally {
         let width = ka.isComplex ? 2 : 1
         guard pa.count == n * width * ka.componentSize, pb.count == n * width * kb.componentSize else {

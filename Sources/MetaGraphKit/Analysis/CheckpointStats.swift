@@ -39,19 +39,76 @@ public struct CheckpointStats: Sendable {
 
     public let path: String
     public let format: String
-    public let tensors: [TensorStats]
+    /// The tensors as listed, or their compact rows (CheckpointStats+Index.swift).
+    let storage: Storage
 
-    /// The size breakdown, in the order of ``TensorRole/allCases``.
-    public var roles: [RoleTotal] {
-        TensorRole.allCases.map { role in
-            var t = RoleTotal(role: role)
-            for s in tensors where s.role == role { t.tensors += 1; t.elements += s.elements; t.bytes += s.bytes }
-            return t
+    /// Every tensor's statistics, in the listing's order (made on each use when
+    /// they were computed from a V2 index: prefer ``count`` and ``tensor(_:)``).
+    public var tensors: [TensorStats] {
+        switch storage {
+        case .listed(let t): return t
+        case .compact: return (0..<count).map(tensor)
         }
     }
 
+    /// The number of tensors.
+    public var count: Int {
+        switch storage {
+        case .listed(let t): return t.count
+        case .compact(let c): return c.rows.count
+        }
+    }
+
+    /// Tensor `i`'s statistics.
+    public func tensor(_ i: Int) -> TensorStats {
+        switch storage {
+        case .listed(let t): return t[i]
+        case .compact(let c): return c.tensor(i)
+        }
+    }
+
+    init(path: String, format: String, tensors: [TensorStats]) {
+        self.path = path
+        self.format = format
+        storage = .listed(tensors)
+    }
+
+    init(path: String, format: String, compact: CompactStats) {
+        self.path = path
+        self.format = format
+        storage = .compact(compact)
+    }
+
+    /// The size breakdown, in the order of ``TensorRole/allCases``.
+    public var roles: [RoleTotal] {
+        var totals = TensorRole.allCases.map { RoleTotal(role: $0) }
+        let slot = Dictionary(uniqueKeysWithValues: TensorRole.allCases.enumerated().map { ($1, $0) })
+        func add(_ role: TensorRole, _ elements: Int, _ bytes: Int) {
+            let j = slot[role]!
+            totals[j].tensors += 1; totals[j].elements += elements; totals[j].bytes += bytes
+        }
+        switch storage {
+        case .listed(let t): for s in t { add(s.role, s.elements, s.bytes) }
+        case .compact(let c): for i in c.rows.indices { add(c.role(i), c.elements(i), c.bytes(i)) }
+        }
+        return totals
+    }
+
     /// Every tensor's bytes.
-    public var totalBytes: Int { tensors.reduce(0) { $0 + $1.bytes } }
+    public var totalBytes: Int {
+        switch storage {
+        case .listed(let t): return t.reduce(0) { $0 + $1.bytes }
+        case .compact(let c): return c.rows.indices.reduce(0) { $0 + c.bytes($1) }
+        }
+    }
+
+    /// Why each tensor that could not be read could not, in order.
+    public var messages: [String] {
+        switch storage {
+        case .listed(let t): return t.compactMap(\.message)
+        case .compact(let c): return c.details.compactMap(\.message)
+        }
+    }
 
     /// Reads every tensor once and summarises it.
     ///
@@ -63,9 +120,23 @@ public struct CheckpointStats: Sendable {
     /// - Throws: ``MetaGraphKitError`` when the checkpoint cannot be opened; a
     ///   damaged tensor is reported in its `message`.
     public static func compute(_ path: String, histogramBins: Int = 0) throws -> CheckpointStats {
-        let reader = try CheckpointReader(path: path)
+        try compute(CheckpointReader(path: path), histogramBins: histogramBins)
+    }
+
+    /// ``compute(_:histogramBins:)`` of an open checkpoint; `fastPath: false` reads
+    /// every tensor through the listing even where the V2 index would serve (tests
+    /// compare the two).
+    static func compute(_ reader: CheckpointReader, histogramBins: Int = 0, fastPath: Bool = true) throws -> CheckpointStats {
+        if fastPath, histogramBins == 0, let payloads = IndexPayloads(reader) {
+            return CheckpointStats(path: reader.prefix, format: reader.formatName, compact: CompactStats(payloads, reader))
+        }
         var out: [TensorStats] = []
-        for e in reader.entries {
+        for e in reader.entries { out.append(tensorStats(reader, e, histogramBins: histogramBins)) }
+        return CheckpointStats(path: reader.prefix, format: reader.formatName, tensors: out)
+    }
+
+    /// One listed tensor read and summarised the general way.
+    static func tensorStats(_ reader: CheckpointReader, _ e: TensorEntry, histogramBins: Int = 0) -> TensorStats {
             var s = TensorStats(key: e.key, dtype: e.dtype, shape: e.shape, role: TensorRole.classify(e.key, dtype: e.dtype))
             do {
                 let n = try Tensor.elementCount(e.shape, file: reader.prefix, key: e.key)
@@ -92,9 +163,7 @@ public struct CheckpointStats: Sendable {
             } catch {
                 s.message = (error as? MetaGraphKitError)?.message ?? "\(error)"
             }
-            out.append(s)
-        }
-        return CheckpointStats(path: reader.prefix, format: reader.formatName, tensors: out)
+            return s
     }
 
     // MARK: - Accumulation
@@ -124,7 +193,7 @@ public struct CheckpointStats: Sendable {
     static let chunk = 1 << 20
     static let block = 1 << 14
 
-    private static func summarise(_ p: UnsafeRawBufferPointer, _ kind: NumericKind, count n: Int, key: String) throws -> Moments {
+    static func summarise(_ p: UnsafeRawBufferPointer, _ kind: NumericKind, count n: Int, key: String) throws -> Moments {
         guard p.count == n * kind.componentSize * (kind.isComplex ? 2 : 1) else {
             throw MetaGraphKitError.dataDoNotMatchShape(key: key)
         }
