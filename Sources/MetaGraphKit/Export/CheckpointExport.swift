@@ -86,6 +86,9 @@ public struct CheckpointExportOptions: Sendable {
     public var overwrite = false
     /// Called after each tensor with (tensors done, tensors in all, bytes written).
     public var progress: (@Sendable (_ done: Int, _ total: Int, _ bytes: Int) -> Void)?
+    /// npz only: sizes and offsets at or above this get ZIP64 fields (tests lower it
+    /// to force ZIP64 on a small archive; see ``ZipStoreWriter``).
+    var zip64Threshold = ZipStoreWriter.limit
 
     /// Every key, unchanged; bfloat16 as raw uint16 in npz.
     public init() {}
@@ -384,34 +387,10 @@ extension CheckpointReader {
     private func writeNPZ(_ chosen: [TensorEntry], names: (TensorEntry) -> String, changes: ChangedValues,
                           options: CheckpointExportOptions,
                           report: inout CheckpointExportReport, to out: AtomicOutputFile) throws {
-        var central: [UInt8] = []
-        var count = 0
+        var zip = ZipStoreWriter(zip64Threshold: options.zip64Threshold)
         /// One stored member: local header, name, the .npy header, the data.
         func member(_ memberName: String, _ prefix: [UInt8], _ data: UnsafeRawBufferPointer, what: String) throws {
-            let name = Array(memberName.utf8)
-            let localOffset = out.offset
-            let size = prefix.count + data.count
-            let crc = CRC32.extend(prefix.withUnsafeBytes { CRC32.extend(0, $0) }, data)
-            guard size <= 0xffff_fffe, localOffset <= 0xffff_fffe else {
-                throw MetaGraphKitError.tooLarge(out.path, "\(what) is too large for a zip without ZIP64")
-            }
-            var local: [UInt8] = []
-            Self.le(&local, 0x0403_4b50, 4)
-            Self.le(&local, 20, 2); Self.le(&local, 0x0800, 2); Self.le(&local, 0, 2)  // version, flags (UTF-8), stored
-            Self.le(&local, 0, 2); Self.le(&local, 0x21, 2)  // time, date (1980-01-01)
-            Self.le(&local, UInt64(crc), 4); Self.le(&local, UInt64(size), 4); Self.le(&local, UInt64(size), 4)
-            Self.le(&local, UInt64(name.count), 2); Self.le(&local, 0, 2)
-            try out.write(local + name + prefix)
-            try out.write(data)
-            Self.le(&central, 0x0201_4b50, 4)
-            Self.le(&central, 20, 2); Self.le(&central, 20, 2); Self.le(&central, 0x0800, 2); Self.le(&central, 0, 2)
-            Self.le(&central, 0, 2); Self.le(&central, 0x21, 2)
-            Self.le(&central, UInt64(crc), 4); Self.le(&central, UInt64(size), 4); Self.le(&central, UInt64(size), 4)
-            Self.le(&central, UInt64(name.count), 2); Self.le(&central, 0, 2); Self.le(&central, 0, 2)
-            Self.le(&central, 0, 2); Self.le(&central, 0, 2); Self.le(&central, 0, 4)
-            Self.le(&central, UInt64(localOffset), 4)
-            central += name
-            count += 1
+            try zip.add(name: memberName, prefix: prefix, data: data, to: out, what: what)
         }
         func npyHeader(_ descr: String, _ shape: [Int]) -> [UInt8] {
             let dims = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
@@ -466,15 +445,7 @@ extension CheckpointReader {
             ("bfloat16_as_uint16", .array(report.bfloat16AsUInt16.map { .string($0) })),
         ]).serialized(pretty: true) + "\n"
         try Array(note.utf8).withUnsafeBytes { try member(NPZCheckpoint.noteName, [], $0, what: NPZCheckpoint.noteName) }
-        let centralOffset = out.offset
-        guard count < 0xffff, centralOffset <= 0xffff_fffe else {
-            throw MetaGraphKitError.tooLarge(out.path, "too large for a zip without ZIP64")
-        }
-        var end: [UInt8] = []
-        Self.le(&end, 0x0605_4b50, 4); Self.le(&end, 0, 2); Self.le(&end, 0, 2)
-        Self.le(&end, UInt64(count), 2); Self.le(&end, UInt64(count), 2)
-        Self.le(&end, UInt64(central.count), 4); Self.le(&end, UInt64(centralOffset), 4); Self.le(&end, 0, 2)
-        try out.write(central + end)
+        try zip.finish(to: out)
     }
 
     private static func le(_ out: inout [UInt8], _ value: UInt64, _ width: Int) {
