@@ -87,8 +87,9 @@ public struct CheckpointExportOptions: Sendable {
     /// Called after each tensor with (tensors done, tensors in all, bytes written).
     public var progress: (@Sendable (_ done: Int, _ total: Int, _ bytes: Int) -> Void)?
     /// npz only: sizes and offsets at or above this get ZIP64 fields (tests lower it
-    /// to force ZIP64 on a small archive; see ``ZipStoreWriter``).
-    var zip64Threshold = ZipStoreWriter.limit
+    /// to force ZIP64 on a small archive, in-process or through the debug-build hook
+    /// `MGK_TEST_ZIP64_THRESHOLD`; see ``ZipStoreWriter``).
+    var zip64Threshold = ZipStoreWriter.exportThreshold
 
     /// Every key, unchanged; bfloat16 as raw uint16 in npz.
     public init() {}

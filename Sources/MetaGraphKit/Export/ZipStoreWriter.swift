@@ -16,6 +16,7 @@
 //     whose fields that overflow hold 0xffff / 0xffffffff.
 // Memory per member is one flat record (name, CRC, size, offset: 22 bytes + the
 // name); the central directory is made from them in 1 MiB pieces at the end.
+import Foundation
 
 /// Writes a stored zip to an ``AtomicOutputFile`` as members come.
 struct ZipStoreWriter {
@@ -32,6 +33,16 @@ struct ZipStoreWriter {
     private(set) var count = 0
     /// A local header being assembled (reused, so a member allocates nothing).
     private var scratch: [UInt8] = []
+
+    /// The threshold of exports: ``limit``; in debug builds (`MGK_TEST_HOOKS`) the
+    /// environment variable `MGK_TEST_ZIP64_THRESHOLD`, when set, lowers it so an
+    /// interop test can have numpy read a small archive forced to ZIP64.
+    static let exportThreshold: UInt64 = {
+        #if MGK_TEST_HOOKS
+        if let raw = ProcessInfo.processInfo.environment["MGK_TEST_ZIP64_THRESHOLD"], let v = UInt64(raw) { return min(v, limit) }
+        #endif
+        return limit
+    }()
 
     init(zip64Threshold: UInt64 = ZipStoreWriter.limit) {
         self.zip64Threshold = min(zip64Threshold, Self.limit)
