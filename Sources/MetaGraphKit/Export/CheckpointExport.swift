@@ -388,12 +388,22 @@ extension CheckpointReader {
     private func writeNPZ(_ chosen: [TensorEntry], names: (TensorEntry) -> String, changes: ChangedValues,
                           options: CheckpointExportOptions,
                           report: inout CheckpointExportReport, to out: AtomicOutputFile) throws {
-        var zip = ZipStoreWriter(zip64Threshold: options.zip64Threshold)
+        // Names are KEY.npy (the output's names; renames rarely change their length much) and the note.
+        var zip = ZipStoreWriter(zip64Threshold: options.zip64Threshold, members: chosen.count + 1,
+                                 nameBytes: chosen.reduce(NPZCheckpoint.noteName.utf8.count) { $0 + $1.key.utf8.count + 4 })
         /// One stored member: local header, name, the .npy header, the data.
         func member(_ memberName: String, _ prefix: [UInt8], _ data: UnsafeRawBufferPointer, what: String) throws {
             try zip.add(name: memberName, prefix: prefix, data: data, to: out, what: what)
         }
+        // Checkpoints of many keys repeat a few dtype/shape pairs: the last header is reused.
+        var lastHeader: (descr: String, shape: [Int], bytes: [UInt8])?
         func npyHeader(_ descr: String, _ shape: [Int]) -> [UInt8] {
+            if let last = lastHeader, last.shape == shape, last.descr == descr { return last.bytes }
+            let bytes = makeNPYHeader(descr, shape)
+            lastHeader = (descr, shape, bytes)
+            return bytes
+        }
+        func makeNPYHeader(_ descr: String, _ shape: [Int]) -> [UInt8] {
             let dims = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
             var dict = Array("{'descr': '\(descr)', 'fortran_order': False, 'shape': \(dims), }".utf8)
             while (10 + dict.count + 1) % 64 != 0 { dict.append(0x20) }

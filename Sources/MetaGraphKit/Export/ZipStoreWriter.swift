@@ -44,8 +44,13 @@ struct ZipStoreWriter {
         return limit
     }()
 
-    init(zip64Threshold: UInt64 = ZipStoreWriter.limit) {
+    /// - Parameters:
+    ///   - zip64Threshold: See ``zip64Threshold``.
+    ///   - nameBytes: The members' names' bytes in all, if known: the per-member
+    ///     records are allocated once instead of grown by doubling.
+    init(zip64Threshold: UInt64 = ZipStoreWriter.limit, members: Int = 0, nameBytes: Int = 0) {
         self.zip64Threshold = min(zip64Threshold, Self.limit)
+        records.reserveCapacity(22 * members + nameBytes)
     }
 
     /// Whether a size or offset needs a ZIP64 field.
@@ -164,7 +169,7 @@ struct ZipStoreWriter {
     }
 
     static func le(_ out: inout [UInt8], _ value: UInt64, _ width: Int) {
-        for i in 0..<width { out.append(UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))) }
+        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0.prefix(width)) }
     }
 
     private static func put(_ out: inout [UInt8], at: Int, _ value: UInt64, _ width: Int) {
