@@ -156,7 +156,7 @@ extension CheckpointReader {
         for (from, to) in plan.renamed where from != to { report.renamed.append((from, to)) }
         for t in plan.tensors {
             let key = t.sources[0]
-            names[key] = t.name
+            if t.name != key { names[key] = t.name }   // only renamed keys: 100,000 unchanged ones cost 8 MB
             let e = TensorEntry(key: key, dtype: t.dtype, shape: t.shape, slices: [])
             if t.sources.count > 1 || !t.transforms.isEmpty { changed[key] = t }
             let npzString = format == .npz && e.dtype.base == .string

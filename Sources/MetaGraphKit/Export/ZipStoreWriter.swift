@@ -46,6 +46,7 @@ struct ZipStoreWriter {
 
     /// - Parameters:
     ///   - zip64Threshold: See ``zip64Threshold``.
+    ///   - members: How many members will be written, if known.
     ///   - nameBytes: The members' names' bytes in all, if known: the per-member
     ///     records are allocated once instead of grown by doubling.
     init(zip64Threshold: UInt64 = ZipStoreWriter.limit, members: Int = 0, nameBytes: Int = 0) {

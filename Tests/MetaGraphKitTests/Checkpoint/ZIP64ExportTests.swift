@@ -179,6 +179,24 @@ struct ZIP64ExportTests {
         #expect(far.count == 98 && u16(far, 76 + 10) == 3 && u32(far, 76 + 16) == 0xffff_ffff && u64(far, 48) == 5 << 30)
     }
 
+    /// A name longer than a zip's 16-bit field is refused, naming the key; nothing is left behind.
+    @Test func aNameTooLongForAZipIsRefused() throws {
+        try withTemporaryDirectory { dir in
+            let key = String(repeating: "k", count: 70_000)
+            let w = try BundleWriter(prefix: dir + "/src")
+            try [Int32(1)].withUnsafeBytes { try w.add(name: key, dtype: .int32, shape: [], bytes: $0) }
+            try w.finish()
+            let reader = try CheckpointReader(path: dir + "/src")
+            #expect {
+                _ = try reader.export(to: dir + "/out.npz")
+            } throws: { error in
+                guard let e = error as? MetaGraphKitError else { return false }
+                return e.code == .tooLarge && e.message.contains("70004 bytes") && e.message.hasPrefix(dir + "/out.npz")
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["src.data-00000-of-00001", "src.index"])
+        }
+    }
+
     /// 70,000 members (more than a zip without ZIP64 can count) read back through
     /// our npz reader with equal keys and values.
     @Test func seventyThousandMembers() throws {
