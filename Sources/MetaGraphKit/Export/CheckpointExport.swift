@@ -140,6 +140,7 @@ extension CheckpointReader {
         }
         try OutputDestination.check(path, overwrite: options.overwrite, sources: [prefix])
         if format == .safetensors, let report = try exportSafetensorsFromIndex(to: path, options: options) { return report }
+        if format == .npz, let report = try exportNPZFromIndex(to: path, options: options) { return report }
         var report = CheckpointExportReport(source: prefix, sourceFormatName: formatName, output: path)
         var chosen: [TensorEntry] = []
         var steps = RuleSet(options.rules)
@@ -403,15 +404,7 @@ extension CheckpointReader {
             lastHeader = (descr, shape, bytes)
             return bytes
         }
-        func makeNPYHeader(_ descr: String, _ shape: [Int]) -> [UInt8] {
-            let dims = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-            var dict = Array("{'descr': '\(descr)', 'fortran_order': False, 'shape': \(dims), }".utf8)
-            while (10 + dict.count + 1) % 64 != 0 { dict.append(0x20) }
-            dict.append(0x0a)
-            var npy: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
-            Self.le(&npy, UInt64(dict.count), 2)
-            return npy + dict
-        }
+        func makeNPYHeader(_ descr: String, _ shape: [Int]) -> [UInt8] { Self.npyHeader(descr, shape) }
         for (i, e) in chosen.enumerated() {
             defer { options.progress?(i + 1, chosen.count, out.offset) }
             let name = names(e)
@@ -451,10 +444,7 @@ extension CheckpointReader {
             PausePoint.reached("export-tensor")
         }
         // A note for readers: the source, and which uint16 arrays are bfloat16 bits.
-        let note = JSONValue.object([
-            ("source", .string(prefix)), ("source_format", .string(formatName)), ("writer", .string("tfmeta ckpt export")),
-            ("bfloat16_as_uint16", .array(report.bfloat16AsUInt16.map { .string($0) })),
-        ]).serialized(pretty: true) + "\n"
+        let note = Self.npzNote(source: prefix, sourceFormat: formatName, bfloat16AsUInt16: report.bfloat16AsUInt16)
         try Array(note.utf8).withUnsafeBytes { try member(NPZCheckpoint.noteName, [], $0, what: NPZCheckpoint.noteName) }
         try zip.finish(to: out)
     }

@@ -65,16 +65,30 @@ struct ZipStoreWriter {
     /// - Parameter what: Names the member in an error (a name longer than 65,535 bytes).
     mutating func add(name: String, prefix: [UInt8], data: UnsafeRawBufferPointer,
                       to out: AtomicOutputFile, what: String) throws {
+        try add(prefix: prefix, data: data, to: out, what: what) { $0.append(contentsOf: name.utf8) }
+    }
+
+    /// ``add(name:prefix:data:to:what:)`` with the name given as bytes and a suffix.
+    mutating func add(nameBytes: UnsafeRawBufferPointer, suffix: String, prefix: [UInt8], data: UnsafeRawBufferPointer,
+                      to out: AtomicOutputFile, what: @autoclosure () -> String) throws {
+        try add(prefix: prefix, data: data, to: out, what: what()) {
+            $0.append(contentsOf: nameBytes)
+            $0.append(contentsOf: suffix.utf8)
+        }
+    }
+
+    private mutating func add(prefix: [UInt8], data: UnsafeRawBufferPointer, to out: AtomicOutputFile, what: @autoclosure () -> String,
+                              name appendName: (inout [UInt8]) -> Void) throws {
         let offset = UInt64(out.offset)
         let size = UInt64(prefix.count + data.count)
         let crc = CRC32.extend(prefix.withUnsafeBytes { CRC32.extend(0, $0) }, data)
         scratch.removeAll(keepingCapacity: true)
         Self.localHeader(&scratch, crc: crc, size: size, nameLength: 0, zip64: needs64(size))
         let nameStart = scratch.count
-        scratch.append(contentsOf: name.utf8)
+        appendName(&scratch)
         let nameLength = scratch.count - nameStart
         guard nameLength <= 0xffff else {
-            throw MetaGraphKitError.tooLarge(out.path, "\(what): a zip member name of \(nameLength) bytes (at most 65,535)")
+            throw MetaGraphKitError.tooLarge(out.path, "\(what()): a zip member name of \(nameLength) bytes (at most 65,535)")
         }
         Self.put(&scratch, at: 26, UInt64(nameLength), 2)
         if needs64(size) {

@@ -11,12 +11,15 @@ struct ZIP64ExportTests {
     func u32(_ b: [UInt8], _ at: Int) -> UInt64 { u16(b, at) | u16(b, at + 2) << 16 }
     func u64(_ b: [UInt8], _ at: Int) -> UInt64 { u32(b, at) | u32(b, at + 4) << 32 }
 
-    /// A bundle of a float32[3] `a`, an int32 scalar `b` and a float32[2, 2] `c`.
-    func smallBundle(_ dir: String) throws -> CheckpointReader {
+    /// A bundle of a float32[3] `a`, an int32 scalar `b` and a float32[2, 2] `c`;
+    /// with `general`, also a bfloat16 `d`, which sends the export down the general
+    /// path (writeNPZ) rather than the one from the V2 index.
+    func smallBundle(_ dir: String, general: Bool) throws -> CheckpointReader {
         let w = try BundleWriter(prefix: dir + "/src")
         try TestTable.floats([1, 2, 3]).withUnsafeBytes { try w.add(name: "a", dtype: .float32, shape: [3], bytes: $0) }
         try [Int32(7)].withUnsafeBytes { try w.add(name: "b", dtype: .int32, shape: [], bytes: $0) }
         try TestTable.floats([4, 5, 6, 7]).withUnsafeBytes { try w.add(name: "c", dtype: .float32, shape: [2, 2], bytes: $0) }
+        if general { try [UInt16(0x3f80)].withUnsafeBytes { try w.add(name: "d", dtype: .bfloat16, shape: [1], bytes: $0) } }
         try w.finish()
         return try CheckpointReader(path: dir + "/src")
     }
@@ -61,9 +64,10 @@ struct ZIP64ExportTests {
 
     /// Threshold 0: every size and offset, and every field of the end record, is
     /// written through ZIP64.
-    @Test func everythingForcedToZIP64() throws {
+    @Test(arguments: [false, true]) func everythingForcedToZIP64(general: Bool) throws {
         try withTemporaryDirectory { dir in
-            let source = try smallBundle(dir)
+            let source = try smallBundle(dir, general: general)
+            let members = general ? 5 : 4
             let b = try export(source, dir + "/out.npz", threshold: 0)
             let n = b.count
             // Classic end record: every field that can overflow holds its sentinel.
@@ -77,24 +81,24 @@ struct ZIP64ExportTests {
             #expect(u32(b, locator) == 0x0706_4b50 && u32(b, locator + 4) == 0 && u32(b, locator + 16) == 1)
             let record = Int(u64(b, locator + 8))
             #expect(record == locator - 56)
-            // ZIP64 end record: size 44, versions 4.5, disks 0, 4 members (3 + the note).
+            // ZIP64 end record: size 44, versions 4.5, disks 0, the members (tensors + the note).
             #expect(u32(b, record) == 0x0606_4b50 && u64(b, record + 4) == 44)
             #expect(u16(b, record + 12) == 45 && u16(b, record + 14) == 45)
             #expect(u32(b, record + 16) == 0 && u32(b, record + 20) == 0)
-            #expect(u64(b, record + 24) == 4 && u64(b, record + 32) == 4)
+            #expect(u64(b, record + 24) == UInt64(members) && u64(b, record + 32) == UInt64(members))
             let cdSize = Int(u64(b, record + 40)), cdOffset = Int(u64(b, record + 48))
             #expect(cdOffset + cdSize == record)
             // Local headers: version 4.5, 0xffffffff sizes, a 16-byte ZIP64 field of both sizes.
-            let members = locals(b, until: cdOffset)
-            #expect(members.count == 4)
-            for m in members {
+            let written = locals(b, until: cdOffset)
+            #expect(written.count == members)
+            for m in written {
                 #expect(m.version == 45 && m.sizeField == 0xffff_ffff)
                 #expect(m.extra.count == 20 && u16(m.extra, 0) == 1 && u16(m.extra, 2) == 16)
                 #expect(u64(m.extra, 4) == m.size && u64(m.extra, 12) == m.size)
             }
             // Central entries: versions 4.5, sentinels, ZIP64 field of sizes then offset.
             var at = cdOffset
-            for m in members {
+            for m in written {
                 #expect(u32(b, at) == 0x0201_4b50)
                 #expect(u16(b, at + 4) == 45 && u16(b, at + 6) == 45)
                 #expect(u32(b, at + 20) == 0xffff_ffff && u32(b, at + 24) == 0xffff_ffff && u32(b, at + 42) == 0xffff_ffff)
@@ -112,15 +116,15 @@ struct ZIP64ExportTests {
 
     /// A threshold between the members' sizes: only the fields at or above it go
     /// through ZIP64, each ZIP64 field holds only those, in order.
-    @Test func onlyTheFieldsThatOverflow() throws {
+    @Test(arguments: [false, true]) func onlyTheFieldsThatOverflow(general: Bool) throws {
         try withTemporaryDirectory { dir in
-            let source = try smallBundle(dir)
+            let source = try smallBundle(dir, general: general)
             // a.npy: 128-byte .npy header + 12 bytes; b.npy: 128 + 4; c.npy: 128 + 16.
             let threshold: UInt64 = 136
             let b = try export(source, dir + "/out.npz", threshold: threshold)
             let eocd = b.count - 22
-            // 4 members fit the count (below min(136, 0xffff)); the directory's offset does not.
-            #expect(u16(b, eocd + 10) == 4)
+            // The members fit the count (below min(136, 0xffff)); the directory's offset does not.
+            #expect(u16(b, eocd + 10) == (general ? 5 : 4))
             let cdSizeField = u32(b, eocd + 12)
             #expect(cdSizeField == 0xffff_ffff)  // 4 entries of 51+ bytes: over 136 too
             #expect(u32(b, eocd + 16) == 0xffff_ffff)
@@ -230,6 +234,25 @@ struct ZIP64ExportTests {
             }
             #expect(wrong == 0)
             #expect(back.verify().isEmpty)
+        }
+    }
+}
+
+extension ZIP64ExportTests {
+    /// The export from the V2 index writes the bytes the general path writes (a
+    /// rule that matches nothing sends the same checkpoint down the general path).
+    @Test func indexPathWritesTheGeneralPathsBytes() throws {
+        try withTemporaryDirectory { dir in
+            let source = try smallBundle(dir, general: false)
+            for threshold in [ZipStoreWriter.limit, 136, 0] {
+                let fast = try export(source, dir + "/fast\(threshold).npz", threshold: threshold)
+                var options = CheckpointExportOptions()
+                options.zip64Threshold = threshold
+                options.rules = try KeyRules(rules: ["^nothing-matches$=>x"])
+                _ = try source.export(to: dir + "/general\(threshold).npz", options: options)
+                let general = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/general\(threshold).npz")))
+                #expect(fast == general, "threshold \(threshold)")
+            }
         }
     }
 }
