@@ -86,6 +86,10 @@ public struct CheckpointExportOptions: Sendable {
     public var overwrite = false
     /// Called after each tensor with (tensors done, tensors in all, bytes written).
     public var progress: (@Sendable (_ done: Int, _ total: Int, _ bytes: Int) -> Void)?
+    /// npz only: sizes and offsets at or above this get ZIP64 fields (tests lower it
+    /// to force ZIP64 on a small archive, in-process or through the debug-build hook
+    /// `MGK_TEST_ZIP64_THRESHOLD`; see ``ZipStoreWriter``).
+    var zip64Threshold = ZipStoreWriter.exportThreshold
 
     /// Every key, unchanged; bfloat16 as raw uint16 in npz.
     public init() {}
@@ -136,6 +140,7 @@ extension CheckpointReader {
         }
         try OutputDestination.check(path, overwrite: options.overwrite, sources: [prefix])
         if format == .safetensors, let report = try exportSafetensorsFromIndex(to: path, options: options) { return report }
+        if format == .npz, let report = try exportNPZFromIndex(to: path, options: options) { return report }
         var report = CheckpointExportReport(source: prefix, sourceFormatName: formatName, output: path)
         var chosen: [TensorEntry] = []
         var steps = RuleSet(options.rules)
@@ -152,7 +157,7 @@ extension CheckpointReader {
         for (from, to) in plan.renamed where from != to { report.renamed.append((from, to)) }
         for t in plan.tensors {
             let key = t.sources[0]
-            names[key] = t.name
+            if t.name != key { names[key] = t.name }   // only renamed keys: 100,000 unchanged ones cost 8 MB
             let e = TensorEntry(key: key, dtype: t.dtype, shape: t.shape, slices: [])
             if t.sources.count > 1 || !t.transforms.isEmpty { changed[key] = t }
             let npzString = format == .npz && e.dtype.base == .string
@@ -384,44 +389,22 @@ extension CheckpointReader {
     private func writeNPZ(_ chosen: [TensorEntry], names: (TensorEntry) -> String, changes: ChangedValues,
                           options: CheckpointExportOptions,
                           report: inout CheckpointExportReport, to out: AtomicOutputFile) throws {
-        var central: [UInt8] = []
-        var count = 0
+        // Names are KEY.npy (the output's names; renames rarely change their length much) and the note.
+        var zip = ZipStoreWriter(zip64Threshold: options.zip64Threshold, members: chosen.count + 1,
+                                 nameBytes: chosen.reduce(NPZCheckpoint.noteName.utf8.count) { $0 + $1.key.utf8.count + 4 })
         /// One stored member: local header, name, the .npy header, the data.
         func member(_ memberName: String, _ prefix: [UInt8], _ data: UnsafeRawBufferPointer, what: String) throws {
-            let name = Array(memberName.utf8)
-            let localOffset = out.offset
-            let size = prefix.count + data.count
-            let crc = CRC32.extend(prefix.withUnsafeBytes { CRC32.extend(0, $0) }, data)
-            guard size <= 0xffff_fffe, localOffset <= 0xffff_fffe else {
-                throw MetaGraphKitError.tooLarge(out.path, "\(what) is too large for a zip without ZIP64")
-            }
-            var local: [UInt8] = []
-            Self.le(&local, 0x0403_4b50, 4)
-            Self.le(&local, 20, 2); Self.le(&local, 0x0800, 2); Self.le(&local, 0, 2)  // version, flags (UTF-8), stored
-            Self.le(&local, 0, 2); Self.le(&local, 0x21, 2)  // time, date (1980-01-01)
-            Self.le(&local, UInt64(crc), 4); Self.le(&local, UInt64(size), 4); Self.le(&local, UInt64(size), 4)
-            Self.le(&local, UInt64(name.count), 2); Self.le(&local, 0, 2)
-            try out.write(local + name + prefix)
-            try out.write(data)
-            Self.le(&central, 0x0201_4b50, 4)
-            Self.le(&central, 20, 2); Self.le(&central, 20, 2); Self.le(&central, 0x0800, 2); Self.le(&central, 0, 2)
-            Self.le(&central, 0, 2); Self.le(&central, 0x21, 2)
-            Self.le(&central, UInt64(crc), 4); Self.le(&central, UInt64(size), 4); Self.le(&central, UInt64(size), 4)
-            Self.le(&central, UInt64(name.count), 2); Self.le(&central, 0, 2); Self.le(&central, 0, 2)
-            Self.le(&central, 0, 2); Self.le(&central, 0, 2); Self.le(&central, 0, 4)
-            Self.le(&central, UInt64(localOffset), 4)
-            central += name
-            count += 1
+            try zip.add(name: memberName, prefix: prefix, data: data, to: out, what: what)
         }
+        // Checkpoints of many keys repeat a few dtype/shape pairs: the last header is reused.
+        var lastHeader: (descr: String, shape: [Int], bytes: [UInt8])?
         func npyHeader(_ descr: String, _ shape: [Int]) -> [UInt8] {
-            let dims = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-            var dict = Array("{'descr': '\(descr)', 'fortran_order': False, 'shape': \(dims), }".utf8)
-            while (10 + dict.count + 1) % 64 != 0 { dict.append(0x20) }
-            dict.append(0x0a)
-            var npy: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
-            Self.le(&npy, UInt64(dict.count), 2)
-            return npy + dict
+            if let last = lastHeader, last.shape == shape, last.descr == descr { return last.bytes }
+            let bytes = makeNPYHeader(descr, shape)
+            lastHeader = (descr, shape, bytes)
+            return bytes
         }
+        func makeNPYHeader(_ descr: String, _ shape: [Int]) -> [UInt8] { Self.npyHeader(descr, shape) }
         for (i, e) in chosen.enumerated() {
             defer { options.progress?(i + 1, chosen.count, out.offset) }
             let name = names(e)
@@ -461,20 +444,9 @@ extension CheckpointReader {
             PausePoint.reached("export-tensor")
         }
         // A note for readers: the source, and which uint16 arrays are bfloat16 bits.
-        let note = JSONValue.object([
-            ("source", .string(prefix)), ("source_format", .string(formatName)), ("writer", .string("tfmeta ckpt export")),
-            ("bfloat16_as_uint16", .array(report.bfloat16AsUInt16.map { .string($0) })),
-        ]).serialized(pretty: true) + "\n"
+        let note = Self.npzNote(source: prefix, sourceFormat: formatName, bfloat16AsUInt16: report.bfloat16AsUInt16)
         try Array(note.utf8).withUnsafeBytes { try member(NPZCheckpoint.noteName, [], $0, what: NPZCheckpoint.noteName) }
-        let centralOffset = out.offset
-        guard count < 0xffff, centralOffset <= 0xffff_fffe else {
-            throw MetaGraphKitError.tooLarge(out.path, "too large for a zip without ZIP64")
-        }
-        var end: [UInt8] = []
-        Self.le(&end, 0x0605_4b50, 4); Self.le(&end, 0, 2); Self.le(&end, 0, 2)
-        Self.le(&end, UInt64(count), 2); Self.le(&end, UInt64(count), 2)
-        Self.le(&end, UInt64(central.count), 4); Self.le(&end, UInt64(centralOffset), 4); Self.le(&end, 0, 2)
-        try out.write(central + end)
+        try zip.finish(to: out)
     }
 
     private static func le(_ out: inout [UInt8], _ value: UInt64, _ width: Int) {
