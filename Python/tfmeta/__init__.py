@@ -224,17 +224,19 @@ class _Owned:
             self.pointer = None
 
 
-def _lent_array(address, ctype, count):
-    """A numpy copy of `count` elements of `ctype` the library lends at `address`."""
+def _lent_array(address, dtype, count):
+    """A read-only numpy copy of `count` elements of numpy `dtype` the library
+    lends at `address`."""
+    dtype = _np.dtype(dtype)
     if not count:
-        return _np.zeros(0, _np.dtype(ctype))
-    return _np.frombuffer((ctype * count).from_address(address), _np.dtype(ctype)).copy()
+        return _np.zeros(0, dtype)
+    return _np.frombuffer(_ctypes.string_at(address, count * dtype.itemsize), dtype)
 
 
 # MARK: - Reading
 
 from bisect import bisect_right as _bisect_right  # noqa: E402 (both cheap, in every interpreter)
-from itertools import repeat as _repeat  # noqa: E402
+from itertools import compress as _compress, repeat as _repeat  # noqa: E402
 
 _dtype_names = {}  # DataType number -> TensorFlow name
 
@@ -305,7 +307,7 @@ class _Listing:
             _raise(err)
         n = cols.count
         self.count = n
-        key_offsets = _lent_array(cols.key_offsets, _ctypes.c_int64, n + 1)
+        key_offsets = _lent_array(cols.key_offsets, _np.int64, n + 1)
         total = int(key_offsets[n]) if n else 0
         blob = _ctypes.string_at(cols.keys, total) if total else b""
         keys = blob[:-1].decode("utf-8", "surrogateescape").split("\0") if n else []
@@ -315,19 +317,19 @@ class _Listing:
         self.keys = keys
         self.dtype_names = _json.loads(_ctypes.string_at(cols.dtypes_json))
         self.shape_tuples = [tuple(s) for s in _json.loads(_ctypes.string_at(cols.shapes_json))]
-        self.dtype_ids = _lent_array(cols.dtype_ids, _ctypes.c_int32, n)
-        self.shape_ids = _lent_array(cols.shape_ids, _ctypes.c_int32, n)
+        self.dtype_ids = _lent_array(cols.dtype_ids, _np.int32, n)
+        self.shape_ids = _lent_array(cols.shape_ids, _np.int32, n)
         self._index = None
         self._dtypes = None
         self._shapes = None
         self.chunks = None  # [start, ..., n] when some tensors can take the fast path
         if n == 0:
             return
-        shards = _lent_array(cols.shards, _ctypes.c_int32, n)
+        shards = _lent_array(cols.shards, _np.int32, n)
         if not (shards >= 0).any():
             return  # V1, another framework's format, nothing plain: all through the library
-        offsets = _lent_array(cols.offsets, _ctypes.c_int64, n)
-        sizes = _lent_array(cols.sizes, _ctypes.c_int64, n)
+        offsets = _lent_array(cols.offsets, _np.int64, n)
+        sizes = _lent_array(cols.sizes, _np.int64, n)
         # Per distinct dtype and shape: numpy dtype, item size, alignment, element count.
         np_dtypes = [numpy_dtype(name) for name in self.dtype_names]
         itemsize = _np.array([d.itemsize if d is not None else 0 for d in np_dtypes], _np.int64)
@@ -346,6 +348,11 @@ class _Listing:
         self.offsets = offsets
         self.alignment = alignment
         self.item_bytes = sizes
+        # Per entry: its (data file, dtype, shape) group, and its index in that
+        # group's array over the whole mapping (see CheckpointReader._big_array).
+        self.groups = ((shards.astype(_np.int64) * len(np_dtypes) + self.dtype_ids) * len(self.shape_tuples)
+                       + self.shape_ids)
+        self.steps = offsets // alignment
         # Chunks of consecutive entries with at most _CHUNK_KEYS keys and
         # _CHUNK_BYTES of small payloads (a chunk ends where either count rolls over).
         small = _np.where(eligible, sizes, 0)
@@ -357,8 +364,8 @@ class _Listing:
         change[1:] = (by_keys[1:] != by_keys[:-1]) | (by_bytes[1:] != by_bytes[:-1])
         self.chunks = _np.flatnonzero(change).tolist() + [n]
         self.checked = [False] * (len(self.chunks) - 1)
-        # Each (data file, dtype, shape)'s array over the whole mapping, made on
-        # first use: tensor i is big[offset_i // alignment_i, ...].
+        # Each group's array over the whole mapping, made on first use: tensor i
+        # is bigs[groups[i]][steps[i], ...].
         self.bigs = {}
 
     @property
@@ -426,8 +433,14 @@ class CheckpointReader:
         self.prefix = info["prefix"]
         self._metadata = {k: str(v) for k, v in info["metadata"].items()}
         self._listing = None
-        # key -> (shape, numpy dtype, buffer, offset) of payloads checked in bulk.
+        # Payloads checked in bulk, by key: those of the listing's most common
+        # group (data file, dtype, shape) as their index in that group's array
+        # `_big` (an int, or (int, ...) for a scalar so that the result is a 0-d
+        # view), the others as (their group's array, int).
         self._fast = {}
+        self._big = None
+        self._main = None  # the group of `_big`
+        self._fast_other = {}
         self._data_files = {}  # shard -> read-only memoryview of its mapping
 
     # The handle, or an error once closed.
@@ -490,28 +503,35 @@ class CheckpointReader:
     def get_tensor(self, key):
         """The whole tensor as a numpy array (see the module documentation for
         views, copies and dtypes)."""
-        r = self._fast.get(key)
-        if r is not None:
-            return r[0][r[1], ...]
+        j = self._fast.get(key)
+        if j is not None:
+            return self._big[j]
         return self._get_tensor(key)
 
     def _get_tensor(self, key):
+        r = self._fast_other.get(key)
+        if r is not None:
+            return r[0][r[1], ...]
         listing = self._listing
         if listing is not None and self._handle is not None:
             chunk = listing.chunk_of(key)
             if chunk is not None:
                 self._check_chunk(listing, chunk)
-                r = self._fast.get(key)
+                j = self._fast.get(key)
+                if j is not None:
+                    return self._big[j]
+                r = self._fast_other.get(key)
                 if r is not None:
                     return r[0][r[1], ...]
         return self._tensor(key, check_crc=True)
 
     def _check_chunk(self, listing, chunk):
         """Checks the payloads of one chunk of the listing in one call (shard,
-        bounds, size, CRC) and adds those that pass to the fast path: key ->
-        (array over the mapped data file, index of the tensor in it). The others
-        keep going through the library one call each, which raises their error.
-        (`big[j, ...]`, not `big[j]`: a 0-d view, not a numpy scalar, for rank 0.)"""
+        bounds, size, CRC) and adds those that pass to the fast path (`_fast`,
+        `_fast_other`). The others keep going through the library one call
+        each, which raises their error. No array is made here: get_tensor makes
+        each view when asked (`big[j]`, or `big[j, ...]` for a scalar: a 0-d
+        view, not a numpy scalar)."""
         h = self._h()
         start, end = listing.chunks[chunk], listing.chunks[chunk + 1]
         ok = _np.zeros(end - start, _np.uint8)
@@ -520,37 +540,56 @@ class CheckpointReader:
             _raise(err)
         listing.checked[chunk] = True
         mask = (ok != 0) & listing.eligible[start:end]
-        if mask.all():
-            good = slice(start, end)  # views, not copies, of the columns
-            keys = listing.keys[start:end]
-        else:
-            good = _np.flatnonzero(mask) + start
-            if not len(good):
+        keys = listing.keys[start:end]
+        groups = listing.groups[start:end]
+        steps = listing.steps[start:end]
+        entries = None  # entry numbers, when not start..<end
+        if not mask.all():
+            entries = _np.flatnonzero(mask)
+            if not len(entries):
                 return
-            keys = list(map(listing.keys.__getitem__, good.tolist()))
-        shards = listing.shards[good]
-        # One array per (data file, dtype, shape) over the whole mapping, its first
-        # dimension stepping by the dtype's alignment.
-        groups = ((shards.astype(_np.int64) * len(listing.dtype_names) + listing.dtype_ids[good])
-                  * len(listing.shape_tuples) + listing.shape_ids[good])
-        steps = (listing.offsets[good] // listing.alignment[good]).tolist()
-        indices = _np.arange(start, end)[good] if isinstance(good, slice) else good
+            keys = list(_compress(keys, mask.tolist()))
+            groups = groups[entries]
+            steps = steps[entries]
+            entries += start
+
+        def entry(k):  # the entry number of the chunk's k-th selected payload
+            return start + k if entries is None else int(entries[k])
         bigs = listing.bigs
-        if (groups == groups[0]).all():  # one data file, dtype and shape (common)
-            code = int(groups[0])
-            big = bigs.get(code)
+        main = self._main
+        if main is None:  # the first chunk checked: its most common group
+            if (groups == groups[0]).all():
+                main = int(groups[0])
+            else:
+                codes, counts = _np.unique(groups, return_counts=True)
+                main = int(codes[_np.argmax(counts)])
+            at = int(_np.argmax(groups == main))
+            big = bigs.get(main)
             if big is None:
-                big = bigs[code] = self._big_array(h, listing, int(indices[0]))
-            self._fast.update(zip(keys, zip(_repeat(big), steps)))
+                big = bigs[main] = self._big_array(h, listing, entry(at))
+            self._main, self._big = main, big
+
+        def indices(steps):
+            js = steps.tolist()
+            return js if self._big.ndim > 1 else list(zip(js, _repeat(Ellipsis)))
+        same = groups == main
+        if same.all():  # one data file, dtype and shape (common)
+            self._fast.update(zip(keys, indices(steps)))
             return
+        if same.any():
+            self._fast.update(zip(_compress(keys, same.tolist()), indices(steps[same])))
+        other = _np.flatnonzero(~same)
+        keys = [keys[k] for k in other.tolist()]
+        groups = groups[other]
         codes, first, inverse = _np.unique(groups, return_index=True, return_inverse=True)
         arrays = []
-        for code, i in zip(codes.tolist(), indices[first].tolist()):
+        for code, k in zip(codes.tolist(), other[first].tolist()):
             big = bigs.get(code)
             if big is None:
-                big = bigs[code] = self._big_array(h, listing, i)
+                big = bigs[code] = self._big_array(h, listing, entry(k))
             arrays.append(big)
-        self._fast.update(zip(keys, zip(map(arrays.__getitem__, inverse.reshape(-1).tolist()), steps)))
+        self._fast_other.update(zip(keys, zip(map(arrays.__getitem__, inverse.reshape(-1).tolist()),
+                                              steps[other].tolist())))
 
     def _big_array(self, h, listing, i):
         """A read-only array over all of entry i's data file: element j (its
@@ -682,6 +721,8 @@ class CheckpointReader:
         valid (the files stay mapped until the last one goes)."""
         self._handle = None
         self._fast = {}
+        self._fast_other = {}
+        self._big = None
         self._data_files = {}
 
     def __enter__(self):
