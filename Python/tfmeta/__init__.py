@@ -236,7 +236,8 @@ def _lent_array(address, dtype, count):
 # MARK: - Reading
 
 from bisect import bisect_right as _bisect_right  # noqa: E402 (both cheap, in every interpreter)
-from itertools import compress as _compress, repeat as _repeat  # noqa: E402
+from itertools import compress as _compress, islice as _islice, repeat as _repeat  # noqa: E402
+from operator import lt as _lt  # noqa: E402
 
 _dtype_names = {}  # DataType number -> TensorFlow name
 
@@ -356,17 +357,25 @@ class _Listing:
         # Chunks of consecutive entries with at most _CHUNK_KEYS keys and
         # _CHUNK_BYTES of small payloads (a chunk ends where either count rolls over).
         small = _np.where(eligible, sizes, 0)
-        before = _np.cumsum(small) - small
-        change = _np.empty(n, bool)
-        change[0] = True
-        by_keys = _np.arange(n) // _CHUNK_KEYS
-        by_bytes = before // _CHUNK_BYTES
-        change[1:] = (by_keys[1:] != by_keys[:-1]) | (by_bytes[1:] != by_bytes[:-1])
-        self.chunks = _np.flatnonzero(change).tolist() + [n]
+        if n <= _CHUNK_KEYS and int(small.sum()) <= _CHUNK_BYTES:
+            self.chunks = [0, n]  # the common case, without the arithmetic below
+        else:
+            before = _np.cumsum(small) - small
+            change = _np.empty(n, bool)
+            change[0] = True
+            by_keys = _np.arange(n) // _CHUNK_KEYS
+            by_bytes = before // _CHUNK_BYTES
+            change[1:] = (by_keys[1:] != by_keys[:-1]) | (by_bytes[1:] != by_bytes[:-1])
+            self.chunks = _np.flatnonzero(change).tolist() + [n]
         self.checked = [False] * (len(self.chunks) - 1)
         # Each group's array over the whole mapping, made on first use: tensor i
         # is bigs[groups[i]][steps[i], ...].
         self.bigs = {}
+        # Whether the keys are strictly increasing, hence distinct, so that a key
+        # object's place in `keys` names its entry (a damaged index may repeat a
+        # key; then the last one counts, as in the library, found through `index`).
+        # Code point order is UTF-8's byte order; any strict order proves distinct.
+        self.distinct = all(map(_lt, keys, _islice(keys, 1, None)))
 
     @property
     def index(self):
@@ -389,18 +398,15 @@ class _Listing:
             self._shapes = dict(zip(self.keys, [list(shapes[i]) for i in self.shape_ids.tolist()]))
         return self._shapes
 
-    def chunk_of(self, key):
-        """The chunk holding `key` when it may take the fast path and is not
-        checked yet, else None."""
-        if self.chunks is None:
-            return None
-        if len(self.chunks) == 2:  # one chunk: no need for the index
-            return None if self.checked[0] else 0
-        i = self.index.get(key)
-        if i is None or not self.eligible[i]:
-            return None
-        chunk = _bisect_right(self.chunks, i) - 1
-        return None if self.checked[chunk] else chunk
+    def chunk_at(self, i):
+        """The chunk holding entry i."""
+        chunks = self.chunks
+        return 0 if len(chunks) == 2 else _bisect_right(chunks, i) - 1
+
+
+# The end of CheckpointReader._order: an object no caller holds, so never `is` a key.
+_END = object()
+_NO_ORDER = (_END,)
 
 
 def _prod(shape):
@@ -433,11 +439,18 @@ class CheckpointReader:
         self.prefix = info["prefix"]
         self._metadata = {k: str(v) for k, v in info["metadata"].items()}
         self._listing = None
-        # Payloads checked in bulk, by key: those of the listing's most common
-        # group (data file, dtype, shape) as their index in that group's array
-        # `_big` (an int, or (int, ...) for a scalar so that the result is a 0-d
-        # view), the others as (their group's array, int).
-        self._fast = {}
+        # The fast path of get_tensor, for payloads checked in bulk. Those of the
+        # listing's most common group (data file, dtype, shape) are served as
+        # `_big[_js[i]]`, i their entry number: `_js[i]` is their index in that
+        # group's array `_big` (an int, or (int, ...) for a scalar so that the
+        # result is a 0-d view), None for every other entry. The entry of a key is
+        # found without hashing when it is the key object keys() lists after the
+        # one asked for last (`_order[_at]`: how keys() is iterated), through the
+        # listing's `index` otherwise. Payloads of other groups are in
+        # `_fast_other`: key -> (their group's array, index).
+        self._order = _NO_ORDER  # keys() + [_END] once listed, when they are distinct
+        self._at = 0
+        self._js = None
         self._big = None
         self._main = None  # the group of `_big`
         self._fast_other = {}
@@ -455,6 +468,10 @@ class CheckpointReader:
         listing = self._listing
         if listing is None:
             listing = self._listing = _Listing(self._h())
+            if listing.chunks is not None:
+                self._js = [None] * listing.count
+                if listing.distinct:
+                    self._order = listing.keys + [_END]
         return listing
 
     @property
@@ -503,31 +520,45 @@ class CheckpointReader:
     def get_tensor(self, key):
         """The whole tensor as a numpy array (see the module documentation for
         views, copies and dtypes)."""
-        j = self._fast.get(key)
-        if j is not None:
-            return self._big[j]
-        return self._get_tensor(key)
+        i = self._at
+        if self._order[i] is key:  # the key keys() lists after the last one asked for
+            self._at = i + 1
+            j = self._js[i]
+            if j is not None:
+                return self._big[j]
+            return self._get_tensor(key, i)
+        return self._get_tensor(key, None)
 
-    def _get_tensor(self, key):
-        r = self._fast_other.get(key)
-        if r is not None:
-            return r[0][r[1], ...]
+    def _get_tensor(self, key, i):
+        """get_tensor of `key`, entry `i` of the listing when known, past the
+        quickest path."""
         listing = self._listing
-        if listing is not None and self._handle is not None:
-            chunk = listing.chunk_of(key)
-            if chunk is not None:
+        if listing is None or listing.chunks is None or self._handle is None:
+            return self._tensor(key, check_crc=True)  # (raises once closed)
+        if i is None:
+            i = listing.index.get(key)
+            if i is None:
+                return self._tensor(key, check_crc=True)  # the library's not-found error
+            if self._order is not _NO_ORDER:
+                self._at = i + 1  # (keys() order resumes from here)
+            j = self._js[i]
+            if j is not None:
+                return self._big[j]
+        if listing.eligible[i]:
+            chunk = listing.chunk_at(i)
+            if not listing.checked[chunk]:
                 self._check_chunk(listing, chunk)
-                j = self._fast.get(key)
+                j = self._js[i]
                 if j is not None:
                     return self._big[j]
-                r = self._fast_other.get(key)
-                if r is not None:
-                    return r[0][r[1], ...]
+            r = self._fast_other.get(key)
+            if r is not None:
+                return r[0][r[1], ...]
         return self._tensor(key, check_crc=True)
 
     def _check_chunk(self, listing, chunk):
         """Checks the payloads of one chunk of the listing in one call (shard,
-        bounds, size, CRC) and adds those that pass to the fast path (`_fast`,
+        bounds, size, CRC) and adds those that pass to the fast path (`_js`,
         `_fast_other`). The others keep going through the library one call
         each, which raises their error. No array is made here: get_tensor makes
         each view when asked (`big[j]`, or `big[j, ...]` for a scalar: a 0-d
@@ -540,56 +571,45 @@ class CheckpointReader:
             _raise(err)
         listing.checked[chunk] = True
         mask = (ok != 0) & listing.eligible[start:end]
-        keys = listing.keys[start:end]
         groups = listing.groups[start:end]
-        steps = listing.steps[start:end]
-        entries = None  # entry numbers, when not start..<end
-        if not mask.all():
-            entries = _np.flatnonzero(mask)
-            if not len(entries):
-                return
-            keys = list(_compress(keys, mask.tolist()))
-            groups = groups[entries]
-            steps = steps[entries]
-            entries += start
-
-        def entry(k):  # the entry number of the chunk's k-th selected payload
-            return start + k if entries is None else int(entries[k])
         bigs = listing.bigs
         main = self._main
         if main is None:  # the first chunk checked: its most common group
-            if (groups == groups[0]).all():
-                main = int(groups[0])
+            if not mask.any():
+                return
+            served = groups[mask]
+            if (served == served[0]).all():
+                main = int(served[0])
             else:
-                codes, counts = _np.unique(groups, return_counts=True)
+                codes, counts = _np.unique(served, return_counts=True)
                 main = int(codes[_np.argmax(counts)])
-            at = int(_np.argmax(groups == main))
             big = bigs.get(main)
             if big is None:
-                big = bigs[main] = self._big_array(h, listing, entry(at))
+                big = bigs[main] = self._big_array(h, listing, start + int(_np.argmax(mask & (groups == main))))
             self._main, self._big = main, big
-
-        def indices(steps):
-            js = steps.tolist()
-            return js if self._big.ndim > 1 else list(zip(js, _repeat(Ellipsis)))
-        same = groups == main
-        if same.all():  # one data file, dtype and shape (common)
-            self._fast.update(zip(keys, indices(steps)))
+        fast = mask & (groups == main)
+        steps = listing.steps[start:end]
+        js = steps.tolist()
+        if self._big.ndim == 1:  # scalars
+            js = list(zip(js, _repeat(Ellipsis)))
+        if not fast.all():
+            for k in _np.flatnonzero(~fast).tolist():
+                js[k] = None
+        self._js[start:end] = js
+        other = _np.flatnonzero(mask & ~fast)
+        if not len(other):
             return
-        if same.any():
-            self._fast.update(zip(_compress(keys, same.tolist()), indices(steps[same])))
-        other = _np.flatnonzero(~same)
-        keys = [keys[k] for k in other.tolist()]
-        groups = groups[other]
-        codes, first, inverse = _np.unique(groups, return_index=True, return_inverse=True)
+        keys = listing.keys
+        codes, first, inverse = _np.unique(groups[other], return_index=True, return_inverse=True)
         arrays = []
         for code, k in zip(codes.tolist(), other[first].tolist()):
             big = bigs.get(code)
             if big is None:
-                big = bigs[code] = self._big_array(h, listing, entry(k))
+                big = bigs[code] = self._big_array(h, listing, start + k)
             arrays.append(big)
-        self._fast_other.update(zip(keys, zip(map(arrays.__getitem__, inverse.reshape(-1).tolist()),
-                                              steps[other].tolist())))
+        self._fast_other.update(zip([keys[start + k] for k in other.tolist()],
+                                    zip(map(arrays.__getitem__, inverse.reshape(-1).tolist()),
+                                        steps[other].tolist())))
 
     def _big_array(self, h, listing, i):
         """A read-only array over all of entry i's data file: element j (its
@@ -720,9 +740,10 @@ class CheckpointReader:
         """Drops this reader's hold on the checkpoint. Arrays already returned stay
         valid (the files stay mapped until the last one goes)."""
         self._handle = None
-        self._fast = {}
-        self._fast_other = {}
+        self._order = _NO_ORDER
+        self._at = 0
         self._big = None
+        self._fast_other = {}
         self._data_files = {}
 
     def __enter__(self):
