@@ -1,0 +1,217 @@
+"""get_tensor's fast path (issue 14) whatever the order keys are asked in.
+
+Once the listing is read, get_tensor of a small V2 tensor finds its entry
+without hashing when the key is the object keys() lists after the one asked
+for last (a loop over keys(), load()), and through a key -> entry dict
+otherwise. Both must give the same arrays, the same views and the same errors:
+
+- every order (listed, reversed, shuffled, each key twice, copies of the key
+  strings, every other key) gives the values TensorFlow wrote and makes no
+  library call per key for the tensors the bulk check passed;
+- a checkpoint with several (dtype, shape) groups, scalars among them, and
+  keys in multi-byte UTF-8;
+- a payload damaged in the middle of one bulk check raises its own
+  ChecksumError (the CLI's message) while its neighbours are still served;
+- close() in the middle of a loop stops the fast path.
+"""
+import os
+import random
+import subprocess
+
+import numpy as np
+import pytest
+
+import tfmeta
+from _support import CKPT, expected
+
+TFMETA = os.environ.get("TFMETA_CLI", "tfmeta")
+
+
+def count_calls(monkeypatch, name):
+    """Counts the calls the package makes to the library function `name`."""
+    lib = tfmeta._lib.lib
+    real = getattr(lib, name)
+    calls = []
+
+    def counted(*args):
+        calls.append(args)
+        return real(*args)
+    monkeypatch.setattr(lib, name, counted)
+    return calls
+
+
+def orders(keys):
+    """(name, list of key objects to ask for) for `keys` as keys() gave them."""
+    shuffled = list(keys)
+    random.Random(14).shuffle(shuffled)
+    return [
+        ("listed", list(keys)),
+        ("reversed", list(reversed(keys))),
+        ("shuffled", shuffled),
+        ("twice", [k for k in keys for _ in range(2)]),
+        ("copies", ["".join(list(k)) for k in keys]),  # equal strings, other objects
+        ("odd-then-even", keys[1::2] + keys[0::2]),
+        ("from-the-middle", keys[len(keys) // 2:] + keys[:len(keys) // 2]),
+    ]
+
+
+def stored(a):
+    return np.ascontiguousarray(a).tobytes()
+
+
+def check_value(a, dtype, shape, value, key):
+    assert list(a.shape) == shape, key
+    if dtype == "string":
+        assert [x for x in a.reshape(-1)] == value, key
+    else:
+        assert stored(a) == value, key
+
+
+@pytest.mark.parametrize("fixture", ["v2_large_index", "v2_dtypes"])
+def test_every_order_gives_tensorflows_values_with_the_same_calls(monkeypatch, fixture):
+    prefix, tensors = expected(CKPT / f"{fixture}.expected.json")
+    tfmeta.open(prefix).close()  # loads the library before its functions are wrapped
+    per_key = count_calls(monkeypatch, "tfmeta_tensor_get")
+    with tfmeta.open(prefix) as f:
+        keys = f.keys()
+    # The calls of the listed order: the tensors that cannot be views (strings,
+    # empty, misaligned) go through the library, every order the same.
+    per_order = {}
+    for name, order in orders(keys):
+        per_key.clear()
+        with tfmeta.open(prefix) as f:
+            assert f.keys() == keys
+            arrays = [f.get_tensor(k) for k in order]
+        for k, a in zip(order, arrays):
+            check_value(a, *tensors[k], k)
+        asked = {}
+        for k in order:
+            asked[k] = asked.get(k, 0) + 1
+        per_order[name] = sorted(bytes(c[1]).decode() for c in per_key)
+        assert len(per_key) == sum(asked[k] for k in {bytes(c[1]).decode() for c in per_key}), name
+    listed = per_order["listed"]
+    for name, calls in per_order.items():
+        assert sorted(set(calls)) == sorted(set(listed)), f"{name}: other keys went through the library"
+    if fixture == "v2_large_index":
+        assert listed == [], "6,000 float32 scalars: every one a view, no call per key"
+    else:
+        # Strings and empty tensors have no view; most numeric tensors are views.
+        assert {k for k in keys if tensors[k][0] == "string" or 0 in tensors[k][1]} <= set(listed)
+        assert len(set(listed)) < len(keys) // 2, listed
+
+
+def test_views_are_read_only_and_new_objects_every_call():
+    prefix, tensors = expected(CKPT / "v2_large_index.expected.json")
+    with tfmeta.open(prefix) as f:
+        keys = f.keys()
+        first = [f.get_tensor(k) for k in keys[:10]]
+        again = [f.get_tensor(k) for k in keys[:10]]
+        for a, b, k in zip(first, again, keys):
+            assert a is not b
+            assert not a.flags.writeable and not a.flags.owndata and a.shape == ()
+            assert stored(a) == stored(b) == tensors[k][2]
+            with pytest.raises(ValueError):
+                a[...] = 0
+        a = f.get_tensor(keys[3])
+        a.shape = (1,)  # reshaping one result in place leaves the next one alone
+        assert f.get_tensor(keys[3]).shape == ()
+
+
+def test_close_in_the_middle_of_a_loop_stops_the_fast_path():
+    prefix, tensors = expected(CKPT / "v2_large_index.expected.json")
+    f = tfmeta.open(prefix)
+    keys = f.keys()
+    held = [f.get_tensor(k) for k in keys[:100]]
+    f.close()
+    with pytest.raises(tfmeta.UsageError):
+        f.get_tensor(keys[100])  # the next key in order
+    with pytest.raises(tfmeta.UsageError):
+        f.get_tensor(keys[5000])
+    assert [stored(a) for a in held] == [tensors[k][2] for k in keys[:100]]
+
+
+def many_small(n):
+    """{key: array}: n small tensors of three groups (float32[8, 8], float32
+    scalars, int64[3]) under keys with 2-, 3- and 4-byte UTF-8 characters."""
+    rng = np.random.default_rng(14)
+    out = {}
+    for i in range(n):
+        key = f"модель/блок_{i // 10:03d}/变量_{i % 10}" + ("/😀" if i % 7 == 0 else "")
+        if i % 5 == 3:
+            out[key] = rng.standard_normal((), dtype=np.float32)
+        elif i % 11 == 4:
+            out[key] = rng.integers(-2 ** 40, 2 ** 40, 3)
+        else:
+            out[key] = rng.standard_normal((8, 8), dtype=np.float32)
+    return out
+
+
+def test_many_keys_in_multibyte_utf8_and_several_groups(tmp_path, monkeypatch):
+    arrays = many_small(3000)
+    prefix = tfmeta.save(arrays, str(tmp_path / "many"))
+    tfmeta.open(prefix).close()
+    checks = count_calls(monkeypatch, "tfmeta_check_payloads")
+    per_key = count_calls(monkeypatch, "tfmeta_tensor_get")
+    with tfmeta.open(prefix) as f:
+        keys = f.keys()
+    assert keys == sorted(arrays, key=lambda k: k.encode())
+    assert any(len(k.encode()) > len(k) + 6 for k in keys)
+    for name, order in orders(keys):
+        checks.clear()
+        per_key.clear()
+        with tfmeta.open(prefix) as f:
+            f.keys()
+            got = [f.get_tensor(k) for k in order]
+        assert len(checks) == 1, f"{name}: 3,000 small tensors are one bulk check"
+        for k, a in zip(order, got):
+            assert a.dtype == arrays[k].dtype and a.shape == arrays[k].shape, k
+            assert stored(a) == stored(arrays[k]), (name, k)
+            if a.dtype == np.float32:  # 4-byte payloads at 4-byte offsets: views
+                assert not a.flags.writeable and not a.flags.owndata, (name, k)
+        # Only int64 payloads at an offset that is not a multiple of 8 may go
+        # through the library (a copy); never a float32 one.
+        for c in per_key:
+            assert arrays[bytes(c[1]).decode()].dtype == np.int64, name
+
+
+def cli_error(*args):
+    p = subprocess.run([TFMETA, *map(str, args)], capture_output=True, text=True)
+    assert p.returncode == 1, p
+    assert p.stderr.startswith("Error: ")
+    return p.stderr[len("Error: "):].rstrip("\n")
+
+
+@pytest.mark.parametrize("order", ["listed", "reversed", "shuffled"])
+def test_a_payload_damaged_in_the_middle_of_one_check(tmp_path, monkeypatch, order):
+    arrays = many_small(3000)
+    prefix = tfmeta.save(arrays, str(tmp_path / "many"))
+    keys = sorted(arrays, key=lambda k: k.encode())
+    bad = next(k for k in keys[1500:] if arrays[k].shape == (8, 8))
+    data = prefix + ".data-00000-of-00001"
+    b = bytearray(open(data, "rb").read())
+    at = bytes(b).find(arrays[bad].tobytes())
+    assert at > 0 and bytes(b).find(arrays[bad].tobytes(), at + 1) < 0
+    b[at + 100] ^= 0x20
+    open(data, "wb").write(bytes(b))
+    message = cli_error("ckpt", "show", prefix, bad)
+    tfmeta.open(prefix).close()
+    checks = count_calls(monkeypatch, "tfmeta_check_payloads")
+    per_key = count_calls(monkeypatch, "tfmeta_tensor_get")
+    with tfmeta.open(prefix) as f:
+        ask = [k for k in dict(orders(f.keys()))[order]]
+        for k in ask:
+            if k == bad:
+                with pytest.raises(tfmeta.ChecksumError) as e:
+                    f.get_tensor(k)
+                assert e.value.code == "bad-checksum" and str(e.value) == message
+            else:
+                assert stored(f.get_tensor(k)) == stored(arrays[k]), k
+        with pytest.raises(tfmeta.ChecksumError):  # and again
+            f.get_tensor(bad)
+        i = keys.index(bad)
+        assert stored(f.get_tensor(keys[i - 1])) == stored(arrays[keys[i - 1]])
+        assert stored(f.get_tensor(keys[i + 1])) == stored(arrays[keys[i + 1]])
+    assert len(checks) == 1
+    called = [bytes(c[1]).decode() for c in per_key]
+    assert called.count(bad) == 2
+    assert all(arrays[k].dtype == np.int64 for k in called if k != bad)
