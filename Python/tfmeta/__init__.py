@@ -17,8 +17,11 @@ the number of keys; `keys()`, `dtypes`, `shapes`, `len` and iteration read the
 listing on first use (and raise then if the index is damaged). Once it is read,
 `get_tensor` of small V2 tensors makes no call into the library per key: their
 CRCs are checked a chunk of the listing at a time, and a tensor whose check
-fails raises on its own `get_tensor`. `import tfmeta` loads numpy, ctypes and the
-library only on the first call that needs them.
+fails raises on its own `get_tensor`. Keys asked in the order `keys()` lists
+them (a loop over `keys()`, `load`) are found by their place, without hashing;
+any other order works the same, through a key -> entry dict made once.
+`import tfmeta` loads numpy, ctypes and the library only on the first call that
+needs them.
 
 Arrays and dtypes:
 
