@@ -334,32 +334,35 @@ class _Listing:
             return  # V1, another framework's format, nothing plain: all through the library
         offsets = _lent_array(cols.offsets, _np.int64, n)
         sizes = _lent_array(cols.sizes, _np.int64, n)
-        # Per distinct dtype and shape: numpy dtype, item size, alignment, element count.
+        # Per distinct dtype: numpy dtype, item size, alignment (a power of two, as
+        # its log); per (dtype, shape) pair: the bytes of a tensor stored whole,
+        # -1 when more than _SMALL (or no numpy dtype).
         np_dtypes = [numpy_dtype(name) for name in self.dtype_names]
-        itemsize = _np.array([d.itemsize if d is not None else 0 for d in np_dtypes], _np.int64)
-        align = _np.array([d.alignment if d is not None else 1 for d in np_dtypes], _np.int64)
+        nd, ns = len(np_dtypes), len(self.shape_tuples)
+        itemsize = _np.array([d.itemsize if d is not None else 0 for d in np_dtypes], _np.float64)
+        shifts = [d.alignment.bit_length() - 1 if d is not None else 0 for d in np_dtypes]
         counts = _np.array([_prod(s) for s in self.shape_tuples], _np.float64)
-        alignment = align[self.dtype_ids]
+        whole = itemsize[:, None] * counts[None, :]
+        whole = _np.where((whole > 0) & (whole <= _SMALL), whole, -1).astype(_np.int64).reshape(-1)
+        pair = self.dtype_ids.astype(_np.int64) * ns + self.shape_ids
+        shift = shifts[0] if nd == 1 else _np.array(shifts, _np.int64)[self.dtype_ids]
         # Stored whole, a dtype numpy has, exactly the shape's bytes, small, aligned
         # in the file (data files are mapped at page boundaries: in memory too).
-        eligible = ((shards >= 0) & (sizes > 0) & (sizes <= _SMALL)
-                    & (counts[self.shape_ids] * itemsize[self.dtype_ids] == sizes) & (offsets % alignment == 0))
+        eligible = (sizes == whole[pair]) & (shards >= 0) & (offsets & ((1 << shift) - 1) == 0)
         if not eligible.any():
             return
         self.np_dtypes = np_dtypes
         self.eligible = eligible
         self.shards = shards
-        self.offsets = offsets
-        self.alignment = alignment
         self.item_bytes = sizes
         # Per entry: its (data file, dtype, shape) group, and its index in that
-        # group's array over the whole mapping (see CheckpointReader._big_array).
-        self.groups = ((shards.astype(_np.int64) * len(np_dtypes) + self.dtype_ids) * len(self.shape_tuples)
-                       + self.shape_ids)
-        self.steps = offsets // alignment
+        # group's array over the whole mapping (see CheckpointReader._big_array),
+        # whose first dimension steps by the dtype's alignment.
+        self.groups = shards.astype(_np.int64) * (nd * ns) + pair
+        self.steps = offsets >> shift
         # Chunks of consecutive entries with at most _CHUNK_KEYS keys and
         # _CHUNK_BYTES of small payloads (a chunk ends where either count rolls over).
-        small = _np.where(eligible, sizes, 0)
+        small = sizes * eligible
         if n <= _CHUNK_KEYS and int(small.sum()) <= _CHUNK_BYTES:
             self.chunks = [0, n]  # the common case, without the arithmetic below
         else:
@@ -624,7 +627,7 @@ class CheckpointReader:
             view = self._data_files[shard] = self._data_file(h, shard)
         dtype = listing.np_dtypes[listing.dtype_ids[i]]
         shape = listing.shape_tuples[listing.shape_ids[i]]
-        step = int(listing.alignment[i])
+        step = dtype.alignment
         nbytes = int(listing.item_bytes[i])
         inner = []
         stride = dtype.itemsize
