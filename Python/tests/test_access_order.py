@@ -12,7 +12,9 @@ otherwise. Both must give the same arrays, the same views and the same errors:
   keys in multi-byte UTF-8;
 - a payload damaged in the middle of one bulk check raises its own
   ChecksumError (the CLI's message) while its neighbours are still served;
-- close() in the middle of a loop stops the fast path.
+- close() in the middle of a loop stops the fast path;
+- a damaged index that repeats a key (tfmeta_columns_distinct 0) is read as
+  the library reads it: the last entry of the key, whichever key object.
 """
 import os
 import random
@@ -215,3 +217,69 @@ def test_a_payload_damaged_in_the_middle_of_one_check(tmp_path, monkeypatch, ord
     called = [bytes(c[1]).decode() for c in per_key]
     assert called.count(bad) == 2
     assert all(arrays[k].dtype == np.int64 for k in called if k != bad)
+
+
+def crc32c(data):
+    """CRC-32C (Castagnoli), bitwise: for the few hundred bytes of one block."""
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def varint(buf, at):
+    value, shift = 0, 0
+    while True:
+        b = buf[at]
+        at += 1
+        value |= (b & 0x7F) << shift
+        if b < 0x80:
+            return value, at
+        shift += 7
+
+
+def test_a_repeated_key_is_read_as_the_library_reads_it(tmp_path):
+    # A damaged index that lists one key twice: "aaaa1" rewritten to "aaaa0" in
+    # its block (CRC made right again). The listing shows both; get_tensor of
+    # either key object must give what the library gives for that key (the last
+    # entry), not the entry at the object's place in keys().
+    arrays = {"aaaa0": np.full((4,), 1.5, np.float32), "aaaa1": np.full((4,), -2.0, np.float32),
+              "zz": np.arange(3, dtype=np.int32)}
+    prefix = tfmeta.save(arrays, str(tmp_path / "dup"))
+    index = bytearray(open(prefix + ".index", "rb").read())
+    footer = len(index) - 48
+    _, at = varint(index, footer)  # metaindex offset
+    _, at = varint(index, at)      # and size
+    index_offset, at = varint(index, at)
+    _, at = varint(index, at)
+    shared, at = varint(index, index_offset)
+    length, at = varint(index, at)
+    vlength, at = varint(index, at)
+    block_offset, value_at = varint(index, at + length)
+    block_size, _ = varint(index, value_at)
+    block = bytes(index[block_offset:block_offset + block_size])
+    entry = block.find(b"\x04\x01")  # shared 4 ("aaaa"), 1 new byte: "1"
+    assert entry > 0 and block[entry + 3:entry + 4] == b"1"
+    index[block_offset + entry + 3] = ord("0")
+    masked = crc32c(bytes(index[block_offset:block_offset + block_size + 1]))
+    masked = (((masked >> 15) | (masked << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+    index[block_offset + block_size + 1:block_offset + block_size + 5] = masked.to_bytes(4, "little")
+    open(prefix + ".index", "wb").write(bytes(index))
+
+    f = tfmeta.open(prefix)
+    keys = f.keys()
+    assert keys == ["aaaa0", "aaaa0", "zz"] and keys[0] is not keys[1]
+    assert tfmeta._lib.lib.tfmeta_columns_distinct(f._handle.pointer) == 0
+    library = f._tensor("aaaa0", check_crc=True)
+    assert library.tolist() == [-2.0] * 4  # the last entry of the key
+    for k in keys[:2]:
+        assert f.get_tensor(k).tolist() == library.tolist()
+    assert f.get_tensor(keys[2]).tolist() == [0, 1, 2]
+    f.close()
+
+    g = tfmeta.open(CKPT / "v2_large_index")
+    assert tfmeta._lib.lib.tfmeta_columns_distinct(g._handle.pointer) == 0  # before the listing
+    g.keys()
+    assert tfmeta._lib.lib.tfmeta_columns_distinct(g._handle.pointer) == 1

@@ -239,8 +239,7 @@ def _lent_array(address, dtype, count):
 # MARK: - Reading
 
 from bisect import bisect_right as _bisect_right  # noqa: E402 (both cheap, in every interpreter)
-from itertools import compress as _compress, islice as _islice, repeat as _repeat  # noqa: E402
-from operator import lt as _lt  # noqa: E402
+from itertools import repeat as _repeat  # noqa: E402
 
 _dtype_names = {}  # DataType number -> TensorFlow name
 
@@ -377,11 +376,11 @@ class _Listing:
         # Each group's array over the whole mapping, made on first use: tensor i
         # is bigs[groups[i]][steps[i], ...].
         self.bigs = {}
-        # Whether the keys are strictly increasing, hence distinct, so that a key
-        # object's place in `keys` names its entry (a damaged index may repeat a
-        # key; then the last one counts, as in the library, found through `index`).
-        # Code point order is UTF-8's byte order; any strict order proves distinct.
-        self.distinct = all(map(_lt, keys, _islice(keys, 1, None)))
+        # Whether the keys are strictly increasing bytewise, hence distinct, so
+        # that a key object's place in `keys` names its entry (a damaged index may
+        # repeat a key; then the last one counts, as in the library, found through
+        # `index`). The library compares the bytes (in Python: 0.2 ms per 3,000).
+        self.distinct = _lib.lib.tfmeta_columns_distinct(h.pointer) == 1
 
     @property
     def index(self):

@@ -28,6 +28,10 @@ final class TFMetaColumns {
     let count: Int
     let dtypesJSON: UnsafeMutablePointer<CChar>
     let shapesJSON: UnsafeMutablePointer<CChar>
+    /// Whether the keys are strictly increasing bytewise, hence distinct
+    /// (``tfmeta_columns_distinct``); false for a damaged index that repeats or
+    /// misorders keys.
+    let distinct: Bool
     private let empty: UnsafeMutableRawPointer
     /// keys, key_offsets, dtype_ids, shape_ids, shards, offsets, sizes.
     private(set) var lent: [UnsafeRawPointer] = []
@@ -41,9 +45,28 @@ final class TFMetaColumns {
         dtypesJSON = strdup(JSONValue.array(columns.dtypeNames.map { .string($0) }).serialized())!
         shapesJSON = strdup("[" + columns.shapes.map { "[" + $0.map { String($0) }.joined(separator: ",") + "]" }
             .joined(separator: ",") + "]")!
+        distinct = Self.strictlyIncreasing(columns)
         lent = [lend(self.columns.keys), lend(self.columns.keyOffsets), lend(self.columns.dtypeIDs),
                 lend(self.columns.shapeIDs), lend(self.payloads.shards), lend(self.payloads.offsets),
                 lend(self.payloads.sizes)]
+    }
+
+    /// Whether each key is bytewise greater than the one before it.
+    static func strictlyIncreasing(_ columns: CheckpointReader.ListingColumns) -> Bool {
+        let offsets = columns.keyOffsets
+        guard offsets.count > 2 else { return true }
+        return columns.keys.withUnsafeBytes { keys in
+            guard let base = keys.baseAddress else { return true }
+            for i in 1..<(offsets.count - 1) {
+                // Key i - 1 is [a, b - 1), key i is [b, e - 1): each ends with a NUL.
+                let a = Int(offsets[i - 1]), b = Int(offsets[i]), e = Int(offsets[i + 1])
+                let left = b - 1 - a, right = e - 1 - b
+                let common = min(left, right)
+                let c = common > 0 ? memcmp(base + a, base + b, common) : 0
+                if c > 0 || (c == 0 && left >= right) { return false }
+            }
+            return true
+        }
     }
 
     /// The storage of one of this object's arrays (`empty` for an empty one).
@@ -184,6 +207,16 @@ public func tfmeta_columns(_ h: UnsafeMutableRawPointer?, _ out: UnsafeMutableRa
         (out + 8 * (i + 1)).assumingMemoryBound(to: UnsafeRawPointer?.self).pointee = p
     }
     return 0
+}
+
+/// 1 when the keys ``tfmeta_columns`` lists are strictly increasing bytewise,
+/// hence distinct (a binding may then know an entry by its place in the
+/// listing); 0 when they are not (a damaged index) or before ``tfmeta_columns``.
+/// Since ABI version 3.
+@_cdecl("tfmeta_columns_distinct")
+public func tfmeta_columns_distinct(_ h: UnsafeMutableRawPointer?) -> Int32 {
+    guard let r = handle(h), let c = r.packedColumns else { return 0 }
+    return c.distinct ? 1 : 0
 }
 
 /// Checks the payloads of entries `start ..< start + count` of `tfmeta_columns`
