@@ -17,8 +17,11 @@ the number of keys; `keys()`, `dtypes`, `shapes`, `len` and iteration read the
 listing on first use (and raise then if the index is damaged). Once it is read,
 `get_tensor` of small V2 tensors makes no call into the library per key: their
 CRCs are checked a chunk of the listing at a time, and a tensor whose check
-fails raises on its own `get_tensor`. `import tfmeta` loads numpy, ctypes and the
-library only on the first call that needs them.
+fails raises on its own `get_tensor`. Keys asked in the order `keys()` lists
+them (a loop over `keys()`, `load`) are found by their place, without hashing;
+any other order works the same, through a key -> entry dict made once.
+`import tfmeta` loads numpy, ctypes and the library only on the first call that
+needs them.
 
 Arrays and dtypes:
 
@@ -224,11 +227,13 @@ class _Owned:
             self.pointer = None
 
 
-def _lent_array(address, ctype, count):
-    """A numpy copy of `count` elements of `ctype` the library lends at `address`."""
+def _lent_array(address, dtype, count):
+    """A read-only numpy copy of `count` elements of numpy `dtype` the library
+    lends at `address`."""
+    dtype = _np.dtype(dtype)
     if not count:
-        return _np.zeros(0, _np.dtype(ctype))
-    return _np.frombuffer((ctype * count).from_address(address), _np.dtype(ctype)).copy()
+        return _np.zeros(0, dtype)
+    return _np.frombuffer(_ctypes.string_at(address, count * dtype.itemsize), dtype)
 
 
 # MARK: - Reading
@@ -305,7 +310,7 @@ class _Listing:
             _raise(err)
         n = cols.count
         self.count = n
-        key_offsets = _lent_array(cols.key_offsets, _ctypes.c_int64, n + 1)
+        key_offsets = _lent_array(cols.key_offsets, _np.int64, n + 1)
         total = int(key_offsets[n]) if n else 0
         blob = _ctypes.string_at(cols.keys, total) if total else b""
         keys = blob[:-1].decode("utf-8", "surrogateescape").split("\0") if n else []
@@ -315,51 +320,67 @@ class _Listing:
         self.keys = keys
         self.dtype_names = _json.loads(_ctypes.string_at(cols.dtypes_json))
         self.shape_tuples = [tuple(s) for s in _json.loads(_ctypes.string_at(cols.shapes_json))]
-        self.dtype_ids = _lent_array(cols.dtype_ids, _ctypes.c_int32, n)
-        self.shape_ids = _lent_array(cols.shape_ids, _ctypes.c_int32, n)
+        self.dtype_ids = _lent_array(cols.dtype_ids, _np.int32, n)
+        self.shape_ids = _lent_array(cols.shape_ids, _np.int32, n)
         self._index = None
         self._dtypes = None
         self._shapes = None
         self.chunks = None  # [start, ..., n] when some tensors can take the fast path
         if n == 0:
             return
-        shards = _lent_array(cols.shards, _ctypes.c_int32, n)
+        shards = _lent_array(cols.shards, _np.int32, n)
         if not (shards >= 0).any():
             return  # V1, another framework's format, nothing plain: all through the library
-        offsets = _lent_array(cols.offsets, _ctypes.c_int64, n)
-        sizes = _lent_array(cols.sizes, _ctypes.c_int64, n)
-        # Per distinct dtype and shape: numpy dtype, item size, alignment, element count.
+        offsets = _lent_array(cols.offsets, _np.int64, n)
+        sizes = _lent_array(cols.sizes, _np.int64, n)
+        # Per distinct dtype: numpy dtype, item size, alignment (a power of two, as
+        # its log); per (dtype, shape) pair: the bytes of a tensor stored whole,
+        # -1 when more than _SMALL (or no numpy dtype).
         np_dtypes = [numpy_dtype(name) for name in self.dtype_names]
-        itemsize = _np.array([d.itemsize if d is not None else 0 for d in np_dtypes], _np.int64)
-        align = _np.array([d.alignment if d is not None else 1 for d in np_dtypes], _np.int64)
+        nd, ns = len(np_dtypes), len(self.shape_tuples)
+        itemsize = _np.array([d.itemsize if d is not None else 0 for d in np_dtypes], _np.float64)
+        shifts = [d.alignment.bit_length() - 1 if d is not None else 0 for d in np_dtypes]
         counts = _np.array([_prod(s) for s in self.shape_tuples], _np.float64)
-        alignment = align[self.dtype_ids]
+        whole = itemsize[:, None] * counts[None, :]
+        whole = _np.where((whole > 0) & (whole <= _SMALL), whole, -1).astype(_np.int64).reshape(-1)
+        pair = self.dtype_ids.astype(_np.int64) * ns + self.shape_ids
+        shift = shifts[0] if nd == 1 else _np.array(shifts, _np.int64)[self.dtype_ids]
         # Stored whole, a dtype numpy has, exactly the shape's bytes, small, aligned
         # in the file (data files are mapped at page boundaries: in memory too).
-        eligible = ((shards >= 0) & (sizes > 0) & (sizes <= _SMALL)
-                    & (counts[self.shape_ids] * itemsize[self.dtype_ids] == sizes) & (offsets % alignment == 0))
+        eligible = (sizes == whole[pair]) & (shards >= 0) & (offsets & ((1 << shift) - 1) == 0)
         if not eligible.any():
             return
         self.np_dtypes = np_dtypes
         self.eligible = eligible
         self.shards = shards
-        self.offsets = offsets
-        self.alignment = alignment
         self.item_bytes = sizes
+        # Per entry: its (data file, dtype, shape) group, and its index in that
+        # group's array over the whole mapping (see CheckpointReader._big_array),
+        # whose first dimension steps by the dtype's alignment.
+        self.groups = shards.astype(_np.int64) * (nd * ns) + pair
+        self.steps = offsets >> shift
         # Chunks of consecutive entries with at most _CHUNK_KEYS keys and
         # _CHUNK_BYTES of small payloads (a chunk ends where either count rolls over).
-        small = _np.where(eligible, sizes, 0)
-        before = _np.cumsum(small) - small
-        change = _np.empty(n, bool)
-        change[0] = True
-        by_keys = _np.arange(n) // _CHUNK_KEYS
-        by_bytes = before // _CHUNK_BYTES
-        change[1:] = (by_keys[1:] != by_keys[:-1]) | (by_bytes[1:] != by_bytes[:-1])
-        self.chunks = _np.flatnonzero(change).tolist() + [n]
+        small = sizes * eligible
+        if n <= _CHUNK_KEYS and int(small.sum()) <= _CHUNK_BYTES:
+            self.chunks = [0, n]  # the common case, without the arithmetic below
+        else:
+            before = _np.cumsum(small) - small
+            change = _np.empty(n, bool)
+            change[0] = True
+            by_keys = _np.arange(n) // _CHUNK_KEYS
+            by_bytes = before // _CHUNK_BYTES
+            change[1:] = (by_keys[1:] != by_keys[:-1]) | (by_bytes[1:] != by_bytes[:-1])
+            self.chunks = _np.flatnonzero(change).tolist() + [n]
         self.checked = [False] * (len(self.chunks) - 1)
-        # Each (data file, dtype, shape)'s array over the whole mapping, made on
-        # first use: tensor i is big[offset_i // alignment_i, ...].
+        # Each group's array over the whole mapping, made on first use: tensor i
+        # is bigs[groups[i]][steps[i], ...].
         self.bigs = {}
+        # Whether the keys are strictly increasing bytewise, hence distinct, so
+        # that a key object's place in `keys` names its entry (a damaged index may
+        # repeat a key; then the last one counts, as in the library, found through
+        # `index`). The library compares the bytes (in Python: 0.2 ms per 3,000).
+        self.distinct = _lib.lib.tfmeta_columns_distinct(h.pointer) == 1
 
     @property
     def index(self):
@@ -382,18 +403,15 @@ class _Listing:
             self._shapes = dict(zip(self.keys, [list(shapes[i]) for i in self.shape_ids.tolist()]))
         return self._shapes
 
-    def chunk_of(self, key):
-        """The chunk holding `key` when it may take the fast path and is not
-        checked yet, else None."""
-        if self.chunks is None:
-            return None
-        if len(self.chunks) == 2:  # one chunk: no need for the index
-            return None if self.checked[0] else 0
-        i = self.index.get(key)
-        if i is None or not self.eligible[i]:
-            return None
-        chunk = _bisect_right(self.chunks, i) - 1
-        return None if self.checked[chunk] else chunk
+    def chunk_at(self, i):
+        """The chunk holding entry i."""
+        chunks = self.chunks
+        return 0 if len(chunks) == 2 else _bisect_right(chunks, i) - 1
+
+
+# The end of CheckpointReader._order: an object no caller holds, so never `is` a key.
+_END = object()
+_NO_ORDER = (_END,)
 
 
 def _prod(shape):
@@ -426,8 +444,21 @@ class CheckpointReader:
         self.prefix = info["prefix"]
         self._metadata = {k: str(v) for k, v in info["metadata"].items()}
         self._listing = None
-        # key -> (shape, numpy dtype, buffer, offset) of payloads checked in bulk.
-        self._fast = {}
+        # The fast path of get_tensor, for payloads checked in bulk. Those of the
+        # listing's most common group (data file, dtype, shape) are served as
+        # `_big[_js[i]]`, i their entry number: `_js[i]` is their index in that
+        # group's array `_big` (an int, or (int, ...) for a scalar so that the
+        # result is a 0-d view), None for every other entry. The entry of a key is
+        # found without hashing when it is the key object keys() lists after the
+        # one asked for last (`_order[_at]`: how keys() is iterated), through the
+        # listing's `index` otherwise. Payloads of other groups are in
+        # `_fast_other`: key -> (their group's array, index).
+        self._order = _NO_ORDER  # keys() + [_END] once listed, when they are distinct
+        self._at = 0
+        self._js = None
+        self._big = None
+        self._main = None  # the group of `_big`
+        self._fast_other = {}
         self._data_files = {}  # shard -> read-only memoryview of its mapping
 
     # The handle, or an error once closed.
@@ -442,6 +473,10 @@ class CheckpointReader:
         listing = self._listing
         if listing is None:
             listing = self._listing = _Listing(self._h())
+            if listing.chunks is not None:
+                self._js = [None] * listing.count
+                if listing.distinct:
+                    self._order = listing.keys + [_END]
         return listing
 
     @property
@@ -490,28 +525,49 @@ class CheckpointReader:
     def get_tensor(self, key):
         """The whole tensor as a numpy array (see the module documentation for
         views, copies and dtypes)."""
-        r = self._fast.get(key)
-        if r is not None:
-            return r[0][r[1], ...]
-        return self._get_tensor(key)
+        i = self._at
+        if self._order[i] is key:  # the key keys() lists after the last one asked for
+            self._at = i + 1
+            j = self._js[i]
+            if j is not None:
+                return self._big[j]
+            return self._get_tensor(key, i)
+        return self._get_tensor(key, None)
 
-    def _get_tensor(self, key):
+    def _get_tensor(self, key, i):
+        """get_tensor of `key`, entry `i` of the listing when known, past the
+        quickest path."""
         listing = self._listing
-        if listing is not None and self._handle is not None:
-            chunk = listing.chunk_of(key)
-            if chunk is not None:
+        if listing is None or listing.chunks is None or self._handle is None:
+            return self._tensor(key, check_crc=True)  # (raises once closed)
+        if i is None:
+            i = listing.index.get(key)
+            if i is None:
+                return self._tensor(key, check_crc=True)  # the library's not-found error
+            if self._order is not _NO_ORDER:
+                self._at = i + 1  # (keys() order resumes from here)
+            j = self._js[i]
+            if j is not None:
+                return self._big[j]
+        if listing.eligible[i]:
+            chunk = listing.chunk_at(i)
+            if not listing.checked[chunk]:
                 self._check_chunk(listing, chunk)
-                r = self._fast.get(key)
-                if r is not None:
-                    return r[0][r[1], ...]
+                j = self._js[i]
+                if j is not None:
+                    return self._big[j]
+            r = self._fast_other.get(key)
+            if r is not None:
+                return r[0][r[1], ...]
         return self._tensor(key, check_crc=True)
 
     def _check_chunk(self, listing, chunk):
         """Checks the payloads of one chunk of the listing in one call (shard,
-        bounds, size, CRC) and adds those that pass to the fast path: key ->
-        (array over the mapped data file, index of the tensor in it). The others
-        keep going through the library one call each, which raises their error.
-        (`big[j, ...]`, not `big[j]`: a 0-d view, not a numpy scalar, for rank 0.)"""
+        bounds, size, CRC) and adds those that pass to the fast path (`_js`,
+        `_fast_other`). The others keep going through the library one call
+        each, which raises their error. No array is made here: get_tensor makes
+        each view when asked (`big[j]`, or `big[j, ...]` for a scalar: a 0-d
+        view, not a numpy scalar)."""
         h = self._h()
         start, end = listing.chunks[chunk], listing.chunks[chunk + 1]
         ok = _np.zeros(end - start, _np.uint8)
@@ -520,37 +576,45 @@ class CheckpointReader:
             _raise(err)
         listing.checked[chunk] = True
         mask = (ok != 0) & listing.eligible[start:end]
-        if mask.all():
-            good = slice(start, end)  # views, not copies, of the columns
-            keys = listing.keys[start:end]
-        else:
-            good = _np.flatnonzero(mask) + start
-            if not len(good):
-                return
-            keys = list(map(listing.keys.__getitem__, good.tolist()))
-        shards = listing.shards[good]
-        # One array per (data file, dtype, shape) over the whole mapping, its first
-        # dimension stepping by the dtype's alignment.
-        groups = ((shards.astype(_np.int64) * len(listing.dtype_names) + listing.dtype_ids[good])
-                  * len(listing.shape_tuples) + listing.shape_ids[good])
-        steps = (listing.offsets[good] // listing.alignment[good]).tolist()
-        indices = _np.arange(start, end)[good] if isinstance(good, slice) else good
+        groups = listing.groups[start:end]
         bigs = listing.bigs
-        if (groups == groups[0]).all():  # one data file, dtype and shape (common)
-            code = int(groups[0])
-            big = bigs.get(code)
+        main = self._main
+        if main is None:  # the first chunk checked: its most common group
+            if not mask.any():
+                return
+            served = groups[mask]
+            if (served == served[0]).all():
+                main = int(served[0])
+            else:
+                codes, counts = _np.unique(served, return_counts=True)
+                main = int(codes[_np.argmax(counts)])
+            big = bigs.get(main)
             if big is None:
-                big = bigs[code] = self._big_array(h, listing, int(indices[0]))
-            self._fast.update(zip(keys, zip(_repeat(big), steps)))
+                big = bigs[main] = self._big_array(h, listing, start + int(_np.argmax(mask & (groups == main))))
+            self._main, self._big = main, big
+        fast = mask & (groups == main)
+        steps = listing.steps[start:end]
+        js = steps.tolist()
+        if self._big.ndim == 1:  # scalars
+            js = list(zip(js, _repeat(Ellipsis)))
+        if not fast.all():
+            for k in _np.flatnonzero(~fast).tolist():
+                js[k] = None
+        self._js[start:end] = js
+        other = _np.flatnonzero(mask & ~fast)
+        if not len(other):
             return
-        codes, first, inverse = _np.unique(groups, return_index=True, return_inverse=True)
+        keys = listing.keys
+        codes, first, inverse = _np.unique(groups[other], return_index=True, return_inverse=True)
         arrays = []
-        for code, i in zip(codes.tolist(), indices[first].tolist()):
+        for code, k in zip(codes.tolist(), other[first].tolist()):
             big = bigs.get(code)
             if big is None:
-                big = bigs[code] = self._big_array(h, listing, i)
+                big = bigs[code] = self._big_array(h, listing, start + k)
             arrays.append(big)
-        self._fast.update(zip(keys, zip(map(arrays.__getitem__, inverse.reshape(-1).tolist()), steps)))
+        self._fast_other.update(zip([keys[start + k] for k in other.tolist()],
+                                    zip(map(arrays.__getitem__, inverse.reshape(-1).tolist()),
+                                        steps[other].tolist())))
 
     def _big_array(self, h, listing, i):
         """A read-only array over all of entry i's data file: element j (its
@@ -562,7 +626,7 @@ class CheckpointReader:
             view = self._data_files[shard] = self._data_file(h, shard)
         dtype = listing.np_dtypes[listing.dtype_ids[i]]
         shape = listing.shape_tuples[listing.shape_ids[i]]
-        step = int(listing.alignment[i])
+        step = dtype.alignment
         nbytes = int(listing.item_bytes[i])
         inner = []
         stride = dtype.itemsize
@@ -681,7 +745,10 @@ class CheckpointReader:
         """Drops this reader's hold on the checkpoint. Arrays already returned stay
         valid (the files stay mapped until the last one goes)."""
         self._handle = None
-        self._fast = {}
+        self._order = _NO_ORDER
+        self._at = 0
+        self._big = None
+        self._fast_other = {}
         self._data_files = {}
 
     def __enter__(self):

@@ -44,7 +44,7 @@ class Columns(ctypes.Structure):
                 ("shape_ids", _p), ("shapes_json", _p), ("shards", _p), ("offsets", _p), ("sizes", _p)]
 
 
-ABI_VERSION = 2
+ABI_VERSION = 3
 _sig("tfmeta_abi_version", _i32)
 if lib.tfmeta_abi_version() != ABI_VERSION:
     raise ImportError(f"{LIBRARY_PATH}: C ABI version {lib.tfmeta_abi_version()}, this package needs {ABI_VERSION}")
@@ -60,6 +60,7 @@ _sig("tfmeta_tensor_strings", _i32, _p, _str, _i64, ctypes.POINTER(_i64), _pp, _
 _sig("tfmeta_columns", _i32, _p, ctypes.POINTER(Columns), _err)
 _sig("tfmeta_check_payloads", _i32, _p, _i64, _i64, _p, _err)
 _sig("tfmeta_data_file", _i32, _p, _i32, _pp, ctypes.POINTER(_i64), _err)
+_sig("tfmeta_columns_distinct", _i32, _p)
 _sig("tfmeta_verify", _i32, _p, _err)
 _sig("tfmeta_list_variables", _i32, _str, _pp, _err)
 _sig("tfmeta_save", _i32, _str, _i32, _i32, _i64,

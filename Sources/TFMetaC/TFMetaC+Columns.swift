@@ -17,55 +17,65 @@ import Darwin
 import MetaGraphKit
 
 /// The listing as packed columns, made once per handle by ``tfmeta_columns``.
+///
+/// The columns' arrays are lent as they are (not copied: on 3,000 keys the
+/// copies and the fresh pages they touched were a tenth of the call): they are
+/// `let`s of this object, never changed, so their storage stays put until close.
+/// An empty column is lent as a pointer to 8 zero bytes, never NULL.
 final class TFMetaColumns {
     let payloads: CheckpointReader.PayloadTable
+    let columns: CheckpointReader.ListingColumns
     let count: Int
-    /// The keys, each followed by a NUL byte, then their count + 1 offsets.
-    let keys: UnsafeMutableRawBufferPointer
-    let keyOffsets: UnsafeMutableBufferPointer<Int64>
-    let dtypeIDs: UnsafeMutableBufferPointer<Int32>
-    let shapeIDs: UnsafeMutableBufferPointer<Int32>
     let dtypesJSON: UnsafeMutablePointer<CChar>
     let shapesJSON: UnsafeMutablePointer<CChar>
-    let shards: UnsafeMutableBufferPointer<Int32>
-    let offsets: UnsafeMutableBufferPointer<Int64>
-    let sizes: UnsafeMutableBufferPointer<Int64>
+    /// Whether the keys are strictly increasing bytewise, hence distinct
+    /// (``tfmeta_columns_distinct``); false for a damaged index that repeats or
+    /// misorders keys.
+    let distinct: Bool
+    private let empty: UnsafeMutableRawPointer
+    /// keys, key_offsets, dtype_ids, shape_ids, shards, offsets, sizes.
+    private(set) var lent: [UnsafeRawPointer] = []
 
     init(_ columns: CheckpointReader.ListingColumns, payloads: CheckpointReader.PayloadTable) {
         self.payloads = payloads
-        let n = columns.count
-        count = n
-        func copy<T>(_ from: [T], into to: UnsafeMutableBufferPointer<T>) {
-            from.withUnsafeBufferPointer { if let src = $0.baseAddress { to.baseAddress!.initialize(from: src, count: $0.count) } }
-        }
-        let keyBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, columns.keys.count), alignment: 8)
-        columns.keys.withUnsafeBytes { if let src = $0.baseAddress { keyBuffer.baseAddress!.copyMemory(from: src, byteCount: $0.count) } }
-        keys = keyBuffer
-        keyOffsets = .allocate(capacity: n + 1)
-        copy(columns.keyOffsets, into: keyOffsets)
-        dtypeIDs = .allocate(capacity: max(1, n))
-        copy(columns.dtypeIDs, into: dtypeIDs)
-        shapeIDs = .allocate(capacity: max(1, n))
-        copy(columns.shapeIDs, into: shapeIDs)
-        shards = .allocate(capacity: max(1, n))
-        copy(payloads.shards, into: shards)
-        offsets = .allocate(capacity: max(1, n))
-        copy(payloads.offsets, into: offsets)
-        sizes = .allocate(capacity: max(1, n))
-        copy(payloads.sizes, into: sizes)
+        self.columns = columns
+        count = columns.count
+        empty = .allocate(byteCount: 8, alignment: 8)
+        empty.initializeMemory(as: UInt64.self, repeating: 0, count: 1)
         dtypesJSON = strdup(JSONValue.array(columns.dtypeNames.map { .string($0) }).serialized())!
         shapesJSON = strdup("[" + columns.shapes.map { "[" + $0.map { String($0) }.joined(separator: ",") + "]" }
             .joined(separator: ",") + "]")!
+        distinct = Self.strictlyIncreasing(columns)
+        lent = [lend(self.columns.keys), lend(self.columns.keyOffsets), lend(self.columns.dtypeIDs),
+                lend(self.columns.shapeIDs), lend(self.payloads.shards), lend(self.payloads.offsets),
+                lend(self.payloads.sizes)]
+    }
+
+    /// Whether each key is bytewise greater than the one before it.
+    static func strictlyIncreasing(_ columns: CheckpointReader.ListingColumns) -> Bool {
+        let offsets = columns.keyOffsets
+        guard offsets.count > 2 else { return true }
+        return columns.keys.withUnsafeBytes { keys in
+            guard let base = keys.baseAddress else { return true }
+            for i in 1..<(offsets.count - 1) {
+                // Key i - 1 is [a, b - 1), key i is [b, e - 1): each ends with a NUL.
+                let a = Int(offsets[i - 1]), b = Int(offsets[i]), e = Int(offsets[i + 1])
+                let left = b - 1 - a, right = e - 1 - b
+                let common = min(left, right)
+                let c = common > 0 ? memcmp(base + a, base + b, common) : 0
+                if c > 0 || (c == 0 && left >= right) { return false }
+            }
+            return true
+        }
+    }
+
+    /// The storage of one of this object's arrays (`empty` for an empty one).
+    private func lend<T>(_ array: [T]) -> UnsafeRawPointer {
+        array.withUnsafeBytes { $0.count > 0 ? $0.baseAddress : nil } ?? UnsafeRawPointer(empty)
     }
 
     deinit {
-        keys.deallocate()
-        keyOffsets.deallocate()
-        dtypeIDs.deallocate()
-        shapeIDs.deallocate()
-        shards.deallocate()
-        offsets.deallocate()
-        sizes.deallocate()
+        empty.deallocate()
         free(dtypesJSON)
         free(shapesJSON)
     }
@@ -188,18 +198,25 @@ public func tfmeta_columns(_ h: UnsafeMutableRawPointer?, _ out: UnsafeMutableRa
         }
     }
     let c = r.packedColumns!
+    let l = c.lent
     let fields: [UnsafeRawPointer?] = [
-        UnsafeRawPointer(c.keys.baseAddress), UnsafeRawPointer(c.keyOffsets.baseAddress),
-        UnsafeRawPointer(c.dtypeIDs.baseAddress), UnsafeRawPointer(c.dtypesJSON),
-        UnsafeRawPointer(c.shapeIDs.baseAddress), UnsafeRawPointer(c.shapesJSON),
-        UnsafeRawPointer(c.shards.baseAddress), UnsafeRawPointer(c.offsets.baseAddress),
-        UnsafeRawPointer(c.sizes.baseAddress),
+        l[0], l[1], l[2], UnsafeRawPointer(c.dtypesJSON), l[3], UnsafeRawPointer(c.shapesJSON), l[4], l[5], l[6],
     ]
     out.assumingMemoryBound(to: Int64.self).pointee = Int64(c.count)
     for (i, p) in fields.enumerated() {
         (out + 8 * (i + 1)).assumingMemoryBound(to: UnsafeRawPointer?.self).pointee = p
     }
     return 0
+}
+
+/// 1 when the keys ``tfmeta_columns`` lists are strictly increasing bytewise,
+/// hence distinct (a binding may then know an entry by its place in the
+/// listing); 0 when they are not (a damaged index) or before ``tfmeta_columns``.
+/// Since ABI version 3.
+@_cdecl("tfmeta_columns_distinct")
+public func tfmeta_columns_distinct(_ h: UnsafeMutableRawPointer?) -> Int32 {
+    guard let r = handle(h), let c = r.packedColumns else { return 0 }
+    return c.distinct ? 1 : 0
 }
 
 /// Checks the payloads of entries `start ..< start + count` of `tfmeta_columns`

@@ -165,7 +165,7 @@ private func keyString(_ key: UnsafePointer<CChar>?, _ length: Int64) -> String?
 
 /// The version of this ABI (incremented when a function changes).
 @_cdecl("tfmeta_abi_version")
-public func tfmeta_abi_version() -> Int32 { 2 }
+public func tfmeta_abi_version() -> Int32 { 3 }
 
 /// Frees a string or buffer this library returned (NULL is ignored).
 @_cdecl("tfmeta_free")

@@ -9,7 +9,7 @@
 #define TFMETA_H
 #include <stdint.h>
 
-int32_t tfmeta_abi_version(void); /* 2 */
+int32_t tfmeta_abi_version(void); /* 3 */
 void tfmeta_free(void *p);
 
 /* Any path `tfmeta ckpt` takes: V2 prefix, V1 file/pattern, directory, SavedModel. */
@@ -108,6 +108,11 @@ int32_t tfmeta_columns(void *handle, tfmeta_columns *out, char **error);
 int32_t tfmeta_check_payloads(void *handle, int64_t start, int64_t count, uint8_t *ok, char **error);
 /* The whole of V2 data file shard, mapped read-only until close. */
 int32_t tfmeta_data_file(void *handle, int32_t shard, const void **data, int64_t *length, char **error);
+
+/* Since version 3: 1 when the keys of tfmeta_columns are strictly increasing
+ * bytewise, hence distinct (an entry may then be known by its place in the
+ * listing); 0 when they are not (a damaged index) or before tfmeta_columns. */
+int32_t tfmeta_columns_distinct(void *handle);
 
 /* Runs the tfmeta command with argv[1...] and exits the process. */
 int32_t tfmeta_main(int32_t argc, const char *const *argv);

@@ -134,15 +134,17 @@ public enum InputIdentification {
         if size == 0 {
             return id(.empty, "an empty file (0 bytes)", "the copy or download that made it did not finish; copy it again")
         }
-        let (head, tail) = headAndTail(path, size: size)
         let tableMagic: [UInt8] = [0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb]
 
-        // A table (a V2 index or a V1 file) ends with its footer's magic number.
-        if tail.count >= 8, tail.suffix(8).elementsEqual(tableMagic) {
+        // A table (a V2 index or a V1 file) ends with its footer's magic number:
+        // its last 8 bytes decide, without the 64 KiB head and tail read below
+        // (every open of a checkpoint comes here; the Python binding's included).
+        if size >= 8, lastBytes(path, size: size, count: 8) == tableMagic {
             if name.hasSuffix(".index") { return id(.checkpointIndex, "the index of the V2 checkpoint \(String(path.dropLast(6)))") }
             return id(.v1Checkpoint, "a V1 checkpoint file (tensor-slice table)",
                       "where a V2 prefix is needed, `tfmeta ckpt migrate \(path) NEW_PREFIX` writes one")
         }
+        let (head, tail) = headAndTail(path, size: size)
         // Named kinds first, then magic bytes.
         if name == "checkpoint", head.starts(with: Array("model_checkpoint_path".utf8)) || head.starts(with: Array("all_model".utf8)) {
             return id(.stateFile, "the checkpoint state file of \(dirOf(path))", "pass the directory \(dirOf(path)) (its latest checkpoint is read)")
@@ -394,6 +396,23 @@ public enum InputIdentification {
         }
         let n = min(size, 64 << 10)
         return (read(at: 0, count: n), read(at: size - n, count: n))
+    }
+
+    /// The last `count` bytes of a file of `size` bytes (fewer when it cannot be read).
+    static func lastBytes(_ path: String, size: Int, count: Int) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        let n = min(size, count)
+        var out = [UInt8](repeating: 0, count: n)
+        var got = 0
+        while got < n {
+            let r = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + got, n - got, off_t(size - n + got)) }
+            if r < 0, errno == EINTR { continue }
+            if r <= 0 { break }
+            got += r
+        }
+        return Array(out[..<got])
     }
 
     /// The end of the last table footer in the file's last 64 KiB (where its magic

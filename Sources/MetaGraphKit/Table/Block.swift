@@ -102,7 +102,7 @@ struct Block {
         var key: [UInt8] = []
         var offset = start
         while offset < dataEnd {
-            let e = try entry(at: offset)
+            let e = try quickEntry(at: offset) ?? entry(at: offset)
             guard e.shared <= key.count else {
                 throw MetaGraphKitError.corrupt(file, "entry at byte \(MetaGraphKitError.hex(fileOffset + offset)) shares \(e.shared) bytes of a \(key.count)-byte key")
             }
@@ -111,6 +111,35 @@ struct Block {
             if try !body(key, e.value) { return }
             offset = e.next
         }
+    }
+
+    /// ``entry(at:)`` for the common entry whose three lengths are varints of at
+    /// most 3 bytes each and whose key and value fit: decoded with no cursor (a
+    /// listing reads every entry of the index). nil for anything else, which
+    /// ``entry(at:)`` then decodes or explains, so both give the same entries and
+    /// errors.
+    @inline(__always)
+    func quickEntry(at offset: Int) -> RawEntry? {
+        guard let base = bytes.baseAddress, offset >= 0, dataEnd - offset >= 3 else { return nil }
+        var p = offset
+        let end = dataEnd
+        @inline(__always) func varint() -> Int? {
+            var value = 0
+            var shift = 0
+            while shift < 21, p < end {
+                let b = Int(base.load(fromByteOffset: p, as: UInt8.self))
+                p += 1
+                value |= (b & 0x7f) << shift
+                if b < 0x80 { return value }
+                shift += 7
+            }
+            return nil
+        }
+        guard let shared = varint(), let nonShared = varint(), let valueLength = varint(),
+              nonShared <= end - p, valueLength <= end - p - nonShared else { return nil }
+        return RawEntry(shared: shared, keyDelta: UnsafeRawBufferPointer(start: base + p, count: nonShared),
+                        value: UnsafeRawBufferPointer(start: base + p + nonShared, count: valueLength),
+                        next: p + nonShared + valueLength)
     }
 
     /// The key stored whole at a restart point.
