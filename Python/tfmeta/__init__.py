@@ -47,7 +47,7 @@ Errors are `tfmeta.Error` with the message the `tfmeta` command prints, its
 # `numpy_dtype`), so `import tfmeta` stays cheap.
 import os as _os
 
-__version__ = "0.9.0"
+__version__ = "0.10.0"
 __all__ = [
     "open", "load", "save", "list_variables", "CheckpointReader", "TensorSlice",
     "Error", "NotFoundError", "CorruptError", "ChecksumError", "UsageError",

@@ -4,7 +4,7 @@
 /// The version of MetaGraphKit and `tfmeta` (`tfmeta --version` prints it).
 public enum MetaGraphKitVersion {
     /// The version, `MAJOR.MINOR.PATCH`.
-    public static let current = "0.9.0"
+    public static let current = "0.10.0"
 }
 
 extension MetaGraphKitError {
