@@ -89,3 +89,34 @@ public final class MappedFile: @unchecked Sendable {
         if let mapping { _ = madvise(mapping, bytes.count, MADV_SEQUENTIAL | MADV_WILLNEED) }
     }
 }
+
+/// Gives back the pages of ranges read one after another from mapped files once
+/// they add up to ``MappedFile/releaseThreshold``, so a pass over every payload
+/// keeps its memory flat (the page cache keeps the files; a later read faults
+/// the pages in again).
+struct ResidentPageRelease {
+    private var file: MappedFile?
+    private var start = 0
+    private var end = 0
+
+    /// Notes that `range` of `file` was read (and is no longer needed).
+    mutating func read(_ file: MappedFile, _ range: Range<Int>) {
+        if let current = self.file, current === file, range.lowerBound >= start, range.lowerBound <= end {
+            end = Swift.max(end, range.upperBound)
+        } else {
+            flush()
+            self.file = file
+            start = range.lowerBound
+            end = range.upperBound
+        }
+        if end - start >= MappedFile.releaseThreshold { flush() }
+    }
+
+    /// Gives back the pages of what was noted and not yet given back.
+    mutating func flush() {
+        if let file, end > start, end <= file.count {
+            file.releaseResidentPages(UnsafeRawBufferPointer(rebasing: file.bytes[start..<end]))
+        }
+        file = nil
+    }
+}

@@ -35,6 +35,9 @@ extension CheckpointReader {
             let nameBytes = chosen.reduce(Self.npzNoteName.utf8.count) { $0 + index.withKey($1) { $0.count } + 4 }
             var zip = ZipStoreWriter(zip64Threshold: options.zip64Threshold, members: chosen.count + 1, nameBytes: nameBytes)
             var last: (dtype: Int32, dims: Range<Int>, header: [UInt8])?
+            // Written payloads' pages go back (the checking thread faults them in
+            // again from the page cache if it is behind).
+            var pages = ResidentPageRelease()
             for (n, i) in chosen.enumerated() {
                 let r = index.records[i]
                 let dims = index.dimRange(i)
@@ -54,6 +57,7 @@ extension CheckpointReader {
                    let count = index.elementCount(i), case let (size, false) = count.multipliedReportingOverflow(by: elementSize),
                    Int64(size) == r.size {
                     try member(UnsafeRawBufferPointer(rebasing: file.bytes[Int(r.offset)..<(Int(r.offset) + size)]))
+                    pages.read(file, Int(r.offset)..<(Int(r.offset) + size))
                 } else {
                     // Damage: the general check throws its precise error.
                     try bundle.withPayload(index.entry(i), key: index.displayKey(i), checkCRC: false, releasePages: false) { try member($0) }
@@ -61,6 +65,7 @@ extension CheckpointReader {
                 options.progress?(n + 1, chosen.count, out.offset)
                 PausePoint.reached("export-tensor")
             }
+            pages.flush()
             let note = Self.npzNote(source: prefix, sourceFormat: formatName, bfloat16AsUInt16: [])
             try Array(note.utf8).withUnsafeBytes { try zip.add(name: Self.npzNoteName, prefix: [], data: $0, to: out, what: Self.npzNoteName) }
             try zip.finish(to: out)
