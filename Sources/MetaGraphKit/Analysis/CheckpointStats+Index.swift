@@ -89,18 +89,9 @@ extension CheckpointStats {
             for _ in 0..<Swift.max(0, width - length) { b.out.append(UInt8(ascii: " ")) }
             b.raw("  "); b.text(DType(rawValue: index.records[i].dtype).name); b.raw(" "); b.shapeText(index.dims[index.dimRange(i)])
             b.raw("  "); b.text(TensorRole.allCases[Int(r.role)].rawValue); b.raw("  "); b.size(r.bytes)
-            if r.hasStats || r.nan + r.positiveInfinity + r.negativeInfinity > 0 {
-                b.raw("  min "); b.g(r.hasStats ? r.min : nil); b.raw(" max "); b.g(r.hasStats ? r.max : nil)
-                b.raw(" mean "); b.g(r.hasStats ? r.mean : nil); b.raw(" std "); b.g(r.hasStats ? r.std : nil)
-                var first = true
-                func count(_ n: Int, _ label: StaticString) {
-                    guard n > 0 else { return }
-                    b.raw(first ? "  " : ", ")
-                    first = false
-                    b.int(n); b.raw(label)
-                }
-                count(r.zeros, " zeros"); count(r.nan, " NaN"); count(r.positiveInfinity, " +Inf"); count(r.negativeInfinity, " -Inf")
-            }
+            b.statistics(min: r.hasStats ? r.min : nil, max: r.hasStats ? r.max : nil, mean: r.hasStats ? r.mean : nil,
+                         std: r.hasStats ? r.std : nil, zeros: r.zeros, nan: r.nan,
+                         positiveInfinity: r.positiveInfinity, negativeInfinity: r.negativeInfinity)
             b.raw("\n")
         }
 

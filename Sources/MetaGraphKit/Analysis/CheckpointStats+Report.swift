@@ -80,16 +80,9 @@ extension CheckpointStats: JSONReportable {
                     b.raw("  "); b.text(s.role.rawValue); b.raw("  "); b.size(s.bytes)
                     if let message = s.message {
                         b.raw("  not read: "); b.text(message)
-                    } else if s.min != nil || s.nan + s.positiveInfinity + s.negativeInfinity > 0 {
-                        b.raw("  min "); b.g(s.min); b.raw(" max "); b.g(s.max); b.raw(" mean "); b.g(s.mean); b.raw(" std "); b.g(s.std)
-                        var first = true
-                        func count(_ n: Int, _ label: StaticString) {
-                            guard n > 0 else { return }
-                            b.raw(first ? "  " : ", ")
-                            first = false
-                            b.int(n); b.raw(label)
-                        }
-                        count(s.zeros, " zeros"); count(s.nan, " NaN"); count(s.positiveInfinity, " +Inf"); count(s.negativeInfinity, " -Inf")
+                    } else {
+                        b.statistics(min: s.min, max: s.max, mean: s.mean, std: s.std, zeros: s.zeros, nan: s.nan,
+                                     positiveInfinity: s.positiveInfinity, negativeInfinity: s.negativeInfinity)
                     }
                     b.raw("\n")
                     b.flush()
@@ -155,6 +148,23 @@ extension ReportBytes {
         while v >= 1024, u < units.count - 1 { v /= 1024; u += 1 }
         if u == 0 { int(n); raw(" bytes"); return }
         printf("f", 1, v); raw(" "); raw(units[u])
+    }
+
+    /// A row's statistics as the text report prints them: min, max, mean and std,
+    /// then the counts that are not zero; nothing when there are no statistics
+    /// and no NaN or infinity.
+    mutating func statistics(min: Double?, max: Double?, mean: Double?, std: Double?, zeros: Int, nan: Int,
+                             positiveInfinity: Int, negativeInfinity: Int) {
+        guard min != nil || nan + positiveInfinity + negativeInfinity > 0 else { return }
+        raw("  min "); g(min); raw(" max "); g(max); raw(" mean "); g(mean); raw(" std "); g(std)
+        var first = true
+        func count(_ n: Int, _ label: StaticString) {
+            guard n > 0 else { return }
+            raw(first ? "  " : ", ")
+            first = false
+            int(n); raw(label)
+        }
+        count(zeros, " zeros"); count(nan, " NaN"); count(positiveInfinity, " +Inf"); count(negativeInfinity, " -Inf")
     }
 
     /// A statistic as the text report prints it (`%.6g`, `0`, `-` for none).

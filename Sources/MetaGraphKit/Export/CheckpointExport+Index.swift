@@ -88,8 +88,7 @@ extension CheckpointReader {
         while (8 + length + padding) % alignment != 0 { padding += 1 }
 
         let out = try AtomicOutputFile(path: path)
-        let checks = startChecks(records: chosen, verbatim: [:])
-        let result = Result {
+        try Self.writeChecked(out, checks: startChecks(records: chosen, verbatim: [:])) {
             var total = UInt64(length + padding).littleEndian
             try withUnsafeBytes(of: &total) { try out.write($0) }
             try out.write(metadata)
@@ -97,10 +96,6 @@ extension CheckpointReader {
             try out.write([UInt8](repeating: 0x20, count: padding))
             try writePayloads(bundle, index, chosen, sizes: sizes, to: out, progress: options.progress)
         }
-        let problems = checks()
-        try result.get()
-        if let first = problems.first { throw first }
-        try out.commit()
         report.written = chosen.map { index.displayKey($0) }
         return report
     }

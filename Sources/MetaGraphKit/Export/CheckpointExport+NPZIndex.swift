@@ -30,8 +30,7 @@ extension CheckpointReader {
         var files = [MappedFile?](repeating: nil, count: bundle.header.numShards)
         for id in files.indices { files[id] = try? bundle.shard(id) }
         let out = try AtomicOutputFile(path: path)
-        let checks = startChecks(records: chosen, verbatim: [:])
-        let result = Result {
+        try Self.writeChecked(out, checks: startChecks(records: chosen, verbatim: [:])) {
             let nameBytes = chosen.reduce(Self.npzNoteName.utf8.count) { $0 + index.withKey($1) { $0.count } + 4 }
             var zip = ZipStoreWriter(zip64Threshold: options.zip64Threshold, members: chosen.count + 1, nameBytes: nameBytes)
             var last: (dtype: Int32, dims: Range<Int>, header: [UInt8])?
@@ -70,10 +69,6 @@ extension CheckpointReader {
             try Array(note.utf8).withUnsafeBytes { try zip.add(name: Self.npzNoteName, prefix: [], data: $0, to: out, what: Self.npzNoteName) }
             try zip.finish(to: out)
         }
-        let problems = checks()
-        try result.get()
-        if let first = problems.first { throw first }
-        try out.commit()
         report.written = chosen.map { index.displayKey($0) }
         return report
     }

@@ -175,18 +175,13 @@ extension CheckpointReader {
         // CRCs of tensors written straight from the data files are checked on
         // another core while the bytes are written; the file is committed only if
         // every check passed.
-        let checks = startChecks(chosen.map(\.key), verbatim: verbatim)
-        let result = Result {
+        try Self.writeChecked(out, checks: startChecks(chosen.map(\.key), verbatim: verbatim)) {
             switch format {
             case .safetensors: try writeSafetensors(chosen, names: outputName, verbatim: verbatim, changes: changes, to: out,
                                                     progress: options.progress)
             case .npz: try writeNPZ(chosen, names: outputName, changes: changes, options: options, report: &report, to: out)
             }
         }
-        let problems = checks()
-        try result.get()
-        if let first = problems.first { throw first }
-        try out.commit()
         report.written = chosen.map(\.key).filter { k in !report.skipped.contains { $0.key == k } }
             .map { changed[$0].map { $0.sources.count > 1 ? $0.name : $0.sources[0] } ?? $0 }
         report.rules.castError = changes.castError
@@ -219,6 +214,17 @@ extension CheckpointReader {
             }
         }
         return startChecks(records: records, verbatim: verbatim)
+    }
+
+    /// Runs `body` (the writing) while `checks` (started by ``startChecks(records:verbatim:)``)
+    /// run on another core, then commits `out` only when both succeeded; throws
+    /// the write's error first, else the first failed check.
+    static func writeChecked(_ out: AtomicOutputFile, checks: () -> [MetaGraphKitError], _ body: () throws -> Void) throws {
+        let result = Result { try body() }
+        let problems = checks()
+        try result.get()
+        if let first = problems.first { throw first }
+        try out.commit()
     }
 
     /// As ``startChecks(_:verbatim:)`` for the entries `records` of the bundle's

@@ -18,6 +18,19 @@ public struct JSONStreamedArray {
     }
 }
 
+/// The streamed arrays of one serialization and where its pieces go.
+struct JSONStreamContext {
+    let arrays: [String: JSONStreamedArray]
+    let write: (UnsafeRawBufferPointer) -> Void
+
+    /// Hands `out` on once it holds about 64 KiB.
+    func flush(_ out: inout String) {
+        guard out.utf8.count >= (1 << 16) - 1024 else { return }
+        out.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+        out.removeAll(keepingCapacity: true)
+    }
+}
+
 extension JSONValue {
     /// Writes ``serialized(pretty:)`` in pieces, with each `.string(name)` whose
     /// name is a key of `arrays` standing for that array.
@@ -28,55 +41,11 @@ extension JSONValue {
     ///   - write: Receives the text's bytes, in order.
     public func writeSerialized(pretty: Bool, arrays: [String: JSONStreamedArray],
                                 to write: (UnsafeRawBufferPointer) -> Void) {
-        var out = ""
-        out.reserveCapacity(1 << 16)
-        stream(into: &out, pretty: pretty, indent: 0, arrays: arrays, write: write)
-        var last = out
-        last.withUTF8 { write(UnsafeRawBufferPointer($0)) }
-    }
-
-    private static func flush(_ out: inout String, _ write: (UnsafeRawBufferPointer) -> Void) {
-        guard out.utf8.count >= (1 << 16) - 1024 else { return }
-        out.withUTF8 { write(UnsafeRawBufferPointer($0)) }
-        out.removeAll(keepingCapacity: true)
-    }
-
-    private func stream(into out: inout String, pretty: Bool, indent: Int, arrays: [String: JSONStreamedArray],
-                        write: (UnsafeRawBufferPointer) -> Void) {
-        func items(_ count: Int, _ item: (Int, inout String) -> Void) {
-            if count == 0 { out += "[]"; return }
-            out += "["
-            for i in 0..<count {
-                if i > 0 { out += "," }
-                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
-                item(i, &out)
-                Self.flush(&out, write)
-            }
-            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
-            out += "]"
-        }
-        switch self {
-        case .string(let s) where arrays[s] != nil:
-            let array = arrays[s]!
-            items(array.count) { i, out in array.element(i).write(into: &out, pretty: pretty, indent: indent + 1) }
-        case .array(let values):
-            items(values.count) { i, out in
-                values[i].stream(into: &out, pretty: pretty, indent: indent + 1, arrays: arrays, write: write)
-            }
-        case .object(let fields):
-            if fields.isEmpty { out += "{}"; return }
-            out += "{"
-            for (i, (key, value)) in fields.enumerated() {
-                if i > 0 { out += "," }
-                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
-                JSONValue.quote(key, into: &out)
-                out += pretty ? ": " : ":"
-                value.stream(into: &out, pretty: pretty, indent: indent + 1, arrays: arrays, write: write)
-            }
-            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
-            out += "}"
-        default:
-            self.write(into: &out, pretty: pretty, indent: indent)
+        withoutActuallyEscaping(write) { write in
+            var out = ""
+            out.reserveCapacity(1 << 16)
+            self.write(into: &out, pretty: pretty, indent: 0, stream: JSONStreamContext(arrays: arrays, write: write))
+            out.withUTF8 { write(UnsafeRawBufferPointer($0)) }
         }
     }
 }

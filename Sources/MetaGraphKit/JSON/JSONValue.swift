@@ -32,7 +32,21 @@ public indirect enum JSONValue: Sendable, Equatable {
         return out
     }
 
-    func write(into out: inout String, pretty: Bool, indent: Int) {
+    /// Appends the JSON text to `out`; with `stream`, its placeholder strings stand
+    /// for streamed arrays and the text is handed on in pieces (JSONValue+Stream.swift).
+    func write(into out: inout String, pretty: Bool, indent: Int, stream: JSONStreamContext? = nil) {
+        func items(_ count: Int, _ item: (Int, inout String) -> Void) {
+            if count == 0 { out += "[]"; return }
+            out += "["
+            for i in 0..<count {
+                if i > 0 { out += "," }
+                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
+                item(i, &out)
+                stream?.flush(&out)
+            }
+            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
+            out += "]"
+        }
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
@@ -42,17 +56,14 @@ public indirect enum JSONValue: Sendable, Equatable {
             if d.isNaN { out += "\"NaN\"" } else if d.isInfinite { out += d < 0 ? "\"-Infinity\"" : "\"Infinity\"" } else { out += JSONValue.shortest(d) }
         case .float(let f):
             if f.isNaN { out += "\"NaN\"" } else if f.isInfinite { out += f < 0 ? "\"-Infinity\"" : "\"Infinity\"" } else { out += JSONValue.shortest(f) }
-        case .string(let s): JSONValue.quote(s, into: &out)
-        case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "["
-            for (i, item) in items.enumerated() {
-                if i > 0 { out += pretty ? "," : "," }
-                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
-                item.write(into: &out, pretty: pretty, indent: indent + 1)
+        case .string(let s):
+            if let array = stream?.arrays[s] {
+                items(array.count) { i, out in array.element(i).write(into: &out, pretty: pretty, indent: indent + 1) }
+            } else {
+                JSONValue.quote(s, into: &out)
             }
-            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
-            out += "]"
+        case .array(let values):
+            items(values.count) { i, out in values[i].write(into: &out, pretty: pretty, indent: indent + 1, stream: stream) }
         case .object(let fields):
             if fields.isEmpty { out += "{}"; return }
             out += "{"
@@ -61,7 +72,7 @@ public indirect enum JSONValue: Sendable, Equatable {
                 if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
                 JSONValue.quote(key, into: &out)
                 out += pretty ? ": " : ":"
-                value.write(into: &out, pretty: pretty, indent: indent + 1)
+                value.write(into: &out, pretty: pretty, indent: indent + 1, stream: stream)
             }
             if pretty { out += "\n" + String(repeating: "  ", count: indent) }
             out += "}"
