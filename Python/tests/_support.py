@@ -10,6 +10,7 @@ test_python_binding.py compares against TensorFlow live as well.
 import base64
 import json
 import os
+import subprocess
 from pathlib import Path
 
 ROOT = Path(os.environ.get("MGK_ROOT", Path(__file__).resolve().parents[2]))
@@ -32,3 +33,28 @@ def expected(path):
             value = base64.b64decode(t["raw"])
         out[key] = (t["dtype"], t["shape"], value)
     return str(CKPT / doc["prefix"]), out
+
+
+TFMETA = os.environ.get("TFMETA_CLI", "tfmeta")
+
+
+def cli_error(*args):
+    """The message of the `tfmeta` command's failure (exit 1), without `Error: `."""
+    p = subprocess.run([TFMETA, *map(str, args)], capture_output=True, text=True)
+    assert p.returncode == 1, p
+    assert p.stderr.startswith("Error: ")
+    return p.stderr[len("Error: "):].rstrip("\n")
+
+
+def count_calls(monkeypatch, name):
+    """Counts the calls the package makes to the library function `name`."""
+    import tfmeta
+    lib = tfmeta._lib.lib
+    real = getattr(lib, name)
+    calls = []
+
+    def counted(*args):
+        calls.append(args)
+        return real(*args)
+    monkeypatch.setattr(lib, name, counted)
+    return calls

@@ -16,30 +16,13 @@ otherwise. Both must give the same arrays, the same views and the same errors:
 - a damaged index that repeats a key (tfmeta_columns_distinct 0) is read as
   the library reads it: the last entry of the key, whichever key object.
 """
-import os
 import random
-import subprocess
 
 import numpy as np
 import pytest
 
 import tfmeta
-from _support import CKPT, expected
-
-TFMETA = os.environ.get("TFMETA_CLI", "tfmeta")
-
-
-def count_calls(monkeypatch, name):
-    """Counts the calls the package makes to the library function `name`."""
-    lib = tfmeta._lib.lib
-    real = getattr(lib, name)
-    calls = []
-
-    def counted(*args):
-        calls.append(args)
-        return real(*args)
-    monkeypatch.setattr(lib, name, counted)
-    return calls
+from _support import CKPT, cli_error, count_calls, expected
 
 
 def orders(keys):
@@ -174,13 +157,6 @@ def test_many_keys_in_multibyte_utf8_and_several_groups(tmp_path, monkeypatch):
         # through the library (a copy); never a float32 one.
         for c in per_key:
             assert arrays[bytes(c[1]).decode()].dtype == np.int64, name
-
-
-def cli_error(*args):
-    p = subprocess.run([TFMETA, *map(str, args)], capture_output=True, text=True)
-    assert p.returncode == 1, p
-    assert p.stderr.startswith("Error: ")
-    return p.stderr[len("Error: "):].rstrip("\n")
 
 
 @pytest.mark.parametrize("order", ["listed", "reversed", "shuffled"])

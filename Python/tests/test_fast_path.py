@@ -11,7 +11,6 @@ Fixtures/ckpt/v2_large_index (6,000 float32 scalars TensorFlow saved):
   reports it, not by open;
 - `import tfmeta` imports neither numpy nor ctypes nor the library.
 """
-import os
 import shutil
 import subprocess
 import sys
@@ -20,31 +19,10 @@ import numpy as np
 import pytest
 
 import tfmeta
-from _support import CKPT, expected
+from _support import CKPT, cli_error, count_calls, expected
 
-TFMETA = os.environ.get("TFMETA_CLI", "tfmeta")
 PREFIX, TENSORS = expected(CKPT / "v2_large_index.expected.json")
 KEYS = sorted(TENSORS, key=lambda k: k.encode())
-
-
-def cli_error(*args):
-    p = subprocess.run([TFMETA, *map(str, args)], capture_output=True, text=True)
-    assert p.returncode == 1, p
-    assert p.stderr.startswith("Error: ")
-    return p.stderr[len("Error: "):].rstrip("\n")
-
-
-def count_calls(monkeypatch, name):
-    """Counts the calls the package makes to the library function `name`."""
-    lib = tfmeta._lib.lib
-    real = getattr(lib, name)
-    calls = []
-
-    def counted(*args):
-        calls.append(args)
-        return real(*args)
-    monkeypatch.setattr(lib, name, counted)
-    return calls
 
 
 def copy_fixture(tmp_path):
