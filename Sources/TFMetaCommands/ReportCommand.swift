@@ -31,7 +31,7 @@ struct ReportCommand: ParsableCommand {
         let r = try HTMLReport.write(input: input, output: output, overwrite: overwrite)
         print(json.json ? r.jsonValue.serialized(pretty: true) : r.text)
         // As `ckpt stats`: the page is written (it flags them), and the run fails.
-        let unread = r.stats?.tensors.compactMap(\.message) ?? []
+        let unread = r.stats?.messages ?? []
         guard !unread.isEmpty, let stats = r.stats else { return }
         for m in unread { FileHandle.standardErrorWrite("\(m)\n") }
         let message = "\(stats.path): \(unread.count) tensor\(unread.count == 1 ? "" : "s") could not be read (flagged in \(r.output))"

@@ -21,6 +21,9 @@ extension CheckpointStats {
             var role: UInt8 = 0
             /// Whether min/max/mean/std are set (some finite element).
             var hasStats = false
+            /// Where the row's bins start in ``histograms``, and how many there are.
+            var histogramStart = 0
+            var histogramCount: Int32 = 0
         }
 
         let index: CompactBundleIndex
@@ -28,8 +31,10 @@ extension CheckpointStats {
         /// The tensors the index could not serve (strings, damage…), read through
         /// the reader as ``CheckpointStats/compute(_:histogramBins:)`` reads them.
         private(set) var details: [TensorStats] = []
+        /// Every row's histogram bins, one after another (4 bytes a bin).
+        private(set) var histograms: [UInt32] = []
 
-        init(_ payloads: IndexPayloads, _ reader: CheckpointReader) {
+        init(_ payloads: IndexPayloads, _ reader: CheckpointReader, histogramBins: Int = 0) {
             let index = payloads.index
             self.index = index
             let roles = TensorRole.allCases
@@ -39,7 +44,7 @@ extension CheckpointStats {
             for i in 0..<index.count {
                 pages.read(payloads, i)
                 let dtype = DType(rawValue: index.records[i].dtype)
-                if let kind = NumericKind(dtype), let (bytes, n) = payloads.payload(i),
+                if let kind = NumericKind(dtype), let (bytes, n) = payloads.payload(i), n <= Int(UInt32.max),
                    let m = try? CheckpointStats.summarise(bytes, kind, count: n, key: "") {
                     let role = index.withKey(i) { TensorRole.classify(asciiKey: $0, dtype: dtype) }
                     var r = Row()
@@ -51,12 +56,20 @@ extension CheckpointStats {
                         r.hasStats = true
                         r.min = m.min; r.max = m.max; r.mean = m.mean
                         r.std = (m.m2 / Double(m.n)).squareRoot()
+                        if histogramBins > 0 {
+                            // As the general path bins them (CheckpointStats.tensorStats).
+                            let bins = CheckpointStats.histogram(bytes, kind, count: n, lo: m.min, hi: m.max,
+                                                                 bins: Swift.min(histogramBins, n))
+                            r.histogramStart = histograms.count
+                            r.histogramCount = Int32(bins.count)
+                            for b in bins { histograms.append(UInt32(b)) }
+                        }
                     }
                     rows.append(r)
                 } else {
                     var r = Row()
                     r.detail = Int32(details.count)
-                    details.append(CheckpointStats.tensorStats(reader, payloads.entry(i)))
+                    details.append(CheckpointStats.tensorStats(reader, payloads.entry(i), histogramBins: histogramBins))
                     rows.append(r)
                 }
             }
@@ -129,6 +142,27 @@ extension CheckpointStats {
             s.bytes = r.bytes
             s.nan = r.nan; s.positiveInfinity = r.positiveInfinity; s.negativeInfinity = r.negativeInfinity; s.zeros = r.zeros
             if r.hasStats { s.min = r.min; s.max = r.max; s.mean = r.mean; s.std = r.std }
+            s.histogram = histogram(i).map { Int($0) }
+            return s
+        }
+
+        /// Row `i`'s histogram bins (empty for a row read the general way: its
+        /// ``details`` entry holds them).
+        func histogram(_ i: Int) -> ArraySlice<UInt32> {
+            let r = rows[i]
+            return histograms[r.histogramStart..<(r.histogramStart + Int(r.histogramCount))]
+        }
+
+        /// Row `i`'s counts and message, with an empty key and shape and no
+        /// histogram: what a filter over every row needs, without a String per row.
+        func counts(_ i: Int) -> TensorStats {
+            let r = rows[i]
+            if r.detail >= 0 { return details[Int(r.detail)] }
+            var s = TensorStats(key: "", dtype: DType(rawValue: index.records[i].dtype), shape: [],
+                                role: TensorRole.allCases[Int(r.role)])
+            s.elements = r.elements
+            s.bytes = r.bytes
+            s.nan = r.nan; s.positiveInfinity = r.positiveInfinity; s.negativeInfinity = r.negativeInfinity; s.zeros = r.zeros
             return s
         }
     }

@@ -67,6 +67,16 @@ public struct CheckpointStats: Sendable {
         }
     }
 
+    /// Tensor `i`'s counts (elements, bytes, NaN, ±Inf, zeros) and message, with
+    /// its key, shape, min/max/mean/std and histogram left out where the rows are
+    /// compact: for a pass over every tensor that needs only those.
+    func counts(_ i: Int) -> TensorStats {
+        switch storage {
+        case .listed(let t): return t[i]
+        case .compact(let c): return c.counts(i)
+        }
+    }
+
     init(path: String, format: String, tensors: [TensorStats]) {
         self.path = path
         self.format = format
@@ -127,8 +137,9 @@ public struct CheckpointStats: Sendable {
     /// every tensor through the listing even where the V2 index would serve (tests
     /// compare the two).
     static func compute(_ reader: CheckpointReader, histogramBins: Int = 0, fastPath: Bool = true) throws -> CheckpointStats {
-        if fastPath, histogramBins == 0, let payloads = IndexPayloads(reader) {
-            return CheckpointStats(path: reader.prefix, format: reader.formatName, compact: CompactStats(payloads, reader))
+        if fastPath, let payloads = IndexPayloads(reader) {
+            return CheckpointStats(path: reader.prefix, format: reader.formatName,
+                                   compact: CompactStats(payloads, reader, histogramBins: histogramBins))
         }
         var out: [TensorStats] = []
         for e in reader.entries { out.append(tensorStats(reader, e, histogramBins: histogramBins)) }

@@ -60,6 +60,31 @@ struct DiffStatsFastPathTests {
         try checkStats(Fixture.path(fixture))
     }
 
+    /// The report's statistics (with histograms) from the index are the general
+    /// path's, tensor by tensor, and so are the counts its flags are taken from.
+    @Test(arguments: fixtures)
+    func histogramsAreTheSame(fixture: String) throws {
+        let path = Fixture.path(fixture)
+        let fast = try CheckpointStats.compute(CheckpointReader(path: path), histogramBins: 7, fastPath: true)
+        let slow = try CheckpointStats.compute(CheckpointReader(path: path), histogramBins: 7, fastPath: false)
+        try #require(fast.count == slow.count)
+        for i in 0..<fast.count {
+            let (f, s) = (fast.tensor(i), slow.tensor(i))
+            #expect(f.key == s.key, "\(path) \(i)")
+            #expect(f.dtype == s.dtype && f.shape == s.shape && f.role == s.role, "\(path) \(f.key)")
+            #expect(f.histogram == s.histogram, "\(path) \(f.key)")
+            let fastMoments: [Double?] = [f.min, f.max, f.mean, f.std], slowMoments: [Double?] = [s.min, s.max, s.mean, s.std]
+            #expect(fastMoments == slowMoments, "\(path) \(f.key)")
+            #expect(f.message == s.message)
+            let (fc, sc) = (fast.counts(i), slow.counts(i))
+            let fastCounts: [Int] = [fc.elements, fc.bytes, fc.nan, fc.positiveInfinity, fc.negativeInfinity, fc.zeros]
+            let slowCounts: [Int] = [sc.elements, sc.bytes, sc.nan, sc.positiveInfinity, sc.negativeInfinity, sc.zeros]
+            #expect(fastCounts == slowCounts, "\(path) \(f.key)")
+            #expect((fc.message == nil) == (sc.message == nil))
+        }
+        #expect(slow.tensors.contains { !$0.histogram.isEmpty }, "some tensor of \(fixture) has bins")
+    }
+
     @Test(arguments: fixtures)
     func diffWithItselfAndNeighbours(fixture: String) throws {
         let path = Fixture.path(fixture)

@@ -31,8 +31,16 @@ struct HTMLReportTests {
         }
     }
 
+    /// The page `Page.write` hands out, as one string.
+    func html(_ page: HTMLReport.Page) -> String {
+        var bytes: [UInt8] = []
+        page.write { bytes += $0 }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     @Test func noKeyCanCloseTheDataBlock() throws {
-        let html = HTMLReport.page(title: "a</title><script>", data: .object([("key", .string("x</script><script>alert(1)</script>"))]))
+        let html = html(HTMLReport.Page(title: "a</title><script>",
+                                        data: .object([("key", .string("x</script><script>alert(1)</script>"))]), arrays: [:]))
         let open = try #require(html.range(of: #"<script type="application/json" id="report-data">"#))
         let close = try #require(html.range(of: "</script>", range: open.upperBound..<html.endIndex))
         let block = String(html[open.upperBound..<close.lowerBound])
@@ -40,6 +48,33 @@ struct HTMLReportTests {
         #expect(block.contains(#"x\u003c/script>"#))
         #expect(html.contains("<title>a&lt;/title>&lt;script></title>"))
         #expect(!html.contains("{{"), "every placeholder filled")
+    }
+
+    /// Streamed arrays (the rows of 100,000 tensors) are escaped piece by piece
+    /// exactly as the whole data would be.
+    @Test func streamedRowsAreEscapedLikeTheWholeData() throws {
+        let rows = JSONStreamedArray(count: 5000) { i in .array([.string("k<\(i)>/</script>"), .int(Int64(i))]) }
+        let streamed = html(HTMLReport.Page(title: "t", data: .object([("rows", .string("\u{0}rows"))]),
+                                            arrays: ["\u{0}rows": rows]))
+        let whole = JSONValue.object([("rows", .array((0..<5000).map(rows.element)))]).serialized()
+        let open = try #require(streamed.range(of: #"<script type="application/json" id="report-data">"#))
+        let close = try #require(streamed.range(of: "</script>", range: open.upperBound..<streamed.endIndex))
+        #expect(whole.utf8.count > 1 << 17, "several pieces")
+        #expect(String(streamed[open.upperBound..<close.lowerBound]) == whole.replacingOccurrences(of: "<", with: "\\u003c"))
+    }
+
+    /// The page written to a file is the page rendered, and the rows of a V2
+    /// checkpoint (compact statistics) carry the general path's histograms.
+    @Test func writtenPageIsTheRenderedPage() throws {
+        try withTemporaryDirectory { dir in
+            for fixture in ["ckpt/v2_dtypes", "ckpt/tf2_keras", "meta/train_graph.meta", "saved_model"] {
+                let out = dir + "/r.html"
+                let r = try HTMLReport.write(input: Fixture.path(fixture), output: out, overwrite: true)
+                let rendered = try HTMLReport.render(input: Fixture.path(fixture)).html
+                #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == Data(rendered.utf8), "\(fixture)")
+                #expect(r.htmlBytes == rendered.utf8.count)
+            }
+        }
     }
 
     @Test func anExistingOutputIsKept() throws {
