@@ -12,8 +12,8 @@ the same in process: `load_checkpoint` + shape map (list), `load_checkpoint` +
 one `get_tensor` (show-one), `get_tensor` of every key (verify/export), and
 `load_checkpoint` + SaveV2 of every tensor (rename/migrate; 100k only, the 1M
 route takes minutes). TensorFlow checks the renamed and migrated outputs.
-Then ckpt diff of the checkpoint with itself and ckpt stats, text and --json
-(tfmeta only).
+Then ckpt diff of the checkpoint with itself and ckpt stats, text and --json,
+and `report` (the HTML page, with a histogram per tensor) (tfmeta only).
 """
 import subprocess
 from pathlib import Path
@@ -146,3 +146,9 @@ def run(suite):
                   goal=lean if small else None)
         suite.row(f"ckpt stats --json ({label} keys)", what, suite.ours("ckpt", "stats", prefix, "--json"),
                   goal=lean if small else None)
+        # report: the HTML page (statistics with histograms, one row a tensor)
+        # streamed into its file (HTMLReport.swift); no time goal in the issue.
+        out = suite.path("keys_report.html")
+        suite.row(f"report → HTML ({label} keys)", what, suite.ours("report", prefix, out, output=out),
+                  goal=("< 64 MB", lambda r: r["ours"].peak_mb < 64) if small else None)
+        clean(out)
