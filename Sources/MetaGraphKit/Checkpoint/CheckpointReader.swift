@@ -151,11 +151,11 @@ public final class CheckpointReader {
         } else {
             let reader = try TensorSliceReader(pattern: path)
             var list: [TensorEntry] = []
-            for item in reader.items.values {
+            list.reserveCapacity(reader.names.count)
+            for name in reader.names {
+                let item = reader.items[name]!
                 list.append(TensorEntry(key: item.name, dtype: item.dtype, shape: item.shape, slices: item.slices.map(\.slice)))
             }
-            // V1 names are merged from files.
-            list.sort { $0.key.utf8Precedes($1.key) }
             format = .v1
             bundle = nil
             slices = reader

@@ -2,6 +2,7 @@
 // format.cc ReadBlock, two_level_iterator.cc). Both the V2 `.index` file and every
 // V1 checkpoint file are such tables.
 internal import CSnappy
+import Foundation
 
 /// A read-only LevelDB-style table, as TensorFlow writes `.index` files and V1
 /// checkpoints.
@@ -19,6 +20,12 @@ public final class TableReader: @unchecked Sendable {
 
     /// The largest decompressed block accepted (1 GiB).
     static let maxBlockSize = 1 << 30
+
+    /// The last small data block read, checked: a V1 checkpoint's tensors are
+    /// looked up one key at a time, tens of them per block, and each lookup used
+    /// to checksum (and decompress) the whole block again.
+    private var lastBlock: (offset: Int, size: Int, block: Block)?
+    private let lastBlockLock = NSLock()
 
     /// Opens a table file.
     ///
@@ -94,10 +101,19 @@ public final class TableReader: @unchecked Sendable {
         return BlockStorage(owning: UnsafeMutableRawBufferPointer(start: buffer.baseAddress, count: length))
     }
 
-    /// The data block an index entry points at.
+    /// The data block an index entry points at. A block under
+    /// ``MappedFile/releaseThreshold`` is kept until the next one is read, so
+    /// consecutive lookups in it check it once.
     func dataBlock(_ handleBytes: UnsafeRawBufferPointer) throws -> Block {
         var cursor = ByteCursor(handleBytes, file: name)
-        return try Self.readBlock(BlockHandle(from: &cursor), in: file)
+        let handle = try BlockHandle(from: &cursor)
+        let cached = lastBlockLock.withLock { lastBlock }
+        if let cached, cached.offset == handle.offset, cached.size == handle.size { return cached.block }
+        let block = try Self.readBlock(handle, in: file)
+        if handle.size < MappedFile.releaseThreshold {
+            lastBlockLock.withLock { lastBlock = (handle.offset, handle.size, block) }
+        }
+        return block
     }
 
     // MARK: - Reading entries

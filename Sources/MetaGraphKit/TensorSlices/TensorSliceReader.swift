@@ -20,19 +20,24 @@ final class TensorSliceReader {
     let tables: [TableReader]
     /// Tensors by name, merged across files.
     let items: [String: Item]
+    /// Every name of ``items`` once, sorted bytewise (UTF-8).
+    let names: [String]
 
     init(pattern: String) throws {
         self.pattern = pattern
         let files = try Self.expand(pattern)
         tables = try files.map { try TableReader(path: $0) }
         var items: [String: Item] = [:]
+        var names: [String] = []
         for (i, table) in tables.enumerated() {
             let name = table.name
             guard let meta = try table.value(forKey: []) else {
                 throw MetaGraphKitError.corrupt(name, "no V1 metadata (the \"\" key is missing)")
             }
             try meta.withUnsafeBytes { raw in
-                for item in try Self.parseMeta(raw, file: name) {
+                let parsed = try Self.parseMeta(raw, file: name)
+                items.reserveCapacity(items.count + parsed.count)
+                for item in parsed {
                     if var existing = items[item.name] {
                         guard existing.dtype == item.dtype, existing.shape == item.shape else {
                             throw MetaGraphKitError.corrupt(name, "\(item.name) is \(item.dtype) \(item.shape) here but \(existing.dtype) \(existing.shape) in another file")
@@ -42,11 +47,18 @@ final class TensorSliceReader {
                     } else {
                         items[item.name] = Item(name: item.name, dtype: item.dtype, shape: item.shape,
                                                 slices: item.slices.map { ($0.slice, i) })
+                        names.append(item.name)
                     }
                 }
             }
         }
         self.items = items
+        // TensorFlow's writer keeps its metadata in a std::map, so one file's names
+        // come sorted and only a sharded set needs the sort.
+        if !names.indices.dropFirst().allSatisfy({ names[$0 - 1].utf8Precedes(names[$0]) }) {
+            names.sort { $0.utf8Precedes($1) }
+        }
+        self.names = names
     }
 
     // MARK: - Files
