@@ -164,7 +164,8 @@ struct CkptExport: ParsableCommand {
         options.progress = TerminalProgress.onStandardError()
         let report = try reader.export(to: out, options: options)
         if output.json {
-            print(report.jsonValue.serialized(pretty: true))
+            report.writeJSON { FileHandle.standardOutputWrite($0) }
+            FileHandle.standardOutputWrite("\n")
             for w in report.rules.warnings { FileHandle.standardErrorWrite(w + "\n") }
             return
         }

@@ -4,28 +4,49 @@
 
 extension CheckpointReader {
     /// Writes `path` as ``export(to:format:options:)`` does for a V2 checkpoint
-    /// exported to safetensors without rules, byte for byte; nil (nothing done)
-    /// when another path applies: rules or steps, a V1 or foreign checkpoint,
-    /// partitioned tensors, or a key that is not ASCII (whose listed name is not
-    /// its bytes).
+    /// exported to safetensors, byte for byte, with the report it makes; nil
+    /// (nothing done) when another path applies: steps that change values (only
+    /// rename, map, drop, keep and slots are planned here, as
+    /// ``RuleSet/compactPlan(_:excluding:file:strict:)`` plans them), a V1 or
+    /// foreign checkpoint, partitioned tensors, or a key or new name that is not
+    /// ASCII (whose listed name is not its bytes).
     func exportSafetensorsFromIndex(to path: String, options: CheckpointExportOptions) throws -> CheckpointExportReport? {
-        guard let bundle, options.rules.isEmpty, options.ruleSet.isEmpty else { return nil }
+        guard let bundle, options.fromIndex else { return nil }
+        var steps = RuleSet(options.rules)
+        steps.append(contentsOf: options.ruleSet)
+        guard steps.isEmpty || steps.onlyNames else { return nil }
         try bundle.loadIndex()
         guard let index = bundle.compact, !index.hasSlices, !index.keyBytes.contains(where: { $0 >= 0x80 }) else { return nil }
+        // The new names, when there are steps (nil: the flat plan does not apply).
+        var plan: CompactRulePlan?
+        if !steps.isEmpty {
+            guard let made = try steps.compactPlan(index, excluding: "", file: prefix, strict: options.strict) else { return nil }
+            plan = made
+        }
         // Decoded: the index's pages go back (the page cache keeps them).
         bundle.table.file.releaseResidentPages()
         var report = CheckpointExportReport(source: prefix, sourceFormatName: formatName, output: path)
+        if let plan {
+            report.dropped = plan.droppedKeys
+            report.rules.unmatched = plan.unmatched
+            for (from, to) in plan.renamed where from != to { report.renamed.append((from, to)) }
+        }
         let format = CheckpointExportFormat.safetensors
         // Type names by dtype raw value, looked up once (dtypes past 255 ask the format).
         let typeNames: [[UInt8]?] = (0..<256).map { format.typeName(DType(rawValue: Int32($0))).map { Array($0.utf8) } }
         func typeName(_ raw: Int32) -> [UInt8]? {
             raw >= 0 && raw < 256 ? typeNames[Int(raw)] : format.typeName(DType(rawValue: raw)).map { Array($0.utf8) }
         }
-        // The entries written (index order, which is bytewise key order) and their sizes.
-        var chosen: [Int] = []
-        chosen.reserveCapacity(index.count)
-        for i in 0..<index.count {
-            if typeName(index.records[i].dtype) != nil { chosen.append(i) } else {
+        // The entries written (index order, which is bytewise key order) and their
+        // sizes; with a plan, each one's slot in it (its new name).
+        var chosen: [Int] = [], slots: [Int32] = []
+        chosen.reserveCapacity(plan?.count ?? index.count)
+        for n in 0..<(plan?.count ?? index.count) {
+            let i = plan.map { Int($0.positions[n]) } ?? n
+            if typeName(index.records[i].dtype) != nil {
+                chosen.append(i)
+                if plan != nil { slots.append(Int32(n)) }
+            } else {
                 let dtype = DType(rawValue: index.records[i].dtype)
                 report.skipped.append((index.displayKey(i), "\(format.rawValue) cannot hold \(dtype)"))
             }
@@ -53,7 +74,9 @@ extension CheckpointReader {
             var offset = 0
             for (n, i) in chosen.enumerated() {
                 text.append(UInt8(ascii: ","))
-                index.withKey(i) { Self.appendQuotedASCII($0, to: &text) }
+                if let plan { plan.withName(Int(slots[n])) { Self.appendQuotedASCII($0, to: &text) } } else {
+                    index.withKey(i) { Self.appendQuotedASCII($0, to: &text) }
+                }
                 text.append(contentsOf: ":{\"dtype\":\"".utf8)
                 text.append(contentsOf: typeName(index.records[i].dtype)!)
                 text.append(contentsOf: "\",\"shape\":[".utf8)

@@ -90,6 +90,9 @@ public struct CheckpointExportOptions: Sendable {
     /// to force ZIP64 on a small archive, in-process or through the debug-build hook
     /// `MGK_TEST_ZIP64_THRESHOLD`; see ``ZipStoreWriter``).
     var zip64Threshold = ZipStoreWriter.exportThreshold
+    /// Whether a V2 checkpoint may be exported from its compact index (tests turn
+    /// it off to compare with the general path, which must write the same bytes).
+    var fromIndex = true
 
     /// Every key, unchanged; bfloat16 as raw uint16 in npz.
     public init() {}

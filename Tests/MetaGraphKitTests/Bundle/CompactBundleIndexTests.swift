@@ -129,14 +129,14 @@ struct CompactBundleIndexTests {
     }
 
     /// The safetensors export from the compact index writes the bytes the general
-    /// path writes (a rule that matches nothing sends an export there), on every
-    /// V2 fixture, including keys skipped and payloads coalesced into one write.
+    /// path writes, on every V2 fixture, including keys skipped and payloads
+    /// coalesced into one write.
     @Test(arguments: fixtures) func safetensorsFromTheIndexMatchesTheGeneralPath(_ fixture: String) throws {
         try withTemporaryDirectory { dir in
             let reader = try CheckpointReader(path: Fixture.path(fixture))
             let fast = try reader.export(to: dir + "/fast.safetensors")
             var options = CheckpointExportOptions()
-            options.rules = try KeyRules(rules: [], drops: ["zzz_matches_nothing"])
+            options.fromIndex = false
             let general = try reader.export(to: dir + "/general.safetensors", options: options)
             #expect(fast.written == general.written)
             #expect(fast.skipped.map(\.key) == general.skipped.map(\.key))
@@ -144,6 +144,55 @@ struct CompactBundleIndexTests {
             let a = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/fast.safetensors")))
             let b = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/general.safetensors")))
             #expect(sameBytes(a, b))
+        }
+    }
+
+    /// Name-only steps (rename, map, drop, keep, slots) are planned on the
+    /// index: file, report and errors are the general path's for every V2 fixture
+    /// and rule set, and the streamed JSON is the report's JSON.
+    @Test(arguments: fixtures) func safetensorsWithRulesFromTheIndexMatchesTheGeneralPath(_ fixture: String) throws {
+        let map = ["dense/kernel": "d/k", "scope/bias": "s/b", "absent": "x"]
+        var mapped = try KeyRules(rules: ["(.*)/(.*)=>$2/$1"])
+        mapped.map = map
+        let cases: [(KeyRules, RuleSet, Bool)] = try [
+            (KeyRules(rules: ["^=>x/"]), RuleSet(), false),
+            (KeyRules(rules: [], drops: [".*bias"]), RuleSet(), false),
+            (mapped, RuleSet(), false),
+            (KeyRules(rules: ["nothing=>x"]), RuleSet(), true),
+            (KeyRules(rules: [".*=>same"]), RuleSet(), false),
+            (KeyRules(rules: [".*=>"]), RuleSet(), false),
+            (KeyRules(), RulePresets.ruleSet("drop-optimizer"), false),
+            (KeyRules(rules: ["^=>\u{e9}/"]), RuleSet(), false),
+            (KeyRules(), RulePresets.ruleSet("tf1-rnn-1.2"), true),
+        ]
+        try withTemporaryDirectory { dir in
+            let reader = try CheckpointReader(path: Fixture.path(fixture))
+            for (n, (rules, ruleSet, strict)) in cases.enumerated() {
+                func run(_ fromIndex: Bool) -> (Result<CheckpointExportReport, MetaGraphKitError>, [UInt8]?) {
+                    var options = CheckpointExportOptions()
+                    (options.rules, options.ruleSet, options.strict, options.fromIndex) = (rules, ruleSet, strict, fromIndex)
+                    let out = dir + "/\(fromIndex)-\(n).safetensors"
+                    do {
+                        let report = try reader.export(to: out, options: options)
+                        return (.success(report), try? [UInt8](Data(contentsOf: URL(fileURLWithPath: out))))
+                    } catch let e as MetaGraphKitError { return (.failure(e), nil) } catch { return (.failure(MetaGraphKitError(.io, "\(error)")), nil) }
+                }
+                let (fast, fastBytes) = run(true), (general, generalBytes) = run(false)
+                switch (fast, general) {
+                case let (.success(f), .success(g)):
+                    #expect(sameBytes(fastBytes ?? [], generalBytes ?? [1]), "\(fixture) case \(n)")
+                    var streamed: [UInt8] = []
+                    f.writeJSON { streamed += $0 }
+                    var sameOutput = g
+                    sameOutput.output = f.output
+                    #expect(String(decoding: streamed, as: UTF8.self) == sameOutput.jsonValue.serialized(pretty: true),
+                            "\(fixture) case \(n)")
+                case let (.failure(f), .failure(g)):
+                    #expect(f.message == g.message, "\(fixture) case \(n)")
+                default:
+                    Issue.record("\(fixture) case \(n): \(fast) against \(general)")
+                }
+            }
         }
     }
 
@@ -168,7 +217,7 @@ struct CompactBundleIndexTests {
                 } catch let e as MetaGraphKitError { return e.message } catch { return "\(error)" }
             }
             var general = CheckpointExportOptions()
-            general.rules = try KeyRules(rules: [], drops: ["zzz_matches_nothing"])
+            general.fromIndex = false
             let fast = failure(CheckpointExportOptions(), dir + "/fast.safetensors")
             #expect(fast != nil && fast!.contains("k150"))
             #expect(fast == failure(general, dir + "/general.safetensors"))
