@@ -30,7 +30,12 @@ public enum MetaGraphFromCheckpoint {
     }
 
     /// Builds the MetaGraphDef for a checkpoint and writes it (binary; text for
-    /// `.pbtxt`/`.txt`), under a temporary name renamed into place.
+    /// `.pbtxt`/`.txt`; JSON for `.json`), under a temporary name renamed into place.
+    ///
+    /// Binary and text are encoded straight from the checkpoint's listing and
+    /// streamed, one variable's nodes at a time: memory stays at the listing (for a
+    /// V2 checkpoint whose keys are all op names, its compact index alone) plus a
+    /// buffer of 256 KiB and the saver's few nodes that list every key.
     ///
     /// - Parameters:
     ///   - checkpoint: Any checkpoint ``CheckpointReader`` opens.
@@ -45,41 +50,61 @@ public enum MetaGraphFromCheckpoint {
             throw MetaGraphKitError.outputExists(output, "the destination exists")
         }
         let reader = try CheckpointReader(path: checkpoint)
-        var builder = Builder(kind: kind)
-        var skipped: [(String, String)] = []
-        var renamed: [(String, String)] = []
-        var keys = 0
-        for e in reader.entries {
-            if e.key == ObjectGraph.checkpointKey { skipped.append((e.key, "the object graph, not a variable")); continue }
-            guard e.dtype.base != .resource, e.dtype.base != .variant, e.dtype.base.rawValue > 0, e.dtype.base.rawValue <= 33 else {
-                skipped.append((e.key, "\(e.dtype) cannot be a variable"))
-                continue
-            }
-            let name = builder.opName(for: e.key)
-            if name != e.key { renamed.append((e.key, name)) }
-            let role = TensorRole.classify(e.key, dtype: e.dtype)
-            let trainable = role == .model
-            if e.slices.count > 1 || (e.slices.count == 1 && !e.slices[0].isFull) {
-                for (i, slice) in e.slices.sorted(by: { $0.extents.map(\.start).lexicographicallyPrecedes($1.extents.map(\.start)) }).enumerated() {
-                    let offset = slice.extents.map { Int($0.start) } + [Int](repeating: 0, count: max(0, e.shape.count - slice.extents.count))
-                    let shape = e.shape.indices.map { d in d < slice.extents.count ? Int(slice.extents[d].length ?? Int64(e.shape[d])) : e.shape[d] }
-                    builder.addVariable(name: "\(name)/part_\(i)", key: e.key, dtype: e.dtype.base, shape: shape, trainable: trainable,
-                                        slice: (fullName: e.key, fullShape: e.shape, offset: offset))
-                }
-            } else {
-                builder.addVariable(name: name, key: e.key, dtype: e.dtype.base, shape: e.shape, trainable: trainable, slice: nil)
-            }
-            keys += 1
+        let encoding = ProtoFileEncoding.implied(by: output)
+        let plan = try plan(reader)
+        let result = Result(checkpoint: reader.prefix, output: output, variables: plan.count, keys: plan.keys,
+                            skipped: plan.skipped, renamed: plan.renamed)
+        if encoding == .json {
+            // JSON is for inspection, and small graphs: made from the message.
+            let message = try ProtoMessage(text: Builder(plan: plan, kind: kind).metaGraphText(), as: .metaGraphDef, file: output)
+            try MetaGraphFile(path: checkpoint, kind: .metaGraph, encoding: .binary, message: message)
+                .write(to: output, as: .json, overwrite: overwrite)
+            return result
         }
-        let text = builder.metaGraphText()
-        let message = try ProtoMessage(text: text, as: .metaGraphDef, file: output)
-        let file = MetaGraphFile(path: checkpoint, kind: .metaGraph, encoding: .binary, message: message)
-        try file.write(to: output, as: ProtoFileEncoding.implied(by: output))
-        return Result(checkpoint: reader.prefix, output: output, variables: builder.variables.count, keys: keys,
-                      skipped: skipped, renamed: renamed)
+        try OutputDestination.check(output, overwrite: overwrite, sources: [checkpoint])
+        let out = try AtomicOutputFile(path: output)
+        let encoder = FromCheckpointEncoder(plan: plan, kind: kind)
+        if encoding == .text {
+            try encoder.writeText { try out.write($0) }
+        } else {
+            try encoder.writeBinary { try out.write($0) }
+        }
+        try out.commit(sync: true)
+        return result
     }
 
-    // MARK: - The graph, as text format
+    /// The variables to make for a checkpoint: from a V2 index in place when it
+    /// allows (see ``FromCheckpointPlan/init(index:)``), else from the listing.
+    static func plan(_ reader: CheckpointReader) throws -> FromCheckpointPlan {
+        if let bundle = reader.bundle, !reader.isListingLoaded {
+            try bundle.loadIndex()
+            if let index = bundle.compact, let plan = FromCheckpointPlan(index: index) { return plan }
+        }
+        return FromCheckpointPlan(entries: reader.entries)
+    }
+
+    /// The file the pre-streaming path wrote: the variables from the listing, the
+    /// graph built as text, parsed, and encoded. Kept to check the streamed
+    /// encoding (and the plan made from a compact index) against.
+    static func encodedThroughText(checkpoint: String, kind: VariableKind, as encoding: ProtoFileEncoding) throws -> [UInt8] {
+        let plan = FromCheckpointPlan(entries: try CheckpointReader(path: checkpoint).entries)
+        let message = try ProtoMessage(text: Builder(plan: plan, kind: kind).metaGraphText(), as: .metaGraphDef, file: "<text>")
+        return try MetaGraphFile(path: checkpoint, kind: .metaGraph, encoding: .binary, message: message).encoded(as: encoding)
+    }
+
+    /// The file ``write(checkpoint:output:kind:overwrite:)`` writes, in memory.
+    static func encoded(checkpoint: String, kind: VariableKind, as encoding: ProtoFileEncoding) throws -> [UInt8] {
+        let encoder = FromCheckpointEncoder(plan: try plan(try CheckpointReader(path: checkpoint)), kind: kind)
+        var bytes: [UInt8] = []
+        if encoding == .text {
+            try encoder.writeText { bytes += $0 }
+        } else {
+            try encoder.writeBinary { bytes += $0 }
+        }
+        return bytes
+    }
+
+    // MARK: - The graph, as text format (before streaming; kept to check against)
 
     struct Variable {
         let name: String
@@ -101,29 +126,17 @@ public enum MetaGraphFromCheckpoint {
     struct Builder {
         let kind: VariableKind
         var variables: [Variable] = []
-        var used: Set<String> = []
 
-        init(kind: VariableKind) { self.kind = kind }
-
-        /// An op name for a key: TensorFlow's `[A-Za-z0-9.][A-Za-z0-9_.\-/]*`, unique.
-        mutating func opName(for key: String) -> String {
-            var chars = Array(key.unicodeScalars).map { c -> Character in
-                let ok = (c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || (c >= "0" && c <= "9") || c == "." || c == "_" || c == "-" || c == "/"
-                return ok ? Character(c) : "_"
+        /// The variables of a plan, each with Strings and arrays of its own.
+        init(plan: FromCheckpointPlan, kind: VariableKind) {
+            self.kind = kind
+            for v in 0..<plan.count {
+                let key = String(decoding: plan.key(ofVariable: v), as: UTF8.self)
+                variables.append(Variable(
+                    name: String(decoding: plan.name(v), as: UTF8.self), key: key, dtype: DType(rawValue: plan.dtypes[v]),
+                    shape: Array(plan.shape(v)), trainable: plan.trainable[v],
+                    slice: plan.slices[v].map { (fullName: key, fullShape: $0.fullShape, offset: $0.offset) }))
             }
-            if chars.isEmpty || !(chars[0].isLetter || chars[0].isNumber || chars[0] == ".") { chars.insert("v", at: 0) }
-            var name = String(chars)
-            while name.hasSuffix("/") { name.removeLast() }
-            if name == "save" || name.hasPrefix("save/") { name = "v" + name }
-            var candidate = name, i = 1
-            while used.contains(candidate) { candidate = "\(name)_\(i)"; i += 1 }
-            used.insert(candidate)
-            return candidate
-        }
-
-        mutating func addVariable(name: String, key: String, dtype: DType, shape: [Int], trainable: Bool,
-                                  slice: (fullName: String, fullShape: [Int], offset: [Int])?) {
-            variables.append(Variable(name: name, key: key, dtype: dtype, shape: shape, trainable: trainable, slice: slice))
         }
 
         static func quote(_ s: String) -> String { quote(Array(s.utf8)) }
