@@ -146,3 +146,9 @@ def run(suite):
                   goal=lean if small else None)
         suite.row(f"ckpt stats --json ({label} keys)", what, suite.ours("ckpt", "stats", prefix, "--json"),
                   goal=lean if small else None)
+        # merge of one 100,000-key part: the parts' compact indexes, no entry
+        # objects (CheckpointMerge.swift); its index is the part's, byte for byte.
+        dst = suite.path("keys_merged")
+        suite.row(f"ckpt merge of one part ({label} keys)", what, suite.ours("ckpt", "merge", prefix, dst, output=dst),
+                  goal=("< 64 MB", lambda r: r["ours"].peak_mb < 64) if small else None)
+        clean(dst)
