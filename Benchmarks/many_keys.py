@@ -174,3 +174,9 @@ def run(suite):
                       note="no TensorFlow equivalent; its protobuf parses the output")
             subprocess.run([suite.python, "-c", META_COUNT, str(out), str(n)], check=True)
             clean(out)
+        # merge of one 100,000-key part: the parts' compact indexes, no entry
+        # objects (CheckpointMerge.swift); its index is the part's, byte for byte.
+        dst = suite.path("keys_merged")
+        suite.row(f"ckpt merge of one part ({label} keys)", what, suite.ours("ckpt", "merge", prefix, dst, output=dst),
+                  goal=("< 64 MB", lambda r: r["ours"].peak_mb < 64) if small else None)
+        clean(dst)

@@ -96,10 +96,10 @@ extension CheckpointStats {
         func writeTextRow(_ i: Int, width: Int, _ b: inout ReportBytes) {
             let r = rows[i]
             let length = index.withKey(i) { key in
-                b.out.append(contentsOf: key)
+                b.bytes(key)
                 return key.count
             }
-            for _ in 0..<Swift.max(0, width - length) { b.out.append(UInt8(ascii: " ")) }
+            for _ in 0..<Swift.max(0, width - length) { b.byte(UInt8(ascii: " ")) }
             b.raw("  "); b.text(DType(rawValue: index.records[i].dtype).name); b.raw(" "); b.shapeText(index.dims[index.dimRange(i)])
             b.raw("  "); b.text(TensorRole.allCases[Int(r.role)].rawValue); b.raw("  "); b.size(r.bytes)
             b.statistics(min: r.hasStats ? r.min : nil, max: r.hasStats ? r.max : nil, mean: r.hasStats ? r.mean : nil,

@@ -39,7 +39,7 @@ extension CheckpointStats: JSONReportable {
     static func size(_ n: Int) -> String {
         var b = ReportBytes { _ in }
         b.size(n)
-        return String(decoding: b.out, as: UTF8.self)
+        return String(decoding: b.held, as: UTF8.self)
     }
 
     /// The report: one line per tensor (left out with `quiet`), then the breakdown by role.
@@ -75,7 +75,7 @@ extension CheckpointStats: JSONReportable {
                     let s = tensor(i)
                     b.text(s.key)
                     let pad = Swift.max(0, width - s.key.count)
-                    for _ in 0..<pad { b.out.append(UInt8(ascii: " ")) }
+                    for _ in 0..<pad { b.byte(UInt8(ascii: " ")) }
                     b.raw("  "); b.text(s.dtype.name); b.raw(" "); b.shapeText(s.shape)
                     b.raw("  "); b.text(s.role.rawValue); b.raw("  "); b.size(s.bytes)
                     if let message = s.message {

@@ -199,20 +199,9 @@ extension CheckpointReader {
     /// Appends valid UTF-8 bytes as a JSON string literal, escaped as `JSONValue` escapes it.
     static func appendQuoted<Bytes: Sequence<UInt8>>(bytes: Bytes, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for b in bytes {
-            switch b {
-            case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
-            case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
-            case UInt8(ascii: "\n"): out.append(contentsOf: "\\n".utf8)
-            case UInt8(ascii: "\r"): out.append(contentsOf: "\\r".utf8)
-            case UInt8(ascii: "\t"): out.append(contentsOf: "\\t".utf8)
-            case 0..<0x20, 0x7f:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: "\\u00".utf8)
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 15)])
-            default: out.append(b)
-            }
+        func escaped(_ p: UnsafeRawBufferPointer) { JSONValue.escape(p) { out.append(contentsOf: $0) } }
+        if bytes.withContiguousStorageIfAvailable({ escaped(UnsafeRawBufferPointer($0)) }) == nil {
+            Array(bytes).withUnsafeBytes(escaped)
         }
         out.append(UInt8(ascii: "\""))
     }

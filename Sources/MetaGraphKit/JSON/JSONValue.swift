@@ -91,21 +91,46 @@ public indirect enum JSONValue: Sendable, Equatable {
     /// Appends `s` as a JSON string literal.
     static func quote(_ s: String, into out: inout String) {
         out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7f {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
+        var s = s
+        s.withUTF8 { bytes in
+            escape(UnsafeRawBufferPointer(bytes)) { out += String(decoding: $0, as: UTF8.self) }
         }
         out += "\""
+    }
+
+    /// The one escaper of JSON string literals: hands on the inside of the literal
+    /// of valid UTF-8 `bytes` in pieces, runs that need no escape as they are (so
+    /// non-ASCII text passes unchanged) and `"`, `\\`, `\n`, `\r`, `\t`, the other
+    /// control characters and DEL escaped (`\u001f`, lowercase hex).
+    @inline(__always)
+    static func escape(_ bytes: UnsafeRawBufferPointer, _ emit: (UnsafeRawBufferPointer) -> Void) {
+        guard let base = bytes.baseAddress else { return }
+        let hex: StaticString = "0123456789abcdef"
+        var run = 0
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b >= 0x20, b != 0x7f, b != UInt8(ascii: "\""), b != UInt8(ascii: "\\") { i += 1; continue }
+            if i > run { emit(UnsafeRawBufferPointer(start: base + run, count: i - run)) }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6) { e in
+                e[0] = UInt8(ascii: "\\")
+                var n = 2
+                switch b {
+                case UInt8(ascii: "\""): e[1] = b
+                case UInt8(ascii: "\\"): e[1] = b
+                case UInt8(ascii: "\n"): e[1] = UInt8(ascii: "n")
+                case UInt8(ascii: "\r"): e[1] = UInt8(ascii: "r")
+                case UInt8(ascii: "\t"): e[1] = UInt8(ascii: "t")
+                default:
+                    e[1] = UInt8(ascii: "u"); e[2] = UInt8(ascii: "0"); e[3] = UInt8(ascii: "0")
+                    e[4] = hex.utf8Start[Int(b >> 4)]; e[5] = hex.utf8Start[Int(b & 15)]
+                    n = 6
+                }
+                emit(UnsafeRawBufferPointer(start: e.baseAddress!, count: n))
+            }
+            i += 1
+            run = i
+        }
+        if bytes.count > run { emit(UnsafeRawBufferPointer(start: base + run, count: bytes.count - run)) }
     }
 }

@@ -1,48 +1,116 @@
-// The per-key parts of the `ckpt diff` and `ckpt stats` reports written as bytes,
-// in pieces of about 64 KiB: no JSONValue tree, no one String of the whole report.
+// The per-key parts of the `ckpt diff`, `ckpt stats` and `ckpt list` reports
+// written as bytes, in pieces of 64 KiB: no JSONValue tree, no one String of the whole report.
 // Every piece is byte for byte what ``JSONValue/serialized(pretty:)`` (or the text
 // report's String interpolation) makes of the same value.
 internal import CMetaGraphSupport
 
-/// A byte buffer handed to `write` whenever it is nearly 64 KiB.
-struct ReportBytes {
-    var out: [UInt8] = []
+/// A byte buffer of 64 KiB handed to `write` whenever the next piece would not
+/// fit: appending is a bounds check and a copy into memory it owns (no array,
+/// no uniqueness check or growth per byte), so the reports of 100,000 keys are
+/// written at the speed of their bytes.
+struct ReportBytes: ~Copyable {
+    static let capacity = 1 << 16
+    private let start: UnsafeMutablePointer<UInt8>
+    /// Bytes held, not yet handed over.
+    private(set) var count = 0
     let write: (UnsafeRawBufferPointer) -> Void
 
     init(_ write: @escaping (UnsafeRawBufferPointer) -> Void) {
         self.write = write
-        out.reserveCapacity(1 << 16)
+        start = .allocate(capacity: Self.capacity)
     }
+
+    deinit { start.deallocate() }
+
+    /// The bytes held, not yet handed over.
+    var held: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: start, count: count) }
 
     /// Hands the buffer over when it is nearly full (or always, with `force`).
     mutating func flush(force: Bool = false) {
-        guard force || out.count >= (1 << 16) - 2048, !out.isEmpty else { return }
-        out.withUnsafeBytes(write)
-        out.removeAll(keepingCapacity: true)
+        guard force || count >= Self.capacity - 2048, count > 0 else { return }
+        write(UnsafeRawBufferPointer(start: start, count: count))
+        count = 0
     }
 
+    /// Room for `n` more bytes (n at most ``capacity``).
+    @inline(__always)
+    private mutating func reserve(_ n: Int) {
+        if count + n > Self.capacity { flush(force: true) }
+    }
+
+    @inline(__always)
+    mutating func byte(_ b: UInt8) {
+        reserve(1)
+        start[count] = b
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func bytes(_ p: UnsafeRawBufferPointer) {
+        guard p.count > 0 else { return }
+        if p.count > Self.capacity / 2 {
+            flush(force: true)
+            write(p)
+            return
+        }
+        reserve(p.count)
+        UnsafeMutableRawPointer(start + count).copyMemory(from: p.baseAddress!, byteCount: p.count)
+        count += p.count
+    }
+
+    @inline(__always)
     mutating func raw(_ s: StaticString) {
-        out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+        bytes(UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
-    mutating func text(_ s: String) { out.append(contentsOf: s.utf8) }
+    mutating func text(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes(UnsafeRawBufferPointer($0)) }
+    }
 
     mutating func int(_ v: Int) {
-        if v >= 0, v < 10 { out.append(UInt8(ascii: "0") + UInt8(v)); return }
-        out.append(contentsOf: String(v).utf8)
+        if v >= 0, v < 10 { byte(UInt8(ascii: "0") + UInt8(v)); return }
+        // Digits backwards into a scratch of 20, then copied.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { d in
+            var m = v.magnitude
+            var i = 20
+            repeat {
+                i -= 1
+                d[i] = UInt8(ascii: "0") + UInt8(m % 10)
+                m /= 10
+            } while m > 0
+            if v < 0 { byte(UInt8(ascii: "-")) }
+            bytes(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(d)[i...]))
+        }
     }
 
     /// A newline and `level` indentation steps of two spaces.
+    @inline(__always)
     mutating func newline(_ level: Int) {
-        out.append(UInt8(ascii: "\n"))
-        for _ in 0..<(2 * level) { out.append(UInt8(ascii: " ")) }
+        let n = 1 + 2 * level
+        guard n <= 64 else {
+            byte(UInt8(ascii: "\n"))
+            for _ in 0..<(2 * level) { byte(UInt8(ascii: " ")) }
+            return
+        }
+        reserve(n)
+        start[count] = UInt8(ascii: "\n")
+        (start + count + 1).initialize(repeating: UInt8(ascii: " "), count: n - 1)
+        count += n
     }
 
     /// A JSON string literal, escaped as ``JSONValue`` escapes it.
-    mutating func quoted(_ s: String) { CheckpointReader.appendQuoted(s, to: &out) }
+    mutating func quoted(_ s: String) {
+        var s = s
+        s.withUTF8 { quoted(bytes: UnsafeRawBufferPointer($0)) }
+    }
 
-    /// ASCII key bytes as a JSON string literal.
-    mutating func quoted(bytes: UnsafeRawBufferPointer) { CheckpointReader.appendQuoted(bytes: bytes, to: &out) }
+    /// Valid UTF-8 bytes as a JSON string literal, escaped as ``JSONValue`` escapes it.
+    mutating func quoted(bytes key: UnsafeRawBufferPointer) {
+        byte(UInt8(ascii: "\""))
+        JSONValue.escape(key) { bytes($0) }
+        byte(UInt8(ascii: "\""))
+    }
 
     /// A JSON number as ``JSONValue/double(_:)`` prints it (nil: `null`).
     mutating func double(_ d: Double?) {
@@ -60,9 +128,9 @@ struct ReportBytes {
 
     /// `"name": ` of an object's field at `level`, after a comma unless `first`.
     mutating func field(_ name: StaticString, _ level: Int, first: Bool = false) {
-        if !first { out.append(UInt8(ascii: ",")) }
+        if !first { byte(UInt8(ascii: ",")) }
         newline(level)
-        out.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
         raw(name)
         raw("\": ")
     }
@@ -70,43 +138,43 @@ struct ReportBytes {
     /// A pretty JSON array of integers whose first element goes at `level + 1`.
     mutating func intArray<C: Collection<Int>>(_ values: C, _ level: Int) {
         if values.isEmpty { raw("[]"); return }
-        out.append(UInt8(ascii: "["))
+        byte(UInt8(ascii: "["))
         var first = true
         for v in values {
-            if !first { out.append(UInt8(ascii: ",")) }
+            if !first { byte(UInt8(ascii: ",")) }
             first = false
             newline(level + 1)
             int(v)
         }
         newline(level)
-        out.append(UInt8(ascii: "]"))
+        byte(UInt8(ascii: "]"))
     }
 
     /// A shape as Swift prints an `[Int]` (`[2, 3]`).
     mutating func shapeText<C: Collection<Int>>(_ dims: C) {
-        out.append(UInt8(ascii: "["))
+        byte(UInt8(ascii: "["))
         var first = true
         for d in dims {
             if !first { raw(", ") }
             first = false
             int(d)
         }
-        out.append(UInt8(ascii: "]"))
+        byte(UInt8(ascii: "]"))
     }
 
     /// A pretty array whose `count` elements `element` writes at `level + 1`
     /// (each starting where its value goes, after the newline and indentation).
     mutating func array(count: Int, _ level: Int, _ element: (inout ReportBytes, Int) -> Void) {
         if count == 0 { raw("[]"); return }
-        out.append(UInt8(ascii: "["))
+        byte(UInt8(ascii: "["))
         for i in 0..<count {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
+            if i > 0 { byte(UInt8(ascii: ",")) }
             newline(level + 1)
             element(&self, i)
             flush()
         }
         newline(level)
-        out.append(UInt8(ascii: "]"))
+        byte(UInt8(ascii: "]"))
     }
 
     /// `printf`'s formatting of one double (as `String(format:)` prints it):
@@ -116,9 +184,7 @@ struct ReportBytes {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
             let n = mgk_format_double(buffer.baseAddress!, 64, Int32(precision), CChar(conversion.value), d)
             guard n > 0 else { return }
-            UnsafeRawBufferPointer(start: buffer.baseAddress!, count: min(Int(n), 63)).withMemoryRebound(to: UInt8.self) {
-                out.append(contentsOf: $0)
-            }
+            bytes(UnsafeRawBufferPointer(start: buffer.baseAddress!, count: min(Int(n), 63)))
         }
     }
 
@@ -127,8 +193,8 @@ struct ReportBytes {
     /// `fill(slot index)` writes. A placeholder is a string starting with a NUL,
     /// which no other value of a report holds serialized (JSON escapes it).
     mutating func document(_ document: JSONValue, slots: [String], _ fill: (inout ReportBytes, Int) -> Void) {
-        let text = document.serialized(pretty: true)
-        var rest = Substring(text)
+        let serialized = document.serialized(pretty: true)
+        var rest = Substring(serialized)
         while true {
             var best: (Range<Substring.Index>, Int)?
             for (n, slot) in slots.enumerated() {
@@ -137,10 +203,10 @@ struct ReportBytes {
                 if let r = rest.firstRange(of: quoted), best == nil || r.lowerBound < best!.0.lowerBound { best = (r, n) }
             }
             guard let (range, n) = best else { break }
-            out.append(contentsOf: rest[..<range.lowerBound].utf8)
+            text(String(rest[..<range.lowerBound]))
             fill(&self, n)
             rest = rest[range.upperBound...]
         }
-        out.append(contentsOf: rest.utf8)
+        text(String(rest))
     }
 }
